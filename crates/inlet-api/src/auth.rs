@@ -1,0 +1,74 @@
+//! Bearer tokens for the API. Configured as a token or `sha256:<hex>` of
+//! one; plain tokens are hashed at load (with a warning) so only hashes are
+//! kept in memory. No header: 401; a token that is not accepted: 403.
+
+use crate::error::ApiError;
+use actix_web::HttpRequest;
+use inlet_core::TokenHash;
+use std::collections::HashSet;
+
+#[derive(Clone, Debug, Default)]
+pub struct TokenSet(HashSet<TokenHash>);
+
+impl TokenSet {
+    pub fn load(key: &str, entries: &[String]) -> anyhow::Result<Self> {
+        let mut set = HashSet::new();
+        for entry in entries {
+            if let Some(hex) = entry.strip_prefix("sha256:") {
+                let hash = TokenHash::from_hex(hex).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "configuration key `{key}`: {entry:?} is not sha256:<64 hex digits>"
+                    )
+                })?;
+                set.insert(hash);
+            } else {
+                tracing::warn!(
+                    key,
+                    "a plain token is configured; prefer sha256:<hex> of it"
+                );
+                set.insert(TokenHash::of(entry));
+            }
+        }
+        Ok(Self(set))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn contains(&self, token: &str) -> bool {
+        self.0.contains(&TokenHash::of(token))
+    }
+}
+
+/// What a request may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Manage,
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthenticated)?;
+    let value = header.to_str().map_err(|_| ApiError::Forbidden)?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok(token.trim().to_string())
+}
+
+/// Checks the request's bearer token for `access`.
+pub fn require(req: &HttpRequest, state: &crate::State, access: Access) -> Result<(), ApiError> {
+    let token = bearer(req)?;
+    let allowed =
+        state.admin.contains(&token) || (access == Access::Read && state.readers.contains(&token));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}

@@ -1,0 +1,109 @@
+//! The API's one error type, mapped to HTTP in one place: 4xx bodies are
+//! precise, 5xx bodies say nothing internal (the cause goes to the log).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use inlet_store::StoreError;
+use std::fmt;
+
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthenticated,
+    Forbidden,
+    BadRequest(String),
+    NotFound(String),
+    Conflict(String),
+    Unavailable(String),
+    Internal(String),
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Unauthenticated => f.write_str("a bearer token is required"),
+            ApiError::Forbidden => f.write_str("this token may not do that"),
+            ApiError::BadRequest(d) | ApiError::NotFound(d) | ApiError::Conflict(d) => {
+                f.write_str(d)
+            }
+            ApiError::Unavailable(_) => f.write_str("a dependency is unavailable; retry later"),
+            ApiError::Internal(_) => f.write_str("internal error"),
+        }
+    }
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::Forbidden => "forbidden",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::Unavailable(_) => "service_unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) | ApiError::Unavailable(cause) = self {
+            tracing::error!(%cause, "api request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthenticated) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(serde_json::json!({"error": self.code(), "detail": self.to_string()}))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
+            StoreError::Invalid(detail) => ApiError::BadRequest(detail),
+            StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
+            StoreError::Other(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<deadpool_postgres_error::PoolError> for ApiError {
+    fn from(error: deadpool_postgres_error::PoolError) -> Self {
+        ApiError::Unavailable(error.to_string())
+    }
+}
+
+/// Re-exported so handlers can `?` a pool checkout.
+mod deadpool_postgres_error {
+    pub use inlet_store::pool::PoolError;
+}
+
+pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid JSON body: {error}")).into()
+}
+
+pub fn query_error(
+    error: actix_web::error::QueryPayloadError,
+    _: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid query: {error}")).into()
+}
+
+pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid path: {error}")).into()
+}

@@ -1,0 +1,112 @@
+//! inlet-api: management (teams, users, channels, webhooks, dead letters),
+//! reading (posts), and the live event stream of a channel. Every route
+//! needs a bearer token: an admin token to manage, an admin or read token to
+//! read and stream.
+
+mod auth;
+mod error;
+mod readiness;
+mod routes;
+
+pub use auth::TokenSet;
+
+use actix_web::{App, HttpServer, dev::Server, web};
+use inlet_core::Settings;
+use inlet_store::Pool;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// What every handler shares.
+pub(crate) struct State {
+    pub settings: Settings,
+    pub pool: Pool,
+    pub admin: TokenSet,
+    pub readers: TokenSet,
+    /// Cancelled on shutdown: live streams end cleanly.
+    pub shutdown: CancellationToken,
+}
+
+pub struct Api {
+    pub port: u16,
+    pub ops_port: u16,
+    server: Server,
+    ops: Server,
+    shutdown: CancellationToken,
+    shutdown_timeout: Duration,
+}
+
+impl Api {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let registry = inlet_core::telemetry::new_registry("api");
+        let pool = inlet_store::connect(&settings.database)?;
+        let redis = inlet_core::redis_link::manager(&settings.redis)?;
+        let admin = TokenSet::load("api.admin_tokens", &settings.api.admin_tokens)?;
+        let readers = TokenSet::load("api.read_tokens", &settings.api.read_tokens)?;
+        if admin.is_empty() {
+            tracing::warn!("api.admin_tokens is empty: every management request will be refused");
+        }
+        let readiness = Arc::new(readiness::ApiReadiness {
+            pool: pool.clone(),
+            redis,
+        });
+        let ops = inlet_core::ops::bind(settings.api.metrics_listen, registry, readiness)?;
+        let shutdown = CancellationToken::new();
+        let shutdown_timeout = Duration::from_millis(settings.service.shutdown_timeout_ms);
+        let listen = settings.api.listen;
+        let state = web::Data::new(State {
+            settings,
+            pool,
+            admin,
+            readers,
+            shutdown: shutdown.clone(),
+        });
+        let http = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::JsonConfig::default().error_handler(error::json_error))
+                .app_data(web::QueryConfig::default().error_handler(error::query_error))
+                .app_data(web::PathConfig::default().error_handler(error::path_error))
+                .configure(routes::configure)
+        })
+        .disable_signals()
+        .shutdown_timeout(shutdown_timeout.as_secs().max(1))
+        .bind(listen)?;
+        let port = http.addrs().first().map(|a| a.port()).unwrap_or(0);
+        Ok(Self {
+            port,
+            ops_port: ops.port,
+            server: http.run(),
+            ops: ops.server,
+            shutdown,
+            shutdown_timeout,
+        })
+    }
+
+    pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let ops_handle = self.ops.handle();
+        let server = tokio::spawn(self.server);
+        let ops = tokio::spawn(self.ops);
+        cancel.cancelled().await;
+        // End live streams first, so graceful stop does not wait on them.
+        self.shutdown.cancel();
+        let _ = tokio::time::timeout(self.shutdown_timeout, handle.stop(true)).await;
+        ops_handle.stop(false).await;
+        let _ = server.await;
+        let _ = ops.await;
+        Ok(())
+    }
+}
+
+/// `inlet-api migrate`: creates the database if needed and applies every
+/// pending migration.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<usize> {
+    let created = inlet_store::migrate::create_database_if_missing(&settings.database.url).await?;
+    if created {
+        tracing::info!("database created");
+    }
+    let pool = inlet_store::connect(&settings.database)?;
+    let mut client = pool.get().await?;
+    Ok(inlet_store::migrate::run(&mut client).await?)
+}

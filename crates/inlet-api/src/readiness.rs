@@ -1,0 +1,34 @@
+//! API readiness: PostgreSQL is required; Redis down is `degraded` (live
+//! streams pause, reading works).
+
+use inlet_core::ops::{CheckFuture, DependencyCheck, DependencyState, Readiness};
+use inlet_core::redis_link::RedisConnection;
+use inlet_store::Pool;
+
+pub struct ApiReadiness {
+    pub pool: Pool,
+    pub redis: RedisConnection,
+}
+
+impl Readiness for ApiReadiness {
+    fn check(&self) -> CheckFuture<'_> {
+        Box::pin(async move {
+            let database = inlet_store::pool::ping(&self.pool)
+                .await
+                .map_err(|e| e.to_string());
+            let mut redis = self.redis.clone();
+            let mut redis_check = DependencyCheck::new(
+                "redis",
+                false,
+                inlet_core::redis_link::ping(&mut redis).await,
+            );
+            if redis_check.state == DependencyState::Down {
+                redis_check.state = DependencyState::Degraded;
+            }
+            vec![
+                DependencyCheck::new("database", true, database),
+                redis_check,
+            ]
+        })
+    }
+}

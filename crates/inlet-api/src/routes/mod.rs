@@ -1,0 +1,55 @@
+//! Every route of the API, in one table.
+
+mod channels;
+mod dead_letters;
+mod events;
+mod posts;
+mod teams;
+mod users;
+mod webhooks;
+
+use crate::State;
+use crate::auth::{Access, require};
+use crate::error::ApiError;
+use actix_web::{HttpRequest, web};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/teams", web::post().to(teams::create))
+            .route("/teams", web::get().to(teams::list))
+            .route("/users", web::post().to(users::create))
+            .route("/users", web::get().to(users::list))
+            .route("/channels", web::post().to(channels::create))
+            .route("/channels", web::get().to(channels::list))
+            .route("/channels/{id}", web::get().to(channels::get))
+            .route("/channels/{id}/archive", web::post().to(channels::archive))
+            .route(
+                "/channels/{id}/members/{user_id}",
+                web::put().to(channels::add_member),
+            )
+            .route(
+                "/channels/{id}/members/{user_id}",
+                web::delete().to(channels::remove_member),
+            )
+            .route("/channels/{id}/posts", web::get().to(posts::list))
+            .route("/channels/{id}/events", web::get().to(events::stream))
+            .route("/posts/{id}", web::get().to(posts::get))
+            .route("/webhooks", web::post().to(webhooks::create))
+            .route("/webhooks", web::get().to(webhooks::list))
+            .route("/webhooks/{id}", web::get().to(webhooks::get))
+            .route("/webhooks/{id}", web::delete().to(webhooks::revoke))
+            .route("/webhooks/{id}/rotate", web::post().to(webhooks::rotate))
+            .route("/dead-letters", web::get().to(dead_letters::list)),
+    );
+}
+
+/// Checks access and checks out a database connection.
+pub(crate) async fn client(
+    req: &HttpRequest,
+    state: &State,
+    access: Access,
+) -> Result<inlet_store::pool::Client, ApiError> {
+    require(req, state, access)?;
+    Ok(state.pool.get().await?)
+}

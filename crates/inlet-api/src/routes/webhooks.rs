@@ -1,0 +1,146 @@
+//! Webhooks: created with their token (shown once, with ready-to-paste
+//! URLs), listed and read without it, rotated, revoked.
+
+use crate::State;
+use crate::auth::Access;
+use crate::error::ApiError;
+use actix_web::{HttpRequest, HttpResponse, web};
+use inlet_core::WebhookToken;
+use inlet_store::Webhook;
+use inlet_store::repo::webhooks::{self, NewWebhook};
+use serde::Deserialize;
+use uuid::Uuid;
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhook {
+    channel_id: Uuid,
+    owner_id: Uuid,
+    display_name: Option<String>,
+    #[serde(default)]
+    description: String,
+    username: Option<String>,
+    icon_url: Option<String>,
+    #[serde(default)]
+    channel_locked: bool,
+    #[serde(default = "default_true")]
+    allow_username_override: bool,
+    #[serde(default = "default_true")]
+    allow_icon_override: bool,
+    #[serde(default)]
+    allow_channel_mentions: bool,
+    markup: Option<String>,
+    rate_per_minute: Option<i32>,
+}
+
+#[derive(Deserialize)]
+pub struct TeamQuery {
+    team_id: Uuid,
+}
+
+impl CreateWebhook {
+    fn validate(self) -> Result<NewWebhook, ApiError> {
+        let markup = self.markup.unwrap_or_else(|| "markdown".into());
+        if markup != "markdown" && markup != "slack" {
+            return Err(ApiError::BadRequest(
+                "markup must be \"markdown\" or \"slack\"".into(),
+            ));
+        }
+        if let Some(url) = &self.icon_url {
+            if !inlet_dialects::slack::is_web_url(url) {
+                return Err(ApiError::BadRequest(
+                    "icon_url must be an http(s) URL".into(),
+                ));
+            }
+        }
+        if self.rate_per_minute.is_some_and(|r| r <= 0) {
+            return Err(ApiError::BadRequest(
+                "rate_per_minute must be positive".into(),
+            ));
+        }
+        Ok(NewWebhook {
+            channel_id: self.channel_id,
+            owner_id: self.owner_id,
+            display_name: self
+                .display_name
+                .unwrap_or_else(|| "Incoming Webhook".into()),
+            description: self.description,
+            username: self.username,
+            icon_url: self.icon_url,
+            channel_locked: self.channel_locked,
+            allow_username_override: self.allow_username_override,
+            allow_icon_override: self.allow_icon_override,
+            allow_channel_mentions: self.allow_channel_mentions,
+            markup,
+            rate_per_minute: self.rate_per_minute,
+        })
+    }
+}
+
+/// The webhook with its token and URLs: the only time the token is shown.
+fn with_token(state: &State, webhook: &Webhook, token: &WebhookToken) -> serde_json::Value {
+    let base = state.settings.ingress.public_base_url.trim_end_matches('/');
+    let mut body = serde_json::to_value(webhook).unwrap_or_default();
+    body["token"] = token.expose().into();
+    body["urls"] = serde_json::json!({ "slack": format!("{base}/hooks/{}", token.expose()) });
+    body
+}
+
+fn new_token() -> Result<WebhookToken, ApiError> {
+    WebhookToken::generate().map_err(|e| ApiError::Internal(format!("no randomness: {e}")))
+}
+
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<State>,
+    body: web::Json<CreateWebhook>,
+) -> Result<HttpResponse, ApiError> {
+    let client = super::client(&req, &state, Access::Manage).await?;
+    let new = body.into_inner().validate()?;
+    let token = new_token()?;
+    let webhook = webhooks::create(&**client, &new, token.hash()).await?;
+    Ok(HttpResponse::Created().json(with_token(&state, &webhook, &token)))
+}
+
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<State>,
+    query: web::Query<TeamQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let client = super::client(&req, &state, Access::Manage).await?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"webhooks": webhooks::list(&**client, query.team_id).await?})))
+}
+
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<State>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let client = super::client(&req, &state, Access::Manage).await?;
+    Ok(HttpResponse::Ok().json(webhooks::get(&**client, *id).await?))
+}
+
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<State>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let client = super::client(&req, &state, Access::Manage).await?;
+    Ok(HttpResponse::Ok().json(webhooks::revoke(&**client, *id).await?))
+}
+
+pub async fn rotate(
+    req: HttpRequest,
+    state: web::Data<State>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let client = super::client(&req, &state, Access::Manage).await?;
+    let token = new_token()?;
+    let webhook = webhooks::rotate(&**client, *id, token.hash()).await?;
+    Ok(HttpResponse::Ok().json(with_token(&state, &webhook, &token)))
+}

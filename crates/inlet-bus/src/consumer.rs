@@ -1,0 +1,177 @@
+//! Consuming shard queues with manual acks.
+//!
+//! A [`ConsumerSet`] is one connection, one channel with a prefetch, and one
+//! consumer per shard queue merged into one stream. A replica registers first
+//! on its preferred shards and on the others only after a delay, as standby:
+//! single active consumer makes the first registered consumer active, so this
+//! spreads the shards over the replicas while keeping failover.
+
+use crate::topology::{Hop, Topology};
+use futures_util::StreamExt;
+use futures_util::stream::SelectAll;
+use lapin::message::Delivery;
+use lapin::options::{BasicConsumeOptions, BasicQosOptions};
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection, Consumer};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The shards replica `index` of `replicas` consumes first.
+pub fn preferred_shards(index: u16, replicas: u16, shards: u16) -> (Vec<u16>, Vec<u16>) {
+    let replicas = replicas.max(1);
+    (0..shards).partition(|s| s % replicas == index % replicas)
+}
+
+pub struct ConsumerSet {
+    connection: Connection,
+    channel: Channel,
+    streams: SelectAll<Consumer>,
+    topology: Topology,
+    hop: Hop,
+    tag: String,
+    standby: Vec<u16>,
+    standby_at: Instant,
+}
+
+impl ConsumerSet {
+    /// Connects, declares the topology, and consumes `preferred` at once and
+    /// `standby` after `standby_delay`.
+    pub async fn open(
+        url: &str,
+        name: &str,
+        topology: &Topology,
+        hop: Hop,
+        prefetch: u16,
+        (preferred, standby): (Vec<u16>, Vec<u16>),
+        standby_delay: Duration,
+    ) -> Result<Self, lapin::Error> {
+        let connection = crate::connect(url, name).await?;
+        let channel = connection.create_channel().await?;
+        topology.declare(&channel).await?;
+        channel
+            .basic_qos(prefetch, BasicQosOptions::default())
+            .await?;
+        let mut set = Self {
+            connection,
+            channel,
+            streams: SelectAll::new(),
+            topology: topology.clone(),
+            hop,
+            tag: name.to_string(),
+            standby,
+            standby_at: Instant::now() + standby_delay,
+        };
+        set.consume(&preferred).await?;
+        if set.standby_at <= Instant::now() {
+            set.register_standby().await?;
+        }
+        Ok(set)
+    }
+
+    async fn consume(&mut self, shards: &[u16]) -> Result<(), lapin::Error> {
+        for &shard in shards {
+            let consumer = self
+                .channel
+                .basic_consume(
+                    self.topology.queue(self.hop, shard).into(),
+                    format!("{}-{shard}", self.tag).into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+            self.streams.push(consumer);
+        }
+        Ok(())
+    }
+
+    async fn register_standby(&mut self) -> Result<(), lapin::Error> {
+        let standby = std::mem::take(&mut self.standby);
+        self.consume(&standby).await
+    }
+
+    /// Waits for a delivery, then gathers more until `max` or until `linger`
+    /// has passed since the first (zero: only those already arrived).
+    /// An error means the connection is unusable: drop the set and reopen.
+    pub async fn next_batch(
+        &mut self,
+        max: usize,
+        linger: Duration,
+    ) -> Result<Vec<Delivery>, lapin::Error> {
+        let first = loop {
+            if self.streams.is_empty() {
+                // Nothing to consume until the standby shards are registered.
+                if self.standby.is_empty() {
+                    std::future::pending::<()>().await;
+                }
+                tokio::time::sleep_until(self.standby_at).await;
+                self.register_standby().await?;
+                continue;
+            }
+            if !self.standby.is_empty() {
+                let wake = self.standby_at;
+                tokio::select! {
+                    item = self.streams.next() => break item,
+                    _ = tokio::time::sleep_until(wake) => {
+                        self.register_standby().await?;
+                        continue;
+                    }
+                }
+            }
+            break self.streams.next().await;
+        };
+        let mut batch = vec![next_item(first)?];
+        let deadline = Instant::now() + linger;
+        while batch.len() < max {
+            let item = if linger.is_zero() {
+                match futures_util::FutureExt::now_or_never(self.streams.next()) {
+                    Some(item) => item,
+                    None => break,
+                }
+            } else {
+                match tokio::time::timeout_at(deadline, self.streams.next()).await {
+                    Ok(item) => item,
+                    Err(_) => break,
+                }
+            };
+            batch.push(next_item(item)?);
+        }
+        Ok(batch)
+    }
+
+    pub fn channel(&self) -> &Channel {
+        &self.channel
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connection.status().connected() && self.channel.status().connected()
+    }
+
+    /// Closes the connection; unacknowledged deliveries return to their queues.
+    pub async fn close(self) {
+        let _ = self.connection.close(200, "closing".into()).await;
+    }
+}
+
+fn next_item(item: Option<Result<Delivery, lapin::Error>>) -> Result<Delivery, lapin::Error> {
+    match item {
+        Some(result) => result,
+        None => Err(lapin::Error::from(
+            lapin::ErrorKind::InvalidConnectionState(lapin::ConnectionState::Closed),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preferred_shards_split_the_shards_between_replicas() {
+        let (a, a_standby) = preferred_shards(0, 2, 5);
+        let (b, _) = preferred_shards(1, 2, 5);
+        assert_eq!(a, vec![0, 2, 4]);
+        assert_eq!(b, vec![1, 3]);
+        assert_eq!(a_standby, vec![1, 3]);
+        assert_eq!(preferred_shards(0, 1, 3).0, vec![0, 1, 2]);
+    }
+}

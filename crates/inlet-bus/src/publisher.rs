@@ -1,0 +1,215 @@
+//! Publishing with confirms, behind a supervised connection.
+//!
+//! `publish` returns `Ok` only when the broker has confirmed the message
+//! (persistent, `mandatory`): a returned (unroutable) message, a nack, a
+//! broken channel or a confirm slower than `confirm_timeout` are failures,
+//! which ingress turns into 503. Many confirms are in flight at once; a
+//! shard always goes through the same channel, so its publish order is the
+//! order of the calls.
+
+use crate::Backoff;
+use crate::topology::{Hop, Topology};
+use inlet_core::settings::AmqpSettings;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::{BasicProperties, Channel, Confirmation, Connection};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// Why a message is not confirmed (and so not safe).
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("not connected to the broker")]
+    Unavailable,
+    #[error("the broker returned the message as unroutable: {0}")]
+    Returned(String),
+    #[error("the broker refused the message (nack)")]
+    Nacked,
+    #[error("the broker did not confirm within the timeout")]
+    Timeout,
+    #[error("the channel failed: {0}")]
+    Channel(#[from] lapin::Error),
+}
+
+struct Link {
+    connection: Connection,
+    channels: Vec<Channel>,
+}
+
+pub struct Publisher {
+    exchanges: [String; 2],
+    routing_keys: Vec<String>,
+    confirm_timeout: Duration,
+    link: RwLock<Option<Arc<Link>>>,
+    broken: Notify,
+}
+
+impl Publisher {
+    /// Starts the publisher and its supervisor; it connects in the
+    /// background (see [`Publisher::wait_connected`]).
+    pub fn start(settings: &AmqpSettings, name: &str, cancel: CancellationToken) -> Arc<Self> {
+        let topology = Topology::new(settings);
+        let publisher = Arc::new(Self {
+            exchanges: [topology.exchange(Hop::Raw), topology.exchange(Hop::Posts)],
+            routing_keys: (0..topology.shards).map(Topology::routing_key).collect(),
+            confirm_timeout: Duration::from_millis(settings.confirm_timeout_ms),
+            link: RwLock::new(None),
+            broken: Notify::new(),
+        });
+        let supervisor = Supervisor {
+            url: settings.url.clone(),
+            name: name.to_string(),
+            channels: settings.publish_channels,
+            topology,
+            max_backoff: Duration::from_millis(settings.reconnect_max_backoff_ms),
+        };
+        tokio::spawn(supervisor.run(publisher.clone(), cancel));
+        publisher
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.current()
+            .is_some_and(|l| l.connection.status().connected())
+    }
+
+    /// Waits until connected, at most `timeout`; true when connected.
+    pub async fn wait_connected(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while tokio::time::Instant::now() < deadline {
+            if self.is_connected() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.is_connected()
+    }
+
+    fn current(&self) -> Option<Arc<Link>> {
+        self.link.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Publishes `payload` to `hop`'s exchange for `shard` and waits for the
+    /// broker's confirm.
+    pub async fn publish(
+        &self,
+        hop: Hop,
+        shard: u16,
+        payload: &[u8],
+        properties: BasicProperties,
+    ) -> Result<(), PublishError> {
+        let link = self.current().ok_or(PublishError::Unavailable)?;
+        let channel = &link.channels[usize::from(shard) % link.channels.len()];
+        let exchange = &self.exchanges[match hop {
+            Hop::Raw => 0,
+            Hop::Posts => 1,
+        }];
+        let routing_key = self
+            .routing_keys
+            .get(usize::from(shard))
+            .ok_or(PublishError::Unavailable)?;
+        let options = BasicPublishOptions {
+            mandatory: true,
+            immediate: false,
+        };
+        let properties = properties.with_delivery_mode(2);
+        let confirmed = async {
+            let confirm = channel
+                .basic_publish(
+                    exchange.as_str().into(),
+                    routing_key.as_str().into(),
+                    options,
+                    payload,
+                    properties,
+                )
+                .await?;
+            confirm.await
+        };
+        match tokio::time::timeout(self.confirm_timeout, confirmed).await {
+            Err(_) => Err(PublishError::Timeout),
+            Ok(Err(error)) => {
+                // A failed channel fails every pending confirm; rebuild.
+                self.broken.notify_one();
+                Err(PublishError::Channel(error))
+            }
+            Ok(Ok(Confirmation::Ack(None))) => Ok(()),
+            Ok(Ok(Confirmation::Ack(Some(returned)))) => {
+                Err(PublishError::Returned(returned.reply_text.to_string()))
+            }
+            Ok(Ok(Confirmation::Nack(_))) => Err(PublishError::Nacked),
+            Ok(Ok(Confirmation::NotRequested)) => Err(PublishError::Nacked),
+        }
+    }
+}
+
+struct Supervisor {
+    url: String,
+    name: String,
+    channels: usize,
+    topology: Topology,
+    max_backoff: Duration,
+}
+
+impl Supervisor {
+    async fn run(self, publisher: Arc<Publisher>, cancel: CancellationToken) {
+        let mut backoff = Backoff::new(self.max_backoff);
+        while !cancel.is_cancelled() {
+            match self.open().await {
+                Ok(link) => {
+                    backoff.reset();
+                    let link = Arc::new(link);
+                    *publisher.link.write().unwrap_or_else(|p| p.into_inner()) = Some(link.clone());
+                    tracing::info!(name = %self.name, "publisher connected to the broker");
+                    wait_until_broken(&link, &publisher.broken, &cancel).await;
+                    *publisher.link.write().unwrap_or_else(|p| p.into_inner()) = None;
+                    let _ = link.connection.close(200, "closing".into()).await;
+                    if !cancel.is_cancelled() {
+                        tracing::warn!(name = %self.name, "publisher lost the broker; reconnecting");
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(name = %self.name, %error, "cannot connect to the broker")
+                }
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tokio::time::sleep(backoff.step()) => {}
+            }
+        }
+    }
+
+    async fn open(&self) -> Result<Link, lapin::Error> {
+        let connection = crate::connect(&self.url, &self.name).await?;
+        let mut channels = Vec::with_capacity(self.channels);
+        for _ in 0..self.channels {
+            let channel = connection.create_channel().await?;
+            channel
+                .confirm_select(ConfirmSelectOptions::default())
+                .await?;
+            channels.push(channel);
+        }
+        self.topology.declare(&channels[0]).await?;
+        Ok(Link {
+            connection,
+            channels,
+        })
+    }
+}
+
+/// Returns when the link breaks (a publish failed, the connection or a
+/// channel closed) or on shutdown.
+async fn wait_until_broken(link: &Link, broken: &Notify, cancel: &CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = broken.notified() => return,
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {
+                let healthy = link.connection.status().connected()
+                    && link.channels.iter().all(|c| c.status().connected());
+                if !healthy {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,482 @@
+//! Layered configuration: built-in defaults, then a TOML file, then
+//! `INLET__SECTION__KEY` environment variables. Any key `k_file` reads the
+//! value of `k` from a file (Docker and Kubernetes secrets). Unknown keys and
+//! invalid values stop the service at start-up with the key named.
+//!
+//! Every key is documented in `config/inlet.example.toml`; a test checks that
+//! the file and these structs agree.
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub amqp: AmqpSettings,
+    pub redis: RedisSettings,
+    pub ingress: IngressSettings,
+    pub formatter: FormatterSettings,
+    pub delivery: DeliverySettings,
+    pub api: ApiSettings,
+    pub limits: LimitsSettings,
+    pub telemetry: TelemetrySettings,
+    pub service: ServiceSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: usize,
+    pub connect_timeout_ms: u64,
+    pub wait_timeout_ms: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "postgres://postgres@127.0.0.1:5432/inlet".into(),
+            pool_size: 16,
+            connect_timeout_ms: 5_000,
+            wait_timeout_ms: 5_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AmqpSettings {
+    pub url: String,
+    pub prefix: String,
+    pub shards: u16,
+    pub topology_version: u16,
+    pub confirm_timeout_ms: u64,
+    pub publish_channels: usize,
+    pub delivery_limit: u32,
+    pub queue_expires_ms: u64,
+    pub reconnect_max_backoff_ms: u64,
+}
+
+impl Default for AmqpSettings {
+    fn default() -> Self {
+        Self {
+            url: "amqp://guest:guest@127.0.0.1:5672/%2f?heartbeat=10".into(),
+            prefix: String::new(),
+            shards: 16,
+            topology_version: 1,
+            confirm_timeout_ms: 5_000,
+            publish_channels: 4,
+            delivery_limit: 20,
+            queue_expires_ms: 0,
+            reconnect_max_backoff_ms: 5_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisSettings {
+    pub url: String,
+    pub prefix: String,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            url: "redis://127.0.0.1:6379/".into(),
+            prefix: "inlet:".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngressSettings {
+    pub listen: SocketAddr,
+    pub metrics_listen: SocketAddr,
+    pub public_base_url: String,
+    pub max_body_bytes: usize,
+    pub body_timeout_ms: u64,
+    pub wait_timeout_ms: u64,
+    pub token_cache_ttl_ms: u64,
+    pub workers: usize,
+}
+
+impl Default for IngressSettings {
+    fn default() -> Self {
+        Self {
+            listen: ([0, 0, 0, 0], 8080).into(),
+            metrics_listen: ([0, 0, 0, 0], 9101).into(),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            max_body_bytes: 1024 * 1024,
+            body_timeout_ms: 10_000,
+            wait_timeout_ms: 10_000,
+            token_cache_ttl_ms: 1_000,
+            workers: 0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FormatterSettings {
+    pub metrics_listen: SocketAddr,
+    pub prefetch: u16,
+    pub replica_index: u16,
+    pub replicas: u16,
+    pub standby_delay_ms: u64,
+}
+
+impl Default for FormatterSettings {
+    fn default() -> Self {
+        Self {
+            metrics_listen: ([0, 0, 0, 0], 9102).into(),
+            prefetch: 32,
+            replica_index: 0,
+            replicas: 1,
+            standby_delay_ms: 5_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    pub metrics_listen: SocketAddr,
+    pub prefetch: u16,
+    pub batch_size: usize,
+    pub batch_linger_ms: u64,
+    pub relay_interval_ms: u64,
+    pub relay_grace_ms: u64,
+    pub replica_index: u16,
+    pub replicas: u16,
+    pub standby_delay_ms: u64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            metrics_listen: ([0, 0, 0, 0], 9103).into(),
+            prefetch: 256,
+            batch_size: 256,
+            batch_linger_ms: 5,
+            relay_interval_ms: 1_000,
+            relay_grace_ms: 2_000,
+            replica_index: 0,
+            replicas: 1,
+            standby_delay_ms: 5_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSettings {
+    pub listen: SocketAddr,
+    pub metrics_listen: SocketAddr,
+    pub admin_tokens: Vec<String>,
+    pub read_tokens: Vec<String>,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self {
+            listen: ([0, 0, 0, 0], 8081).into(),
+            metrics_listen: ([0, 0, 0, 0], 9104).into(),
+            admin_tokens: Vec::new(),
+            read_tokens: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSettings {
+    pub max_post_runes: usize,
+    pub max_attachments: usize,
+    pub max_json_depth: usize,
+}
+
+impl Default for LimitsSettings {
+    fn default() -> Self {
+        Self {
+            max_post_runes: 16_383,
+            max_attachments: 100,
+            max_json_depth: 64,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// JSON when stdout is not a terminal (containers), human otherwise.
+    #[default]
+    Auto,
+    Json,
+    Pretty,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetrySettings {
+    pub log_format: LogFormat,
+    pub log_level: String,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            log_format: LogFormat::Auto,
+            log_level: "info".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceSettings {
+    pub shutdown_timeout_ms: u64,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self {
+            shutdown_timeout_ms: 20_000,
+        }
+    }
+}
+
+/// A configuration that cannot be used, with the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read configuration: {0}")]
+    Source(#[from] config::ConfigError),
+    #[error("configuration key `{key}`: {reason}")]
+    Key { key: String, reason: String },
+}
+
+fn key_error(key: impl Into<String>, reason: impl Into<String>) -> SettingsError {
+    SettingsError::Key {
+        key: key.into(),
+        reason: reason.into(),
+    }
+}
+
+impl Settings {
+    /// Loads the layers in order: defaults, `file` (or `INLET_CONFIG`, or
+    /// `./inlet.toml` when present), then `INLET__…` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("INLET_CONFIG").map(PathBuf::from))
+            .or_else(|| {
+                let local = PathBuf::from("inlet.toml");
+                local.exists().then_some(local)
+            });
+        Self::load_from(file.as_deref(), &env)
+    }
+
+    /// `load` with the environment passed in, so tests need not touch the
+    /// process's own.
+    pub fn load_from(file: Option<&Path>, env: &[(String, String)]) -> Result<Self, SettingsError> {
+        let defaults = config::Config::try_from(&Settings::default())?;
+        let mut builder = config::Config::builder().add_source(defaults);
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(key_error(
+                    "--config",
+                    format!("{} does not exist", path.display()),
+                ));
+            }
+            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+        }
+        builder = builder.add_source(environment_source(env));
+        let merged: serde_json::Value = builder.build()?.try_deserialize()?;
+        let merged = resolve_file_keys(merged)?;
+        let settings: Settings = serde_path_to_error::deserialize(merged).map_err(|e| {
+            let key = e.path().to_string();
+            key_error(key, e.into_inner().to_string())
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks that cannot be expressed in types.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let checks: [(&str, bool, &str); 10] = [
+            (
+                "amqp.shards",
+                (1..=1024).contains(&self.amqp.shards),
+                "must be 1..=1024",
+            ),
+            (
+                "amqp.publish_channels",
+                self.amqp.publish_channels >= 1,
+                "must be at least 1",
+            ),
+            (
+                "amqp.delivery_limit",
+                self.amqp.delivery_limit >= 2,
+                "must be at least 2",
+            ),
+            (
+                "database.pool_size",
+                self.database.pool_size >= 1,
+                "must be at least 1",
+            ),
+            (
+                "delivery.batch_size",
+                self.delivery.batch_size >= 1,
+                "must be at least 1",
+            ),
+            (
+                "delivery.prefetch",
+                self.delivery.prefetch >= 1,
+                "must be at least 1",
+            ),
+            (
+                "formatter.prefetch",
+                self.formatter.prefetch >= 1,
+                "must be at least 1",
+            ),
+            (
+                "ingress.max_body_bytes",
+                self.ingress.max_body_bytes >= 1024,
+                "must be at least 1024",
+            ),
+            (
+                "limits.max_post_runes",
+                self.limits.max_post_runes >= 64,
+                "must be at least 64",
+            ),
+            (
+                "limits.max_json_depth",
+                (2..=128).contains(&self.limits.max_json_depth),
+                "must be 2..=128",
+            ),
+        ];
+        for (key, ok, reason) in checks {
+            if !ok {
+                return Err(key_error(key, reason));
+            }
+        }
+        for (key, url, schemes) in [
+            (
+                "database.url",
+                &self.database.url,
+                &["postgres", "postgresql"][..],
+            ),
+            ("amqp.url", &self.amqp.url, &["amqp", "amqps"][..]),
+            (
+                "redis.url",
+                &self.redis.url,
+                &["redis", "rediss", "unix"][..],
+            ),
+            (
+                "ingress.public_base_url",
+                &self.ingress.public_base_url,
+                &["http", "https"][..],
+            ),
+        ] {
+            let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
+            if !schemes.contains(&scheme) {
+                return Err(key_error(
+                    key,
+                    format!("must be a URL with scheme {}", schemes.join(" or ")),
+                ));
+            }
+        }
+        if self.formatter.replica_index >= self.formatter.replicas.max(1) {
+            return Err(key_error(
+                "formatter.replica_index",
+                "must be below formatter.replicas",
+            ));
+        }
+        if self.delivery.replica_index >= self.delivery.replicas.max(1) {
+            return Err(key_error(
+                "delivery.replica_index",
+                "must be below delivery.replicas",
+            ));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.telemetry.log_level)
+            .map_err(|e| key_error("telemetry.log_level", e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// `INLET__SECTION__KEY=value`; list keys take comma-separated values.
+fn environment_source(env: &[(String, String)]) -> config::Environment {
+    let map = env
+        .iter()
+        .filter(|(k, _)| k.starts_with("INLET__"))
+        .cloned()
+        .collect();
+    config::Environment::with_prefix("INLET")
+        .prefix_separator("__")
+        .separator("__")
+        .list_separator(",")
+        .with_list_parse_key("api.admin_tokens")
+        .with_list_parse_key("api.read_tokens")
+        .try_parsing(true)
+        .source(Some(map))
+}
+
+/// Replaces every `section.key_file` by `section.key` read from that file
+/// (a list key takes one entry per non-empty line).
+fn resolve_file_keys(mut merged: serde_json::Value) -> Result<serde_json::Value, SettingsError> {
+    let defaults = serde_json::to_value(Settings::default()).unwrap_or_default();
+    let Some(sections) = merged.as_object_mut() else {
+        return Ok(merged);
+    };
+    for (section_name, section) in sections.iter_mut() {
+        let Some(section) = section.as_object_mut() else {
+            continue;
+        };
+        let file_keys: Vec<String> = section
+            .keys()
+            .filter(|k| k.ends_with("_file"))
+            .cloned()
+            .collect();
+        for file_key in file_keys {
+            let full_key = format!("{section_name}.{file_key}");
+            let base = file_key.trim_end_matches("_file").to_string();
+            // Empty lists vanish from the merged layers, so ask the defaults.
+            let Some(default) = defaults.get(section_name).and_then(|s| s.get(&base)) else {
+                return Err(key_error(
+                    full_key,
+                    format!("there is no key `{section_name}.{base}` to read"),
+                ));
+            };
+            let is_list = default.is_array();
+            let path = section
+                .get(&file_key)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| key_error(&full_key, "must be a file path"))?
+                .to_string();
+            let content = std::fs::read_to_string(&path)
+                .map_err(|e| key_error(&full_key, format!("cannot read {path}: {e}")))?;
+            let value = if is_list {
+                serde_json::Value::Array(
+                    content
+                        .lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(|l| serde_json::Value::String(l.to_string()))
+                        .collect(),
+                )
+            } else {
+                serde_json::Value::String(content.trim_end_matches(['\n', '\r']).to_string())
+            };
+            section.remove(&file_key);
+            section.insert(base, value);
+        }
+    }
+    Ok(merged)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,113 @@
+//! Logging and metrics set-up, in one place.
+//!
+//! Logs: `tracing`, JSON lines in containers, human-readable on a terminal.
+//! Metrics: an explicit Prometheus `Registry` per process, handed to each
+//! component's `Metrics::register` (no global registry).
+
+use crate::settings::{LogFormat, TelemetrySettings};
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+};
+use std::io::IsTerminal;
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber. A second call (tests) is a no-op.
+pub fn init_tracing(settings: &TelemetrySettings) {
+    let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = match settings.log_format {
+        LogFormat::Json => true,
+        LogFormat::Pretty => false,
+        LogFormat::Auto => !std::io::stdout().is_terminal(),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    let _ = if json {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// A registry with `inlet_build_info` already in it.
+pub fn new_registry(service: &str) -> Registry {
+    let registry = Registry::new();
+    let info = IntGaugeVec::new(
+        Opts::new(
+            "inlet_build_info",
+            "Build of the running service (always 1).",
+        ),
+        &["service", "version", "commit"],
+    )
+    .expect("static metric definition");
+    info.with_label_values(&[
+        service,
+        env!("CARGO_PKG_VERSION"),
+        option_env!("INLET_GIT_COMMIT").unwrap_or("unknown"),
+    ])
+    .set(1);
+    registry
+        .register(Box::new(info))
+        .expect("first registration");
+    registry
+}
+
+/// Latency buckets from 0.5 ms to 10 s.
+pub const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+pub fn counter_vec(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> prometheus::Result<IntCounterVec> {
+    let metric = IntCounterVec::new(Opts::new(name, help), labels)?;
+    registry.register(Box::new(metric.clone()))?;
+    Ok(metric)
+}
+
+pub fn histogram_vec(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+    buckets: &[f64],
+) -> prometheus::Result<HistogramVec> {
+    let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
+    let metric = HistogramVec::new(opts, labels)?;
+    registry.register(Box::new(metric.clone()))?;
+    Ok(metric)
+}
+
+pub fn gauge(registry: &Registry, name: &str, help: &str) -> prometheus::Result<IntGauge> {
+    let metric = IntGauge::new(name, help)?;
+    registry.register(Box::new(metric.clone()))?;
+    Ok(metric)
+}
+
+pub fn gauge_vec(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> prometheus::Result<IntGaugeVec> {
+    let metric = IntGaugeVec::new(Opts::new(name, help), labels)?;
+    registry.register(Box::new(metric.clone()))?;
+    Ok(metric)
+}
+
+/// Renders a registry in the Prometheus text format.
+pub fn render(registry: &Registry) -> String {
+    let mut out = String::new();
+    let encoder = prometheus::TextEncoder::new();
+    if let Err(error) = encoder.encode_utf8(&registry.gather(), &mut out) {
+        tracing::error!(%error, "cannot encode metrics");
+    }
+    out
+}

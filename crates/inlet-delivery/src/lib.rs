@@ -1,0 +1,75 @@
+//! inlet-delivery: stores formatted posts in PostgreSQL in batches (one
+//! transaction, gap-free per-channel seq), publishes each on its channel's
+//! Redis topic, advances the outbox watermark, then acknowledges. An outbox
+//! relay re-publishes whatever Redis missed.
+
+pub mod event;
+pub mod metrics;
+mod readiness;
+pub mod relay;
+mod worker;
+
+pub use worker::Worker;
+
+use inlet_core::Settings;
+use inlet_core::redis_link::RedisConnection;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use tokio_util::sync::CancellationToken;
+
+pub struct Delivery {
+    pub ops_port: u16,
+    worker: Worker,
+    relay: relay::Relay,
+    ops: actix_web::dev::Server,
+}
+
+impl Delivery {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let registry = inlet_core::telemetry::new_registry("delivery");
+        let metrics = metrics::DeliveryMetrics::register(&registry)?;
+        let pool = inlet_store::connect(&settings.database)?;
+        let redis: RedisConnection = inlet_core::redis_link::manager(&settings.redis)?;
+        let consuming = Arc::new(AtomicBool::new(false));
+        let readiness = Arc::new(readiness::DeliveryReadiness {
+            consuming: consuming.clone(),
+            pool: pool.clone(),
+            redis: redis.clone(),
+        });
+        let ops = inlet_core::ops::bind(settings.delivery.metrics_listen, registry, readiness)?;
+        let relay = relay::Relay {
+            settings: settings.clone(),
+            pool: pool.clone(),
+            redis: redis.clone(),
+            metrics: metrics.clone(),
+        };
+        let worker = Worker {
+            settings,
+            pool,
+            redis,
+            metrics,
+            consuming,
+        };
+        Ok(Self {
+            ops_port: ops.port,
+            worker,
+            relay,
+            ops: ops.server,
+        })
+    }
+
+    /// Consumes and relays until `cancel`; the batch in hand is finished
+    /// (committed, published, acknowledged) before exit.
+    pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
+        let ops_handle = self.ops.handle();
+        let ops = tokio::spawn(self.ops);
+        let relay_cancel = cancel.clone();
+        let relay = self.relay;
+        let relay_task = tokio::spawn(async move { relay.run(relay_cancel).await });
+        self.worker.run(cancel).await;
+        let _ = relay_task.await;
+        ops_handle.stop(false).await;
+        let _ = ops.await;
+        Ok(())
+    }
+}

@@ -1,0 +1,151 @@
+//! The outbox relay: re-publishes on Redis the posts whose publish failed
+//! (Redis down, a crash between commit and publish). The outbox is a
+//! watermark per channel (`published_seq`), not a row per post; the relay
+//! publishes the contiguous run of posts above it that are older than a
+//! grace period (so it does not race the worker's own publish) and advances
+//! it. One relay at a time across replicas (an advisory lock).
+
+use crate::event::publish_posts;
+use crate::metrics::DeliveryMetrics;
+use inlet_core::Settings;
+use inlet_core::redis_link::RedisConnection;
+use inlet_store::Pool;
+use inlet_store::repo::posts;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Advisory lock key of the relay ("relay" in ASCII).
+const RELAY_LOCK: i64 = 0x72_656c_6179;
+/// Posts re-published per tick at most.
+const TICK_LIMIT: i64 = 1_000;
+
+pub struct Relay {
+    pub settings: Settings,
+    pub pool: Pool,
+    pub redis: RedisConnection,
+    pub metrics: DeliveryMetrics,
+}
+
+impl Relay {
+    pub async fn run(&self, cancel: CancellationToken) {
+        let interval = Duration::from_millis(self.settings.delivery.relay_interval_ms);
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(interval) => {}
+            }
+            match self.tick().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(posts = n, "outbox relay re-published posts"),
+                Err(error) => tracing::warn!(%error, "outbox relay tick failed"),
+            }
+        }
+    }
+
+    /// One pass: returns how many posts were re-published.
+    pub async fn tick(&self) -> Result<usize, String> {
+        let mut pooled = self.pool.get().await.map_err(|e| e.to_string())?;
+        let client: &mut tokio_postgres::Client = &mut pooled;
+        let tx = client.transaction().await.map_err(|e| e.to_string())?;
+        let locked: bool = tx
+            .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&RELAY_LOCK])
+            .await
+            .map_err(|e| e.to_string())?
+            .get(0);
+        if !locked {
+            return Ok(0);
+        }
+        let pending = posts::pending_count(&tx).await.map_err(|e| e.to_string())?;
+        self.metrics.outbox_pending.set(pending);
+        if pending == 0 {
+            return Ok(0);
+        }
+        let grace = Duration::from_millis(self.settings.delivery.relay_grace_ms);
+        let candidates = posts::unpublished(&tx, grace, TICK_LIMIT)
+            .await
+            .map_err(|e| e.to_string())?;
+        let contiguous = contiguous_runs(candidates);
+        let mut redis = self.redis.clone();
+        let marks = publish_posts(&mut redis, &self.settings.redis, &contiguous)
+            .await
+            .map_err(|e| format!("redis: {e}"))?;
+        posts::mark_published(&tx, &marks)
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        self.metrics
+            .redis_publish
+            .with_label_values(&["relayed"])
+            .inc_by(contiguous.len() as u64);
+        Ok(contiguous.len())
+    }
+}
+
+/// Keeps, per channel, the posts that directly follow the watermark without
+/// a hole (a later post cannot be marked published before an earlier one).
+fn contiguous_runs(candidates: Vec<(inlet_store::Post, i64)>) -> Vec<inlet_store::Post> {
+    let mut out = Vec::with_capacity(candidates.len());
+    let mut expected: Option<(uuid::Uuid, i64)> = None;
+    for (post, watermark) in candidates {
+        let next = match expected {
+            Some((channel, next)) if channel == post.channel_id => next,
+            _ => watermark + 1,
+        };
+        if post.seq == next {
+            expected = Some((post.channel_id, next + 1));
+            out.push(post);
+        } else {
+            // A hole: skip the rest of this channel until next tick.
+            expected = Some((post.channel_id, i64::MIN));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    fn post(channel: Uuid, seq: i64) -> inlet_store::Post {
+        inlet_store::Post {
+            id: Uuid::now_v7(),
+            channel_id: channel,
+            seq,
+            root_id: None,
+            thread_key: None,
+            case_id: None,
+            message: String::new(),
+            username: String::new(),
+            icon_url: None,
+            props: serde_json::json!({}),
+            webhook_id: None,
+            dialect: "slack".into(),
+            message_id: Uuid::now_v7(),
+            part: 0,
+            received_at: Utc::now(),
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn only_the_run_right_above_the_watermark_is_relayed() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let candidates = vec![
+            (post(a, 4), 3),
+            (post(a, 5), 3),
+            (post(a, 7), 3),
+            (post(b, 2), 0),
+        ];
+        let seqs: Vec<(Uuid, i64)> = contiguous_runs(candidates)
+            .iter()
+            .map(|p| (p.channel_id, p.seq))
+            .collect();
+        assert_eq!(
+            seqs,
+            vec![(a, 4), (a, 5)],
+            "b starts with a hole (1 missing), a stops before 6"
+        );
+    }
+}

@@ -1,0 +1,365 @@
+//! Delivery's consume loop: gather formatted messages (up to `batch_size`
+//! or `batch_linger`), store them in one transaction, publish the posts on
+//! Redis, advance the watermark, acknowledge. PostgreSQL down holds the batch
+//! and retries it; a message that fails for another reason is isolated and
+//! dead-lettered so its shard moves on.
+
+use crate::event::publish_posts;
+use crate::metrics::DeliveryMetrics;
+use chrono::{DateTime, Utc};
+use inlet_bus::{Backoff, ConsumerSet, Delivery, Hop, Topology, preferred_shards};
+use inlet_core::Settings;
+use inlet_core::redis_link::RedisConnection;
+use inlet_proto::Message;
+use inlet_proto::v1::{FormattedBatch, FormattedMessage, FormattedPost};
+use inlet_store::repo::dead_letters::{self, NewDeadLetter};
+use inlet_store::repo::posts::{self, BatchOutcome, MessagePosts};
+use inlet_store::{NewPost, Pool, Post, StoreError};
+use lapin::options::BasicAckOptions;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub struct Worker {
+    pub settings: Settings,
+    pub pool: Pool,
+    pub redis: RedisConnection,
+    pub metrics: DeliveryMetrics,
+    pub consuming: Arc<AtomicBool>,
+}
+
+impl Worker {
+    pub async fn run(&self, cancel: CancellationToken) {
+        let amqp = &self.settings.amqp;
+        let cfg = &self.settings.delivery;
+        let topology = Topology::new(amqp);
+        let mut backoff = Backoff::new(Duration::from_millis(amqp.reconnect_max_backoff_ms));
+        while !cancel.is_cancelled() {
+            let shards = preferred_shards(cfg.replica_index, cfg.replicas, amqp.shards);
+            let standby = Duration::from_millis(cfg.standby_delay_ms);
+            match ConsumerSet::open(
+                &amqp.url,
+                "inlet-delivery",
+                &topology,
+                Hop::Posts,
+                cfg.prefetch,
+                shards,
+                standby,
+            )
+            .await
+            {
+                Ok(mut set) => {
+                    backoff.reset();
+                    self.consuming.store(true, Ordering::Relaxed);
+                    tracing::info!("delivery consuming");
+                    self.consume(&mut set, &cancel).await;
+                    self.consuming.store(false, Ordering::Relaxed);
+                    set.close().await;
+                }
+                Err(error) => tracing::warn!(%error, "delivery cannot consume; retrying"),
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tokio::time::sleep(backoff.step()) => {}
+            }
+        }
+    }
+
+    async fn consume(&self, set: &mut ConsumerSet, cancel: &CancellationToken) {
+        let max = self.settings.delivery.batch_size;
+        let linger = Duration::from_millis(self.settings.delivery.batch_linger_ms);
+        loop {
+            let batch = tokio::select! {
+                _ = cancel.cancelled() => return,
+                batch = set.next_batch(max, linger) => batch,
+            };
+            match batch {
+                Ok(deliveries) => {
+                    if !self.process_batch(deliveries, cancel).await {
+                        return;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "delivery lost its broker connection");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Stores, publishes and acknowledges one batch of deliveries. False
+    /// when the consumer must be rebuilt (shutdown, acks failing).
+    pub async fn process_batch(
+        &self,
+        deliveries: Vec<Delivery>,
+        cancel: &CancellationToken,
+    ) -> bool {
+        let mut messages = Vec::new();
+        for delivery in &deliveries {
+            match FormattedBatch::decode(delivery.data.as_slice()) {
+                Ok(batch) => {
+                    for message in batch.messages {
+                        match to_message_posts(&message) {
+                            Ok(posts) => messages.push((message, posts)),
+                            Err(detail) => {
+                                if !self
+                                    .dead_letter_until_done(
+                                        &message,
+                                        "undecodable",
+                                        &detail,
+                                        cancel,
+                                    )
+                                    .await
+                                {
+                                    return false;
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(error) => {
+                    let message = FormattedMessage::default();
+                    let detail = format!("undecodable formatted batch: {error}");
+                    if !self
+                        .dead_letter_until_done(&message, "undecodable", &detail, cancel)
+                        .await
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+        let Some(stored) = self.store_with_retry(&messages, cancel).await else {
+            return false;
+        };
+        self.publish(&stored).await;
+        for delivery in deliveries {
+            if let Err(error) = delivery.ack(BasicAckOptions::default()).await {
+                tracing::warn!(%error, "cannot acknowledge; the posts are stored and redelivery will be a no-op");
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Stores the batch, retrying while PostgreSQL is unavailable; on any
+    /// other failure, stores message by message and dead-letters the ones
+    /// that fail. `None` on shutdown.
+    async fn store_with_retry(
+        &self,
+        messages: &[(FormattedMessage, MessagePosts)],
+        cancel: &CancellationToken,
+    ) -> Option<Vec<Post>> {
+        let all: Vec<MessagePosts> = messages.iter().map(|(_, p)| p.clone()).collect();
+        match self.store_until_available(&all, cancel).await? {
+            Ok(outcome) => Some(self.count(outcome)),
+            Err(error) => {
+                tracing::warn!(%error, "batch refused; isolating the message at fault");
+                let mut stored = Vec::new();
+                for (message, posts) in messages {
+                    match self
+                        .store_until_available(std::slice::from_ref(posts), cancel)
+                        .await?
+                    {
+                        Ok(outcome) => stored.extend(self.count(outcome)),
+                        Err(error) => {
+                            let reason = match error {
+                                StoreError::Invalid(_) | StoreError::NotFound(_) => {
+                                    "rejected_by_database"
+                                }
+                                _ => "database_error",
+                            };
+                            if !self
+                                .dead_letter_until_done(message, reason, &error.to_string(), cancel)
+                                .await
+                            {
+                                return None;
+                            }
+                        }
+                    }
+                }
+                Some(stored)
+            }
+        }
+    }
+
+    /// `None` on shutdown; `Some(Err)` for a failure that is not an outage.
+    async fn store_until_available(
+        &self,
+        batch: &[MessagePosts],
+        cancel: &CancellationToken,
+    ) -> Option<Result<BatchOutcome, StoreError>> {
+        let mut backoff = Backoff::new(Duration::from_secs(5));
+        loop {
+            let started = std::time::Instant::now();
+            let result = match self.pool.get().await {
+                Ok(mut client) => posts::store_batch(&mut client, batch).await,
+                Err(error) => Err(error.into()),
+            };
+            match result {
+                Err(error) if error.is_unavailable() => {
+                    tracing::warn!(%error, "delivery waiting for PostgreSQL");
+                    tokio::select! {
+                        _ = cancel.cancelled() => return None,
+                        _ = tokio::time::sleep(backoff.step()) => {}
+                    }
+                }
+                other => {
+                    self.metrics.commit.observe(started.elapsed().as_secs_f64());
+                    return Some(other);
+                }
+            }
+        }
+    }
+
+    fn count(&self, outcome: BatchOutcome) -> Vec<Post> {
+        self.metrics.batch_size.observe(outcome.stored.len() as f64);
+        self.metrics
+            .posts
+            .with_label_values(&["stored"])
+            .inc_by(outcome.stored.len() as u64);
+        self.metrics
+            .posts
+            .with_label_values(&["duplicate"])
+            .inc_by(outcome.duplicates.len() as u64);
+        outcome.stored
+    }
+
+    /// Publishes on Redis and advances the watermark; a failure leaves the
+    /// posts to the outbox relay.
+    async fn publish(&self, stored: &[Post]) {
+        if stored.is_empty() {
+            return;
+        }
+        let mut redis = self.redis.clone();
+        match publish_posts(&mut redis, &self.settings.redis, stored).await {
+            Ok(marks) => {
+                self.metrics
+                    .redis_publish
+                    .with_label_values(&["ok"])
+                    .inc_by(stored.len() as u64);
+                let now = Utc::now();
+                for post in stored {
+                    let seconds =
+                        (now - post.received_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
+                    self.metrics
+                        .end_to_end
+                        .with_label_values(&[metric_dialect(&post.dialect)])
+                        .observe(seconds);
+                }
+                let marked = match self.pool.get().await {
+                    Ok(client) => posts::mark_published(&**client, &marks).await,
+                    Err(error) => Err(error.into()),
+                };
+                if let Err(error) = marked {
+                    tracing::warn!(%error, "cannot advance the outbox watermark; the relay will re-publish");
+                }
+            }
+            Err(error) => {
+                self.metrics
+                    .redis_publish
+                    .with_label_values(&["failed"])
+                    .inc_by(stored.len() as u64);
+                tracing::warn!(%error, "Redis publish failed; the outbox relay will re-publish");
+            }
+        }
+    }
+
+    async fn dead_letter_until_done(
+        &self,
+        message: &FormattedMessage,
+        reason: &str,
+        detail: &str,
+        cancel: &CancellationToken,
+    ) -> bool {
+        let payload = message.encode_to_vec();
+        let dialect = message.posts.first().map(|p| p.dialect.clone());
+        let webhook_id = message
+            .posts
+            .first()
+            .and_then(|p| Uuid::parse_str(&p.webhook_id).ok());
+        let letter = NewDeadLetter {
+            message_id: Uuid::parse_str(&message.message_id).unwrap_or_else(|_| Uuid::nil()),
+            stage: "delivery",
+            reason,
+            detail,
+            dialect: dialect.as_deref(),
+            webhook_id,
+            payload: &payload,
+        };
+        let mut backoff = Backoff::new(Duration::from_secs(5));
+        loop {
+            let result = match self.pool.get().await {
+                Ok(client) => dead_letters::record(&**client, &letter).await,
+                Err(error) => Err(error.into()),
+            };
+            match result {
+                Ok(()) => {
+                    self.metrics
+                        .posts
+                        .with_label_values(&["dead_lettered"])
+                        .inc_by(message.posts.len() as u64);
+                    tracing::warn!(message_id = %message.message_id, %reason, %detail, "formatted message dead-lettered");
+                    return true;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot record a dead letter; retrying");
+                    tokio::select! {
+                        _ = cancel.cancelled() => return false,
+                        _ = tokio::time::sleep(backoff.step()) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn to_message_posts(message: &FormattedMessage) -> Result<MessagePosts, String> {
+    let message_id =
+        Uuid::parse_str(&message.message_id).map_err(|_| "bad message id".to_string())?;
+    let posts = message
+        .posts
+        .iter()
+        .map(to_new_post)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(MessagePosts { message_id, posts })
+}
+
+fn to_new_post(post: &FormattedPost) -> Result<NewPost, String> {
+    let uuid =
+        |raw: &str, what: &str| Uuid::parse_str(raw).map_err(|_| format!("bad {what} {raw:?}"));
+    let optional = |raw: &str| (!raw.is_empty()).then(|| raw.to_string());
+    Ok(NewPost {
+        id: uuid(&post.post_id, "post id")?,
+        channel_id: uuid(&post.channel_id, "channel id")?,
+        root_id: if post.root_id.is_empty() {
+            None
+        } else {
+            Some(uuid(&post.root_id, "root id")?)
+        },
+        thread_key: optional(&post.thread_key),
+        case_id: optional(&post.case_id),
+        message: post.message.clone(),
+        username: post.username.clone(),
+        icon_url: optional(&post.icon_url),
+        props: serde_json::from_str(&post.props_json).map_err(|e| format!("bad props: {e}"))?,
+        webhook_id: Uuid::parse_str(&post.webhook_id).ok(),
+        dialect: post.dialect.clone(),
+        message_id: uuid(&post.message_id, "message id")?,
+        part: i32::try_from(post.part).map_err(|_| "part out of range".to_string())?,
+        received_at: DateTime::<Utc>::from_timestamp_micros(post.received_at_micros)
+            .ok_or_else(|| "bad received_at".to_string())?,
+    })
+}
+
+fn metric_dialect(dialect: &str) -> &'static str {
+    match dialect {
+        "slack" => "slack",
+        "talkspirit" => "talkspirit",
+        "emakin" => "emakin",
+        d if d.starts_with("integration/") => "integration",
+        _ => "other",
+    }
+}

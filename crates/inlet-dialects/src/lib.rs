@@ -1,0 +1,62 @@
+//! Inlet's dialects: a pure function from (dialect, request facts, body
+//! bytes) to either a rejection (an error code and a human detail) or a
+//! translation (the target channel and one or more post drafts).
+//!
+//! Nothing here does I/O. Ingress calls [`translate`] to refuse bad payloads
+//! synchronously; the formatter calls it again to build the posts.
+
+pub mod body;
+pub mod draft;
+pub mod error;
+pub mod slack;
+
+pub use draft::{Author, Draft, Limits, RequestFacts, Target, Translation, WebhookView};
+pub use error::{ErrorCode, Rejection};
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The payload languages Inlet speaks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// Slack and Mattermost incoming webhooks.
+    Slack,
+}
+
+impl Dialect {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Dialect::Slack => "slack",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Dialect {
+    type Err = Rejection;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "slack" => Ok(Dialect::Slack),
+            other => Err(Rejection::new(
+                ErrorCode::InvalidPayload,
+                format!("unknown dialect {other:?}"),
+            )),
+        }
+    }
+}
+
+/// Translates one request body in `dialect`.
+pub fn translate(
+    dialect: &Dialect,
+    facts: &RequestFacts<'_>,
+    body: &[u8],
+) -> Result<Translation, Rejection> {
+    match dialect {
+        Dialect::Slack => slack::translate(facts, body),
+    }
+}

@@ -1,0 +1,80 @@
+//! inlet-formatter: consumes raw webhooks shard by shard, translates each
+//! with its dialect, resolves its channel again, and publishes the formatted
+//! posts to delivery on the same shard. A raw message is acknowledged only
+//! after its formatted posts are confirmed by the broker, or after it has been
+//! dead-lettered with its reason.
+
+pub mod format;
+pub mod metrics;
+mod readiness;
+mod worker;
+
+pub use worker::Worker;
+
+use inlet_bus::Publisher;
+use inlet_core::Settings;
+use inlet_store::Directory;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+pub struct Formatter {
+    pub ops_port: u16,
+    worker: Worker,
+    ops: actix_web::dev::Server,
+    publisher_cancel: CancellationToken,
+}
+
+impl Formatter {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let registry = inlet_core::telemetry::new_registry("formatter");
+        let metrics = metrics::FormatterMetrics::register(&registry)?;
+        let pool = inlet_store::connect(&settings.database)?;
+        // Short TTLs: the formatter's check is the authoritative one.
+        let directory = Arc::new(Directory::new(
+            pool.clone(),
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+        ));
+        let publisher_cancel = CancellationToken::new();
+        let publisher = Publisher::start(
+            &settings.amqp,
+            "inlet-formatter-publish",
+            publisher_cancel.clone(),
+        );
+        let consuming = Arc::new(AtomicBool::new(false));
+        let readiness = Arc::new(readiness::FormatterReadiness {
+            publisher: publisher.clone(),
+            consuming: consuming.clone(),
+            pool,
+        });
+        let ops = inlet_core::ops::bind(settings.formatter.metrics_listen, registry, readiness)?;
+        let worker = Worker {
+            settings,
+            directory,
+            publisher,
+            metrics,
+            consuming,
+        };
+        Ok(Self {
+            ops_port: ops.port,
+            worker,
+            ops: ops.server,
+            publisher_cancel,
+        })
+    }
+
+    /// Consumes until `cancel`; then stops taking deliveries, finishes the
+    /// batch in hand, and closes its connections (what is not acknowledged
+    /// goes back to its queue).
+    pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
+        let ops_handle = self.ops.handle();
+        let ops = tokio::spawn(self.ops);
+        self.worker.run(cancel).await;
+        self.publisher_cancel.cancel();
+        ops_handle.stop(false).await;
+        let _ = ops.await;
+        Ok(())
+    }
+}

@@ -1,0 +1,25 @@
+//! inlet-formatter binary: load configuration, start, stop on SIGTERM.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+/// Inlet's formatter: raw webhooks in, formatted posts out.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Configuration file (TOML); else $INLET_CONFIG, else ./inlet.toml if present.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let settings = inlet_core::Settings::load(args.config.as_deref())?;
+    inlet_core::telemetry::init_tracing(&settings.telemetry);
+    let formatter = inlet_formatter::Formatter::build(settings).await?;
+    tracing::info!(ops_port = formatter.ops_port, "inlet-formatter started");
+    formatter
+        .run_until_stopped(inlet_core::shutdown::on_signal())
+        .await
+}

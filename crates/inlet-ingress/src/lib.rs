@@ -1,0 +1,111 @@
+//! inlet-ingress: the only public surface. It resolves the token, enforces
+//! limits, validates the payload with the same dialect code the formatter
+//! uses, resolves the target channel (the ordering key), publishes the raw
+//! request and answers 2xx only after the broker's confirm.
+
+mod accept;
+mod access_log;
+mod answer;
+mod body;
+pub mod metrics;
+mod readiness;
+
+use actix_web::{App, HttpServer, dev::Server, web};
+use inlet_bus::Publisher;
+use inlet_core::Settings;
+use inlet_store::Directory;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// What every request handler shares.
+pub(crate) struct State {
+    pub settings: Settings,
+    pub directory: Arc<Directory>,
+    pub publisher: Arc<Publisher>,
+    pub metrics: metrics::IngressMetrics,
+}
+
+/// A built ingress: listeners bound, broker connecting in the background.
+pub struct Ingress {
+    pub port: u16,
+    pub ops_port: u16,
+    server: Server,
+    ops: Server,
+    publisher_cancel: CancellationToken,
+    shutdown_timeout: Duration,
+}
+
+impl Ingress {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let registry = inlet_core::telemetry::new_registry("ingress");
+        let metrics = metrics::IngressMetrics::register(&registry)?;
+        let pool = inlet_store::connect(&settings.database)?;
+        let directory = Arc::new(Directory::new(
+            pool.clone(),
+            Duration::from_millis(settings.ingress.token_cache_ttl_ms),
+            Duration::from_secs(30),
+        ));
+        let publisher_cancel = CancellationToken::new();
+        let publisher = Publisher::start(&settings.amqp, "inlet-ingress", publisher_cancel.clone());
+        let readiness = Arc::new(readiness::IngressReadiness {
+            publisher: publisher.clone(),
+            pool,
+        });
+        let ops = inlet_core::ops::bind(settings.ingress.metrics_listen, registry, readiness)?;
+
+        let state = web::Data::new(State {
+            settings: settings.clone(),
+            directory,
+            publisher,
+            metrics,
+        });
+        let workers = match settings.ingress.workers {
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            n => n,
+        };
+        let shutdown_timeout = Duration::from_millis(settings.service.shutdown_timeout_ms);
+        let http = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(access_log::log_request))
+                .route("/hooks/{token}", web::post().to(accept::slack))
+        })
+        .workers(workers)
+        .disable_signals()
+        .shutdown_timeout(shutdown_timeout.as_secs().max(1))
+        .client_request_timeout(Duration::from_secs(5))
+        .bind(settings.ingress.listen)?;
+        let port = http.addrs().first().map(|a| a.port()).unwrap_or(0);
+        Ok(Self {
+            port,
+            ops_port: ops.port,
+            server: http.run(),
+            ops: ops.server,
+            publisher_cancel,
+            shutdown_timeout,
+        })
+    }
+
+    /// Serves until `cancel`, then stops taking requests, finishes those in
+    /// flight (their publishes included) and closes the broker connection.
+    pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let ops_handle = self.ops.handle();
+        let server = tokio::spawn(self.server);
+        let ops = tokio::spawn(self.ops);
+        cancel.cancelled().await;
+        tracing::info!("ingress stopping: finishing requests in flight");
+        let graceful = tokio::time::timeout(self.shutdown_timeout, handle.stop(true)).await;
+        if graceful.is_err() {
+            tracing::warn!("requests still in flight at the shutdown timeout");
+        }
+        self.publisher_cancel.cancel();
+        ops_handle.stop(false).await;
+        let _ = server.await;
+        let _ = ops.await;
+        Ok(())
+    }
+}

@@ -1,0 +1,29 @@
+//! inlet-ingress binary: load configuration, start, stop on SIGTERM.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+/// Inlet's public webhook listener.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Configuration file (TOML); else $INLET_CONFIG, else ./inlet.toml if present.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let settings = inlet_core::Settings::load(args.config.as_deref())?;
+    inlet_core::telemetry::init_tracing(&settings.telemetry);
+    let ingress = inlet_ingress::Ingress::build(settings).await?;
+    tracing::info!(
+        port = ingress.port,
+        ops_port = ingress.ops_port,
+        "inlet-ingress listening"
+    );
+    ingress
+        .run_until_stopped(inlet_core::shutdown::on_signal())
+        .await
+}

@@ -1,0 +1,57 @@
+//! Ingress metrics (docs/operations.md lists them all).
+
+use inlet_core::telemetry::{LATENCY_BUCKETS, counter_vec, histogram_vec};
+use prometheus::{Histogram, HistogramVec, IntCounterVec, Registry};
+
+#[derive(Clone)]
+pub struct IngressMetrics {
+    pub requests: IntCounterVec,
+    pub duration: HistogramVec,
+    pub bytes: HistogramVec,
+    pub rejections: IntCounterVec,
+    pub confirm: Histogram,
+}
+
+const BYTE_BUCKETS: &[f64] = &[256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0];
+
+impl IngressMetrics {
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let confirm = Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "inlet_ingress_publish_confirm_seconds",
+                "Time from publishing a raw webhook to the broker's confirm.",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+        )?;
+        registry.register(Box::new(confirm.clone()))?;
+        Ok(Self {
+            requests: counter_vec(
+                registry,
+                "inlet_ingress_requests_total",
+                "Webhook requests answered, by dialect and HTTP status.",
+                &["dialect", "status"],
+            )?,
+            duration: histogram_vec(
+                registry,
+                "inlet_ingress_request_duration_seconds",
+                "Time to answer a webhook request.",
+                &["dialect"],
+                LATENCY_BUCKETS,
+            )?,
+            bytes: histogram_vec(
+                registry,
+                "inlet_ingress_request_bytes",
+                "Size of accepted request bodies.",
+                &["dialect"],
+                BYTE_BUCKETS,
+            )?,
+            rejections: counter_vec(
+                registry,
+                "inlet_ingress_rejections_total",
+                "Webhook requests refused, by error code.",
+                &["reason"],
+            )?,
+            confirm,
+        })
+    }
+}

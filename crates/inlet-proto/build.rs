@@ -1,0 +1,13 @@
+//! Compiles `proto/inlet/v1/*.proto` with protox (pure Rust) and generates
+//! the prost types into OUT_DIR.
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    let file = root.join("inlet/v1/bus.proto");
+    println!("cargo:rerun-if-changed={}", file.display());
+    let descriptors = protox::compile([&file], [&root])?;
+    prost_build::Config::new().compile_fds(descriptors)?;
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! PostgreSQL for Inlet: versioned migrations, the connection pool, the
+//! repositories each service uses, and the directory cache that ingress and
+//! the formatter read channels and webhooks through.
+
+pub mod directory;
+pub mod error;
+pub mod migrate;
+pub mod model;
+pub mod pool;
+pub mod repo;
+pub mod resolve;
+
+pub use directory::Directory;
+pub use error::StoreError;
+pub use model::*;
+pub use pool::{Pool, connect};

@@ -1,0 +1,46 @@
+//! The connection pool, with timeouts so a pool never waits forever.
+
+use crate::error::StoreError;
+use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime, Timeouts};
+use inlet_core::settings::DatabaseSettings;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use deadpool_postgres::{Object as Client, Pool, PoolError};
+
+/// Builds a pool for `settings.url`. No connection is opened until used.
+pub fn connect(settings: &DatabaseSettings) -> Result<Pool, StoreError> {
+    let mut config = tokio_postgres::Config::from_str(&settings.url)
+        .map_err(|e| StoreError::Invalid(format!("database.url: {e}")))?;
+    config.connect_timeout(Duration::from_millis(settings.connect_timeout_ms));
+    if config.get_application_name().is_none() {
+        config.application_name("inlet");
+    }
+    let manager = Manager::from_config(
+        config,
+        tokio_postgres::NoTls,
+        // Fast recycling: a connection broken by a server restart fails its
+        // next query, which callers treat as a transient outage and retry.
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    let timeouts = Timeouts {
+        wait: Some(Duration::from_millis(settings.wait_timeout_ms)),
+        create: Some(Duration::from_millis(settings.connect_timeout_ms)),
+        recycle: Some(Duration::from_millis(settings.connect_timeout_ms)),
+    };
+    Pool::builder(manager)
+        .max_size(settings.pool_size)
+        .timeouts(timeouts)
+        .runtime(Runtime::Tokio1)
+        .build()
+        .map_err(|e| StoreError::Other(format!("cannot build the pool: {e}")))
+}
+
+/// Checks that the database answers (readiness).
+pub async fn ping(pool: &Pool) -> Result<(), StoreError> {
+    let client = pool.get().await?;
+    client.simple_query("SELECT 1").await?;
+    Ok(())
+}

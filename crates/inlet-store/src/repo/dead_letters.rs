@@ -1,0 +1,96 @@
+//! Dead letters: messages the pipeline could not place, with their reason,
+//! kept for an operator to inspect, replay or discard.
+
+use crate::error::StoreError;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio_postgres::GenericClient;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DeadLetter {
+    pub id: Uuid,
+    pub message_id: Uuid,
+    pub stage: String,
+    pub reason: String,
+    pub detail: String,
+    pub dialect: Option<String>,
+    pub webhook_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A message to dead-letter.
+#[derive(Clone, Debug)]
+pub struct NewDeadLetter<'a> {
+    pub message_id: Uuid,
+    pub stage: &'a str,
+    pub reason: &'a str,
+    pub detail: &'a str,
+    pub dialect: Option<&'a str>,
+    pub webhook_id: Option<Uuid>,
+    pub payload: &'a [u8],
+}
+
+/// Records a dead letter once per (message, stage): a redelivered poison
+/// message does not make a second row.
+pub async fn record(
+    client: &impl GenericClient,
+    letter: &NewDeadLetter<'_>,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO dead_letters (id, message_id, stage, reason, detail, dialect, webhook_id, payload)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8
+             WHERE NOT EXISTS (SELECT 1 FROM dead_letters WHERE message_id = $2 AND stage = $3
+                               AND replayed_at IS NULL AND discarded_at IS NULL)",
+            &[
+                &Uuid::now_v7(),
+                &letter.message_id,
+                &letter.stage,
+                &letter.reason,
+                &letter.detail,
+                &letter.dialect,
+                &letter.webhook_id,
+                &letter.payload,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Dead letters neither replayed nor discarded, oldest first.
+pub async fn list_open(
+    client: &impl GenericClient,
+    limit: i64,
+) -> Result<Vec<DeadLetter>, StoreError> {
+    let rows = client
+        .query(
+            "SELECT id, message_id, stage, reason, detail, dialect, webhook_id, created_at FROM dead_letters
+             WHERE replayed_at IS NULL AND discarded_at IS NULL ORDER BY created_at LIMIT $1",
+            &[&limit],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| DeadLetter {
+            id: r.get(0),
+            message_id: r.get(1),
+            stage: r.get(2),
+            reason: r.get(3),
+            detail: r.get(4),
+            dialect: r.get(5),
+            webhook_id: r.get(6),
+            created_at: r.get(7),
+        })
+        .collect())
+}
+
+pub async fn open_count(client: &impl GenericClient) -> Result<i64, StoreError> {
+    let row = client
+        .query_one(
+            "SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL AND discarded_at IS NULL",
+            &[],
+        )
+        .await?;
+    Ok(row.get(0))
+}

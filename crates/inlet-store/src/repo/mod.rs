@@ -1,0 +1,9 @@
+//! Repositories: one module per table family, each a set of plain async
+//! functions over a client, so a caller chooses pool or transaction.
+
+pub mod channels;
+pub mod dead_letters;
+pub mod posts;
+pub mod teams;
+pub mod users;
+pub mod webhooks;

@@ -1,0 +1,270 @@
+//! Posts: the batch write that assigns a gap-free per-channel seq, the
+//! outbox watermark, and reads.
+//!
+//! One batch is one transaction and a constant number of round trips,
+//! whatever its size: dedupe by message id, lock the channel rows in id order
+//! (no deadlocks between replicas), bump `last_seq` under that lock (so seq
+//! becomes visible in commit order), insert all posts with one statement.
+
+use crate::error::StoreError;
+use crate::model::{NewPost, Post};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashSet};
+use tokio_postgres::Client;
+use tokio_postgres::GenericClient;
+use uuid::Uuid;
+
+/// The posts of one raw message: stored all together or not at all.
+#[derive(Clone, Debug)]
+pub struct MessagePosts {
+    pub message_id: Uuid,
+    pub posts: Vec<NewPost>,
+}
+
+/// What a batch did.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    /// Posts stored by this batch, in seq order per channel.
+    pub stored: Vec<Post>,
+    /// Messages already processed earlier (redeliveries): nothing written.
+    pub duplicates: Vec<Uuid>,
+}
+
+/// Stores a batch of messages in one transaction.
+pub async fn store_batch(
+    client: &mut Client,
+    batch: &[MessagePosts],
+) -> Result<BatchOutcome, StoreError> {
+    let tx = client.transaction().await?;
+    let mut seen = HashSet::new();
+    let ids: Vec<Uuid> = batch
+        .iter()
+        .map(|m| m.message_id)
+        .filter(|id| seen.insert(*id))
+        .collect();
+    let fresh: HashSet<Uuid> = tx
+        .query(
+            "INSERT INTO processed_messages (message_id) SELECT unnest($1::uuid[])
+             ON CONFLICT DO NOTHING RETURNING message_id",
+            &[&ids],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let duplicates = ids
+        .iter()
+        .filter(|id| !fresh.contains(id))
+        .copied()
+        .collect();
+
+    // Posts to write, in batch order, each message once.
+    let mut written = HashSet::new();
+    let posts: Vec<&NewPost> = batch
+        .iter()
+        .filter(|m| fresh.contains(&m.message_id) && written.insert(m.message_id))
+        .flat_map(|m| m.posts.iter())
+        .collect();
+    if posts.is_empty() {
+        tx.commit().await?;
+        return Ok(BatchOutcome {
+            stored: Vec::new(),
+            duplicates,
+        });
+    }
+
+    let seqs = allocate_seqs(&tx, &posts).await?;
+    let stored = insert_posts(&tx, &posts, &seqs).await?;
+    tx.commit().await?;
+    Ok(BatchOutcome { stored, duplicates })
+}
+
+/// Bumps each channel's `last_seq` by its number of posts, under the row
+/// locks taken in id order, and returns each post's seq.
+async fn allocate_seqs(
+    tx: &impl GenericClient,
+    posts: &[&NewPost],
+) -> Result<Vec<i64>, StoreError> {
+    let mut counts: BTreeMap<Uuid, i64> = BTreeMap::new();
+    for post in posts {
+        *counts.entry(post.channel_id).or_default() += 1;
+    }
+    let channel_ids: Vec<Uuid> = counts.keys().copied().collect();
+    let increments: Vec<i64> = counts.values().copied().collect();
+    tx.query(
+        "SELECT id FROM channels WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &[&channel_ids],
+    )
+    .await?;
+    let rows = tx
+        .query(
+            "UPDATE channels SET last_seq = channels.last_seq + v.n
+             FROM unnest($1::uuid[], $2::int8[]) AS v(id, n)
+             WHERE channels.id = v.id RETURNING channels.id, channels.last_seq",
+            &[&channel_ids, &increments],
+        )
+        .await?;
+    if rows.len() != channel_ids.len() {
+        return Err(StoreError::NotFound("channel of a post"));
+    }
+    // Next seq to hand out per channel: last_seq - n + 1.
+    let mut next: BTreeMap<Uuid, i64> = rows
+        .iter()
+        .map(|r| {
+            let id: Uuid = r.get(0);
+            let last: i64 = r.get(1);
+            (id, last - counts[&id] + 1)
+        })
+        .collect();
+    Ok(posts
+        .iter()
+        .map(|p| {
+            let slot = next
+                .get_mut(&p.channel_id)
+                .expect("every channel was updated");
+            let seq = *slot;
+            *slot += 1;
+            seq
+        })
+        .collect())
+}
+
+async fn insert_posts(
+    tx: &impl GenericClient,
+    posts: &[&NewPost],
+    seqs: &[i64],
+) -> Result<Vec<Post>, StoreError> {
+    let col = |f: fn(&NewPost) -> Uuid| posts.iter().map(|p| f(p)).collect::<Vec<Uuid>>();
+    let ids = col(|p| p.id);
+    let channels = col(|p| p.channel_id);
+    let message_ids = col(|p| p.message_id);
+    let roots: Vec<Option<Uuid>> = posts.iter().map(|p| p.root_id).collect();
+    let thread_keys: Vec<Option<&str>> = posts.iter().map(|p| p.thread_key.as_deref()).collect();
+    let case_ids: Vec<Option<&str>> = posts.iter().map(|p| p.case_id.as_deref()).collect();
+    let messages: Vec<&str> = posts.iter().map(|p| p.message.as_str()).collect();
+    let usernames: Vec<&str> = posts.iter().map(|p| p.username.as_str()).collect();
+    let icons: Vec<Option<&str>> = posts.iter().map(|p| p.icon_url.as_deref()).collect();
+    let props: Vec<&serde_json::Value> = posts.iter().map(|p| &p.props).collect();
+    let webhooks: Vec<Option<Uuid>> = posts.iter().map(|p| p.webhook_id).collect();
+    let dialects: Vec<&str> = posts.iter().map(|p| p.dialect.as_str()).collect();
+    let parts: Vec<i32> = posts.iter().map(|p| p.part).collect();
+    let received: Vec<DateTime<Utc>> = posts.iter().map(|p| p.received_at).collect();
+    let sql = format!(
+        "INSERT INTO posts (id, channel_id, seq, root_id, thread_key, case_id, message, username, icon_url,
+             props, webhook_id, dialect, message_id, part, received_at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int8[], $4::uuid[], $5::text[], $6::text[],
+             $7::text[], $8::text[], $9::text[], $10::jsonb[], $11::uuid[], $12::text[], $13::uuid[],
+             $14::int4[], $15::timestamptz[])
+         RETURNING {}",
+        Post::COLUMNS
+    );
+    let rows = tx
+        .query(
+            &sql,
+            &[
+                &ids,
+                &channels,
+                &seqs,
+                &roots,
+                &thread_keys,
+                &case_ids,
+                &messages,
+                &usernames,
+                &icons,
+                &props,
+                &webhooks,
+                &dialects,
+                &message_ids,
+                &parts,
+                &received,
+            ],
+        )
+        .await?;
+    let mut stored: Vec<Post> = rows.iter().map(Post::from_row).collect();
+    stored.sort_by_key(|p| (p.channel_id, p.seq));
+    Ok(stored)
+}
+
+/// Advances the outbox watermark of each channel to `seq` (never back).
+pub async fn mark_published(
+    client: &impl GenericClient,
+    marks: &[(Uuid, i64)],
+) -> Result<(), StoreError> {
+    if marks.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = marks.iter().map(|m| m.0).collect();
+    let seqs: Vec<i64> = marks.iter().map(|m| m.1).collect();
+    client
+        .execute(
+            "UPDATE channels SET published_seq = greatest(channels.published_seq, v.seq)
+             FROM unnest($1::uuid[], $2::int8[]) AS v(id, seq)
+             WHERE channels.id = v.id AND channels.published_seq < v.seq",
+            &[&ids, &seqs],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Posts above the watermark committed at least `grace` ago, oldest first,
+/// at most `limit`, each with its channel's current watermark: what the
+/// outbox relay re-publishes.
+pub async fn unpublished(
+    client: &impl GenericClient,
+    grace: std::time::Duration,
+    limit: i64,
+) -> Result<Vec<(Post, i64)>, StoreError> {
+    let columns: Vec<String> = Post::COLUMNS
+        .split(", ")
+        .map(|c| format!("p.{c}"))
+        .collect();
+    let sql = format!(
+        "SELECT {}, c.published_seq FROM posts p JOIN channels c ON c.id = p.channel_id
+         WHERE c.last_seq > c.published_seq AND p.seq > c.published_seq
+           AND p.created_at < now() - make_interval(secs => $1)
+         ORDER BY p.channel_id, p.seq LIMIT $2",
+        columns.join(", ")
+    );
+    let rows = client.query(&sql, &[&grace.as_secs_f64(), &limit]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| (Post::from_row(r), r.get(16)))
+        .collect())
+}
+
+/// Posts committed but not yet published on Redis, over all channels.
+pub async fn pending_count(client: &impl GenericClient) -> Result<i64, StoreError> {
+    let row = client
+        .query_one(
+            "SELECT coalesce(sum(last_seq - published_seq), 0)::int8 FROM channels WHERE last_seq > published_seq",
+            &[],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+pub async fn get(client: &impl GenericClient, id: Uuid) -> Result<Post, StoreError> {
+    let sql = format!("SELECT {} FROM posts WHERE id = $1", Post::COLUMNS);
+    let row = client
+        .query_opt(&sql, &[&id])
+        .await?
+        .ok_or(StoreError::NotFound("post"))?;
+    Ok(Post::from_row(&row))
+}
+
+/// A channel's posts with seq above `after_seq`, in seq order.
+pub async fn list(
+    client: &impl GenericClient,
+    channel_id: Uuid,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<Post>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM posts WHERE channel_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        Post::COLUMNS
+    );
+    let rows = client
+        .query(&sql, &[&channel_id, &after_seq, &limit])
+        .await?;
+    Ok(rows.iter().map(Post::from_row).collect())
+}

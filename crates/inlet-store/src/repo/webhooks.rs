@@ -1,0 +1,135 @@
+//! Webhooks. Only the SHA-256 of a token is stored; lookups go by hash.
+
+use crate::error::StoreError;
+use crate::model::Webhook;
+use inlet_core::TokenHash;
+use tokio_postgres::GenericClient;
+use uuid::Uuid;
+
+/// The settings of a new webhook.
+#[derive(Clone, Debug)]
+pub struct NewWebhook {
+    pub channel_id: Uuid,
+    pub owner_id: Uuid,
+    pub display_name: String,
+    pub description: String,
+    pub username: Option<String>,
+    pub icon_url: Option<String>,
+    pub channel_locked: bool,
+    pub allow_username_override: bool,
+    pub allow_icon_override: bool,
+    pub allow_channel_mentions: bool,
+    pub markup: String,
+    pub rate_per_minute: Option<i32>,
+}
+
+/// Creates a webhook in its channel's team; the owner must be of that team.
+pub async fn create(
+    client: &impl GenericClient,
+    new: &NewWebhook,
+    token: TokenHash,
+) -> Result<Webhook, StoreError> {
+    let sql = format!(
+        "INSERT INTO webhooks (id, team_id, channel_id, owner_id, display_name, description, username, icon_url,
+             channel_locked, allow_username_override, allow_icon_override, allow_channel_mentions, markup,
+             rate_per_minute, token_hash)
+         SELECT $1, c.team_id, c.id, u.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+         FROM channels c JOIN users u ON u.team_id = c.team_id
+         WHERE c.id = $2 AND u.id = $3
+         RETURNING {}",
+        Webhook::COLUMNS
+    );
+    let row = client
+        .query_opt(
+            &sql,
+            &[
+                &Uuid::now_v7(),
+                &new.channel_id,
+                &new.owner_id,
+                &new.display_name,
+                &new.description,
+                &new.username,
+                &new.icon_url,
+                &new.channel_locked,
+                &new.allow_username_override,
+                &new.allow_icon_override,
+                &new.allow_channel_mentions,
+                &new.markup,
+                &new.rate_per_minute,
+                &token.as_bytes(),
+            ],
+        )
+        .await?
+        .ok_or(StoreError::NotFound(
+            "channel, or owner in the channel's team",
+        ))?;
+    Ok(Webhook::from_row(&row))
+}
+
+pub async fn get(client: &impl GenericClient, id: Uuid) -> Result<Webhook, StoreError> {
+    let sql = format!("SELECT {} FROM webhooks WHERE id = $1", Webhook::COLUMNS);
+    let row = client
+        .query_opt(&sql, &[&id])
+        .await?
+        .ok_or(StoreError::NotFound("webhook"))?;
+    Ok(Webhook::from_row(&row))
+}
+
+pub async fn list(client: &impl GenericClient, team_id: Uuid) -> Result<Vec<Webhook>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM webhooks WHERE team_id = $1 AND revoked_at IS NULL ORDER BY created_at",
+        Webhook::COLUMNS
+    );
+    Ok(client
+        .query(&sql, &[&team_id])
+        .await?
+        .iter()
+        .map(Webhook::from_row)
+        .collect())
+}
+
+/// The active webhook holding this token, if any.
+pub async fn by_token(
+    client: &impl GenericClient,
+    token: TokenHash,
+) -> Result<Option<Webhook>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM webhooks WHERE token_hash = $1 AND revoked_at IS NULL AND enabled",
+        Webhook::COLUMNS
+    );
+    Ok(client
+        .query_opt(&sql, &[&token.as_bytes()])
+        .await?
+        .as_ref()
+        .map(Webhook::from_row))
+}
+
+/// Revokes a webhook: its token stops working at once.
+pub async fn revoke(client: &impl GenericClient, id: Uuid) -> Result<Webhook, StoreError> {
+    let sql = format!(
+        "UPDATE webhooks SET revoked_at = coalesce(revoked_at, now()), enabled = false WHERE id = $1 RETURNING {}",
+        Webhook::COLUMNS
+    );
+    let row = client
+        .query_opt(&sql, &[&id])
+        .await?
+        .ok_or(StoreError::NotFound("webhook"))?;
+    Ok(Webhook::from_row(&row))
+}
+
+/// Replaces the token hash; the old token stops working at once.
+pub async fn rotate(
+    client: &impl GenericClient,
+    id: Uuid,
+    token: TokenHash,
+) -> Result<Webhook, StoreError> {
+    let sql = format!(
+        "UPDATE webhooks SET token_hash = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING {}",
+        Webhook::COLUMNS
+    );
+    let row = client
+        .query_opt(&sql, &[&id, &token.as_bytes()])
+        .await?
+        .ok_or(StoreError::NotFound("webhook"))?;
+    Ok(Webhook::from_row(&row))
+}
