@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 pub struct Worker {
@@ -169,9 +170,8 @@ impl Worker {
                 return Ok(Handled::DeadLettered);
             }
         };
-        let _span = tracing::info_span!("format", message_id = %raw.message_id).entered();
-        let limits = self.limits();
-        let result = format_message(&self.directory, limits, &raw).await;
+        let span = tracing::info_span!("format", message_id = %raw.message_id);
+        let result = format_message(&self.directory, self.limits(), &raw).instrument(span).await;
         let dialect = metric_dialect(&raw.dialect);
         self.metrics
             .duration

@@ -1,0 +1,267 @@
+//! The whole pipeline in-process: ingress, formatter, delivery and api on
+//! free ports, isolated by a fresh database and unique prefixes.
+
+use crate::TestDatabase;
+use inlet_core::Settings;
+use inlet_store::Post;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Which services to start.
+#[derive(Clone, Copy, Debug)]
+pub struct Services {
+    pub ingress: bool,
+    pub formatter: bool,
+    pub delivery: bool,
+    pub api: bool,
+}
+
+impl Services {
+    pub const ALL: Services = Services { ingress: true, formatter: true, delivery: true, api: true };
+}
+
+pub struct TestStack {
+    pub settings: Settings,
+    pub admin_token: String,
+    pub ingress_port: u16,
+    pub ingress_ops_port: u16,
+    pub api_port: u16,
+    /// Ops listener (metrics, health) of each started service, by name.
+    pub ops_ports: std::collections::HashMap<&'static str, u16>,
+    pub pool: inlet_store::Pool,
+    pub http: reqwest::Client,
+    cancel: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    _database: TestDatabase,
+}
+
+/// A team, a channel, an owner and a webhook on it.
+#[derive(Clone, Debug)]
+pub struct Fixture {
+    pub team_id: String,
+    pub channel_id: String,
+    pub owner_id: String,
+    pub webhook_id: String,
+    pub token: String,
+}
+
+/// Settings for one isolated test.
+pub fn test_settings(database_url: &str) -> Settings {
+    let tag = crate::unique_tag();
+    let mut s = Settings::default();
+    s.database.url = database_url.to_string();
+    s.database.pool_size = 2;
+    s.amqp.url = crate::amqp_url();
+    s.amqp.prefix = format!("t{tag}.");
+    s.amqp.shards = 2;
+    s.amqp.queue_expires_ms = 120_000;
+    s.amqp.confirm_timeout_ms = 2_000;
+    s.amqp.reconnect_max_backoff_ms = 500;
+    s.redis.url = crate::redis_url();
+    s.redis.prefix = format!("t{tag}:");
+    let any = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    s.ingress.listen = any(0);
+    s.ingress.metrics_listen = any(0);
+    s.ingress.workers = 2;
+    s.formatter.metrics_listen = any(0);
+    s.formatter.standby_delay_ms = 0;
+    s.delivery.metrics_listen = any(0);
+    s.delivery.standby_delay_ms = 0;
+    s.delivery.relay_interval_ms = 200;
+    s.delivery.relay_grace_ms = 300;
+    s.api.listen = any(0);
+    s.api.metrics_listen = any(0);
+    s.service.shutdown_timeout_ms = 3_000;
+    s
+}
+
+impl TestStack {
+    pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(Services::ALL, |_| {}).await
+    }
+
+    pub async fn start_with(services: Services, adjust: impl FnOnce(&mut Settings)) -> anyhow::Result<Self> {
+        let database = TestDatabase::create().await?;
+        let mut settings = test_settings(&database.url);
+        let admin_token = format!("admin-{}", crate::unique_tag());
+        settings.api.admin_tokens = vec![format!("sha256:{}", inlet_core::TokenHash::of(&admin_token).to_hex())];
+        adjust(&mut settings);
+        let pool = inlet_store::connect(&settings.database)?;
+        let mut stack = Self {
+            settings,
+            admin_token,
+            ingress_port: 0,
+            ingress_ops_port: 0,
+            api_port: 0,
+            ops_ports: Default::default(),
+            pool,
+            http: reqwest::Client::new(),
+            cancel: CancellationToken::new(),
+            tasks: Vec::new(),
+            _database: database,
+        };
+        stack.spawn(services).await?;
+        Ok(stack)
+    }
+
+    /// Starts more services of the same stack (e.g. delivery, later).
+    pub async fn spawn(&mut self, services: Services) -> anyhow::Result<()> {
+        let s = self.settings.clone();
+        let mut ready_ports = Vec::new();
+        if services.api {
+            let api = inlet_api::Api::build(s.clone()).await?;
+            self.api_port = api.port;
+            ready_ports.push(api.ops_port);
+            self.ops_ports.insert("api", api.ops_port);
+            self.push(api.run_until_stopped(self.cancel.clone()));
+        }
+        if services.delivery {
+            let delivery = inlet_delivery::Delivery::build(s.clone()).await?;
+            ready_ports.push(delivery.ops_port);
+            self.ops_ports.insert("delivery", delivery.ops_port);
+            self.push(delivery.run_until_stopped(self.cancel.clone()));
+        }
+        if services.formatter {
+            let formatter = inlet_formatter::Formatter::build(s.clone()).await?;
+            ready_ports.push(formatter.ops_port);
+            self.ops_ports.insert("formatter", formatter.ops_port);
+            self.push(formatter.run_until_stopped(self.cancel.clone()));
+        }
+        if services.ingress {
+            let ingress = inlet_ingress::Ingress::build(s.clone()).await?;
+            self.ingress_port = ingress.port;
+            self.ingress_ops_port = ingress.ops_port;
+            ready_ports.push(ingress.ops_port);
+            self.ops_ports.insert("ingress", ingress.ops_port);
+            self.push(ingress.run_until_stopped(self.cancel.clone()));
+        }
+        for port in ready_ports {
+            self.wait_ready(port, Duration::from_secs(20)).await?;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, service: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static) {
+        self.tasks.push(tokio::spawn(async move {
+            if let Err(error) = service.await {
+                eprintln!("service failed: {error:#}");
+            }
+        }));
+    }
+
+    /// Waits until a service's `/readyz` answers 200.
+    pub async fn wait_ready(&self, ops_port: u16, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let url = format!("http://127.0.0.1:{ops_port}/readyz");
+        loop {
+            if let Ok(response) = self.http.get(&url).send().await {
+                if response.status() == 200 {
+                    return Ok(());
+                }
+            }
+            if tokio::time::Instant::now() > deadline {
+                anyhow::bail!("service on ops port {ops_port} not ready within {timeout:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn ingress_url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.ingress_port)
+    }
+
+    pub fn api_url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.api_port)
+    }
+
+    /// POSTs JSON to the API as admin; fails the test unless 2xx.
+    pub async fn api_post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        let response = self.http.post(self.api_url(path)).bearer_auth(&self.admin_token).json(&body).send().await?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        anyhow::ensure!(status.is_success(), "POST {path}: {status} {body}");
+        Ok(body)
+    }
+
+    /// A team, an owner, a channel and a webhook, made through the API.
+    pub async fn fixture(&self) -> anyhow::Result<Fixture> {
+        let tag = crate::unique_tag();
+        let team = self.api_post("/api/v1/teams", json!({"name": format!("team-{tag}")})).await?;
+        let team_id = team["id"].as_str().unwrap_or_default().to_string();
+        let owner = self.api_post("/api/v1/users", json!({"team_id": team_id, "username": "owner"})).await?;
+        let channel = self.api_post("/api/v1/channels", json!({"team_id": team_id, "name": "town-square"})).await?;
+        let hook = self
+            .api_post(
+                "/api/v1/webhooks",
+                json!({"channel_id": channel["id"], "owner_id": owner["id"], "display_name": "CI"}),
+            )
+            .await?;
+        Ok(Fixture {
+            team_id,
+            channel_id: channel["id"].as_str().unwrap_or_default().to_string(),
+            owner_id: owner["id"].as_str().unwrap_or_default().to_string(),
+            webhook_id: hook["id"].as_str().unwrap_or_default().to_string(),
+            token: hook["token"].as_str().unwrap_or_default().to_string(),
+        })
+    }
+
+    /// Sends a Slack-dialect webhook.
+    pub async fn post_slack(&self, token: &str, body: &str) -> anyhow::Result<reqwest::Response> {
+        Ok(self
+            .http
+            .post(self.ingress_url(&format!("/hooks/{token}")))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await?)
+    }
+
+    /// Waits until the channel holds at least `n` posts; returns them in seq order.
+    pub async fn wait_for_posts(&self, channel_id: &str, n: usize, timeout: Duration) -> anyhow::Result<Vec<Post>> {
+        let channel: uuid::Uuid = channel_id.parse()?;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let posts = self.posts(channel).await?;
+            if posts.len() >= n {
+                return Ok(posts);
+            }
+            if tokio::time::Instant::now() > deadline {
+                anyhow::bail!("{} of {n} posts after {timeout:?}", posts.len());
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Every post of a channel, in seq order.
+    pub async fn posts(&self, channel: uuid::Uuid) -> anyhow::Result<Vec<Post>> {
+        let client = self.pool.get().await?;
+        Ok(inlet_store::repo::posts::list(&**client, channel, 0, 100_000).await?)
+    }
+
+    /// Stops every service gracefully and removes the test's queues.
+    /// A service's `/metrics` text.
+    pub async fn metrics(&self, service: &str) -> anyhow::Result<String> {
+        let port = self.ops_ports.get(service).ok_or_else(|| anyhow::anyhow!("{service} not started"))?;
+        Ok(self.http.get(format!("http://127.0.0.1:{port}/metrics")).send().await?.text().await?)
+    }
+
+    pub async fn stop(mut self) {
+        self.cancel.cancel();
+        for task in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+        delete_topology(&self.settings).await;
+    }
+}
+
+async fn delete_topology(settings: &Settings) {
+    let topology = inlet_bus::Topology::new(&settings.amqp);
+    if let Ok(connection) = inlet_bus::connect(&settings.amqp.url, "inlet-test-cleanup").await {
+        if let Ok(channel) = connection.create_channel().await {
+            let _ = topology.delete(&channel).await;
+        }
+        let _ = connection.close(200, "cleanup".into()).await;
+    }
+}

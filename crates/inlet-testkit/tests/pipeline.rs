@@ -1,0 +1,335 @@
+//! The pipeline end to end, against the real RabbitMQ, PostgreSQL and Redis:
+//! each test has its own database, queue prefix and Redis prefix, and the
+//! services run in-process on free ports.
+
+use futures_util::StreamExt;
+use inlet_testkit::{Services, TestStack};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_become_posts_with_gap_free_seq_in_receipt_order() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let mut request_ids = Vec::new();
+    for i in 1..=5 {
+        let response = stack.post_slack(&f.token, &json!({"text": format!("message {i}")}).to_string()).await.unwrap();
+        assert_eq!(response.status(), 200);
+        request_ids.push(response.headers()["x-request-id"].to_str().unwrap().to_string());
+        assert_eq!(response.text().await.unwrap(), "ok");
+    }
+    let posts = stack.wait_for_posts(&f.channel_id, 5, WAIT).await.unwrap();
+    assert_eq!(posts.len(), 5);
+    for (i, post) in posts.iter().enumerate() {
+        assert_eq!(post.seq, i as i64 + 1);
+        assert_eq!(post.message, format!("message {}", i + 1));
+        assert_eq!(post.message_id.to_string(), request_ids[i]);
+        assert_eq!(post.part, 0);
+        assert_eq!(post.username, "CI");
+        assert_eq!(post.props["from_webhook"], "true");
+        assert_eq!(post.dialect, "slack");
+    }
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_post_is_published_on_redis_with_its_seq() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let client = redis::Client::open(stack.settings.redis.url.as_str()).unwrap();
+    let mut pubsub = client.get_async_pubsub().await.unwrap();
+    let topic = format!("{}channel:{}", stack.settings.redis.prefix, f.channel_id);
+    pubsub.subscribe(&topic).await.unwrap();
+    for text in ["first", "second"] {
+        assert_eq!(stack.post_slack(&f.token, &json!({"text": text}).to_string()).await.unwrap().status(), 200);
+    }
+    let mut events = pubsub.on_message();
+    for (seq, text) in [(1, "first"), (2, "second")] {
+        let message = tokio::time::timeout(WAIT, events.next()).await.unwrap().unwrap();
+        let event: Value = serde_json::from_str(&message.get_payload::<String>().unwrap()).unwrap();
+        assert_eq!(event["type"], "posted");
+        assert_eq!(event["seq"], seq);
+        assert_eq!(event["post"]["seq"], seq);
+        assert_eq!(event["post"]["message"], text);
+        assert_eq!(event["post"]["channel_id"], f.channel_id.as_str());
+    }
+    drop(events);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_redelivered_after_its_commit_makes_no_second_post() {
+    use inlet_bus::lapin::options::BasicNackOptions;
+    use inlet_proto::Message;
+    let no_delivery = Services { delivery: false, ..Services::ALL };
+    let mut stack = TestStack::start_with(no_delivery, |_| {}).await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    for i in 1..=3 {
+        let body = json!({"text": format!("m{i}")}).to_string();
+        assert_eq!(stack.post_slack(&f.token, &body).await.unwrap().status(), 200);
+    }
+    // Play a delivery that commits and dies before its ack: store, then nack.
+    let topology = inlet_bus::Topology::new(&stack.settings.amqp);
+    let shards = (0..stack.settings.amqp.shards).collect::<Vec<_>>();
+    let mut set = inlet_bus::ConsumerSet::open(
+        &stack.settings.amqp.url,
+        "test-crashing-delivery",
+        &topology,
+        inlet_bus::Hop::Posts,
+        16,
+        (shards, Vec::new()),
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    let mut committed = 0;
+    while committed < 3 {
+        let batch = tokio::time::timeout(WAIT, set.next_batch(16, Duration::from_millis(50))).await.unwrap().unwrap();
+        for delivery in batch {
+            let formatted = inlet_proto::v1::FormattedBatch::decode(delivery.data.as_slice()).unwrap();
+            let messages: Vec<_> = formatted.messages.iter().map(to_message_posts).collect();
+            let mut client = stack.pool.get().await.unwrap();
+            let outcome = inlet_store::repo::posts::store_batch(&mut client, &messages).await.unwrap();
+            committed += outcome.stored.len();
+            delivery.nack(BasicNackOptions { requeue: true, multiple: false }).await.unwrap();
+        }
+    }
+    set.close().await;
+    // The real delivery now receives the same messages again.
+    stack.spawn(Services { ingress: false, formatter: false, delivery: true, api: false }).await.unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let metrics = stack.metrics("delivery").await.unwrap();
+        if metrics.contains("inlet_delivery_posts_total{outcome=\"duplicate\"} 3") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "redeliveries not seen:\n{metrics}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let seqs: Vec<i64> = posts.iter().map(|p| p.seq).collect();
+    let texts: Vec<&str> = posts.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(seqs, vec![1, 2, 3]);
+    assert_eq!(texts, vec!["m1", "m2", "m3"]);
+    stack.stop().await;
+}
+
+fn to_message_posts(message: &inlet_proto::v1::FormattedMessage) -> inlet_store::repo::posts::MessagePosts {
+    let posts = message
+        .posts
+        .iter()
+        .map(|p| inlet_store::NewPost {
+            id: p.post_id.parse().unwrap(),
+            channel_id: p.channel_id.parse().unwrap(),
+            root_id: None,
+            thread_key: None,
+            case_id: None,
+            message: p.message.clone(),
+            username: p.username.clone(),
+            icon_url: None,
+            props: serde_json::from_str(&p.props_json).unwrap(),
+            webhook_id: p.webhook_id.parse().ok(),
+            dialect: p.dialect.clone(),
+            message_id: p.message_id.parse().unwrap(),
+            part: p.part as i32,
+            received_at: chrono::DateTime::from_timestamp_micros(p.received_at_micros).unwrap(),
+        })
+        .collect();
+    inlet_store::repo::posts::MessagePosts { message_id: message.message_id.parse().unwrap(), posts }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_gets_no_service_within_a_second() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    assert_eq!(stack.post_slack(&f.token, r#"{"text":"before"}"#).await.unwrap().status(), 200);
+    let revoked = stack
+        .http
+        .delete(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
+        .bearer_auth(&stack.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    let revoked_at = std::time::Instant::now();
+    let response = loop {
+        let response = stack.post_slack(&f.token, r#"{"text":"after"}"#).await.unwrap();
+        if response.status() == 404 || revoked_at.elapsed() > Duration::from_secs(3) {
+            break response;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(revoked_at.elapsed() < Duration::from_millis(1_500), "revocation took {:?}", revoked_at.elapsed());
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.text().await.unwrap(), "no_service");
+    let unknown = stack.post_slack("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", r#"{"text":"x"}"#).await.unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.text().await.unwrap(), "no_service", "unknown and revoked look the same");
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_gets_413_and_publishes_nothing() {
+    let stack = TestStack::start_with(Services::ALL, |s| s.ingress.max_body_bytes = 2048).await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let big = json!({"text": "x".repeat(4096)}).to_string();
+    let response = stack.post_slack(&f.token, &big).await.unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(response.text().await.unwrap(), "payload_too_large");
+    assert_eq!(stack.post_slack(&f.token, r#"{"text":"small"}"#).await.unwrap().status(), 200);
+    // The small one went through the same shard after the big one was refused.
+    let posts = stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].message, "small");
+    assert_eq!(posts[0].seq, 1);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_broker_gives_503_with_retry_after() {
+    let api_only = Services { ingress: false, formatter: false, delivery: false, api: true };
+    let stack = TestStack::start_with(api_only, |_| {}).await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let mut settings = stack.settings.clone();
+    settings.amqp.url = "amqp://guest:guest@127.0.0.1:1/%2f".into();
+    let ingress = inlet_ingress::Ingress::build(settings).await.unwrap();
+    let port = ingress.port;
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(ingress.run_until_stopped(cancel.clone()));
+    let response = stack
+        .http
+        .post(format!("http://127.0.0.1:{port}/hooks/{}", f.token))
+        .body(r#"{"text":"lost?"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(response.text().await.unwrap(), "service_unavailable");
+    cancel.cancel();
+    let _ = task.await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_payloads_are_refused_synchronously_with_their_code() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let cases = [
+        (r#"{"text":""}"#, 400, "no_text"),
+        (r#"{"text":5}"#, 400, "invalid_payload"),
+        ("not json", 400, "invalid_payload"),
+        (r#"{"text":"x","channel":"nowhere"}"#, 404, "channel_not_found"),
+    ];
+    for (body, status, code) in cases {
+        let response = stack.post_slack(&f.token, body).await.unwrap();
+        assert_eq!(response.status(), status, "{body}");
+        assert!(response.headers().contains_key("x-inlet-error-detail"), "{body}");
+        assert_eq!(response.text().await.unwrap(), code, "{body}");
+    }
+    let json_answer = stack
+        .http
+        .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
+        .header("accept", "application/json")
+        .body(r#"{"text":5}"#)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = json_answer.json().await.unwrap();
+    assert_eq!(body["ok"], false);
+    assert_eq!(body["error"], "invalid_payload");
+    assert!(body["detail"].as_str().unwrap().contains("`text`"));
+    // Nothing refused was posted: the next good one is seq 1.
+    assert_eq!(stack.post_slack(&f.token, r#"{"text":"good"}"#).await.unwrap().status(), 200);
+    let posts = stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
+    assert_eq!((posts.len(), posts[0].seq, posts[0].message.as_str()), (1, 1, "good"));
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_override_posts_into_that_channel_of_the_team() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let ops = stack.api_post("/api/v1/channels", json!({"team_id": f.team_id, "name": "ops"})).await.unwrap();
+    let form = format!("payload={}", urlencode(&json!({"text": "to ops", "channel": "#ops"}).to_string()));
+    let response = stack
+        .http
+        .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let posts = stack.wait_for_posts(ops["id"].as_str().unwrap(), 1, WAIT).await.unwrap();
+    assert_eq!(posts[0].message, "to ops");
+    assert!(stack.posts(f.channel_id.parse().unwrap()).await.unwrap().is_empty());
+    stack.stop().await;
+}
+
+fn urlencode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_never_reach_the_access_log_or_metrics() {
+    inlet_testkit::log_capture::install();
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    assert_eq!(stack.post_slack(&f.token, r#"{"text":"hello"}"#).await.unwrap().status(), 200);
+    assert_eq!(stack.post_slack(&f.token, r#"{"text":""}"#).await.unwrap().status(), 400);
+    let unknown = "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ";
+    assert_eq!(stack.post_slack(unknown, r#"{"text":"x"}"#).await.unwrap().status(), 404);
+    stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
+    let metrics = stack.metrics("ingress").await.unwrap();
+    let log = inlet_testkit::log_capture::captured();
+    assert!(log.contains("/hooks/<redacted>"), "the access log must show the redacted route");
+    assert!(metrics.contains("inlet_ingress_requests_total"));
+    for secret in [f.token.as_str(), unknown] {
+        assert!(!log.contains(secret), "a token reached the log");
+        assert!(!metrics.contains(secret), "a token reached the metrics");
+    }
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_stream_replays_then_continues_live() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    for text in ["one", "two"] {
+        assert_eq!(stack.post_slack(&f.token, &json!({"text": text}).to_string()).await.unwrap().status(), 200);
+    }
+    stack.wait_for_posts(&f.channel_id, 2, WAIT).await.unwrap();
+    let mut stream = stack
+        .http
+        .get(stack.api_url(&format!("/api/v1/channels/{}/events", f.channel_id)))
+        .bearer_auth(&stack.admin_token)
+        .header("last-event-id", "0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut text = String::new();
+    let mut posted = false;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while text.matches("event: posted").count() < 3 {
+        if text.matches("event: posted").count() == 2 && !posted {
+            assert_eq!(stack.post_slack(&f.token, r#"{"text":"three"}"#).await.unwrap().status(), 200);
+            posted = true;
+        }
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk()).await.unwrap().unwrap().unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let ids: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("id: ")).collect();
+    assert_eq!(ids, vec!["1", "2", "3"], "no gap and no duplicate at the seam:\n{text}");
+    assert!(text.contains("\"message\":\"three\""));
+    drop(stream);
+    stack.stop().await;
+}
