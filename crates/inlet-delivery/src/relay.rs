@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Advisory lock key of the relay ("relay" in ASCII).
-const RELAY_LOCK: i64 = 0x72_656c_6179;
+const RELAY_LOCK: i64 = 0x0072_656c_6179;
 /// Posts re-published per tick at most.
 const TICK_LIMIT: i64 = 1_000;
 

@@ -171,7 +171,9 @@ impl Worker {
             }
         };
         let span = tracing::info_span!("format", message_id = %raw.message_id);
-        let result = format_message(&self.directory, self.limits(), &raw).instrument(span).await;
+        let result = format_message(&self.directory, self.limits(), &raw)
+            .instrument(span)
+            .await;
         let dialect = metric_dialect(&raw.dialect);
         self.metrics
             .duration

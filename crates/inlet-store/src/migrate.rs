@@ -11,7 +11,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] =
     &[(1, "init", include_str!("../migrations/0001_init.sql"))];
 
 /// Advisory lock key held while migrating ("inlet" in ASCII).
-const LOCK_KEY: i64 = 0x696e_6c65_74;
+const LOCK_KEY: i64 = 0x0069_6e6c_6574;
 
 fn checksum(sql: &str) -> String {
     hex_digest(sql.as_bytes())

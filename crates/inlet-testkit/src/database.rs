@@ -6,7 +6,7 @@ use std::str::FromStr;
 use tokio_postgres::{Config, NoTls};
 
 /// Advisory lock key while building the template.
-const TEMPLATE_LOCK: i64 = 0x7465_6d70_6c;
+const TEMPLATE_LOCK: i64 = 0x0074_656d_706c;
 
 pub struct TestDatabase {
     pub name: String,
@@ -21,7 +21,10 @@ async fn admin_client(admin_url: &str) -> anyhow::Result<tokio_postgres::Client>
 }
 
 fn url_for(admin_url: &str, database: &str) -> String {
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(admin_url);
     format!("{base}/{database}")
 }
 
@@ -34,7 +37,10 @@ impl TestDatabase {
         // Another test may be copying the template at this instant.
         let mut attempts = 0;
         loop {
-            match admin.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await {
+            match admin
+                .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                .await
+            {
                 Ok(()) => break,
                 Err(error) if attempts < 20 => {
                     attempts += 1;
@@ -44,35 +50,59 @@ impl TestDatabase {
                 Err(error) => return Err(error.into()),
             }
         }
-        Ok(Self { url: url_for(&admin_url, &name), name, admin_url })
+        Ok(Self {
+            url: url_for(&admin_url, &name),
+            name,
+            admin_url,
+        })
     }
 }
 
 async fn ensure_template(admin_url: &str) -> anyhow::Result<String> {
     let template = format!("inlet_tpl_{}", inlet_store::migrate::fingerprint());
     let admin = admin_client(admin_url).await?;
-    admin.execute("SELECT pg_advisory_lock($1)", &[&TEMPLATE_LOCK]).await?;
+    admin
+        .execute("SELECT pg_advisory_lock($1)", &[&TEMPLATE_LOCK])
+        .await?;
     let exists = admin
         .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template])
         .await?
         .is_some();
-    let result = if exists { Ok(()) } else { build_template(&admin, admin_url, &template).await };
-    admin.execute("SELECT pg_advisory_unlock($1)", &[&TEMPLATE_LOCK]).await?;
+    let result = if exists {
+        Ok(())
+    } else {
+        build_template(&admin, admin_url, &template).await
+    };
+    admin
+        .execute("SELECT pg_advisory_unlock($1)", &[&TEMPLATE_LOCK])
+        .await?;
     result.map(|()| template)
 }
 
-async fn build_template(admin: &tokio_postgres::Client, admin_url: &str, template: &str) -> anyhow::Result<()> {
+async fn build_template(
+    admin: &tokio_postgres::Client,
+    admin_url: &str,
+    template: &str,
+) -> anyhow::Result<()> {
     let building = format!("{template}_building");
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {building}")).await?;
-    admin.batch_execute(&format!("CREATE DATABASE {building}")).await?;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {building}"))
+        .await?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {building}"))
+        .await?;
     {
-        let (mut client, connection) = Config::from_str(&url_for(admin_url, &building))?.connect(NoTls).await?;
+        let (mut client, connection) = Config::from_str(&url_for(admin_url, &building))?
+            .connect(NoTls)
+            .await?;
         let driver = tokio::spawn(connection);
         inlet_store::migrate::run(&mut client).await?;
         drop(client);
         let _ = driver.await;
     }
-    admin.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}")).await?;
+    admin
+        .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}"))
+        .await?;
     Ok(())
 }
 
@@ -82,10 +112,17 @@ impl Drop for TestDatabase {
         let name = self.name.clone();
         // Drop runs outside any runtime guarantee: use a private one.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             runtime.block_on(async {
                 if let Ok(admin) = admin_client(&admin_url).await {
-                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
                 }
             });
         })

@@ -12,11 +12,13 @@ pub use stack::{Fixture, Services, TestStack};
 
 /// Shared service URLs, overridable for machines where they live elsewhere.
 pub fn postgres_url() -> String {
-    std::env::var("INLET_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("INLET_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub fn amqp_url() -> String {
-    std::env::var("INLET_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f?heartbeat=10".into())
+    std::env::var("INLET_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f?heartbeat=10".into())
 }
 
 pub fn redis_url() -> String {

@@ -11,7 +11,10 @@ struct Sink(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -22,7 +25,9 @@ impl Write for Sink {
 /// Installs a JSON log subscriber at `debug` writing to memory (once per
 /// process; nextest runs each test in its own process).
 pub fn install() {
-    let buffer = CAPTURED.get_or_init(|| Arc::new(Mutex::new(Vec::new()))).clone();
+    let buffer = CAPTURED
+        .get_or_init(|| Arc::new(Mutex::new(Vec::new())))
+        .clone();
     let sink = Sink(buffer);
     let _ = tracing_subscriber::fmt()
         .json()

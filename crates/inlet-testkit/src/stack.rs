@@ -19,7 +19,12 @@ pub struct Services {
 }
 
 impl Services {
-    pub const ALL: Services = Services { ingress: true, formatter: true, delivery: true, api: true };
+    pub const ALL: Services = Services {
+        ingress: true,
+        formatter: true,
+        delivery: true,
+        api: true,
+    };
 }
 
 pub struct TestStack {
@@ -82,11 +87,17 @@ impl TestStack {
         Self::start_with(Services::ALL, |_| {}).await
     }
 
-    pub async fn start_with(services: Services, adjust: impl FnOnce(&mut Settings)) -> anyhow::Result<Self> {
+    pub async fn start_with(
+        services: Services,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> anyhow::Result<Self> {
         let database = TestDatabase::create().await?;
         let mut settings = test_settings(&database.url);
         let admin_token = format!("admin-{}", crate::unique_tag());
-        settings.api.admin_tokens = vec![format!("sha256:{}", inlet_core::TokenHash::of(&admin_token).to_hex())];
+        settings.api.admin_tokens = vec![format!(
+            "sha256:{}",
+            inlet_core::TokenHash::of(&admin_token).to_hex()
+        )];
         adjust(&mut settings);
         let pool = inlet_store::connect(&settings.database)?;
         let mut stack = Self {
@@ -143,7 +154,10 @@ impl TestStack {
         Ok(())
     }
 
-    fn push(&mut self, service: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static) {
+    fn push(
+        &mut self,
+        service: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    ) {
         self.tasks.push(tokio::spawn(async move {
             if let Err(error) = service.await {
                 eprintln!("service failed: {error:#}");
@@ -156,10 +170,10 @@ impl TestStack {
         let deadline = tokio::time::Instant::now() + timeout;
         let url = format!("http://127.0.0.1:{ops_port}/readyz");
         loop {
-            if let Ok(response) = self.http.get(&url).send().await {
-                if response.status() == 200 {
-                    return Ok(());
-                }
+            if let Ok(response) = self.http.get(&url).send().await
+                && response.status() == 200
+            {
+                return Ok(());
             }
             if tokio::time::Instant::now() > deadline {
                 anyhow::bail!("service on ops port {ops_port} not ready within {timeout:?}");
@@ -178,7 +192,13 @@ impl TestStack {
 
     /// POSTs JSON to the API as admin; fails the test unless 2xx.
     pub async fn api_post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        let response = self.http.post(self.api_url(path)).bearer_auth(&self.admin_token).json(&body).send().await?;
+        let response = self
+            .http
+            .post(self.api_url(path))
+            .bearer_auth(&self.admin_token)
+            .json(&body)
+            .send()
+            .await?;
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         anyhow::ensure!(status.is_success(), "POST {path}: {status} {body}");
@@ -188,10 +208,22 @@ impl TestStack {
     /// A team, an owner, a channel and a webhook, made through the API.
     pub async fn fixture(&self) -> anyhow::Result<Fixture> {
         let tag = crate::unique_tag();
-        let team = self.api_post("/api/v1/teams", json!({"name": format!("team-{tag}")})).await?;
+        let team = self
+            .api_post("/api/v1/teams", json!({"name": format!("team-{tag}")}))
+            .await?;
         let team_id = team["id"].as_str().unwrap_or_default().to_string();
-        let owner = self.api_post("/api/v1/users", json!({"team_id": team_id, "username": "owner"})).await?;
-        let channel = self.api_post("/api/v1/channels", json!({"team_id": team_id, "name": "town-square"})).await?;
+        let owner = self
+            .api_post(
+                "/api/v1/users",
+                json!({"team_id": team_id, "username": "owner"}),
+            )
+            .await?;
+        let channel = self
+            .api_post(
+                "/api/v1/channels",
+                json!({"team_id": team_id, "name": "town-square"}),
+            )
+            .await?;
         let hook = self
             .api_post(
                 "/api/v1/webhooks",
@@ -219,7 +251,12 @@ impl TestStack {
     }
 
     /// Waits until the channel holds at least `n` posts; returns them in seq order.
-    pub async fn wait_for_posts(&self, channel_id: &str, n: usize, timeout: Duration) -> anyhow::Result<Vec<Post>> {
+    pub async fn wait_for_posts(
+        &self,
+        channel_id: &str,
+        n: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<Vec<Post>> {
         let channel: uuid::Uuid = channel_id.parse()?;
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -243,8 +280,17 @@ impl TestStack {
     /// Stops every service gracefully and removes the test's queues.
     /// A service's `/metrics` text.
     pub async fn metrics(&self, service: &str) -> anyhow::Result<String> {
-        let port = self.ops_ports.get(service).ok_or_else(|| anyhow::anyhow!("{service} not started"))?;
-        Ok(self.http.get(format!("http://127.0.0.1:{port}/metrics")).send().await?.text().await?)
+        let port = self
+            .ops_ports
+            .get(service)
+            .ok_or_else(|| anyhow::anyhow!("{service} not started"))?;
+        Ok(self
+            .http
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .send()
+            .await?
+            .text()
+            .await?)
     }
 
     pub async fn stop(mut self) {

@@ -15,9 +15,20 @@ async fn webhooks_become_posts_with_gap_free_seq_in_receipt_order() {
     let f = stack.fixture().await.unwrap();
     let mut request_ids = Vec::new();
     for i in 1..=5 {
-        let response = stack.post_slack(&f.token, &json!({"text": format!("message {i}")}).to_string()).await.unwrap();
+        let response = stack
+            .post_slack(
+                &f.token,
+                &json!({"text": format!("message {i}")}).to_string(),
+            )
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
-        request_ids.push(response.headers()["x-request-id"].to_str().unwrap().to_string());
+        request_ids.push(
+            response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_string(),
+        );
         assert_eq!(response.text().await.unwrap(), "ok");
     }
     let posts = stack.wait_for_posts(&f.channel_id, 5, WAIT).await.unwrap();
@@ -43,11 +54,21 @@ async fn each_post_is_published_on_redis_with_its_seq() {
     let topic = format!("{}channel:{}", stack.settings.redis.prefix, f.channel_id);
     pubsub.subscribe(&topic).await.unwrap();
     for text in ["first", "second"] {
-        assert_eq!(stack.post_slack(&f.token, &json!({"text": text}).to_string()).await.unwrap().status(), 200);
+        assert_eq!(
+            stack
+                .post_slack(&f.token, &json!({"text": text}).to_string())
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
     }
     let mut events = pubsub.on_message();
     for (seq, text) in [(1, "first"), (2, "second")] {
-        let message = tokio::time::timeout(WAIT, events.next()).await.unwrap().unwrap();
+        let message = tokio::time::timeout(WAIT, events.next())
+            .await
+            .unwrap()
+            .unwrap();
         let event: Value = serde_json::from_str(&message.get_payload::<String>().unwrap()).unwrap();
         assert_eq!(event["type"], "posted");
         assert_eq!(event["seq"], seq);
@@ -63,12 +84,18 @@ async fn each_post_is_published_on_redis_with_its_seq() {
 async fn a_message_redelivered_after_its_commit_makes_no_second_post() {
     use inlet_bus::lapin::options::BasicNackOptions;
     use inlet_proto::Message;
-    let no_delivery = Services { delivery: false, ..Services::ALL };
+    let no_delivery = Services {
+        delivery: false,
+        ..Services::ALL
+    };
     let mut stack = TestStack::start_with(no_delivery, |_| {}).await.unwrap();
     let f = stack.fixture().await.unwrap();
     for i in 1..=3 {
         let body = json!({"text": format!("m{i}")}).to_string();
-        assert_eq!(stack.post_slack(&f.token, &body).await.unwrap().status(), 200);
+        assert_eq!(
+            stack.post_slack(&f.token, &body).await.unwrap().status(),
+            200
+        );
     }
     // Play a delivery that commits and dies before its ack: store, then nack.
     let topology = inlet_bus::Topology::new(&stack.settings.amqp);
@@ -86,26 +113,49 @@ async fn a_message_redelivered_after_its_commit_makes_no_second_post() {
     .unwrap();
     let mut committed = 0;
     while committed < 3 {
-        let batch = tokio::time::timeout(WAIT, set.next_batch(16, Duration::from_millis(50))).await.unwrap().unwrap();
+        let batch = tokio::time::timeout(WAIT, set.next_batch(16, Duration::from_millis(50)))
+            .await
+            .unwrap()
+            .unwrap();
         for delivery in batch {
-            let formatted = inlet_proto::v1::FormattedBatch::decode(delivery.data.as_slice()).unwrap();
+            let formatted =
+                inlet_proto::v1::FormattedBatch::decode(delivery.data.as_slice()).unwrap();
             let messages: Vec<_> = formatted.messages.iter().map(to_message_posts).collect();
             let mut client = stack.pool.get().await.unwrap();
-            let outcome = inlet_store::repo::posts::store_batch(&mut client, &messages).await.unwrap();
+            let outcome = inlet_store::repo::posts::store_batch(&mut client, &messages)
+                .await
+                .unwrap();
             committed += outcome.stored.len();
-            delivery.nack(BasicNackOptions { requeue: true, multiple: false }).await.unwrap();
+            delivery
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    multiple: false,
+                })
+                .await
+                .unwrap();
         }
     }
     set.close().await;
     // The real delivery now receives the same messages again.
-    stack.spawn(Services { ingress: false, formatter: false, delivery: true, api: false }).await.unwrap();
+    stack
+        .spawn(Services {
+            ingress: false,
+            formatter: false,
+            delivery: true,
+            api: false,
+        })
+        .await
+        .unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let metrics = stack.metrics("delivery").await.unwrap();
         if metrics.contains("inlet_delivery_posts_total{outcome=\"duplicate\"} 3") {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "redeliveries not seen:\n{metrics}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "redeliveries not seen:\n{metrics}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
@@ -116,7 +166,9 @@ async fn a_message_redelivered_after_its_commit_makes_no_second_post() {
     stack.stop().await;
 }
 
-fn to_message_posts(message: &inlet_proto::v1::FormattedMessage) -> inlet_store::repo::posts::MessagePosts {
+fn to_message_posts(
+    message: &inlet_proto::v1::FormattedMessage,
+) -> inlet_store::repo::posts::MessagePosts {
     let posts = message
         .posts
         .iter()
@@ -137,14 +189,24 @@ fn to_message_posts(message: &inlet_proto::v1::FormattedMessage) -> inlet_store:
             received_at: chrono::DateTime::from_timestamp_micros(p.received_at_micros).unwrap(),
         })
         .collect();
-    inlet_store::repo::posts::MessagePosts { message_id: message.message_id.parse().unwrap(), posts }
+    inlet_store::repo::posts::MessagePosts {
+        message_id: message.message_id.parse().unwrap(),
+        posts,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_token_gets_no_service_within_a_second() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
-    assert_eq!(stack.post_slack(&f.token, r#"{"text":"before"}"#).await.unwrap().status(), 200);
+    assert_eq!(
+        stack
+            .post_slack(&f.token, r#"{"text":"before"}"#)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let revoked = stack
         .http
         .delete(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
@@ -155,30 +217,53 @@ async fn a_revoked_token_gets_no_service_within_a_second() {
     assert_eq!(revoked.status(), 200);
     let revoked_at = std::time::Instant::now();
     let response = loop {
-        let response = stack.post_slack(&f.token, r#"{"text":"after"}"#).await.unwrap();
+        let response = stack
+            .post_slack(&f.token, r#"{"text":"after"}"#)
+            .await
+            .unwrap();
         if response.status() == 404 || revoked_at.elapsed() > Duration::from_secs(3) {
             break response;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert!(revoked_at.elapsed() < Duration::from_millis(1_500), "revocation took {:?}", revoked_at.elapsed());
+    assert!(
+        revoked_at.elapsed() < Duration::from_millis(1_500),
+        "revocation took {:?}",
+        revoked_at.elapsed()
+    );
     assert_eq!(response.status(), 404);
     assert_eq!(response.text().await.unwrap(), "no_service");
-    let unknown = stack.post_slack("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", r#"{"text":"x"}"#).await.unwrap();
+    let unknown = stack
+        .post_slack("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", r#"{"text":"x"}"#)
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), 404);
-    assert_eq!(unknown.text().await.unwrap(), "no_service", "unknown and revoked look the same");
+    assert_eq!(
+        unknown.text().await.unwrap(),
+        "no_service",
+        "unknown and revoked look the same"
+    );
     stack.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_the_limit_gets_413_and_publishes_nothing() {
-    let stack = TestStack::start_with(Services::ALL, |s| s.ingress.max_body_bytes = 2048).await.unwrap();
+    let stack = TestStack::start_with(Services::ALL, |s| s.ingress.max_body_bytes = 2048)
+        .await
+        .unwrap();
     let f = stack.fixture().await.unwrap();
     let big = json!({"text": "x".repeat(4096)}).to_string();
     let response = stack.post_slack(&f.token, &big).await.unwrap();
     assert_eq!(response.status(), 413);
     assert_eq!(response.text().await.unwrap(), "payload_too_large");
-    assert_eq!(stack.post_slack(&f.token, r#"{"text":"small"}"#).await.unwrap().status(), 200);
+    assert_eq!(
+        stack
+            .post_slack(&f.token, r#"{"text":"small"}"#)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     // The small one went through the same shard after the big one was refused.
     let posts = stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
     assert_eq!(posts.len(), 1);
@@ -189,7 +274,12 @@ async fn a_body_over_the_limit_gets_413_and_publishes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_broker_gives_503_with_retry_after() {
-    let api_only = Services { ingress: false, formatter: false, delivery: false, api: true };
+    let api_only = Services {
+        ingress: false,
+        formatter: false,
+        delivery: false,
+        api: true,
+    };
     let stack = TestStack::start_with(api_only, |_| {}).await.unwrap();
     let f = stack.fixture().await.unwrap();
     let mut settings = stack.settings.clone();
@@ -221,12 +311,19 @@ async fn bad_payloads_are_refused_synchronously_with_their_code() {
         (r#"{"text":""}"#, 400, "no_text"),
         (r#"{"text":5}"#, 400, "invalid_payload"),
         ("not json", 400, "invalid_payload"),
-        (r#"{"text":"x","channel":"nowhere"}"#, 404, "channel_not_found"),
+        (
+            r#"{"text":"x","channel":"nowhere"}"#,
+            404,
+            "channel_not_found",
+        ),
     ];
     for (body, status, code) in cases {
         let response = stack.post_slack(&f.token, body).await.unwrap();
         assert_eq!(response.status(), status, "{body}");
-        assert!(response.headers().contains_key("x-inlet-error-detail"), "{body}");
+        assert!(
+            response.headers().contains_key("x-inlet-error-detail"),
+            "{body}"
+        );
         assert_eq!(response.text().await.unwrap(), code, "{body}");
     }
     let json_answer = stack
@@ -242,9 +339,19 @@ async fn bad_payloads_are_refused_synchronously_with_their_code() {
     assert_eq!(body["error"], "invalid_payload");
     assert!(body["detail"].as_str().unwrap().contains("`text`"));
     // Nothing refused was posted: the next good one is seq 1.
-    assert_eq!(stack.post_slack(&f.token, r#"{"text":"good"}"#).await.unwrap().status(), 200);
+    assert_eq!(
+        stack
+            .post_slack(&f.token, r#"{"text":"good"}"#)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let posts = stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
-    assert_eq!((posts.len(), posts[0].seq, posts[0].message.as_str()), (1, 1, "good"));
+    assert_eq!(
+        (posts.len(), posts[0].seq, posts[0].message.as_str()),
+        (1, 1, "good")
+    );
     stack.stop().await;
 }
 
@@ -252,8 +359,17 @@ async fn bad_payloads_are_refused_synchronously_with_their_code() {
 async fn a_channel_override_posts_into_that_channel_of_the_team() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
-    let ops = stack.api_post("/api/v1/channels", json!({"team_id": f.team_id, "name": "ops"})).await.unwrap();
-    let form = format!("payload={}", urlencode(&json!({"text": "to ops", "channel": "#ops"}).to_string()));
+    let ops = stack
+        .api_post(
+            "/api/v1/channels",
+            json!({"team_id": f.team_id, "name": "ops"}),
+        )
+        .await
+        .unwrap();
+    let form = format!(
+        "payload={}",
+        urlencode(&json!({"text": "to ops", "channel": "#ops"}).to_string())
+    );
     let response = stack
         .http
         .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
@@ -263,16 +379,27 @@ async fn a_channel_override_posts_into_that_channel_of_the_team() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let posts = stack.wait_for_posts(ops["id"].as_str().unwrap(), 1, WAIT).await.unwrap();
+    let posts = stack
+        .wait_for_posts(ops["id"].as_str().unwrap(), 1, WAIT)
+        .await
+        .unwrap();
     assert_eq!(posts[0].message, "to ops");
-    assert!(stack.posts(f.channel_id.parse().unwrap()).await.unwrap().is_empty());
+    assert!(
+        stack
+            .posts(f.channel_id.parse().unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     stack.stop().await;
 }
 
 fn urlencode(raw: &str) -> String {
     raw.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -283,14 +410,38 @@ async fn tokens_never_reach_the_access_log_or_metrics() {
     inlet_testkit::log_capture::install();
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
-    assert_eq!(stack.post_slack(&f.token, r#"{"text":"hello"}"#).await.unwrap().status(), 200);
-    assert_eq!(stack.post_slack(&f.token, r#"{"text":""}"#).await.unwrap().status(), 400);
+    assert_eq!(
+        stack
+            .post_slack(&f.token, r#"{"text":"hello"}"#)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        stack
+            .post_slack(&f.token, r#"{"text":""}"#)
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
     let unknown = "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ";
-    assert_eq!(stack.post_slack(unknown, r#"{"text":"x"}"#).await.unwrap().status(), 404);
+    assert_eq!(
+        stack
+            .post_slack(unknown, r#"{"text":"x"}"#)
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
     let metrics = stack.metrics("ingress").await.unwrap();
     let log = inlet_testkit::log_capture::captured();
-    assert!(log.contains("/hooks/<redacted>"), "the access log must show the redacted route");
+    assert!(
+        log.contains("/hooks/<redacted>"),
+        "the access log must show the redacted route"
+    );
     assert!(metrics.contains("inlet_ingress_requests_total"));
     for secret in [f.token.as_str(), unknown] {
         assert!(!log.contains(secret), "a token reached the log");
@@ -304,7 +455,14 @@ async fn the_event_stream_replays_then_continues_live() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
     for text in ["one", "two"] {
-        assert_eq!(stack.post_slack(&f.token, &json!({"text": text}).to_string()).await.unwrap().status(), 200);
+        assert_eq!(
+            stack
+                .post_slack(&f.token, &json!({"text": text}).to_string())
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
     }
     stack.wait_for_posts(&f.channel_id, 2, WAIT).await.unwrap();
     let mut stream = stack
@@ -321,15 +479,265 @@ async fn the_event_stream_replays_then_continues_live() {
     let deadline = tokio::time::Instant::now() + WAIT;
     while text.matches("event: posted").count() < 3 {
         if text.matches("event: posted").count() == 2 && !posted {
-            assert_eq!(stack.post_slack(&f.token, r#"{"text":"three"}"#).await.unwrap().status(), 200);
+            assert_eq!(
+                stack
+                    .post_slack(&f.token, r#"{"text":"three"}"#)
+                    .await
+                    .unwrap()
+                    .status(),
+                200
+            );
             posted = true;
         }
-        let chunk = tokio::time::timeout_at(deadline, stream.chunk()).await.unwrap().unwrap().unwrap();
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         text.push_str(&String::from_utf8_lossy(&chunk));
     }
-    let ids: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("id: ")).collect();
-    assert_eq!(ids, vec!["1", "2", "3"], "no gap and no duplicate at the seam:\n{text}");
+    let ids: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["1", "2", "3"],
+        "no gap and no duplicate at the seam:\n{text}"
+    );
     assert!(text.contains("\"message\":\"three\""));
     drop(stream);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_metric_is_documented_in_operations_md() {
+    let stack = TestStack::start().await.unwrap();
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/operations.md"
+    ))
+    .unwrap();
+    // Labelled metrics appear once used: make every service do some work.
+    let f = stack.fixture().await.unwrap();
+    assert_eq!(
+        stack
+            .post_slack(&f.token, r#"{"text":"x"}"#)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        stack
+            .post_slack(&f.token, r#"{"text":""}"#)
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
+    let mut names = Vec::new();
+    for service in ["ingress", "formatter", "delivery", "api"] {
+        let metrics = stack.metrics(service).await.unwrap();
+        names.extend(
+            metrics
+                .lines()
+                .filter_map(|l| l.strip_prefix("# HELP "))
+                .map(|l| l.split_whitespace().next().unwrap_or_default().to_string()),
+        );
+    }
+    names.sort();
+    names.dedup();
+    assert!(names.len() >= 12, "metrics missing: {names:?}");
+    let undocumented: Vec<&String> = names
+        .iter()
+        .filter(|n| !docs.contains(&format!("`{n}`")))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "metrics not in docs/operations.md: {undocumented:?}"
+    );
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_relay_publishes_what_redis_never_got() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let client = redis::Client::open(stack.settings.redis.url.as_str()).unwrap();
+    let mut pubsub = client.get_async_pubsub().await.unwrap();
+    pubsub
+        .subscribe(format!(
+            "{}channel:{}",
+            stack.settings.redis.prefix, f.channel_id
+        ))
+        .await
+        .unwrap();
+    // A post committed by a delivery that died before publishing it.
+    let channel: uuid::Uuid = f.channel_id.parse().unwrap();
+    let message_id = uuid::Uuid::now_v7();
+    let post = inlet_store::NewPost {
+        id: inlet_core::post_id(message_id.into(), 0),
+        channel_id: channel,
+        root_id: None,
+        thread_key: None,
+        case_id: None,
+        message: "orphan".into(),
+        username: "bot".into(),
+        icon_url: None,
+        props: json!({}),
+        webhook_id: None,
+        dialect: "slack".into(),
+        message_id,
+        part: 0,
+        received_at: chrono::Utc::now(),
+    };
+    let mut db = stack.pool.get().await.unwrap();
+    let batch = [inlet_store::repo::posts::MessagePosts {
+        message_id,
+        posts: vec![post],
+    }];
+    inlet_store::repo::posts::store_batch(&mut db, &batch)
+        .await
+        .unwrap();
+    let mut events = pubsub.on_message();
+    let message = tokio::time::timeout(WAIT, events.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let event: Value = serde_json::from_str(&message.get_payload::<String>().unwrap()).unwrap();
+    assert_eq!(
+        (event["seq"].as_i64(), event["post"]["message"].as_str()),
+        (Some(1), Some("orphan"))
+    );
+    drop(events);
+    let pending = inlet_store::repo::posts::pending_count(&**db)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0, "the watermark moved past the relayed post");
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn management_needs_an_admin_token_and_never_shows_webhook_tokens() {
+    let stack = TestStack::start_with(
+        Services {
+            ingress: false,
+            formatter: false,
+            delivery: false,
+            api: true,
+        },
+        |s| {
+            s.api.read_tokens = vec!["reader-token-123".into()];
+        },
+    )
+    .await
+    .unwrap();
+    let f = stack.fixture().await.unwrap();
+    let url = stack.api_url("/api/v1/teams");
+    let body = json!({"name": "other"});
+    assert_eq!(
+        stack
+            .http
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let wrong = stack
+        .http
+        .post(&url)
+        .bearer_auth("wrong")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 403);
+    let reader = stack
+        .http
+        .post(&url)
+        .bearer_auth("reader-token-123")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reader.status(), 403, "a read token cannot manage");
+    let reads = stack
+        .http
+        .get(&url)
+        .bearer_auth("reader-token-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reads.status(), 200, "a read token can read");
+
+    let list = stack
+        .http
+        .get(stack.api_url(&format!("/api/v1/webhooks?team_id={}", f.team_id)))
+        .bearer_auth(&stack.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains(&f.webhook_id));
+    assert!(
+        !list.contains(&f.token),
+        "a listing must never show a token"
+    );
+    let one = stack
+        .http
+        .get(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
+        .bearer_auth(&stack.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!one.contains(&f.token));
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn created_webhooks_come_with_their_token_and_url_once() {
+    let stack = TestStack::start_with(
+        Services {
+            ingress: false,
+            formatter: false,
+            delivery: false,
+            api: true,
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let f = stack.fixture().await.unwrap();
+    assert_eq!(f.token.len(), 32);
+    let rotated = stack
+        .api_post(
+            &format!("/api/v1/webhooks/{}/rotate", f.webhook_id),
+            json!({}),
+        )
+        .await
+        .unwrap();
+    let new_token = rotated["token"].as_str().unwrap();
+    assert_ne!(new_token, f.token);
+    let url = rotated["urls"]["slack"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/hooks/{new_token}")), "{url}");
+    let bad = stack
+        .http
+        .post(stack.api_url("/api/v1/webhooks"))
+        .bearer_auth(&stack.admin_token)
+        .json(&json!({"channel_id": f.channel_id, "owner_id": f.owner_id, "markup": "html"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
     stack.stop().await;
 }

@@ -50,12 +50,12 @@ impl CreateWebhook {
                 "markup must be \"markdown\" or \"slack\"".into(),
             ));
         }
-        if let Some(url) = &self.icon_url {
-            if !inlet_dialects::slack::is_web_url(url) {
-                return Err(ApiError::BadRequest(
-                    "icon_url must be an http(s) URL".into(),
-                ));
-            }
+        if let Some(url) = &self.icon_url
+            && !inlet_dialects::slack::is_web_url(url)
+        {
+            return Err(ApiError::BadRequest(
+                "icon_url must be an http(s) URL".into(),
+            ));
         }
         if self.rate_per_minute.is_some_and(|r| r <= 0) {
             return Err(ApiError::BadRequest(

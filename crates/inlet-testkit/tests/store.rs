@@ -1,0 +1,168 @@
+//! The store against a real PostgreSQL: migrations, the batch write and its
+//! seq, deduplication, the watermark.
+
+use inlet_store::repo::{channels, posts, teams};
+use inlet_store::{ChannelKind, NewPost};
+use inlet_testkit::TestDatabase;
+use uuid::Uuid;
+
+async fn pool(db: &TestDatabase) -> inlet_store::Pool {
+    let mut settings = inlet_core::settings::DatabaseSettings::default();
+    settings.url = db.url.clone();
+    settings.pool_size = 2;
+    inlet_store::connect(&settings).unwrap()
+}
+
+fn new_post(channel: Uuid, message: Uuid, part: i32, text: &str) -> NewPost {
+    NewPost {
+        id: inlet_core::post_id(message.into(), part as u32),
+        channel_id: channel,
+        root_id: None,
+        thread_key: None,
+        case_id: None,
+        message: text.into(),
+        username: "bot".into(),
+        icon_url: None,
+        props: serde_json::json!({"from_webhook": "true"}),
+        webhook_id: None,
+        dialect: "slack".into(),
+        message_id: message,
+        part,
+        received_at: chrono::Utc::now(),
+    }
+}
+
+fn message(channel: Uuid, texts: &[&str]) -> posts::MessagePosts {
+    let id = Uuid::now_v7();
+    let posts = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| new_post(channel, id, i as i32, t))
+        .collect();
+    posts::MessagePosts {
+        message_id: id,
+        posts,
+    }
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent() {
+    let db = TestDatabase::create().await.unwrap();
+    let pool = pool(&db).await;
+    let mut client = pool.get().await.unwrap();
+    assert_eq!(
+        inlet_store::migrate::run(&mut client).await.unwrap(),
+        0,
+        "the template is already migrated"
+    );
+    assert_eq!(inlet_store::migrate::run(&mut client).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_batch_gets_gap_free_seq_per_channel_and_redeliveries_write_nothing() {
+    let db = TestDatabase::create().await.unwrap();
+    let pool = pool(&db).await;
+    let mut client = pool.get().await.unwrap();
+    let team = teams::create(&**client, "acme", "Acme").await.unwrap();
+    let a = channels::create(&**client, team.id, "a", "A", ChannelKind::Open)
+        .await
+        .unwrap();
+    let b = channels::create(&**client, team.id, "b", "B", ChannelKind::Open)
+        .await
+        .unwrap();
+
+    let batch = vec![
+        message(a.id, &["a1"]),
+        message(b.id, &["b1"]),
+        message(a.id, &["a2", "a3"]),
+    ];
+    let outcome = posts::store_batch(&mut client, &batch).await.unwrap();
+    assert_eq!(outcome.stored.len(), 4);
+    assert!(outcome.duplicates.is_empty());
+
+    // The same messages again (a redelivery), plus one new one.
+    let mut again = batch.clone();
+    again.push(message(a.id, &["a4"]));
+    let outcome = posts::store_batch(&mut client, &again).await.unwrap();
+    assert_eq!(outcome.stored.len(), 1);
+    assert_eq!(outcome.duplicates.len(), 3);
+
+    let in_a: Vec<(i64, String)> = posts::list(&**client, a.id, 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.seq, p.message))
+        .collect();
+    let expected: Vec<(i64, String)> = vec![(1, "a1"), (2, "a2"), (3, "a3"), (4, "a4")]
+        .into_iter()
+        .map(|(s, m)| (s, m.to_string()))
+        .collect();
+    assert_eq!(in_a, expected);
+    let in_b = posts::list(&**client, b.id, 0, 100).await.unwrap();
+    assert_eq!(in_b.iter().map(|p| p.seq).collect::<Vec<_>>(), vec![1]);
+}
+
+#[tokio::test]
+async fn concurrent_batches_on_one_channel_never_share_or_skip_a_seq() {
+    let db = TestDatabase::create().await.unwrap();
+    let pool = pool(&db).await;
+    let channel = {
+        let client = pool.get().await.unwrap();
+        let team = teams::create(&**client, "acme", "Acme").await.unwrap();
+        channels::create(&**client, team.id, "busy", "Busy", ChannelKind::Open)
+            .await
+            .unwrap()
+    };
+    let writers = (0..2).map(|w| {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            for i in 0..25 {
+                let mut client = pool.get().await.unwrap();
+                let text = format!("w{w}-{i}");
+                posts::store_batch(&mut client, &[message(channel.id, &[&text])])
+                    .await
+                    .unwrap();
+            }
+        })
+    });
+    for writer in writers.collect::<Vec<_>>() {
+        writer.await.unwrap();
+    }
+    let client = pool.get().await.unwrap();
+    let seqs: Vec<i64> = posts::list(&**client, channel.id, 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.seq)
+        .collect();
+    assert_eq!(seqs, (1..=50).collect::<Vec<i64>>());
+}
+
+#[tokio::test]
+async fn the_watermark_only_moves_forward_and_counts_what_is_pending() {
+    let db = TestDatabase::create().await.unwrap();
+    let pool = pool(&db).await;
+    let mut client = pool.get().await.unwrap();
+    let team = teams::create(&**client, "acme", "Acme").await.unwrap();
+    let a = channels::create(&**client, team.id, "a", "A", ChannelKind::Open)
+        .await
+        .unwrap();
+    posts::store_batch(&mut client, &[message(a.id, &["1", "2", "3"])])
+        .await
+        .unwrap();
+    assert_eq!(posts::pending_count(&**client).await.unwrap(), 3);
+    posts::mark_published(&**client, &[(a.id, 2)])
+        .await
+        .unwrap();
+    posts::mark_published(&**client, &[(a.id, 1)])
+        .await
+        .unwrap();
+    assert_eq!(posts::pending_count(&**client).await.unwrap(), 1);
+    let pending = posts::unpublished(&**client, std::time::Duration::ZERO, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        pending.iter().map(|(p, w)| (p.seq, *w)).collect::<Vec<_>>(),
+        vec![(3, 2)]
+    );
+}

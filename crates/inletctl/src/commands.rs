@@ -1,0 +1,351 @@
+//! The subcommands.
+
+use crate::client::Api;
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+#[derive(Subcommand)]
+pub enum TeamCommand {
+    /// Create a team.
+    Create {
+        /// URL name: a-z, 0-9, '.', '_', '-'.
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List teams.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a user (e.g. a webhook owner).
+    Create {
+        /// Team id or name.
+        #[arg(long)]
+        team: String,
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List a team's users.
+    List {
+        #[arg(long)]
+        team: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ChannelCommand {
+    /// Create a channel.
+    Create {
+        /// Team id or name.
+        #[arg(long)]
+        team: String,
+        /// URL name: a-z, 0-9, '.', '_', '-'.
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Only members can see it; webhooks post there only if their owner is a member.
+        #[arg(long)]
+        private: bool,
+    },
+    /// List a team's channels.
+    List {
+        #[arg(long)]
+        team: String,
+    },
+    /// Archive a channel: webhooks targeting it get 410 channel_is_archived.
+    Archive { id: String },
+}
+
+#[derive(Subcommand)]
+pub enum WebhookCommand {
+    /// Create a webhook and print its URL (the token is shown only now).
+    Create(CreateWebhook),
+    /// List a team's webhooks (never their tokens).
+    List {
+        #[arg(long)]
+        team: String,
+    },
+    /// Replace a webhook's token; the old one stops working at once.
+    Rotate { id: String },
+    /// Revoke a webhook; its token stops working at once.
+    Revoke { id: String },
+}
+
+#[derive(Args)]
+pub struct CreateWebhook {
+    /// The channel it posts to by default.
+    #[arg(long)]
+    channel: String,
+    /// The user that owns it (direct messages go from this user).
+    #[arg(long)]
+    owner: String,
+    #[arg(long, default_value = "Incoming Webhook")]
+    display_name: String,
+    #[arg(long, default_value = "")]
+    description: String,
+    /// Author name shown on posts unless the payload overrides it.
+    #[arg(long)]
+    username: Option<String>,
+    /// Author icon (http/https) unless the payload overrides it.
+    #[arg(long)]
+    icon_url: Option<String>,
+    /// Refuse payloads that name another channel.
+    #[arg(long)]
+    locked: bool,
+    /// Ignore the payload's `username`.
+    #[arg(long)]
+    no_username_override: bool,
+    /// Ignore the payload's `icon_url`/`icon_emoji`.
+    #[arg(long)]
+    no_icon_override: bool,
+}
+
+#[derive(Args)]
+pub struct PostsArgs {
+    /// Channel id.
+    #[arg(long)]
+    channel: String,
+    /// Only posts after this seq.
+    #[arg(long, default_value_t = 0)]
+    after_seq: i64,
+    #[arg(long, default_value_t = 100)]
+    limit: i64,
+}
+
+#[derive(Args)]
+pub struct TailArgs {
+    /// Channel id.
+    #[arg(long)]
+    channel: String,
+    /// Replay posts after this seq first (default: only new posts).
+    #[arg(long)]
+    after_seq: Option<i64>,
+}
+
+fn id_line(v: &Value, kind: &str, name_key: &str) -> String {
+    format!(
+        "{kind} {} {}",
+        v["id"].as_str().unwrap_or("?"),
+        v[name_key].as_str().unwrap_or("")
+    )
+}
+
+fn list_lines(v: &Value, key: &str, kind: &str, name_key: &str) -> String {
+    let lines: Vec<String> = v[key]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|item| id_line(item, kind, name_key))
+        .collect();
+    if lines.is_empty() {
+        format!("no {key}")
+    } else {
+        lines.join("\n")
+    }
+}
+
+pub async fn team(api: &Api, command: TeamCommand) -> anyhow::Result<()> {
+    match command {
+        TeamCommand::Create { name, display_name } => {
+            let v = api
+                .post(
+                    "/api/v1/teams",
+                    json!({"name": name, "display_name": display_name}),
+                )
+                .await?;
+            api.show(&v, |v| id_line(v, "team", "name"));
+        }
+        TeamCommand::List => {
+            let v = api.get("/api/v1/teams").await?;
+            api.show(&v, |v| list_lines(v, "teams", "team", "name"));
+        }
+    }
+    Ok(())
+}
+
+pub async fn user(api: &Api, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Create {
+            team,
+            username,
+            display_name,
+        } => {
+            let team_id = api.team_id(&team).await?;
+            let body =
+                json!({"team_id": team_id, "username": username, "display_name": display_name});
+            let v = api.post("/api/v1/users", body).await?;
+            api.show(&v, |v| id_line(v, "user", "username"));
+        }
+        UserCommand::List { team } => {
+            let team_id = api.team_id(&team).await?;
+            let v = api.get(&format!("/api/v1/users?team_id={team_id}")).await?;
+            api.show(&v, |v| list_lines(v, "users", "user", "username"));
+        }
+    }
+    Ok(())
+}
+
+pub async fn channel(api: &Api, command: ChannelCommand) -> anyhow::Result<()> {
+    match command {
+        ChannelCommand::Create {
+            team,
+            name,
+            display_name,
+            private,
+        } => {
+            let team_id = api.team_id(&team).await?;
+            let body = json!({"team_id": team_id, "name": name, "display_name": display_name, "private": private});
+            let v = api.post("/api/v1/channels", body).await?;
+            api.show(&v, |v| id_line(v, "channel", "name"));
+        }
+        ChannelCommand::List { team } => {
+            let team_id = api.team_id(&team).await?;
+            let v = api
+                .get(&format!("/api/v1/channels?team_id={team_id}"))
+                .await?;
+            api.show(&v, |v| list_lines(v, "channels", "channel", "name"));
+        }
+        ChannelCommand::Archive { id } => {
+            let v = api
+                .post(&format!("/api/v1/channels/{id}/archive"), json!({}))
+                .await?;
+            api.show(&v, |v| {
+                format!("archived {}", id_line(v, "channel", "name"))
+            });
+        }
+    }
+    Ok(())
+}
+
+pub async fn webhook(api: &Api, command: WebhookCommand) -> anyhow::Result<()> {
+    match command {
+        WebhookCommand::Create(a) => {
+            let body = json!({
+                "channel_id": a.channel, "owner_id": a.owner, "display_name": a.display_name,
+                "description": a.description, "username": a.username, "icon_url": a.icon_url,
+                "channel_locked": a.locked, "allow_username_override": !a.no_username_override,
+                "allow_icon_override": !a.no_icon_override,
+            });
+            let v = api.post("/api/v1/webhooks", body).await?;
+            api.show(&v, show_token);
+        }
+        WebhookCommand::List { team } => {
+            let team_id = api.team_id(&team).await?;
+            let v = api
+                .get(&format!("/api/v1/webhooks?team_id={team_id}"))
+                .await?;
+            api.show(&v, |v| list_lines(v, "webhooks", "webhook", "display_name"));
+        }
+        WebhookCommand::Rotate { id } => {
+            let v = api
+                .post(&format!("/api/v1/webhooks/{id}/rotate"), json!({}))
+                .await?;
+            api.show(&v, show_token);
+        }
+        WebhookCommand::Revoke { id } => {
+            let v = api.delete(&format!("/api/v1/webhooks/{id}")).await?;
+            api.show(&v, |v| {
+                format!("revoked {}", id_line(v, "webhook", "display_name"))
+            });
+        }
+    }
+    Ok(())
+}
+
+fn show_token(v: &Value) -> String {
+    let mut out = format!("{}\n", id_line(v, "webhook", "display_name"));
+    out.push_str("The token is shown only now. URLs to paste:\n");
+    if let Some(urls) = v["urls"].as_object() {
+        for (dialect, url) in urls {
+            out.push_str(&format!("  {dialect:<12} {}\n", url.as_str().unwrap_or("")));
+        }
+    }
+    out.trim_end().to_string()
+}
+
+fn post_line(post: &Value) -> String {
+    format!(
+        "[{}] {} {}: {}",
+        post["seq"],
+        post["created_at"].as_str().unwrap_or(""),
+        post["username"].as_str().unwrap_or(""),
+        post["message"].as_str().unwrap_or("")
+    )
+}
+
+pub async fn posts(api: &Api, args: PostsArgs) -> anyhow::Result<()> {
+    let path = format!(
+        "/api/v1/channels/{}/posts?after_seq={}&limit={}",
+        args.channel, args.after_seq, args.limit
+    );
+    let v = api.get(&path).await?;
+    api.show(&v, |v| {
+        let lines: Vec<String> = v["posts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(post_line)
+            .collect();
+        if lines.is_empty() {
+            "no posts".into()
+        } else {
+            lines.join("\n")
+        }
+    });
+    Ok(())
+}
+
+/// Follows the channel's event stream; reconnects with `Last-Event-ID`
+/// after a network blip, so nothing is missed or shown twice.
+pub async fn tail(api: &Api, args: TailArgs) -> anyhow::Result<()> {
+    let mut last = args.after_seq;
+    loop {
+        let mut request = api.request(
+            reqwest::Method::GET,
+            &format!("/api/v1/channels/{}/events", args.channel),
+        )?;
+        if let Some(seq) = last {
+            request = request.header("Last-Event-ID", seq.to_string());
+        }
+        let mut response = request.send().await.context("cannot reach inlet-api")?;
+        if !response.status().is_success() {
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            anyhow::bail!(
+                "{}",
+                body["detail"].as_str().unwrap_or("the stream was refused")
+            );
+        }
+        eprintln!("following channel {} (Ctrl-C to stop)", args.channel);
+        let mut buffer = String::new();
+        while let Ok(Some(chunk)) = response.chunk().await {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let event: String = buffer.drain(..end + 2).collect();
+                if let Some(seq) = print_event(api, &event) {
+                    last = Some(seq);
+                }
+            }
+        }
+        eprintln!("stream interrupted; reconnecting");
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+fn print_event(api: &Api, event: &str) -> Option<i64> {
+    let data = event.lines().find_map(|l| l.strip_prefix("data: "))?;
+    let seq = event
+        .lines()
+        .find_map(|l| l.strip_prefix("id: "))?
+        .parse()
+        .ok()?;
+    if api.json {
+        println!("{data}");
+    } else if let Ok(post) = serde_json::from_str::<Value>(data) {
+        println!("{}", post_line(&post));
+    }
+    Some(seq)
+}
