@@ -7,9 +7,11 @@ use inlet_testkit::TestDatabase;
 use uuid::Uuid;
 
 async fn pool(db: &TestDatabase) -> inlet_store::Pool {
-    let mut settings = inlet_core::settings::DatabaseSettings::default();
-    settings.url = db.url.clone();
-    settings.pool_size = 2;
+    let settings = inlet_core::settings::DatabaseSettings {
+        url: db.url.clone(),
+        pool_size: 2,
+        ..Default::default()
+    };
     inlet_store::connect(&settings).unwrap()
 }
 
