@@ -5,6 +5,7 @@
 
 mod auth;
 mod error;
+pub mod openapi;
 mod readiness;
 mod routes;
 

@@ -7,6 +7,7 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Team {
     pub id: Uuid,
     pub name: String,
@@ -27,6 +28,7 @@ impl Team {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: Uuid,
     pub team_id: Uuid,
@@ -49,6 +51,7 @@ impl User {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ChannelKind {
     Open,
@@ -75,6 +78,7 @@ impl ChannelKind {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Channel {
     pub id: Uuid,
     pub team_id: Uuid,
@@ -105,6 +109,7 @@ impl Channel {
 
 /// A webhook's settings. The token is never part of it.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Webhook {
     pub id: Uuid,
     pub team_id: Uuid,
@@ -161,6 +166,7 @@ impl Webhook {
 
 /// A stored post, in the shape of http-api.md.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Post {
     pub id: Uuid,
     pub channel_id: Uuid,
@@ -171,6 +177,7 @@ pub struct Post {
     pub message: String,
     pub username: String,
     pub icon_url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub props: Value,
     pub webhook_id: Option<Uuid>,
     pub dialect: String,

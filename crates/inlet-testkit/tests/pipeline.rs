@@ -496,9 +496,14 @@ async fn the_event_stream_replays_then_continues_live() {
             .unwrap();
         text.push_str(&String::from_utf8_lossy(&chunk));
     }
+    assert!(
+        text.starts_with("event: ready\nid: 0\n"),
+        "the stream says where it starts:\n{text}"
+    );
     let ids: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("id: "))
+        .split("\n\n")
+        .filter(|event| event.contains("event: posted"))
+        .filter_map(|event| event.lines().find_map(|l| l.strip_prefix("id: ")))
         .collect();
     assert_eq!(
         ids,

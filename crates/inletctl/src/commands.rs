@@ -303,6 +303,7 @@ pub async fn posts(api: &Api, args: PostsArgs) -> anyhow::Result<()> {
 /// after a network blip, so nothing is missed or shown twice.
 pub async fn tail(api: &Api, args: TailArgs) -> anyhow::Result<()> {
     let mut last = args.after_seq;
+    let mut connected_once = false;
     loop {
         let mut request = api.request(
             reqwest::Method::GET,
@@ -311,7 +312,16 @@ pub async fn tail(api: &Api, args: TailArgs) -> anyhow::Result<()> {
         if let Some(seq) = last {
             request = request.header("Last-Event-ID", seq.to_string());
         }
-        let mut response = request.send().await.context("cannot reach inlet-api")?;
+        let mut response = match request.send().await {
+            Ok(response) => response,
+            // A restart or a network blip: keep trying, resume from `last`.
+            Err(error) if connected_once => {
+                eprintln!("cannot reach inlet-api ({error}); retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(error) => return Err(error).context("cannot reach inlet-api"),
+        };
         if !response.status().is_success() {
             let body: Value = response.json().await.unwrap_or(Value::Null);
             anyhow::bail!(
@@ -319,6 +329,7 @@ pub async fn tail(api: &Api, args: TailArgs) -> anyhow::Result<()> {
                 body["detail"].as_str().unwrap_or("the stream was refused")
             );
         }
+        connected_once = true;
         eprintln!("following channel {} (Ctrl-C to stop)", args.channel);
         let mut buffer = String::new();
         while let Ok(Some(chunk)) = response.chunk().await {
@@ -335,13 +346,17 @@ pub async fn tail(api: &Api, args: TailArgs) -> anyhow::Result<()> {
     }
 }
 
+/// Prints a `posted` event; returns the event's id (the seq to resume after).
 fn print_event(api: &Api, event: &str) -> Option<i64> {
-    let data = event.lines().find_map(|l| l.strip_prefix("data: "))?;
     let seq = event
         .lines()
         .find_map(|l| l.strip_prefix("id: "))?
         .parse()
         .ok()?;
+    if !event.lines().any(|l| l == "event: posted") {
+        return Some(seq);
+    }
+    let data = event.lines().find_map(|l| l.strip_prefix("data: "))?;
     if api.json {
         println!("{data}");
     } else if let Ok(post) = serde_json::from_str::<Value>(data) {

@@ -4,12 +4,13 @@ use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, web};
-use inlet_store::ChannelKind;
 use inlet_store::repo::channels;
-use serde::Deserialize;
+use inlet_store::{Channel, ChannelKind};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewChannel {
     team_id: Uuid,
@@ -19,11 +20,20 @@ pub struct NewChannel {
     private: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct TeamQuery {
     team_id: Uuid,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct ChannelList {
+    channels: Vec<Channel>,
+}
+
+/// Create a channel.
+#[utoipa::path(post, path = "/api/v1/channels", tag = "management", request_body = NewChannel,
+    responses((status = 201, body = Channel), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)),
+    security(("bearer" = [])))]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<State>,
@@ -43,16 +53,23 @@ pub async fn create(
     Ok(HttpResponse::Created().json(channel))
 }
 
+/// List a team's channels (direct channels excluded).
+#[utoipa::path(get, path = "/api/v1/channels", tag = "reading", params(TeamQuery),
+    responses((status = 200, body = ChannelList), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<State>,
     query: web::Query<TeamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Read).await?;
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({"channels": channels::list(&**client, query.team_id).await?})))
+    Ok(HttpResponse::Ok().json(ChannelList {
+        channels: channels::list(&**client, query.team_id).await?,
+    }))
 }
 
+/// One channel.
+#[utoipa::path(get, path = "/api/v1/channels/{id}", tag = "reading", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Channel), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<State>,
@@ -62,6 +79,9 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(channels::get(&**client, *id).await?))
 }
 
+/// Archive a channel: webhooks targeting it get 410 channel_is_archived.
+#[utoipa::path(post, path = "/api/v1/channels/{id}/archive", tag = "management", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Channel), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn archive(
     req: HttpRequest,
     state: web::Data<State>,
@@ -71,6 +91,10 @@ pub async fn archive(
     Ok(HttpResponse::Ok().json(channels::archive(&**client, *id).await?))
 }
 
+/// Add a user of the channel's team to the channel.
+#[utoipa::path(put, path = "/api/v1/channels/{id}/members/{user_id}", tag = "management",
+    params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn add_member(
     req: HttpRequest,
     state: web::Data<State>,
@@ -81,6 +105,10 @@ pub async fn add_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Remove a user from the channel.
+#[utoipa::path(delete, path = "/api/v1/channels/{id}/members/{user_id}", tag = "management",
+    params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn remove_member(
     req: HttpRequest,
     state: web::Data<State>,

@@ -2,7 +2,8 @@
 //! seq. It subscribes to Redis first, then replays from PostgreSQL what
 //! follows `Last-Event-ID` (or `?after_seq=`), then goes live; it drops
 //! what it already sent and fills any gap from PostgreSQL, so the seam has
-//! neither a gap nor a duplicate.
+//! neither a gap nor a duplicate. The first event, `ready`, carries the seq
+//! the stream starts after.
 
 use crate::State;
 use crate::auth::{Access, require};
@@ -20,11 +21,18 @@ use uuid::Uuid;
 const HEARTBEAT: Duration = Duration::from_secs(15);
 const REPLAY_PAGE: i64 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct StreamQuery {
+    /// Replay posts after this seq first (`Last-Event-ID` wins when both are given).
     after_seq: Option<i64>,
 }
 
+/// The channel's posts as Server-Sent Events (`id` = seq), replayed from
+/// `Last-Event-ID` / `after_seq`, then live.
+#[utoipa::path(get, path = "/api/v1/channels/{id}/events", tag = "reading",
+    params(("id" = Uuid, Path), StreamQuery, ("Last-Event-ID" = Option<i64>, Header, description = "resume after this seq")),
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 401), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
 pub async fn stream(
     req: HttpRequest,
     state: web::Data<State>,
@@ -116,7 +124,10 @@ async fn pump(
     mut pubsub: redis::aio::PubSub,
     tx: &mpsc::Sender<Bytes>,
 ) -> Result<(), String> {
-    tx.send(Bytes::from_static(b": connected\n\n"))
+    // Tells the listener where the stream starts, so it can resume from
+    // there after a blip even if no post arrived meanwhile.
+    let ready = format!("event: ready\nid: {after}\ndata: {{\"after_seq\":{after}}}\n\n");
+    tx.send(Bytes::from(ready))
         .await
         .map_err(|_| "listener gone")?;
     let mut last = replay(state, channel, after, tx).await?;

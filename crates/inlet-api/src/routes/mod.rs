@@ -1,12 +1,12 @@
 //! Every route of the API, in one table.
 
-mod channels;
-mod dead_letters;
-mod events;
-mod posts;
-mod teams;
-mod users;
-mod webhooks;
+pub(crate) mod channels;
+pub(crate) mod dead_letters;
+pub(crate) mod events;
+pub(crate) mod posts;
+pub(crate) mod teams;
+pub(crate) mod users;
+pub(crate) mod webhooks;
 
 use crate::State;
 use crate::auth::{Access, require};
@@ -16,6 +16,7 @@ use actix_web::{HttpRequest, web};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .route("/openapi.json", web::get().to(crate::openapi::openapi_json))
             .route("/teams", web::post().to(teams::create))
             .route("/teams", web::get().to(teams::list))
             .route("/users", web::post().to(users::create))

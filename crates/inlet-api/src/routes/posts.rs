@@ -4,21 +4,36 @@ use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, web};
+use inlet_store::Post;
 use inlet_store::repo::{channels, posts};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 pub const DEFAULT_PAGE: i64 = 100;
 pub const MAX_PAGE: i64 = 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
+    /// Only posts with a greater seq (default 0: from the start).
     #[serde(default)]
     after_seq: i64,
+    /// Page size, 1..=1000 (default 100).
     limit: Option<i64>,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct PostPage {
+    posts: Vec<Post>,
+    /// The seq of the last post in the page (or `after_seq`): the next page's `after_seq`.
+    last_seq: i64,
+}
+
+/// A channel's posts in seq order.
+#[utoipa::path(get, path = "/api/v1/channels/{id}/posts", tag = "reading", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = PostPage), (status = 400), (status = 401), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<State>,
@@ -35,9 +50,15 @@ pub async fn list(
     let channel = channels::get(&**client, *id).await?;
     let page = posts::list(&**client, channel.id, query.after_seq.max(0), limit).await?;
     let last_seq = page.last().map(|p| p.seq).unwrap_or(query.after_seq.max(0));
-    Ok(HttpResponse::Ok().json(serde_json::json!({"posts": page, "last_seq": last_seq})))
+    Ok(HttpResponse::Ok().json(PostPage {
+        posts: page,
+        last_seq,
+    }))
 }
 
+/// One post.
+#[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "reading", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Post), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<State>,

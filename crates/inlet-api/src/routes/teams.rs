@@ -4,16 +4,27 @@ use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, web};
+use inlet_store::Team;
 use inlet_store::repo::teams;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTeam {
     name: String,
     display_name: Option<String>,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct TeamList {
+    teams: Vec<Team>,
+}
+
+/// Create a team.
+#[utoipa::path(post, path = "/api/v1/teams", tag = "management", request_body = NewTeam,
+    responses((status = 201, body = Team), (status = 400), (status = 401), (status = 403), (status = 409)),
+    security(("bearer" = [])))]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<State>,
@@ -28,7 +39,12 @@ pub async fn create(
     Ok(HttpResponse::Created().json(team))
 }
 
+/// List teams.
+#[utoipa::path(get, path = "/api/v1/teams", tag = "reading",
+    responses((status = 200, body = TeamList), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn list(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Read).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"teams": teams::list(&**client).await?})))
+    Ok(HttpResponse::Ok().json(TeamList {
+        teams: teams::list(&**client).await?,
+    }))
 }

@@ -4,11 +4,13 @@ use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, web};
+use inlet_store::User;
 use inlet_store::repo::users;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     team_id: Uuid,
@@ -16,11 +18,20 @@ pub struct NewUser {
     display_name: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct TeamQuery {
     team_id: Uuid,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct UserList {
+    users: Vec<User>,
+}
+
+/// Create a user of a team.
+#[utoipa::path(post, path = "/api/v1/users", tag = "management", request_body = NewUser,
+    responses((status = 201, body = User), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)),
+    security(("bearer" = [])))]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<State>,
@@ -35,12 +46,16 @@ pub async fn create(
     Ok(HttpResponse::Created().json(user))
 }
 
+/// List a team's users.
+#[utoipa::path(get, path = "/api/v1/users", tag = "reading", params(TeamQuery),
+    responses((status = 200, body = UserList), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<State>,
     query: web::Query<TeamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Read).await?;
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({"users": users::list(&**client, query.team_id).await?})))
+    Ok(HttpResponse::Ok().json(UserList {
+        users: users::list(&**client, query.team_id).await?,
+    }))
 }

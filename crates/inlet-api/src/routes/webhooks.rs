@@ -8,14 +8,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_core::WebhookToken;
 use inlet_store::Webhook;
 use inlet_store::repo::webhooks::{self, NewWebhook};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 fn default_true() -> bool {
     true
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
     channel_id: Uuid,
@@ -37,9 +38,30 @@ pub struct CreateWebhook {
     rate_per_minute: Option<i32>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct TeamQuery {
     team_id: Uuid,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookList {
+    webhooks: Vec<Webhook>,
+}
+
+/// Ready-to-paste URLs, one per dialect the server speaks.
+#[derive(Serialize, ToSchema)]
+pub struct WebhookUrls {
+    /// Slack / Mattermost incoming-webhook URL.
+    slack: String,
+}
+
+/// A webhook with its token: answered only at creation and rotation.
+#[derive(Serialize, ToSchema)]
+pub struct WebhookWithToken {
+    #[serde(flatten)]
+    webhook: Webhook,
+    token: String,
+    urls: WebhookUrls,
 }
 
 impl CreateWebhook {
@@ -82,18 +104,25 @@ impl CreateWebhook {
 }
 
 /// The webhook with its token and URLs: the only time the token is shown.
-fn with_token(state: &State, webhook: &Webhook, token: &WebhookToken) -> serde_json::Value {
+fn with_token(state: &State, webhook: Webhook, token: &WebhookToken) -> WebhookWithToken {
     let base = state.settings.ingress.public_base_url.trim_end_matches('/');
-    let mut body = serde_json::to_value(webhook).unwrap_or_default();
-    body["token"] = token.expose().into();
-    body["urls"] = serde_json::json!({ "slack": format!("{base}/hooks/{}", token.expose()) });
-    body
+    WebhookWithToken {
+        webhook,
+        token: token.expose().to_string(),
+        urls: WebhookUrls {
+            slack: format!("{base}/hooks/{}", token.expose()),
+        },
+    }
 }
 
 fn new_token() -> Result<WebhookToken, ApiError> {
     WebhookToken::generate().map_err(|e| ApiError::Internal(format!("no randomness: {e}")))
 }
 
+/// Create a webhook; the answer holds its token and URLs (shown only now).
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "management", request_body = CreateWebhook,
+    responses((status = 201, body = WebhookWithToken), (status = 400), (status = 401), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<State>,
@@ -103,19 +132,26 @@ pub async fn create(
     let new = body.into_inner().validate()?;
     let token = new_token()?;
     let webhook = webhooks::create(&**client, &new, token.hash()).await?;
-    Ok(HttpResponse::Created().json(with_token(&state, &webhook, &token)))
+    Ok(HttpResponse::Created().json(with_token(&state, webhook, &token)))
 }
 
+/// List a team's webhooks (never their tokens).
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "management", params(TeamQuery),
+    responses((status = 200, body = WebhookList), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<State>,
     query: web::Query<TeamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({"webhooks": webhooks::list(&**client, query.team_id).await?})))
+    Ok(HttpResponse::Ok().json(WebhookList {
+        webhooks: webhooks::list(&**client, query.team_id).await?,
+    }))
 }
 
+/// One webhook (never its token).
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "management", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Webhook), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<State>,
@@ -125,6 +161,9 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(webhooks::get(&**client, *id).await?))
 }
 
+/// Revoke a webhook: its token stops working at once.
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "management", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Webhook), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn revoke(
     req: HttpRequest,
     state: web::Data<State>,
@@ -134,6 +173,10 @@ pub async fn revoke(
     Ok(HttpResponse::Ok().json(webhooks::revoke(&**client, *id).await?))
 }
 
+/// Replace a webhook's token; the old one stops working at once.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/rotate", tag = "management", params(("id" = Uuid, Path)),
+    responses((status = 200, body = WebhookWithToken), (status = 401), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
 pub async fn rotate(
     req: HttpRequest,
     state: web::Data<State>,
@@ -142,5 +185,5 @@ pub async fn rotate(
     let client = super::client(&req, &state, Access::Manage).await?;
     let token = new_token()?;
     let webhook = webhooks::rotate(&**client, *id, token.hash()).await?;
-    Ok(HttpResponse::Ok().json(with_token(&state, &webhook, &token)))
+    Ok(HttpResponse::Ok().json(with_token(&state, webhook, &token)))
 }

@@ -8,6 +8,7 @@ use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeadLetter {
     pub id: Uuid,
     pub message_id: Uuid,

@@ -1,0 +1,84 @@
+//! The OpenAPI document, generated from the handlers' annotations and the
+//! types they read and write. Served at `GET /api/v1/openapi.json`.
+
+use crate::routes::{channels, dead_letters, events, posts, teams, users, webhooks};
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Inlet API", description = "Management, reading and live streams of Inlet."),
+    paths(
+        teams::create, teams::list,
+        users::create, users::list,
+        channels::create, channels::list, channels::get, channels::archive,
+        channels::add_member, channels::remove_member,
+        posts::list, posts::get, events::stream,
+        webhooks::create, webhooks::list, webhooks::get, webhooks::revoke, webhooks::rotate,
+        dead_letters::list,
+        openapi_json,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "management", description = "Admin token required"),
+         (name = "reading", description = "Admin or read token")),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "reading", responses((status = 200, body = Object)))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every route registered in routes/mod.rs, as (method, path).
+    fn registered_routes() -> Vec<(String, String)> {
+        include_str!("routes/mod.rs")
+            .split(".route(")
+            .skip(1)
+            .filter_map(|chunk| {
+                let (path, rest) = chunk.trim_start().strip_prefix('"')?.split_once('"')?;
+                let method = rest.split("web::").nth(1)?.split('(').next()?;
+                Some((method.to_string(), format!("/api/v1{path}")))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_route_is_in_the_openapi_document() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let routes = registered_routes();
+        assert!(routes.len() >= 20, "found {routes:?}");
+        for (method, path) in routes {
+            assert!(
+                doc["paths"][&path][&method].is_object(),
+                "{method} {path} is served but missing from the OpenAPI document"
+            );
+        }
+    }
+
+    #[test]
+    fn the_document_declares_bearer_auth() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+    }
+}
