@@ -38,7 +38,8 @@ pub struct TestStack {
     pub pool: inlet_store::Pool,
     pub http: reqwest::Client,
     cancel: CancellationToken,
-    tasks: Vec<JoinHandle<()>>,
+    /// Running services: (name, own stop token, task).
+    tasks: Vec<(&'static str, CancellationToken, JoinHandle<()>)>,
     _database: TestDatabase,
 }
 
@@ -126,19 +127,22 @@ impl TestStack {
             self.api_port = api.port;
             ready_ports.push(api.ops_port);
             self.ops_ports.insert("api", api.ops_port);
-            self.push(api.run_until_stopped(self.cancel.clone()));
+            let stop = self.cancel.child_token();
+            self.push("api", stop.clone(), api.run_until_stopped(stop));
         }
         if services.delivery {
             let delivery = inlet_delivery::Delivery::build(s.clone()).await?;
             ready_ports.push(delivery.ops_port);
             self.ops_ports.insert("delivery", delivery.ops_port);
-            self.push(delivery.run_until_stopped(self.cancel.clone()));
+            let stop = self.cancel.child_token();
+            self.push("delivery", stop.clone(), delivery.run_until_stopped(stop));
         }
         if services.formatter {
             let formatter = inlet_formatter::Formatter::build(s.clone()).await?;
             ready_ports.push(formatter.ops_port);
             self.ops_ports.insert("formatter", formatter.ops_port);
-            self.push(formatter.run_until_stopped(self.cancel.clone()));
+            let stop = self.cancel.child_token();
+            self.push("formatter", stop.clone(), formatter.run_until_stopped(stop));
         }
         if services.ingress {
             let ingress = inlet_ingress::Ingress::build(s.clone()).await?;
@@ -146,7 +150,8 @@ impl TestStack {
             self.ingress_ops_port = ingress.ops_port;
             ready_ports.push(ingress.ops_port);
             self.ops_ports.insert("ingress", ingress.ops_port);
-            self.push(ingress.run_until_stopped(self.cancel.clone()));
+            let stop = self.cancel.child_token();
+            self.push("ingress", stop.clone(), ingress.run_until_stopped(stop));
         }
         for port in ready_ports {
             self.wait_ready(port, Duration::from_secs(20)).await?;
@@ -156,13 +161,31 @@ impl TestStack {
 
     fn push(
         &mut self,
+        name: &'static str,
+        stop: CancellationToken,
         service: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
     ) {
-        self.tasks.push(tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             if let Err(error) = service.await {
-                eprintln!("service failed: {error:#}");
+                eprintln!("{name} failed: {error:#}");
             }
-        }));
+        });
+        self.tasks.push((name, stop, task));
+    }
+
+    /// Stops every running instance of `service` gracefully (what SIGTERM
+    /// does) and waits for it to exit.
+    pub async fn stop_service(&mut self, service: &str) {
+        let (stopping, running): (Vec<_>, Vec<_>) = self
+            .tasks
+            .drain(..)
+            .partition(|(name, _, _)| *name == service);
+        self.tasks = running;
+        for (_, stop, task) in stopping {
+            stop.cancel();
+            let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+        }
+        self.ops_ports.remove(service);
     }
 
     /// Waits until a service's `/readyz` answers 200.
@@ -295,7 +318,7 @@ impl TestStack {
 
     pub async fn stop(mut self) {
         self.cancel.cancel();
-        for task in self.tasks.drain(..) {
+        for (_, _, task) in self.tasks.drain(..) {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }
         delete_topology(&self.settings).await;
