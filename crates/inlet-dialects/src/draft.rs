@@ -21,6 +21,26 @@ impl Default for Limits {
     }
 }
 
+/// Which markup a webhook's senders write (dialects.md, `markup`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Markup {
+    /// Mattermost behaviour: only the `<…>` forms are translated.
+    #[default]
+    Markdown,
+    /// Slack mrkdwn: also `*bold*`, `_italic_`, `~strike~`.
+    Slack,
+}
+
+impl Markup {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "markdown" => Some(Markup::Markdown),
+            "slack" => Some(Markup::Slack),
+            _ => None,
+        }
+    }
+}
+
 /// The webhook settings a translation reads.
 #[derive(Clone, Debug, Default)]
 pub struct WebhookView {
@@ -29,15 +49,43 @@ pub struct WebhookView {
     pub icon_url: Option<String>,
     pub allow_username_override: bool,
     pub allow_icon_override: bool,
+    /// May `@channel`, `@here`, `@all` notify? Otherwise they are neutralised.
+    pub allow_channel_mentions: bool,
+    pub markup: Markup,
+}
+
+/// A read-only view of the webhook team's directory, for translations that
+/// depend on it (e.g. `<@username>` is a mention only if the user exists).
+/// Implemented by the services over their caches; the dialect crate never
+/// does I/O itself.
+pub trait DirectoryView: Sync {
+    /// Whether a user with this username exists in the webhook's team.
+    fn user_exists(&self, username: &str) -> bool;
+    /// The URL name of the channel with this id, if it is in the team.
+    fn channel_name(&self, channel_id: &str) -> Option<String>;
+}
+
+/// A directory that knows nobody (tests, and ingress's syntactic check).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EmptyDirectory;
+
+impl DirectoryView for EmptyDirectory {
+    fn user_exists(&self, _: &str) -> bool {
+        false
+    }
+    fn channel_name(&self, _: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Facts about the request besides its body.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy)]
 pub struct RequestFacts<'a> {
     /// The `Content-Type` header as sent, if any.
     pub content_type: Option<&'a str>,
     pub webhook: &'a WebhookView,
     pub limits: Limits,
+    pub directory: &'a dyn DirectoryView,
 }
 
 /// Where the payload asks its posts to go.
@@ -68,9 +116,24 @@ pub struct Draft {
     pub props: Map<String, Value>,
 }
 
+/// Which thread the payload asks its posts to join.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ThreadRef {
+    /// A thread key scoped to the channel: the first post with it is the
+    /// root, later ones are its replies (NFC-normalised, ≤ 255 bytes).
+    Key(String),
+    /// A reply to this existing post id (`root_id` / `thread_ts`).
+    Root(String),
+}
+
 /// A successful translation: where to post, and what.
+///
+/// `drafts` are the parts of one message in order (more than one when the
+/// text was split): part 0 goes where the whole would have gone, later
+/// parts are replies in its thread.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Translation {
     pub target: Target,
+    pub thread: Option<ThreadRef>,
     pub drafts: Vec<Draft>,
 }

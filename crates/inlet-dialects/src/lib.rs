@@ -9,8 +9,12 @@ pub mod body;
 pub mod draft;
 pub mod error;
 pub mod slack;
+pub mod url;
 
-pub use draft::{Author, Draft, Limits, RequestFacts, Target, Translation, WebhookView};
+pub use draft::{
+    Author, DirectoryView, Draft, EmptyDirectory, Limits, Markup, RequestFacts, Target, ThreadRef,
+    Translation, WebhookView,
+};
 pub use error::{ErrorCode, Rejection};
 
 use std::fmt;

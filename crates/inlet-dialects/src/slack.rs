@@ -7,6 +7,7 @@
 use crate::body::{json_object, kind_of};
 use crate::draft::{Author, Draft, RequestFacts, Target, Translation};
 use crate::error::{ErrorCode, Rejection};
+use crate::url::is_web_url;
 use serde_json::{Map, Value};
 
 /// The typed fields of a Slack payload; unknown fields are ignored, as
@@ -62,6 +63,7 @@ pub fn translate(facts: &RequestFacts<'_>, body: &[u8]) -> Result<Translation, R
     };
     Ok(Translation {
         target,
+        thread: None,
         drafts: vec![draft],
     })
 }
@@ -177,11 +179,4 @@ fn author(
         _ => hook.icon_url.clone(),
     };
     Author { username, icon_url }
-}
-
-/// Only `http` and `https` URLs are kept from payloads.
-pub fn is_web_url(url: &str) -> bool {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    (lower.starts_with("http://") && url.len() > 7)
-        || (lower.starts_with("https://") && url.len() > 8)
 }

@@ -3,7 +3,9 @@
 //! `<case>.request.json` gives the content type and webhook settings.
 //! Adding a fixture adds a test.
 
-use inlet_dialects::{Dialect, Limits, RequestFacts, Target, WebhookView, translate};
+use inlet_dialects::{
+    Dialect, EmptyDirectory, Limits, Markup, RequestFacts, Target, WebhookView, translate,
+};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -31,6 +33,11 @@ fn webhook_from(request: &Value) -> WebhookView {
         icon_url: hook["icon_url"].as_str().map(str::to_string),
         allow_username_override: hook["allow_username_override"].as_bool().unwrap_or(true),
         allow_icon_override: hook["allow_icon_override"].as_bool().unwrap_or(true),
+        allow_channel_mentions: hook["allow_channel_mentions"].as_bool().unwrap_or(false),
+        markup: hook["markup"]
+            .as_str()
+            .and_then(Markup::parse)
+            .unwrap_or_default(),
     }
 }
 
@@ -54,6 +61,7 @@ fn run_case(dialect: &Dialect, body_path: &Path) -> Result<(), String> {
             max_attachments: 3,
             ..Limits::default()
         },
+        directory: &EmptyDirectory,
     };
     let actual = match translate(dialect, &facts, &body) {
         Ok(t) => json!({

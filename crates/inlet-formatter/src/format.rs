@@ -6,7 +6,7 @@
 //! down: the message is held and retried, never dead-lettered).
 
 use inlet_core::{MessageId, post_id};
-use inlet_dialects::{Dialect, Limits, RequestFacts, WebhookView};
+use inlet_dialects::{Dialect, EmptyDirectory, Limits, RequestFacts};
 use inlet_proto::v1::{FormattedMessage, FormattedPost, RawWebhook};
 use inlet_store::Directory;
 use inlet_store::resolve::{ResolveError, target_channel};
@@ -52,18 +52,13 @@ pub async fn format_message(
         .map_err(|e| FormatError::Transient(e.to_string()))?
         .ok_or_else(|| poison("webhook_not_found", "the webhook no longer exists"))?;
 
-    let view = WebhookView {
-        display_name: webhook.display_name.clone(),
-        username: webhook.username.clone(),
-        icon_url: webhook.icon_url.clone(),
-        allow_username_override: webhook.allow_username_override,
-        allow_icon_override: webhook.allow_icon_override,
-    };
+    let view = webhook.dialect_view();
     let content_type = (!raw.content_type.is_empty()).then_some(raw.content_type.as_str());
     let facts = RequestFacts {
         content_type,
         webhook: &view,
         limits,
+        directory: &EmptyDirectory,
     };
     // A translator bug must cost one message, not the shard.
     let translation = catch_unwind(AssertUnwindSafe(|| {

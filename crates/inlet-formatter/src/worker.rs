@@ -10,7 +10,6 @@ use inlet_bus::{
     Backoff, BasicProperties, ConsumerSet, Delivery, Hop, Publisher, Topology, preferred_shards,
 };
 use inlet_core::{Settings, shard_of};
-use inlet_dialects::Limits;
 use inlet_proto::Message;
 use inlet_proto::v1::{FormattedBatch, FormattedMessage, RawWebhook};
 use inlet_store::Directory;
@@ -171,7 +170,7 @@ impl Worker {
             }
         };
         let span = tracing::info_span!("format", message_id = %raw.message_id);
-        let result = format_message(&self.directory, self.limits(), &raw)
+        let result = format_message(&self.directory, self.settings.limits.dialect_limits(), &raw)
             .instrument(span)
             .await;
         let dialect = metric_dialect(&raw.dialect);
@@ -273,15 +272,6 @@ impl Worker {
         // Shard groups that were confirmed before a retry may be published
         // again on redelivery; delivery deduplicates by message id.
         true
-    }
-
-    fn limits(&self) -> Limits {
-        let limits = &self.settings.limits;
-        Limits {
-            max_post_runes: limits.max_post_runes,
-            max_attachments: limits.max_attachments,
-            max_json_depth: limits.max_json_depth,
-        }
     }
 }
 

@@ -7,7 +7,7 @@ use crate::answer;
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_bus::{BasicProperties, Hop, PublishError};
 use inlet_core::{MessageId, OrderingKey, WebhookToken};
-use inlet_dialects::{Dialect, ErrorCode, Limits, Rejection, RequestFacts, WebhookView};
+use inlet_dialects::{Dialect, EmptyDirectory, ErrorCode, Rejection, RequestFacts};
 use inlet_proto::Message;
 use inlet_proto::v1::RawWebhook;
 use inlet_store::Webhook;
@@ -91,11 +91,12 @@ async fn process(
         .observe(body.len() as f64);
 
     let content_type = header(req, "content-type");
-    let view = webhook_view(&webhook);
+    let view = webhook.dialect_view();
     let facts = RequestFacts {
         content_type: content_type.as_deref(),
         webhook: &view,
-        limits: limits(settings),
+        limits: settings.limits.dialect_limits(),
+        directory: &EmptyDirectory,
     };
     let translation = inlet_dialects::translate(dialect, &facts, &body)?;
     let channel = target_channel(&state.directory, &webhook, &translation.target)
@@ -158,24 +159,6 @@ async fn publish(state: &State, key: &OrderingKey, raw: &RawWebhook) -> Result<(
 
 fn unavailable(detail: impl Into<String>) -> Rejection {
     Rejection::new(ErrorCode::ServiceUnavailable, detail)
-}
-
-fn webhook_view(webhook: &Webhook) -> WebhookView {
-    WebhookView {
-        display_name: webhook.display_name.clone(),
-        username: webhook.username.clone(),
-        icon_url: webhook.icon_url.clone(),
-        allow_username_override: webhook.allow_username_override,
-        allow_icon_override: webhook.allow_icon_override,
-    }
-}
-
-pub(crate) fn limits(settings: &inlet_core::Settings) -> Limits {
-    Limits {
-        max_post_runes: settings.limits.max_post_runes,
-        max_attachments: settings.limits.max_attachments,
-        max_json_depth: settings.limits.max_json_depth,
-    }
 }
 
 fn header(req: &HttpRequest, name: &str) -> Option<String> {

@@ -73,7 +73,7 @@ impl CreateWebhook {
             ));
         }
         if let Some(url) = &self.icon_url
-            && !inlet_dialects::slack::is_web_url(url)
+            && !inlet_dialects::url::is_web_url(url)
         {
             return Err(ApiError::BadRequest(
                 "icon_url must be an http(s) URL".into(),
