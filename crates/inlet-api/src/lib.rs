@@ -13,7 +13,9 @@ pub use auth::TokenSet;
 
 use actix_web::{App, HttpServer, dev::Server, web};
 use inlet_core::Settings;
+use inlet_core::redis_link::RedisConnection;
 use inlet_store::Pool;
+use inlet_store::control::Control;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -22,6 +24,8 @@ use tokio_util::sync::CancellationToken;
 pub(crate) struct State {
     pub settings: Settings,
     pub pool: Pool,
+    /// Announces directory changes to ingress and formatter replicas.
+    pub redis: RedisConnection,
     pub admin: TokenSet,
     pub readers: TokenSet,
     /// Cancelled on shutdown: live streams end cleanly.
@@ -49,7 +53,7 @@ impl Api {
         }
         let readiness = Arc::new(readiness::ApiReadiness {
             pool: pool.clone(),
-            redis,
+            redis: redis.clone(),
         });
         let ops = inlet_core::ops::bind(settings.api.metrics_listen, registry, readiness)?;
         let shutdown = CancellationToken::new();
@@ -58,6 +62,7 @@ impl Api {
         let state = web::Data::new(State {
             settings,
             pool,
+            redis: redis.clone(),
             admin,
             readers,
             shutdown: shutdown.clone(),
@@ -97,6 +102,25 @@ impl Api {
         let _ = server.await;
         let _ = ops.await;
         Ok(())
+    }
+}
+
+impl State {
+    /// Tells every ingress and formatter replica that `team` changed.
+    pub(crate) async fn team_changed(&self, team_id: uuid::Uuid) {
+        let mut redis = self.redis.clone();
+        inlet_store::control::announce(
+            &mut redis,
+            &self.settings.redis,
+            &Control::Team { team_id },
+        )
+        .await;
+    }
+
+    /// Tells every ingress replica to forget the tokens it resolved.
+    pub(crate) async fn tokens_changed(&self) {
+        let mut redis = self.redis.clone();
+        inlet_store::control::announce(&mut redis, &self.settings.redis, &Control::Tokens).await;
     }
 }
 

@@ -8,13 +8,14 @@
 
 pub mod consumer;
 pub mod publisher;
+pub mod replies;
 pub mod topology;
 
 pub use consumer::{ConsumerSet, preferred_shards};
 pub use lapin;
 pub use lapin::BasicProperties;
 pub use lapin::message::Delivery;
-pub use publisher::{PublishError, Publisher};
+pub use publisher::{PublishError, Publisher, Waited};
 pub use topology::{Hop, Topology};
 
 use lapin::{Connection, ConnectionProperties};

@@ -8,6 +8,7 @@
 //! order of the calls.
 
 use crate::Backoff;
+use crate::replies::{self, Waiters};
 use crate::topology::{Hop, Topology};
 use inlet_core::settings::AmqpSettings;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
@@ -43,6 +44,15 @@ pub struct Publisher {
     confirm_timeout: Duration,
     link: RwLock<Option<Arc<Link>>>,
     broken: Notify,
+    waiters: Arc<Waiters>,
+}
+
+/// What a waiting publish ended with.
+pub enum Waited {
+    /// The verdict's bytes (a `Verdict` message).
+    Verdict(Vec<u8>),
+    /// Confirmed, but no verdict within the wait: the sender gets 202.
+    TimedOut,
 }
 
 impl Publisher {
@@ -56,6 +66,7 @@ impl Publisher {
             confirm_timeout: Duration::from_millis(settings.confirm_timeout_ms),
             link: RwLock::new(None),
             broken: Notify::new(),
+            waiters: Arc::new(Waiters::default()),
         });
         let supervisor = Supervisor {
             url: settings.url.clone(),
@@ -63,6 +74,7 @@ impl Publisher {
             channels: settings.publish_channels,
             topology,
             max_backoff: Duration::from_millis(settings.reconnect_max_backoff_ms),
+            waiters: publisher.waiters.clone(),
         };
         tokio::spawn(supervisor.run(publisher.clone(), cancel));
         publisher
@@ -142,12 +154,51 @@ impl Publisher {
     }
 }
 
+impl Publisher {
+    /// Publishes with `reply_to` = direct reply-to and `correlation_id` =
+    /// `correlation_id`, waits for the confirm, then for the verdict at most
+    /// `wait`.
+    pub async fn publish_and_wait(
+        &self,
+        hop: Hop,
+        shard: u16,
+        payload: &[u8],
+        properties: BasicProperties,
+        correlation_id: &str,
+        wait: Duration,
+    ) -> Result<Waited, PublishError> {
+        let verdict = self.waiters.register(correlation_id);
+        let properties = properties
+            .with_reply_to(replies::DIRECT_REPLY_TO.into())
+            .with_correlation_id(correlation_id.into());
+        if let Err(error) = self.publish(hop, shard, payload, properties).await {
+            self.waiters.forget(correlation_id);
+            return Err(error);
+        }
+        match tokio::time::timeout(wait, verdict).await {
+            Ok(Ok(bytes)) => Ok(Waited::Verdict(bytes)),
+            _ => {
+                self.waiters.forget(correlation_id);
+                Ok(Waited::TimedOut)
+            }
+        }
+    }
+
+    /// Sends a verdict to a waiting sender (best effort, never confirmed).
+    pub async fn reply(&self, reply_to: &str, correlation_id: &str, payload: &[u8]) {
+        if let Some(link) = self.current() {
+            replies::send(&link.channels[0], reply_to, correlation_id, payload).await;
+        }
+    }
+}
+
 struct Supervisor {
     url: String,
     name: String,
     channels: usize,
     topology: Topology,
     max_backoff: Duration,
+    waiters: Arc<Waiters>,
 }
 
 impl Supervisor {
@@ -186,6 +237,9 @@ impl Supervisor {
             channel
                 .confirm_select(ConfirmSelectOptions::default())
                 .await?;
+            // Waiting requests must be published on a channel that consumes
+            // the direct reply-to: every publishing channel does.
+            replies::consume(&channel, self.waiters.clone()).await?;
             channels.push(channel);
         }
         self.topology.declare(&channels[0]).await?;

@@ -1,16 +1,24 @@
 //! Turning request bytes into a JSON object: content types, `payload=`
-//! forms, the UTF-8 BOM, charsets, the nesting limit, and the raw control
-//! characters inside strings that Mattermost tolerates.
+//! forms, multipart bodies, the UTF-8 BOM, charsets, the nesting limit, and
+//! the raw control characters inside strings that Mattermost tolerates.
 
 use crate::error::{ErrorCode, Rejection};
+use crate::fields::kind_of;
+use crate::multipart;
 use serde_json::{Map, Value};
 
 /// How a body is to be read, decided from its `Content-Type` and first bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BodyKind {
     Json,
     Form,
+    /// `multipart/form-data`, with its boundary.
+    Multipart(String),
 }
+
+/// The part names a multipart body may carry instead of a `payload` part
+/// (dialects.md, slack); other parts are ignored.
+const MULTIPART_FIELDS: [&str; 5] = ["text", "channel", "username", "icon_url", "icon_emoji"];
 
 /// Decides the body kind; refuses charsets other than UTF-8.
 pub fn body_kind(content_type: Option<&str>, body: &[u8]) -> Result<BodyKind, Rejection> {
@@ -21,38 +29,75 @@ pub fn body_kind(content_type: Option<&str>, body: &[u8]) -> Result<BodyKind, Re
             BodyKind::Json
         });
     };
-    let mut parts = raw.split(';');
-    let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-    for param in parts {
-        if let Some((name, value)) = param.split_once('=') {
-            let value = value.trim().trim_matches('"').to_ascii_lowercase();
-            if name.trim().eq_ignore_ascii_case("charset") && value != "utf-8" && value != "utf8" {
-                return Err(Rejection::new(
-                    ErrorCode::UnsupportedMediaType,
-                    format!("charset {value:?} is not supported; send UTF-8"),
-                ));
-            }
-        }
-    }
+    check_charset(raw)?;
+    let media = raw
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     Ok(match media.as_str() {
         "application/x-www-form-urlencoded" => BodyKind::Form,
+        "multipart/form-data" => {
+            BodyKind::Multipart(multipart::boundary(raw).ok_or_else(|| {
+                Rejection::invalid("multipart/form-data content type without a boundary")
+            })?)
+        }
         // Mattermost reads any body it cannot otherwise place as JSON.
         _ => BodyKind::Json,
     })
 }
 
-/// Reads the body as the JSON object the dialect expects.
+/// Refuses a `charset` parameter other than UTF-8 (415, decisions.md 16).
+fn check_charset(content_type: &str) -> Result<(), Rejection> {
+    for (name, value) in multipart::params(content_type) {
+        let value = value.to_ascii_lowercase();
+        if name.eq_ignore_ascii_case("charset") && value != "utf-8" && value != "utf8" {
+            return Err(Rejection::new(
+                ErrorCode::UnsupportedMediaType,
+                format!("charset {value:?} is not supported; send UTF-8"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads the body as the JSON object the dialect expects: JSON, a form's
+/// `payload` field, or a multipart body (its `payload` part, or its
+/// `text`, `channel`, `username`, `icon_url`, `icon_emoji` parts).
 pub fn json_object(
     content_type: Option<&str>,
     body: &[u8],
     max_depth: usize,
 ) -> Result<Map<String, Value>, Rejection> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let json_bytes: std::borrow::Cow<'_, [u8]> = match body_kind(content_type, body)? {
-        BodyKind::Json => body.into(),
-        BodyKind::Form => form_payload(body)?.into_bytes().into(),
-    };
-    parse_object(&json_bytes, max_depth)
+    let body = strip_bom(body);
+    match body_kind(content_type, body)? {
+        BodyKind::Json => parse_object(body, max_depth),
+        BodyKind::Form => parse_object(form_payload(body)?.as_bytes(), max_depth),
+        BodyKind::Multipart(boundary) => multipart_object(body, &boundary, max_depth),
+    }
+}
+
+/// Like [`json_object`] for dialects that take only JSON: a form or
+/// multipart body (declared, or sniffed as `payload=…`) is
+/// `unsupported_media_type` (decisions.md 16).
+pub fn json_object_strict(
+    content_type: Option<&str>,
+    body: &[u8],
+    max_depth: usize,
+) -> Result<Map<String, Value>, Rejection> {
+    let body = strip_bom(body);
+    match body_kind(content_type, body)? {
+        BodyKind::Json => parse_object(body, max_depth),
+        BodyKind::Form | BodyKind::Multipart(_) => Err(Rejection::new(
+            ErrorCode::UnsupportedMediaType,
+            "this endpoint takes only a JSON body, not a form",
+        )),
+    }
+}
+
+fn strip_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
 /// The `payload` field of a form body.
@@ -66,8 +111,43 @@ fn form_payload(body: &[u8]) -> Result<String, Rejection> {
         .ok_or_else(|| Rejection::invalid("form body has no `payload` field"))
 }
 
+/// A multipart body as the payload object. The first part of a name wins,
+/// as the first `payload` field of a form does.
+fn multipart_object(
+    body: &[u8],
+    boundary: &str,
+    max_depth: usize,
+) -> Result<Map<String, Value>, Rejection> {
+    let parts = multipart::parse(body, boundary).map_err(Rejection::invalid)?;
+    for part in &parts {
+        if let Some(content_type) = &part.content_type {
+            check_charset(content_type)?;
+        }
+    }
+    if let Some(payload) = parts.iter().find(|p| p.name == "payload") {
+        return parse_object(payload.data, max_depth);
+    }
+    let mut object = Map::new();
+    for part in parts {
+        let Some(field) = MULTIPART_FIELDS
+            .iter()
+            .find(|f| part.name.eq_ignore_ascii_case(f))
+        else {
+            continue;
+        };
+        if object.contains_key(*field) {
+            continue;
+        }
+        let text = std::str::from_utf8(strip_bom(part.data)).map_err(|_| {
+            Rejection::invalid(format!("multipart part `{field}` is not valid UTF-8"))
+        })?;
+        object.insert((*field).to_string(), Value::from(text));
+    }
+    Ok(object)
+}
+
 fn parse_object(bytes: &[u8], max_depth: usize) -> Result<Map<String, Value>, Rejection> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
+    let text = std::str::from_utf8(strip_bom(bytes)).map_err(|e| {
         Rejection::invalid(format!(
             "body is not valid UTF-8 (byte {})",
             e.valid_up_to()
@@ -93,17 +173,6 @@ fn parse_object(bytes: &[u8], max_depth: usize) -> Result<Map<String, Value>, Re
             "body must be a JSON object, not {}",
             kind_of(&other)
         ))),
-    }
-}
-
-pub(crate) fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -287,5 +356,49 @@ mod tests {
     fn raw_newlines_and_tabs_inside_strings_are_tolerated() {
         let map = obj(None, b"{\"text\":\"line one\nline\ttwo\"}").unwrap();
         assert_eq!(map["text"], "line one\nline\ttwo");
+    }
+
+    #[test]
+    fn multipart_payload_part_is_read() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"payload\"\r\n\r\n{\"text\":\"hi\"}\r\n--XyZ--\r\n";
+        let map = obj(Some("multipart/form-data; boundary=XyZ"), body).unwrap();
+        assert_eq!(map["text"], "hi");
+    }
+
+    #[test]
+    fn multipart_fields_become_the_payload_and_others_are_ignored() {
+        let body = b"--b\r\nContent-Disposition: form-data; name=\"TEXT\"\r\n\r\nhi\r\n--b\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--b\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nsecond\r\n--b--";
+        let map = obj(Some("multipart/form-data; boundary=b"), body).unwrap();
+        assert_eq!(map.len(), 1);
+        assert_eq!(map["text"], "hi");
+    }
+
+    #[test]
+    fn multipart_without_boundary_or_with_a_latin1_part_is_refused() {
+        let err = obj(Some("multipart/form-data"), b"x").unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidPayload);
+        let body = b"--b\r\nContent-Disposition: form-data; name=\"text\"\r\nContent-Type: text/plain; charset=latin1\r\n\r\nhi\r\n--b--";
+        let err = obj(Some("multipart/form-data; boundary=b"), body).unwrap_err();
+        assert_eq!(err.code, ErrorCode::UnsupportedMediaType);
+    }
+
+    #[test]
+    fn strict_bodies_refuse_forms_and_multipart() {
+        let strict = |ct, body: &[u8]| json_object_strict(ct, body, 64);
+        assert_eq!(strict(None, br#"{"text":"hi"}"#).unwrap()["text"], "hi");
+        for (ct, body) in [
+            (
+                Some("application/x-www-form-urlencoded"),
+                &b"payload=%7B%7D"[..],
+            ),
+            (Some("multipart/form-data; boundary=b"), b"--b--"),
+            (None, b"payload=%7B%7D"),
+        ] {
+            assert_eq!(
+                strict(ct, body).unwrap_err().code,
+                ErrorCode::UnsupportedMediaType,
+                "{ct:?}"
+            );
+        }
     }
 }

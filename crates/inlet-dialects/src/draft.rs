@@ -105,7 +105,12 @@ pub enum Target {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Author {
     pub username: String,
+    /// The icon to show; with `icon_emoji` set, the fallback for clients
+    /// that cannot show an emoji as an icon.
     pub icon_url: Option<String>,
+    /// An emoji name (`smile`, without colons) to show as the icon; wins
+    /// over `icon_url`. Also in `props.override_icon_emoji`.
+    pub icon_emoji: Option<String>,
 }
 
 /// One post to be made, before ids, channel and seq are known.

@@ -4,11 +4,24 @@
 //!
 //! Nothing here does I/O. Ingress calls [`translate`] to refuse bad payloads
 //! synchronously; the formatter calls it again to build the posts.
+//!
+//! Shared by the dialects: `body` (bytes to a JSON object), `code` (where
+//! the code is in a text), `markup` and `mrkdwn` (Slack markup to
+//! markdown), `mentions` (neutralising `@channel`/`@here`/`@all`), `split`
+//! (long messages), `fields` and `notes` (typed fields, `props.dropped`).
 
 pub mod body;
+mod code;
 pub mod draft;
 pub mod error;
+mod fields;
+mod markup;
+mod mentions;
+mod mrkdwn;
+mod multipart;
+mod notes;
 pub mod slack;
+pub mod split;
 pub mod url;
 
 pub use draft::{

@@ -1,16 +1,72 @@
 //! Fixture-driven tests: every `tests/fixtures/<dialect>/<case>.<ext>` body is
 //! translated and compared with `<case>.expected.json`. An optional
-//! `<case>.request.json` gives the content type and webhook settings.
-//! Adding a fixture adds a test.
+//! `<case>.request.json` gives the content type, the webhook settings,
+//! `limits` overrides and a fake team directory:
+//! `{"directory": {"users": ["alice"], "channels": {"C123": "general"}}}`.
+//! Adding a fixture adds a test; `INLET_FIXTURES_WRITE_MISSING=1` writes
+//! the missing expected files from the current output, to be reviewed.
 
 use inlet_dialects::{
-    Dialect, EmptyDirectory, Limits, Markup, RequestFacts, Target, WebhookView, translate,
+    Dialect, DirectoryView, Limits, Markup, RequestFacts, Target, ThreadRef, Translation,
+    WebhookView, translate,
 };
 use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The team directory a fixture describes.
+#[derive(Default)]
+struct FakeDirectory {
+    users: BTreeSet<String>,
+    channels: BTreeMap<String, String>,
+}
+
+impl DirectoryView for FakeDirectory {
+    fn user_exists(&self, username: &str) -> bool {
+        self.users.contains(username)
+    }
+    fn channel_name(&self, channel_id: &str) -> Option<String> {
+        self.channels.get(channel_id).cloned()
+    }
+}
+
+fn directory_from(request: &Value) -> FakeDirectory {
+    let dir = &request["directory"];
+    FakeDirectory {
+        users: dir["users"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|u| u.as_str().map(str::to_string))
+            .collect(),
+        channels: dir["channels"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(id, name)| Some((id.clone(), name.as_str()?.to_string())))
+            .collect(),
+    }
+}
+
+fn limits_from(request: &Value) -> Limits {
+    let limits = &request["limits"];
+    let or = |key: &str, default: usize| {
+        limits[key]
+            .as_u64()
+            .map_or(default, |n| usize::try_from(n).unwrap())
+    };
+    // Three attachments at most unless a fixture says otherwise, so that
+    // `too_many_attachments` needs only a small fixture.
+    let defaults = Limits::default();
+    Limits {
+        max_post_runes: or("max_post_runes", defaults.max_post_runes),
+        max_attachments: or("max_attachments", 3),
+        max_json_depth: or("max_json_depth", defaults.max_json_depth),
+    }
 }
 
 fn target_json(target: &Target) -> Value {
@@ -41,6 +97,32 @@ fn webhook_from(request: &Value) -> WebhookView {
     }
 }
 
+/// The translation as the expected files write it; `thread` and a post's
+/// `icon_emoji` appear only when set.
+fn translation_json(t: &Translation) -> Value {
+    let mut out = json!({
+        "target": target_json(&t.target),
+        "posts": t.drafts.iter().map(|d| {
+            let mut post = json!({
+                "message": d.message,
+                "username": d.author.username,
+                "icon_url": d.author.icon_url,
+                "props": d.props,
+            });
+            if let Some(emoji) = &d.author.icon_emoji {
+                post["icon_emoji"] = json!(emoji);
+            }
+            post
+        }).collect::<Vec<_>>(),
+    });
+    match &t.thread {
+        Some(ThreadRef::Key(k)) => out["thread"] = json!({"kind": "key", "value": k}),
+        Some(ThreadRef::Root(r)) => out["thread"] = json!({"kind": "root", "value": r}),
+        None => {}
+    }
+    out
+}
+
 fn run_case(dialect: &Dialect, body_path: &Path) -> Result<(), String> {
     let stem = body_path.file_stem().unwrap().to_str().unwrap();
     let dir = body_path.parent().unwrap();
@@ -48,31 +130,26 @@ fn run_case(dialect: &Dialect, body_path: &Path) -> Result<(), String> {
     let request: Value = std::fs::read(dir.join(format!("{stem}.request.json")))
         .map(|b| serde_json::from_slice(&b).unwrap())
         .unwrap_or(json!({}));
-    let expected: Value = serde_json::from_slice(
-        &std::fs::read(dir.join(format!("{stem}.expected.json")))
-            .map_err(|e| format!("{stem}: missing expected file: {e}"))?,
-    )
-    .unwrap();
+    let expected_path = dir.join(format!("{stem}.expected.json"));
     let webhook = webhook_from(&request);
+    let directory = directory_from(&request);
     let facts = RequestFacts {
         content_type: request["content_type"].as_str(),
         webhook: &webhook,
-        limits: Limits {
-            max_attachments: 3,
-            ..Limits::default()
-        },
-        directory: &EmptyDirectory,
+        limits: limits_from(&request),
+        directory: &directory,
     };
-    let actual = match translate(dialect, &facts, &body) {
-        Ok(t) => json!({
-            "target": target_json(&t.target),
-            "posts": t.drafts.iter().map(|d| json!({
-                "message": d.message,
-                "username": d.author.username,
-                "icon_url": d.author.icon_url,
-                "props": d.props,
-            })).collect::<Vec<_>>(),
-        }),
+    let result = translate(dialect, &facts, &body);
+    let expected: Value = match std::fs::read(&expected_path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap(),
+        Err(_) if std::env::var_os("INLET_FIXTURES_WRITE_MISSING").is_some() => {
+            write_expected(&expected_path, &result);
+            return Err(format!("{stem}: expected file written; review it"));
+        }
+        Err(e) => return Err(format!("{stem}: missing expected file: {e}")),
+    };
+    let actual = match result {
+        Ok(t) => translation_json(&t),
         Err(r) => {
             json!({"error": r.code.as_str(), "detail_contains": expected["detail_contains"].clone(), "detail": r.detail})
         }
@@ -98,6 +175,17 @@ fn run_case(dialect: &Dialect, body_path: &Path) -> Result<(), String> {
     }
 }
 
+/// Writes what the translator does now as a new expected file, for a
+/// person to review (`INLET_FIXTURES_WRITE_MISSING=1`; never overwrites).
+fn write_expected(path: &Path, result: &Result<Translation, inlet_dialects::Rejection>) {
+    let value = match result {
+        Ok(t) => translation_json(t),
+        Err(r) => json!({"error": r.code.as_str(), "detail_contains": r.detail}),
+    };
+    let text = serde_json::to_string_pretty(&value).unwrap() + "\n";
+    std::fs::write(path, text).unwrap();
+}
+
 fn cases(dialect_dir: &str) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(fixtures_root().join(dialect_dir))
         .unwrap()
@@ -115,7 +203,7 @@ fn cases(dialect_dir: &str) -> Vec<PathBuf> {
 fn slack_fixtures() {
     let cases = cases("slack");
     assert!(
-        cases.len() >= 10,
+        cases.len() >= 60,
         "expected the slack fixtures, found {}",
         cases.len()
     );

@@ -23,7 +23,7 @@ pub struct Formatter {
     pub ops_port: u16,
     worker: Worker,
     ops: actix_web::dev::Server,
-    publisher_cancel: CancellationToken,
+    background: CancellationToken,
 }
 
 impl Formatter {
@@ -31,17 +31,24 @@ impl Formatter {
         let registry = inlet_core::telemetry::new_registry("formatter");
         let metrics = metrics::FormatterMetrics::register(&registry)?;
         let pool = inlet_store::connect(&settings.database)?;
-        // Short TTLs: the formatter's check is the authoritative one.
+        // Tokens are not its business; the directory is invalidated by control
+        // messages, with a short TTL as the backstop of its authoritative check.
         let directory = Arc::new(Directory::new(
             pool.clone(),
             Duration::from_secs(1),
-            Duration::from_secs(1),
+            Duration::from_secs(5),
         ));
-        let publisher_cancel = CancellationToken::new();
+        let background = CancellationToken::new();
         let publisher = Publisher::start(
             &settings.amqp,
             "inlet-formatter-publish",
-            publisher_cancel.clone(),
+            background.clone(),
+        );
+        // Directory changes announced by inlet-api drop what we cached.
+        inlet_store::control::spawn_listener(
+            settings.redis.clone(),
+            directory.clone(),
+            background.clone(),
         );
         let consuming = Arc::new(AtomicBool::new(false));
         let readiness = Arc::new(readiness::FormatterReadiness {
@@ -61,7 +68,7 @@ impl Formatter {
             ops_port: ops.port,
             worker,
             ops: ops.server,
-            publisher_cancel,
+            background,
         })
     }
 
@@ -72,7 +79,7 @@ impl Formatter {
         let ops_handle = self.ops.handle();
         let ops = tokio::spawn(self.ops);
         self.worker.run(cancel).await;
-        self.publisher_cancel.cancel();
+        self.background.cancel();
         ops_handle.stop(false).await;
         let _ = ops.await;
         Ok(())

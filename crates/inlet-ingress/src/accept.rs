@@ -11,7 +11,7 @@ use inlet_dialects::{Dialect, EmptyDirectory, ErrorCode, Rejection, RequestFacts
 use inlet_proto::Message;
 use inlet_proto::v1::RawWebhook;
 use inlet_store::Webhook;
-use inlet_store::resolve::{ResolveError, target_channel};
+use inlet_store::resolve::{ResolveError, resolve};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// `POST /hooks/{token}`: the Slack / Mattermost dialect.
@@ -99,13 +99,13 @@ async fn process(
         directory: &EmptyDirectory,
     };
     let translation = inlet_dialects::translate(dialect, &facts, &body)?;
-    let channel = target_channel(&state.directory, &webhook, &translation.target)
+    let destination = resolve(&state.directory, &webhook, &translation.target)
         .await
         .map_err(|e| match e {
             ResolveError::Rejected(rejection) => rejection,
             ResolveError::Unavailable(error) => unavailable(format!("directory: {error}")),
         })?;
-    let key = OrderingKey::channel(channel.id);
+    let key = destination.ordering_key();
     let raw = RawWebhook {
         message_id: id.to_string(),
         webhook_id: webhook.id.to_string(),

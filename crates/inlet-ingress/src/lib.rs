@@ -32,7 +32,7 @@ pub struct Ingress {
     pub ops_port: u16,
     server: Server,
     ops: Server,
-    publisher_cancel: CancellationToken,
+    background: CancellationToken,
     shutdown_timeout: Duration,
 }
 
@@ -46,8 +46,14 @@ impl Ingress {
             Duration::from_millis(settings.ingress.token_cache_ttl_ms),
             Duration::from_secs(30),
         ));
-        let publisher_cancel = CancellationToken::new();
-        let publisher = Publisher::start(&settings.amqp, "inlet-ingress", publisher_cancel.clone());
+        let background = CancellationToken::new();
+        let publisher = Publisher::start(&settings.amqp, "inlet-ingress", background.clone());
+        // Directory changes announced by inlet-api drop what we cached.
+        inlet_store::control::spawn_listener(
+            settings.redis.clone(),
+            directory.clone(),
+            background.clone(),
+        );
         let readiness = Arc::new(readiness::IngressReadiness {
             publisher: publisher.clone(),
             pool,
@@ -84,7 +90,7 @@ impl Ingress {
             ops_port: ops.port,
             server: http.run(),
             ops: ops.server,
-            publisher_cancel,
+            background,
             shutdown_timeout,
         })
     }
@@ -102,7 +108,7 @@ impl Ingress {
         if graceful.is_err() {
             tracing::warn!("requests still in flight at the shutdown timeout");
         }
-        self.publisher_cancel.cancel();
+        self.background.cancel();
         ops_handle.stop(false).await;
         let _ = server.await;
         let _ = ops.await;

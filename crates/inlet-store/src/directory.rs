@@ -1,15 +1,19 @@
-//! The directory cache: webhooks by token hash, channels by name and id.
+//! The directory cache: webhooks by token hash and by id, each team's
+//! directory (channels, users, private memberships), channels by id across
+//! teams.
 //!
 //! Ingress and the formatter read through it so the hot path costs no
 //! database round trip. Tokens are trusted for at most `token_ttl` (≤ 1 s:
-//! a revocation holds within a second even if no invalidation arrives);
-//! channels for `directory_ttl` (30 s) unless invalidated. Unknown tokens are
-//! cached too (bounded), to blunt floods of made-up tokens.
+//! a revocation holds within a second even if no invalidation arrives); the
+//! rest for `directory_ttl` (30 s) unless a control message from inlet-api
+//! invalidates it first. Unknown tokens are cached too (bounded), to blunt
+//! floods of made-up tokens.
 
 use crate::error::StoreError;
 use crate::model::{Channel, Webhook};
 use crate::pool::Pool;
 use crate::repo;
+use crate::team_directory::TeamDirectory;
 use inlet_core::TokenHash;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -49,6 +53,13 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
         entries.insert(key, (Instant::now(), value));
     }
 
+    fn remove(&self, key: &K) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+    }
+
     fn clear(&self) {
         self.entries
             .lock()
@@ -60,7 +71,7 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
 pub struct Directory {
     pool: Pool,
     tokens: TtlMap<TokenHash, Option<Arc<Webhook>>>,
-    channels_by_name: TtlMap<(Uuid, String), Option<Arc<Channel>>>,
+    teams: TtlMap<Uuid, Arc<TeamDirectory>>,
     channels_by_id: TtlMap<Uuid, Option<Arc<Channel>>>,
     webhooks_by_id: TtlMap<Uuid, Option<Arc<Webhook>>>,
 }
@@ -70,7 +81,7 @@ impl Directory {
         Self {
             pool,
             tokens: TtlMap::new(token_ttl),
-            channels_by_name: TtlMap::new(directory_ttl),
+            teams: TtlMap::new(directory_ttl),
             channels_by_id: TtlMap::new(directory_ttl),
             webhooks_by_id: TtlMap::new(directory_ttl),
         }
@@ -97,21 +108,15 @@ impl Directory {
         Ok(found)
     }
 
-    pub async fn channel_by_name(
-        &self,
-        team_id: Uuid,
-        name: &str,
-    ) -> Result<Option<Arc<Channel>>, StoreError> {
-        let key = (team_id, name.to_string());
-        if let Some(hit) = self.channels_by_name.get(&key) {
+    /// A team's directory, loaded whole when not cached.
+    pub async fn team(&self, team_id: Uuid) -> Result<Arc<TeamDirectory>, StoreError> {
+        if let Some(hit) = self.teams.get(&team_id) {
             return Ok(hit);
         }
         let client = self.pool.get().await?;
-        let found = repo::channels::by_name(&**client, team_id, name)
-            .await?
-            .map(Arc::new);
-        self.channels_by_name.put(key, found.clone());
-        Ok(found)
+        let loaded = Arc::new(TeamDirectory::load(&**client, team_id).await?);
+        self.teams.put(team_id, loaded.clone());
+        Ok(loaded)
     }
 
     pub async fn channel_by_id(&self, id: Uuid) -> Result<Option<Arc<Channel>>, StoreError> {
@@ -144,10 +149,22 @@ impl Directory {
         Ok(found)
     }
 
-    /// Forgets everything (a control message said the directory changed).
+    /// Forgets one team's directory (its channels, users or webhooks changed).
+    pub fn invalidate_team(&self, team_id: Uuid) {
+        self.teams.remove(&team_id);
+        self.channels_by_id.clear();
+        self.webhooks_by_id.clear();
+    }
+
+    /// Forgets every resolved token (a webhook was revoked, rotated or changed).
+    pub fn invalidate_tokens(&self) {
+        self.tokens.clear();
+    }
+
+    /// Forgets everything (e.g. control messages may have been missed).
     pub fn invalidate(&self) {
         self.tokens.clear();
-        self.channels_by_name.clear();
+        self.teams.clear();
         self.channels_by_id.clear();
         self.webhooks_by_id.clear();
     }

@@ -2,6 +2,7 @@
 //! repositories each service uses, and the directory cache that ingress and
 //! the formatter read channels and webhooks through.
 
+pub mod control;
 pub mod directory;
 pub mod error;
 pub mod migrate;
@@ -9,8 +10,10 @@ pub mod model;
 pub mod pool;
 pub mod repo;
 pub mod resolve;
+pub mod team_directory;
 
 pub use directory::Directory;
 pub use error::StoreError;
 pub use model::*;
 pub use pool::{Pool, connect};
+pub use team_directory::TeamDirectory;

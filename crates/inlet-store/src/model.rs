@@ -107,6 +107,23 @@ impl Channel {
     }
 }
 
+impl Channel {
+    /// The URL-free name of the direct channel between two users.
+    pub fn direct_name(a: Uuid, b: Uuid) -> String {
+        let (low, high) = if a <= b { (a, b) } else { (b, a) };
+        format!("{low}__{high}")
+    }
+
+    /// The two users of a direct channel.
+    pub fn direct_pair(&self) -> Option<(Uuid, Uuid)> {
+        if self.kind != ChannelKind::Direct {
+            return None;
+        }
+        let (a, b) = self.name.split_once("__")?;
+        Some((Uuid::parse_str(a).ok()?, Uuid::parse_str(b).ok()?))
+    }
+}
+
 /// A webhook's settings. The token is never part of it.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

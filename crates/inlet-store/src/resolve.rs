@@ -1,10 +1,13 @@
 //! Resolving where a payload goes (semantics.md "Channel resolution"):
 //! ingress does it synchronously so a sender learns of its mistake at once;
-//! the formatter does it again before posting.
+//! the formatter does it again before posting. Both read the team's cached
+//! directory, so this costs no database round trip on the hot path.
 
 use crate::directory::Directory;
 use crate::error::StoreError;
 use crate::model::{Channel, ChannelKind, Webhook};
+use crate::team_directory::TeamDirectory;
+use inlet_core::OrderingKey;
 use inlet_dialects::{ErrorCode, Rejection, Target};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -26,74 +29,138 @@ fn reject(code: ErrorCode, detail: impl Into<String>) -> ResolveError {
     ResolveError::Rejected(Rejection::new(code, detail))
 }
 
-/// The channel `target` names for `webhook`, after every rule of
+/// Where the posts go.
+#[derive(Clone, Debug)]
+pub enum Destination {
+    Channel(Arc<Channel>),
+    /// The direct channel between the webhook's owner and `user_id`, created
+    /// by the formatter on first use.
+    Direct {
+        team_id: Uuid,
+        owner_id: Uuid,
+        user_id: Uuid,
+    },
+}
+
+impl Destination {
+    /// The key that decides the shard: the channel id, or for a direct
+    /// channel (existing or not) the team and its two users, so both ways
+    /// of addressing it share one shard.
+    pub fn ordering_key(&self) -> OrderingKey {
+        match self {
+            Destination::Direct {
+                team_id,
+                owner_id,
+                user_id,
+            } => OrderingKey::direct(*team_id, *owner_id, *user_id),
+            Destination::Channel(channel) => match channel.direct_pair() {
+                Some((a, b)) => OrderingKey::direct(channel.team_id, a, b),
+                None => OrderingKey::channel(channel.id),
+            },
+        }
+    }
+}
+
+/// The destination `target` names for `webhook`, after every rule of
 /// semantics.md "Channel resolution".
-pub async fn target_channel(
+pub async fn resolve(
     directory: &Directory,
     webhook: &Webhook,
     target: &Target,
-) -> Result<Arc<Channel>, ResolveError> {
+) -> Result<Destination, ResolveError> {
+    let team = directory.team(webhook.team_id).await?;
     let channel = match target {
-        Target::Default => directory
-            .channel_by_id(webhook.channel_id)
-            .await?
-            .ok_or_else(|| {
-                reject(
+        Target::Default => match team.channel(webhook.channel_id) {
+            Some(channel) => channel,
+            None => {
+                return Err(reject(
                     ErrorCode::ChannelNotFound,
                     "the webhook's channel no longer exists",
-                )
-            })?,
-        Target::ChannelName(name) => directory
-            .channel_by_name(webhook.team_id, name)
-            .await?
-            .ok_or_else(|| {
-                reject(
-                    ErrorCode::ChannelNotFound,
-                    format!("no channel named {name:?} in this team"),
-                )
-            })?,
-        Target::ChannelId(raw) => {
-            let id = Uuid::parse_str(raw).map_err(|_| {
-                reject(
-                    ErrorCode::ChannelNotFound,
-                    format!("no channel with id {raw:?}"),
-                )
-            })?;
-            let channel = directory.channel_by_id(id).await?.ok_or_else(|| {
-                reject(
-                    ErrorCode::ChannelNotFound,
-                    format!("no channel with id {raw:?}"),
-                )
-            })?;
-            if channel.team_id != webhook.team_id {
-                return Err(reject(
-                    ErrorCode::ActionProhibited,
-                    "that channel belongs to another team",
                 ));
             }
-            channel
-        }
-        Target::DirectUser(_) => {
-            return Err(reject(
-                ErrorCode::ActionProhibited,
-                "direct messages from webhooks are not enabled on this server",
-            ));
-        }
+        },
+        Target::ChannelName(name) => team.channel_by_name(name).ok_or_else(|| {
+            reject(
+                ErrorCode::ChannelNotFound,
+                format!("no channel named {name:?} in this team"),
+            )
+        })?,
+        Target::ChannelId(raw) => by_id(directory, &team, raw).await?,
+        Target::DirectUser(username) => return direct(&team, webhook, username),
     };
-    if webhook.channel_locked && channel.id != webhook.channel_id {
+    check_channel(&team, webhook, &channel)?;
+    Ok(Destination::Channel(channel))
+}
+
+async fn by_id(
+    directory: &Directory,
+    team: &TeamDirectory,
+    raw: &str,
+) -> Result<Arc<Channel>, ResolveError> {
+    let not_found = || {
+        reject(
+            ErrorCode::ChannelNotFound,
+            format!("no channel with id {raw:?}"),
+        )
+    };
+    let id = Uuid::parse_str(raw).map_err(|_| not_found())?;
+    if let Some(channel) = team.channel(id) {
+        return Ok(channel);
+    }
+    // Not in this team: another team's id is refused, not "not found".
+    match directory.channel_by_id(id).await? {
+        Some(_) => Err(reject(
+            ErrorCode::ActionProhibited,
+            "that channel belongs to another team",
+        )),
+        None => Err(not_found()),
+    }
+}
+
+fn direct(
+    team: &TeamDirectory,
+    webhook: &Webhook,
+    username: &str,
+) -> Result<Destination, ResolveError> {
+    let user = team.user_by_name(username).ok_or_else(|| {
+        reject(
+            ErrorCode::UserNotFound,
+            format!("no user named {username:?} in this team"),
+        )
+    })?;
+    if webhook.channel_locked {
+        return Err(reject(
+            ErrorCode::ActionProhibited,
+            "this webhook is locked to its channel; it cannot send direct messages",
+        ));
+    }
+    Ok(Destination::Direct {
+        team_id: team.team_id,
+        owner_id: webhook.owner_id,
+        user_id: user.id,
+    })
+}
+
+fn check_channel(
+    team: &TeamDirectory,
+    webhook: &Webhook,
+    channel: &Channel,
+) -> Result<(), ResolveError> {
+    let elsewhere = channel.id != webhook.channel_id;
+    if webhook.channel_locked && elsewhere {
         return Err(reject(
             ErrorCode::ActionProhibited,
             "this webhook is locked to its channel; remove `channel` from the payload",
         ));
     }
-    if channel.kind == ChannelKind::Private && channel.id != webhook.channel_id {
-        let client = directory.pool().get().await.map_err(StoreError::from)?;
-        if !crate::repo::channels::is_member(&**client, channel.id, webhook.owner_id).await? {
-            return Err(reject(
-                ErrorCode::ActionProhibited,
-                "the webhook's owner is not a member of that private channel",
-            ));
-        }
+    if channel.kind != ChannelKind::Open
+        && elsewhere
+        && !team.is_member(channel.id, webhook.owner_id)
+    {
+        return Err(reject(
+            ErrorCode::ActionProhibited,
+            "the webhook's owner is not a member of that private channel",
+        ));
     }
     if channel.archived {
         return Err(reject(
@@ -101,5 +168,5 @@ pub async fn target_channel(
             format!("channel {:?} is archived", channel.name),
         ));
     }
-    Ok(channel)
+    Ok(())
 }

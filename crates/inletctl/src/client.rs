@@ -43,7 +43,11 @@ impl Api {
             .await
             .with_context(|| format!("cannot reach inlet-api at {}", self.base))?;
         let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let body: Value = if status == reqwest::StatusCode::NO_CONTENT {
+            Value::Null
+        } else {
+            response.json().await.unwrap_or(Value::Null)
+        };
         if !status.is_success() {
             let detail = body["detail"].as_str().unwrap_or("no detail");
             bail!("{status}: {detail}");

@@ -58,6 +58,15 @@ pub enum ChannelCommand {
     },
     /// Archive a channel: webhooks targeting it get 410 channel_is_archived.
     Archive { id: String },
+    /// Add a user to a channel (needed for webhooks to post into a private channel).
+    AddMember {
+        /// Channel id.
+        channel: String,
+        /// User id.
+        user: String,
+    },
+    /// Remove a user from a channel.
+    RemoveMember { channel: String, user: String },
 }
 
 #[derive(Subcommand)]
@@ -69,6 +78,8 @@ pub enum WebhookCommand {
         #[arg(long)]
         team: String,
     },
+    /// Change a webhook's settings; only the options given change.
+    Update(UpdateWebhook),
     /// Replace a webhook's token; the old one stops working at once.
     Rotate { id: String },
     /// Revoke a webhook; its token stops working at once.
@@ -102,6 +113,39 @@ pub struct CreateWebhook {
     /// Ignore the payload's `icon_url`/`icon_emoji`.
     #[arg(long)]
     no_icon_override: bool,
+}
+
+#[derive(Args)]
+pub struct UpdateWebhook {
+    id: String,
+    #[arg(long)]
+    display_name: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+    /// Default author name ("" clears it).
+    #[arg(long)]
+    username: Option<String>,
+    /// Default author icon ("" clears it).
+    #[arg(long)]
+    icon_url: Option<String>,
+    /// Refuse payloads that name another channel.
+    #[arg(long)]
+    locked: Option<bool>,
+    /// Let payloads set the author name.
+    #[arg(long)]
+    allow_username_override: Option<bool>,
+    /// Let payloads set the author icon.
+    #[arg(long)]
+    allow_icon_override: Option<bool>,
+    /// Let @channel, @here and @all notify (otherwise they are neutralised).
+    #[arg(long)]
+    allow_channel_mentions: Option<bool>,
+    /// "markdown" (Mattermost) or "slack" (also *bold*, _italic_, ~strike~).
+    #[arg(long)]
+    markup: Option<String>,
+    /// false: the token answers no_service until enabled again.
+    #[arg(long)]
+    enabled: Option<bool>,
 }
 
 #[derive(Args)]
@@ -209,6 +253,17 @@ pub async fn channel(api: &Api, command: ChannelCommand) -> anyhow::Result<()> {
                 .await?;
             api.show(&v, |v| list_lines(v, "channels", "channel", "name"));
         }
+        ChannelCommand::AddMember { channel, user } => {
+            let path = format!("/api/v1/channels/{channel}/members/{user}");
+            api.send(api.request(reqwest::Method::PUT, &path)?).await?;
+            println!("user {user} is a member of channel {channel}");
+        }
+        ChannelCommand::RemoveMember { channel, user } => {
+            let path = format!("/api/v1/channels/{channel}/members/{user}");
+            api.send(api.request(reqwest::Method::DELETE, &path)?)
+                .await?;
+            println!("user {user} is no longer a member of channel {channel}");
+        }
         ChannelCommand::Archive { id } => {
             let v = api
                 .post(&format!("/api/v1/channels/{id}/archive"), json!({}))
@@ -239,6 +294,21 @@ pub async fn webhook(api: &Api, command: WebhookCommand) -> anyhow::Result<()> {
                 .get(&format!("/api/v1/webhooks?team_id={team_id}"))
                 .await?;
             api.show(&v, |v| list_lines(v, "webhooks", "webhook", "display_name"));
+        }
+        WebhookCommand::Update(a) => {
+            let body = json!({
+                "display_name": a.display_name, "description": a.description, "username": a.username,
+                "icon_url": a.icon_url, "channel_locked": a.locked,
+                "allow_username_override": a.allow_username_override, "allow_icon_override": a.allow_icon_override,
+                "allow_channel_mentions": a.allow_channel_mentions, "markup": a.markup, "enabled": a.enabled,
+            });
+            let path = format!("/api/v1/webhooks/{}", a.id);
+            let v = api
+                .send(api.request(reqwest::Method::PATCH, &path)?.json(&body))
+                .await?;
+            api.show(&v, |v| {
+                format!("updated {}", id_line(v, "webhook", "display_name"))
+            });
         }
         WebhookCommand::Rotate { id } => {
             let v = api

@@ -50,6 +50,7 @@ pub async fn create(
         .clone()
         .unwrap_or_else(|| body.name.clone());
     let channel = channels::create(&**client, body.team_id, &body.name, &display, kind).await?;
+    state.team_changed(channel.team_id).await;
     Ok(HttpResponse::Created().json(channel))
 }
 
@@ -88,7 +89,9 @@ pub async fn archive(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
-    Ok(HttpResponse::Ok().json(channels::archive(&**client, *id).await?))
+    let channel = channels::archive(&**client, *id).await?;
+    state.team_changed(channel.team_id).await;
+    Ok(HttpResponse::Ok().json(channel))
 }
 
 /// Add a user of the channel's team to the channel.
@@ -102,6 +105,9 @@ pub async fn add_member(
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
     channels::add_member(&**client, ids.0, ids.1).await?;
+    state
+        .team_changed(channels::get(&**client, ids.0).await?.team_id)
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -116,5 +122,8 @@ pub async fn remove_member(
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
     channels::remove_member(&**client, ids.0, ids.1).await?;
+    if let Ok(channel) = channels::get(&**client, ids.0).await {
+        state.team_changed(channel.team_id).await;
+    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/webhooks", web::post().to(webhooks::create))
             .route("/webhooks", web::get().to(webhooks::list))
             .route("/webhooks/{id}", web::get().to(webhooks::get))
+            .route("/webhooks/{id}", web::patch().to(webhooks::update))
             .route("/webhooks/{id}", web::delete().to(webhooks::revoke))
             .route("/webhooks/{id}/rotate", web::post().to(webhooks::rotate))
             .route("/dead-letters", web::get().to(dead_letters::list)),

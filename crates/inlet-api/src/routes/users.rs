@@ -43,6 +43,7 @@ pub async fn create(
         .clone()
         .unwrap_or_else(|| body.username.clone());
     let user = users::create(&**client, body.team_id, &body.username, &display).await?;
+    state.team_changed(user.team_id).await;
     Ok(HttpResponse::Created().json(user))
 }
 

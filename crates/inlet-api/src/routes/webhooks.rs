@@ -7,7 +7,8 @@ use crate::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_core::WebhookToken;
 use inlet_store::Webhook;
-use inlet_store::repo::webhooks::{self, NewWebhook};
+use inlet_store::repo::webhooks::{self, NewWebhook, WebhookChanges};
+use inlet_store::{ChannelKind, repo::channels};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -130,6 +131,11 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
     let new = body.into_inner().validate()?;
+    if channels::get(&**client, new.channel_id).await?.kind == ChannelKind::Direct {
+        return Err(ApiError::BadRequest(
+            "a webhook's channel cannot be a direct channel".into(),
+        ));
+    }
     let token = new_token()?;
     let webhook = webhooks::create(&**client, &new, token.hash()).await?;
     Ok(HttpResponse::Created().json(with_token(&state, webhook, &token)))
@@ -170,7 +176,10 @@ pub async fn revoke(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
-    Ok(HttpResponse::Ok().json(webhooks::revoke(&**client, *id).await?))
+    let webhook = webhooks::revoke(&**client, *id).await?;
+    state.tokens_changed().await;
+    state.team_changed(webhook.team_id).await;
+    Ok(HttpResponse::Ok().json(webhook))
 }
 
 /// Replace a webhook's token; the old one stops working at once.
@@ -185,5 +194,84 @@ pub async fn rotate(
     let client = super::client(&req, &state, Access::Manage).await?;
     let token = new_token()?;
     let webhook = webhooks::rotate(&**client, *id, token.hash()).await?;
+    state.tokens_changed().await;
     Ok(HttpResponse::Ok().json(with_token(&state, webhook, &token)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhook {
+    display_name: Option<String>,
+    description: Option<String>,
+    /// Empty clears it.
+    username: Option<String>,
+    /// Empty clears it.
+    icon_url: Option<String>,
+    channel_locked: Option<bool>,
+    allow_username_override: Option<bool>,
+    allow_icon_override: Option<bool>,
+    allow_channel_mentions: Option<bool>,
+    /// "markdown" or "slack".
+    markup: Option<String>,
+    /// Zero clears it (the server's default applies).
+    rate_per_minute: Option<i32>,
+    /// false: the token answers no_service until enabled again.
+    enabled: Option<bool>,
+}
+
+impl UpdateWebhook {
+    fn validate(self) -> Result<WebhookChanges, ApiError> {
+        if let Some(markup) = &self.markup
+            && markup != "markdown"
+            && markup != "slack"
+        {
+            return Err(ApiError::BadRequest(
+                "markup must be \"markdown\" or \"slack\"".into(),
+            ));
+        }
+        if let Some(url) = self.icon_url.as_deref().filter(|u| !u.is_empty())
+            && !inlet_dialects::url::is_web_url(url)
+        {
+            return Err(ApiError::BadRequest(
+                "icon_url must be an http(s) URL".into(),
+            ));
+        }
+        if self.rate_per_minute.is_some_and(|r| r < 0) {
+            return Err(ApiError::BadRequest(
+                "rate_per_minute must not be negative".into(),
+            ));
+        }
+        Ok(WebhookChanges {
+            display_name: self.display_name,
+            description: self.description,
+            username: self.username,
+            icon_url: self.icon_url,
+            channel_locked: self.channel_locked,
+            allow_username_override: self.allow_username_override,
+            allow_icon_override: self.allow_icon_override,
+            allow_channel_mentions: self.allow_channel_mentions,
+            markup: self.markup,
+            rate_per_minute: self.rate_per_minute,
+            enabled: self.enabled,
+        })
+    }
+}
+
+/// Change a webhook's settings, or enable/disable it.
+#[utoipa::path(patch, path = "/api/v1/webhooks/{id}", tag = "management", params(("id" = Uuid, Path)),
+    request_body = UpdateWebhook,
+    responses((status = 200, body = Webhook), (status = 400), (status = 401), (status = 403), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<State>,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateWebhook>,
+) -> Result<HttpResponse, ApiError> {
+    let client = super::client(&req, &state, Access::Manage).await?;
+    let changes = body.into_inner().validate()?;
+    let webhook = webhooks::update(&**client, *id, &changes).await?;
+    state.tokens_changed().await;
+    state.team_changed(webhook.team_id).await;
+    Ok(HttpResponse::Ok().json(webhook))
 }

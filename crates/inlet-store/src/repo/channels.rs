@@ -148,3 +148,31 @@ pub async fn is_member(
         .await?
         .is_some())
 }
+
+/// The direct channel between two users of a team, created (with both as
+/// members) on first use. Safe under concurrency: the unique name decides.
+pub async fn get_or_create_direct(
+    client: &impl GenericClient,
+    team_id: Uuid,
+    a: Uuid,
+    b: Uuid,
+) -> Result<Channel, StoreError> {
+    let name = Channel::direct_name(a, b);
+    client
+        .execute(
+            "INSERT INTO channels (id, team_id, name, display_name, kind) VALUES ($1, $2, $3, $3, 'direct')
+             ON CONFLICT (team_id, name) DO NOTHING",
+            &[&Uuid::now_v7(), &team_id, &name],
+        )
+        .await?;
+    let channel = by_name(client, team_id, &name)
+        .await?
+        .ok_or(StoreError::NotFound("direct channel"))?;
+    client
+        .execute(
+            "INSERT INTO channel_members (channel_id, user_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
+            &[&channel.id, &vec![a, b]],
+        )
+        .await?;
+    Ok(channel)
+}

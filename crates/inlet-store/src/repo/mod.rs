@@ -5,5 +5,6 @@ pub mod channels;
 pub mod dead_letters;
 pub mod posts;
 pub mod teams;
+pub mod threads;
 pub mod users;
 pub mod webhooks;

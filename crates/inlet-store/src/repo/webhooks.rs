@@ -133,3 +133,65 @@ pub async fn rotate(
         .ok_or(StoreError::NotFound("webhook"))?;
     Ok(Webhook::from_row(&row))
 }
+
+/// Changes to a webhook's settings; `None` leaves a setting as it is, and an
+/// empty `username`/`icon_url` (or a zero rate) clears it.
+#[derive(Clone, Debug, Default)]
+pub struct WebhookChanges {
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub username: Option<String>,
+    pub icon_url: Option<String>,
+    pub channel_locked: Option<bool>,
+    pub allow_username_override: Option<bool>,
+    pub allow_icon_override: Option<bool>,
+    pub allow_channel_mentions: Option<bool>,
+    pub markup: Option<String>,
+    pub rate_per_minute: Option<i32>,
+    pub enabled: Option<bool>,
+}
+
+pub async fn update(
+    client: &impl GenericClient,
+    id: Uuid,
+    changes: &WebhookChanges,
+) -> Result<Webhook, StoreError> {
+    let sql = format!(
+        "UPDATE webhooks SET
+             display_name = coalesce($2, display_name),
+             description = coalesce($3, description),
+             username = CASE WHEN $4::text IS NULL THEN username ELSE nullif($4, '') END,
+             icon_url = CASE WHEN $5::text IS NULL THEN icon_url ELSE nullif($5, '') END,
+             channel_locked = coalesce($6, channel_locked),
+             allow_username_override = coalesce($7, allow_username_override),
+             allow_icon_override = coalesce($8, allow_icon_override),
+             allow_channel_mentions = coalesce($9, allow_channel_mentions),
+             markup = coalesce($10, markup),
+             rate_per_minute = CASE WHEN $11::int4 IS NULL THEN rate_per_minute ELSE nullif($11, 0) END,
+             enabled = coalesce($12, enabled)
+         WHERE id = $1 AND revoked_at IS NULL RETURNING {}",
+        Webhook::COLUMNS
+    );
+    let c = changes;
+    let row = client
+        .query_opt(
+            &sql,
+            &[
+                &id,
+                &c.display_name,
+                &c.description,
+                &c.username,
+                &c.icon_url,
+                &c.channel_locked,
+                &c.allow_username_override,
+                &c.allow_icon_override,
+                &c.allow_channel_mentions,
+                &c.markup,
+                &c.rate_per_minute,
+                &c.enabled,
+            ],
+        )
+        .await?
+        .ok_or(StoreError::NotFound("webhook"))?;
+    Ok(Webhook::from_row(&row))
+}

@@ -1,0 +1,76 @@
+//! How long the Slack translation takes per payload: a typical short
+//! message (a link and a mention), and a richer one with attachments and
+//! blocks. Target: at most 10 µs for the typical one (performance.md).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use inlet_dialects::{
+    Dialect, DirectoryView, Limits, Markup, RequestFacts, WebhookView, translate,
+};
+use std::hint::black_box;
+
+struct Team;
+
+impl DirectoryView for Team {
+    fn user_exists(&self, username: &str) -> bool {
+        username == "alice"
+    }
+    fn channel_name(&self, id: &str) -> Option<String> {
+        (id == "C024BE7LR").then(|| "ops".to_string())
+    }
+}
+
+const TYPICAL: &str = r#"{"text": "Deploy of api v2.3.1 finished: <https://ci.example.com/jobs/812|build 812> by <@alice>, see <#C024BE7LR>", "username": "deploy-bot", "icon_emoji": ":rocket:"}"#;
+
+const RICH: &str = r##"{
+  "channel": "#alerts",
+  "username": "Grafana",
+  "icon_url": "https://grafana.example.com/fav32.png",
+  "text": "fallback",
+  "blocks": [
+    {"type": "header", "text": {"type": "plain_text", "text": "High CPU on web-1"}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": "*CPU* above 90% for 5m &amp; rising, <https://grafana.example.com/d/abc|dashboard>"},
+     "accessory": {"type": "image", "image_url": "https://grafana.example.com/thumb.png", "alt_text": "graph"}},
+    {"type": "section", "fields": [
+      {"type": "mrkdwn", "text": "*Host:*\nweb-1"}, {"type": "mrkdwn", "text": "*Value:*\n97.3%"},
+      {"type": "mrkdwn", "text": "*Since:*\n18:21 UTC"}, {"type": "mrkdwn", "text": "*Runbook:*\n<https://wiki.example.com/cpu|cpu>"}]},
+    {"type": "divider"},
+    {"type": "context", "elements": [{"type": "mrkdwn", "text": "Grafana v10.4 · <!here>"}]},
+    {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Silence"}}]}
+  ],
+  "attachments": [
+    {"fallback": "[Alerting] High CPU", "color": "#D63232", "title": "[Alerting] High CPU",
+     "title_link": "https://grafana.example.com/d/abc?panelId=2",
+     "text": "CPU above 90% on <https://grafana.example.com/d/abc|web-1> for <!channel>",
+     "fields": [{"title": "web-1", "value": 97.3, "short": true}, {"title": "web-2", "value": "41.0", "short": "true"}],
+     "image_url": "https://grafana.example.com/render/abc.png", "footer": "Grafana", "ts": 1712345678},
+    {"color": "good", "pretext": "Resolved: <https://grafana.example.com/d/def|disk>", "text": "all clear"}
+  ]
+}"##;
+
+fn bench(c: &mut Criterion) {
+    let webhook = WebhookView {
+        display_name: "Bench hook".into(),
+        allow_username_override: true,
+        allow_icon_override: true,
+        markup: Markup::Slack,
+        ..WebhookView::default()
+    };
+    let facts = RequestFacts {
+        content_type: Some("application/json"),
+        webhook: &webhook,
+        limits: Limits::default(),
+        directory: &Team,
+    };
+    for (name, body) in [("typical", TYPICAL), ("attachments_and_blocks", RICH)] {
+        assert!(
+            translate(&Dialect::Slack, &facts, body.as_bytes()).is_ok(),
+            "{name}"
+        );
+        c.bench_function(name, |b| {
+            b.iter(|| translate(&Dialect::Slack, &facts, black_box(body.as_bytes())))
+        });
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

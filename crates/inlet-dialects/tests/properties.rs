@@ -1,0 +1,213 @@
+//! Properties of the Slack translation that must hold for any input: it
+//! never panics (any bytes, any JSON-ish payload, any Slack-ish text), and a
+//! long message is split into parts that give back the whole text, none
+//! over the limit, with the attachments on the last one.
+
+use inlet_dialects::split::split_message;
+use inlet_dialects::{
+    Dialect, EmptyDirectory, Limits, Markup, RequestFacts, Translation, WebhookView, translate,
+};
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+fn hook(markup: Markup, allow_channel_mentions: bool) -> WebhookView {
+    WebhookView {
+        display_name: "prop hook".into(),
+        allow_username_override: true,
+        allow_icon_override: true,
+        allow_channel_mentions,
+        markup,
+        ..WebhookView::default()
+    }
+}
+
+fn run(
+    body: &[u8],
+    content_type: Option<&str>,
+    max_post_runes: usize,
+    hook: &WebhookView,
+) -> Option<Translation> {
+    let facts = RequestFacts {
+        content_type,
+        webhook: hook,
+        limits: Limits {
+            max_post_runes,
+            ..Limits::default()
+        },
+        directory: &EmptyDirectory,
+    };
+    translate(&Dialect::Slack, &facts, body).ok()
+}
+
+/// Text made of the pieces Slack markup is built from, so that the
+/// translator's every branch is reached, not only plain words.
+fn slackish_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("<".to_string()),
+        Just(">".to_string()),
+        Just("|".to_string()),
+        Just("`".to_string()),
+        Just("```\n".to_string()),
+        Just("*".to_string()),
+        Just("_".to_string()),
+        Just("~".to_string()),
+        Just("\\".to_string()),
+        Just("[".to_string()),
+        Just("](".to_string()),
+        Just(")".to_string()),
+        Just("&amp;".to_string()),
+        Just("&lt;".to_string()),
+        Just("<!here>".to_string()),
+        Just("@channel".to_string()),
+        Just("@all".to_string()),
+        Just("<@U1|bob>".to_string()),
+        Just("<#C1>".to_string()),
+        Just("<https://x.example/a|label>".to_string()),
+        Just("<javascript:alert(1)|x>".to_string()),
+        Just("https://x.example/@here".to_string()),
+        Just("\n".to_string()),
+        Just(" ".to_string()),
+        "[a-zé😀]{1,6}",
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+}
+
+/// JSON values whose keys are the Slack payload's, at every level.
+fn slackish_json() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        Just("text"),
+        Just("channel"),
+        Just("username"),
+        Just("icon_url"),
+        Just("icon_emoji"),
+        Just("attachments"),
+        Just("blocks"),
+        Just("type"),
+        Just("props"),
+        Just("priority"),
+        Just("mrkdwn"),
+        Just("thread_key"),
+        Just("root_id"),
+        Just("thread_ts"),
+        Just("fields"),
+        Just("value"),
+        Just("short"),
+        Just("title"),
+        Just("color"),
+        Just("elements"),
+        Just("image_url"),
+        Just("accessory"),
+        Just("style"),
+        Just("url"),
+        Just("pretext"),
+        Just("title_link"),
+        Just("range"),
+        Just("user_id"),
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        slackish_text().prop_map(Value::from),
+        prop_oneof![
+            Just("section"),
+            Just("header"),
+            Just("rich_text"),
+            Just("rich_text_section"),
+            Just("rich_text_list"),
+            Just("text"),
+            Just("link"),
+            Just("mrkdwn"),
+            Just("image"),
+            Just("context"),
+            Just("divider"),
+            Just("broadcast"),
+            Just("urgent"),
+            Just("custom_x"),
+            Just("true"),
+        ]
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(5, 64, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..8).prop_map(|entries| {
+                Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect::<Map<String, Value>>(),
+                )
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(
+        body in prop::collection::vec(any::<u8>(), 0..300),
+        content_type in prop_oneof![
+            Just(None),
+            Just(Some("application/json")),
+            Just(Some("application/x-www-form-urlencoded")),
+            Just(Some("multipart/form-data; boundary=b")),
+        ],
+    ) {
+        let _ = run(&body, content_type, 20, &hook(Markup::Slack, false));
+    }
+
+    #[test]
+    fn arbitrary_payloads_never_panic(payload in slackish_json(), slack in any::<bool>()) {
+        let markup = if slack { Markup::Slack } else { Markup::Markdown };
+        let body = serde_json::to_vec(&payload).unwrap();
+        let _ = run(&body, None, 16, &hook(markup, slack));
+    }
+
+    #[test]
+    fn arbitrary_text_translates_without_panic(text in slackish_text(), slack in any::<bool>()) {
+        let markup = if slack { Markup::Slack } else { Markup::Markdown };
+        let body = serde_json::to_vec(&json!({"text": text})).unwrap();
+        let _ = run(&body, None, 16_383, &hook(markup, false));
+    }
+
+    #[test]
+    fn split_parts_join_back_and_fit(text in "(?s).{0,400}", max in 1usize..60) {
+        let parts = split_message(&text, max);
+        prop_assert!(!parts.is_empty());
+        prop_assert_eq!(parts.concat(), text.clone());
+        for part in &parts {
+            prop_assert!(part.chars().count() <= max);
+        }
+    }
+
+    #[test]
+    fn split_slackish_text_joins_back_and_fits(text in slackish_text(), max in 1usize..40) {
+        let parts = split_message(&text, max);
+        prop_assert_eq!(parts.concat(), text.clone());
+        prop_assert!(parts.iter().all(|p| p.chars().count() <= max));
+    }
+
+    #[test]
+    fn a_split_translation_is_the_whole_translation_in_parts(text in slackish_text(), max in 1usize..40) {
+        let body = serde_json::to_vec(&json!({
+            "text": format!("x {text}"),
+            "props": {"k": 1},
+            "attachments": [{"text": "a"}],
+        }))
+        .unwrap();
+        let hook = hook(Markup::Slack, false);
+        let whole = run(&body, None, usize::MAX, &hook).expect("whole");
+        let split = run(&body, None, max, &hook).expect("split");
+        let joined: String = split.drafts.iter().map(|d| d.message.as_str()).collect();
+        prop_assert_eq!(&joined, &whole.drafts[0].message);
+        let last = split.drafts.len() - 1;
+        for (i, draft) in split.drafts.iter().enumerate() {
+            prop_assert!(draft.message.chars().count() <= max);
+            prop_assert_eq!(&draft.props["k"], &json!(1));
+            prop_assert_eq!(draft.props.contains_key("attachments"), i == last);
+        }
+    }
+}
