@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
         users::create, users::list,
         channels::create, channels::list, channels::get, channels::archive,
         channels::add_member, channels::remove_member,
-        posts::list, posts::get, events::stream,
+        posts::list, posts::get, posts::thread, posts::case, events::stream,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::revoke,
         webhooks::rotate,
         dead_letters::list,
@@ -65,7 +65,7 @@ mod tests {
     fn every_route_is_in_the_openapi_document() {
         let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
         let routes = registered_routes();
-        assert!(routes.len() >= 21, "found {routes:?}");
+        assert!(routes.len() >= 23, "found {routes:?}");
         for (method, path) in routes {
             assert!(
                 doc["paths"][&path][&method].is_object(),

@@ -32,3 +32,14 @@ pub async fn ping(connection: &mut ConnectionManager) -> Result<(), String> {
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
+
+/// The Redis key holding an `Idempotency-Key`'s first message and verdict,
+/// scoped to its webhook (the key itself is hashed: any bytes are safe).
+pub fn idempotency_key(settings: &RedisSettings, webhook_id: &str, key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = hex::encode(Sha256::digest(key.as_bytes()));
+    format!("{}idem:{webhook_id}:{digest}", settings.prefix)
+}
+
+/// How long a sender's `Idempotency-Key` is remembered.
+pub const IDEMPOTENCY_TTL_SECS: u64 = 24 * 60 * 60;

@@ -7,6 +7,7 @@ pub mod event;
 pub mod metrics;
 mod readiness;
 pub mod relay;
+mod verdicts;
 mod worker;
 
 pub use worker::Worker;

@@ -77,7 +77,7 @@ impl Worker {
             };
             match batch {
                 Ok(deliveries) => {
-                    if !self.process_batch(deliveries, cancel).await {
+                    if !self.process_batch(deliveries, set.channel(), cancel).await {
                         return;
                     }
                 }
@@ -94,6 +94,7 @@ impl Worker {
     pub async fn process_batch(
         &self,
         deliveries: Vec<Delivery>,
+        replies: &lapin::Channel,
         cancel: &CancellationToken,
     ) -> bool {
         let mut messages = Vec::new();
@@ -135,6 +136,17 @@ impl Worker {
             return false;
         };
         self.publish(&stored).await;
+        let formatted: Vec<FormattedMessage> =
+            messages.into_iter().map(|(message, _)| message).collect();
+        crate::verdicts::send_all(
+            &formatted,
+            &stored,
+            &self.pool,
+            &self.redis,
+            &self.settings.redis,
+            replies,
+        )
+        .await;
         for delivery in deliveries {
             if let Err(error) = delivery.ack(BasicAckOptions::default()).await {
                 tracing::warn!(%error, "cannot acknowledge; the posts are stored and redelivery will be a no-op");
@@ -246,7 +258,7 @@ impl Worker {
                         (now - post.received_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
                     self.metrics
                         .end_to_end
-                        .with_label_values(&[metric_dialect(&post.dialect)])
+                        .with_label_values(&[inlet_dialects::metric_label(&post.dialect)])
                         .observe(seconds);
                 }
                 let marked = match self.pool.get().await {
@@ -296,7 +308,7 @@ impl Worker {
                 Err(error) => Err(error.into()),
             };
             match result {
-                Ok(()) => {
+                Ok(_) => {
                     self.metrics
                         .posts
                         .with_label_values(&["dead_lettered"])
@@ -324,7 +336,18 @@ fn to_message_posts(message: &FormattedMessage) -> Result<MessagePosts, String> 
         .iter()
         .map(to_new_post)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(MessagePosts { message_id, posts })
+    let idempotency = match (
+        message.idempotency_key.is_empty(),
+        Uuid::parse_str(&message.webhook_id),
+    ) {
+        (false, Ok(webhook)) => Some((webhook, message.idempotency_key.clone())),
+        _ => None,
+    };
+    Ok(MessagePosts {
+        message_id,
+        posts,
+        idempotency,
+    })
 }
 
 fn to_new_post(post: &FormattedPost) -> Result<NewPost, String> {
@@ -352,14 +375,4 @@ fn to_new_post(post: &FormattedPost) -> Result<NewPost, String> {
         received_at: DateTime::<Utc>::from_timestamp_micros(post.received_at_micros)
             .ok_or_else(|| "bad received_at".to_string())?,
     })
-}
-
-fn metric_dialect(dialect: &str) -> &'static str {
-    match dialect {
-        "slack" => "slack",
-        "talkspirit" => "talkspirit",
-        "emakin" => "emakin",
-        d if d.starts_with("integration/") => "integration",
-        _ => "other",
-    }
 }

@@ -131,6 +131,15 @@ pub enum ThreadRef {
     Root(String),
 }
 
+/// What an emakin message does to cases (semantics.md "Cases").
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseRef {
+    /// Opens a case with this id (unique per channel).
+    pub opens: Option<String>,
+    /// Ids of cases this message updates, distinct, in the payload's order.
+    pub references: Vec<String>,
+}
+
 /// A successful translation: where to post, and what.
 ///
 /// `drafts` are the parts of one message in order (more than one when the
@@ -140,5 +149,7 @@ pub enum ThreadRef {
 pub struct Translation {
     pub target: Target,
     pub thread: Option<ThreadRef>,
+    /// emakin only.
+    pub case: Option<CaseRef>,
     pub drafts: Vec<Draft>,
 }

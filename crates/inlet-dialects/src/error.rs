@@ -18,10 +18,11 @@ pub enum ErrorCode {
     RateLimited,
     ServiceUnavailable,
     RequestTimeout,
+    AlreadyReported,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::InvalidPayload,
         ErrorCode::NoText,
         ErrorCode::TooManyAttachments,
@@ -35,6 +36,7 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::ServiceUnavailable,
         ErrorCode::RequestTimeout,
+        ErrorCode::AlreadyReported,
     ];
 
     /// The code as senders and metrics see it.
@@ -53,6 +55,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::AlreadyReported => "already_reported",
         }
     }
 
@@ -70,6 +73,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             ErrorCode::ServiceUnavailable => 503,
             ErrorCode::RequestTimeout => 408,
+            ErrorCode::AlreadyReported => 409,
         }
     }
 

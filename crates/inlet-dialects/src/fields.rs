@@ -95,6 +95,29 @@ pub fn opt_str<'v>(
     }
 }
 
+/// An identifier sent as a string or a number (senders' templates write
+/// either); a number becomes its decimal text. Absent and `null` are
+/// `None`.
+pub fn opt_id(
+    object: &Map<String, Value>,
+    key: &str,
+    at: &Path<'_>,
+) -> Result<Option<String>, Rejection> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => id(value, &at.key(key)).map(Some),
+    }
+}
+
+/// A value that must be a string or a number, as text.
+pub fn id(value: &Value, at: &Path<'_>) -> Result<String, Rejection> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(wrong_type(at, "a string or a number", other)),
+    }
+}
+
 /// A boolean field; absent and `null` are `None`.
 pub fn opt_bool(
     object: &Map<String, Value>,

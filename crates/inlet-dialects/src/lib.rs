@@ -13,6 +13,7 @@
 pub mod body;
 mod code;
 pub mod draft;
+pub mod emakin;
 pub mod error;
 mod fields;
 mod markup;
@@ -22,6 +23,7 @@ mod multipart;
 mod notes;
 pub mod slack;
 pub mod split;
+pub mod talkspirit;
 pub mod url;
 
 pub use draft::{
@@ -38,13 +40,31 @@ use std::str::FromStr;
 pub enum Dialect {
     /// Slack and Mattermost incoming webhooks.
     Slack,
+    /// talkSpirit-style senders: title, content, url, contact, thread_id.
+    Talkspirit,
+    /// emakin-style channel web hooks: text, typed attachments, cases.
+    Emakin,
 }
 
 impl Dialect {
     pub fn as_str(&self) -> &'static str {
         match self {
             Dialect::Slack => "slack",
+            Dialect::Talkspirit => "talkspirit",
+            Dialect::Emakin => "emakin",
         }
+    }
+}
+
+/// The `dialect` metric label of a bus message's dialect field: a fixed
+/// set (`slack`, `talkspirit`, `emakin`, `integration`, else `other`).
+pub fn metric_label(dialect: &str) -> &'static str {
+    match dialect {
+        "slack" => "slack",
+        "talkspirit" => "talkspirit",
+        "emakin" => "emakin",
+        d if d.starts_with("integration/") => "integration",
+        _ => "other",
     }
 }
 
@@ -59,6 +79,8 @@ impl FromStr for Dialect {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "slack" => Ok(Dialect::Slack),
+            "talkspirit" => Ok(Dialect::Talkspirit),
+            "emakin" => Ok(Dialect::Emakin),
             other => Err(Rejection::new(
                 ErrorCode::InvalidPayload,
                 format!("unknown dialect {other:?}"),
@@ -75,5 +97,7 @@ pub fn translate(
 ) -> Result<Translation, Rejection> {
     match dialect {
         Dialect::Slack => slack::translate(facts, body),
+        Dialect::Talkspirit => talkspirit::translate(facts, body),
+        Dialect::Emakin => emakin::translate(facts, body),
     }
 }

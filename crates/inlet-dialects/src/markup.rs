@@ -175,6 +175,13 @@ pub fn markdown_link(label: &str, url: &str) -> String {
     out
 }
 
+/// `text` as one line: every run of whitespace, line breaks included,
+/// becomes one space, so a title or a label cannot break the line it is
+/// rendered on.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Whether a link may point at `url`: http(s), or mailto.
 pub fn is_link_url(url: &str) -> bool {
     is_web_url(url)

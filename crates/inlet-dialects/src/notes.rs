@@ -3,6 +3,7 @@
 //! goes through (dialects.md, common rules).
 
 use crate::fields::Path;
+use crate::url::is_web_url;
 use serde_json::{Map, Value};
 
 /// Reasons, worded once so that every dialect says the same thing.
@@ -20,6 +21,17 @@ impl Dropped {
         entry.insert("field".into(), Value::from(field.to_string()));
         entry.insert("reason".into(), Value::from(reason));
         self.0.push(Value::Object(entry));
+    }
+
+    /// The URL at `field`, trimmed, if it is an http(s) URL; anything else
+    /// that is not blank is noted and left out.
+    pub fn keep_web_url<'v>(&mut self, raw: Option<&'v str>, field: &Path<'_>) -> Option<&'v str> {
+        let url = raw.map(str::trim).filter(|u| !u.is_empty())?;
+        if is_web_url(url) {
+            return Some(url);
+        }
+        self.note(field, NOT_WEB_URL);
+        None
     }
 
     /// The `props.dropped` value, if anything was dropped.

@@ -97,8 +97,8 @@ fn webhook_from(request: &Value) -> WebhookView {
     }
 }
 
-/// The translation as the expected files write it; `thread` and a post's
-/// `icon_emoji` appear only when set.
+/// The translation as the expected files write it; `thread`, `case` and a
+/// post's `icon_emoji` appear only when set.
 fn translation_json(t: &Translation) -> Value {
     let mut out = json!({
         "target": target_json(&t.target),
@@ -119,6 +119,9 @@ fn translation_json(t: &Translation) -> Value {
         Some(ThreadRef::Key(k)) => out["thread"] = json!({"kind": "key", "value": k}),
         Some(ThreadRef::Root(r)) => out["thread"] = json!({"kind": "root", "value": r}),
         None => {}
+    }
+    if let Some(case) = &t.case {
+        out["case"] = json!({"opens": case.opens, "references": case.references});
     }
     out
 }
@@ -199,17 +202,17 @@ fn cases(dialect_dir: &str) -> Vec<PathBuf> {
     paths
 }
 
-#[test]
-fn slack_fixtures() {
-    let cases = cases("slack");
+/// Runs every fixture of `dir` in `dialect`, expecting at least `min`.
+fn run_dialect(dialect: &Dialect, dir: &str, min: usize) {
+    let cases = cases(dir);
     assert!(
-        cases.len() >= 60,
-        "expected the slack fixtures, found {}",
+        cases.len() >= min,
+        "expected the {dir} fixtures, found {}",
         cases.len()
     );
     let failures: Vec<String> = cases
         .iter()
-        .filter_map(|p| run_case(&Dialect::Slack, p).err())
+        .filter_map(|p| run_case(dialect, p).err())
         .collect();
     assert!(
         failures.is_empty(),
@@ -217,4 +220,19 @@ fn slack_fixtures() {
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+#[test]
+fn slack_fixtures() {
+    run_dialect(&Dialect::Slack, "slack", 60);
+}
+
+#[test]
+fn talkspirit_fixtures() {
+    run_dialect(&Dialect::Talkspirit, "talkspirit", 20);
+}
+
+#[test]
+fn emakin_fixtures() {
+    run_dialect(&Dialect::Emakin, "emakin", 20);
 }

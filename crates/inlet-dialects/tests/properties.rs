@@ -1,5 +1,5 @@
-//! Properties of the Slack translation that must hold for any input: it
-//! never panics (any bytes, any JSON-ish payload, any Slack-ish text), and a
+//! Properties of the translations that must hold for any input: none of
+//! them panics (any bytes, any JSON-ish payload, any Slack-ish text), and a
 //! long message is split into parts that give back the whole text, none
 //! over the limit, with the attachments on the last one.
 
@@ -27,6 +27,16 @@ fn run(
     max_post_runes: usize,
     hook: &WebhookView,
 ) -> Option<Translation> {
+    run_in(&Dialect::Slack, body, content_type, max_post_runes, hook)
+}
+
+fn run_in(
+    dialect: &Dialect,
+    body: &[u8],
+    content_type: Option<&str>,
+    max_post_runes: usize,
+    hook: &WebhookView,
+) -> Option<Translation> {
     let facts = RequestFacts {
         content_type,
         webhook: hook,
@@ -36,7 +46,7 @@ fn run(
         },
         directory: &EmptyDirectory,
     };
-    translate(&Dialect::Slack, &facts, body).ok()
+    translate(dialect, &facts, body).ok()
 }
 
 /// Text made of the pieces Slack markup is built from, so that the
@@ -143,8 +153,123 @@ fn slackish_json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// JSON values whose keys are the talkspirit and emakin payloads', at
+/// every level, with their typed leaves (`@type` values, ids, URLs).
+fn other_dialects_json() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        Just("title"),
+        Just("content"),
+        Just("url"),
+        Just("contact"),
+        Just("display_name"),
+        Just("icon"),
+        Just("thread_id"),
+        Just("text"),
+        Just("attachments"),
+        Just("@type"),
+        Just("displayName"),
+        Just("ext"),
+        Just("id"),
+        Just("references"),
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        slackish_text().prop_map(Value::from),
+        prop_oneof![
+            Just("file"),
+            Just("link"),
+            Just("https://x.example/a (b)"),
+            Just("javascript:alert(1)"),
+            Just(""),
+            Just(" "),
+        ]
+        .prop_map(Value::from),
+        "[a-zé]{200,300}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..8).prop_map(|entries| {
+                Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect::<Map<String, Value>>(),
+                )
+            }),
+        ]
+    })
+}
+
+fn other_dialect(talkspirit: bool) -> Dialect {
+    if talkspirit {
+        Dialect::Talkspirit
+    } else {
+        Dialect::Emakin
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn talkspirit_and_emakin_never_panic_on_arbitrary_bytes(
+        body in prop::collection::vec(any::<u8>(), 0..300),
+        content_type in prop_oneof![
+            Just(None),
+            Just(Some("application/json")),
+            Just(Some("application/x-www-form-urlencoded")),
+            Just(Some("multipart/form-data; boundary=b")),
+        ],
+        talkspirit in any::<bool>(),
+    ) {
+        let dialect = other_dialect(talkspirit);
+        let _ = run_in(&dialect, &body, content_type, 20, &hook(Markup::Markdown, false));
+    }
+
+    #[test]
+    fn talkspirit_and_emakin_never_panic_on_arbitrary_payloads(
+        payload in other_dialects_json(),
+        talkspirit in any::<bool>(),
+        mentions in any::<bool>(),
+        max in 1usize..64,
+    ) {
+        let body = serde_json::to_vec(&payload).unwrap();
+        let dialect = other_dialect(talkspirit);
+        let _ = run_in(&dialect, &body, None, max, &hook(Markup::Markdown, mentions));
+    }
+
+    #[test]
+    fn talkspirit_and_emakin_split_their_whole_message(
+        text in slackish_text(),
+        talkspirit in any::<bool>(),
+        max in 1usize..40,
+    ) {
+        let payload = if talkspirit {
+            json!({"title": "t", "content": format!("x {text}"), "thread_id": 1})
+        } else {
+            json!({"text": format!("x {text}"), "id": 7, "attachments": [
+                {"@type": "file", "displayName": "a", "ext": "txt", "url": "https://x.example/a"},
+            ]})
+        };
+        let body = serde_json::to_vec(&payload).unwrap();
+        let dialect = other_dialect(talkspirit);
+        let hook = hook(Markup::Markdown, false);
+        let whole = run_in(&dialect, &body, None, usize::MAX, &hook).expect("whole");
+        let split = run_in(&dialect, &body, None, max, &hook).expect("split");
+        let joined: String = split.drafts.iter().map(|d| d.message.as_str()).collect();
+        prop_assert_eq!(&joined, &whole.drafts[0].message);
+        prop_assert_eq!(&split.thread, &whole.thread);
+        prop_assert_eq!(&split.case, &whole.case);
+        let last = split.drafts.len() - 1;
+        for (i, draft) in split.drafts.iter().enumerate() {
+            prop_assert!(draft.message.chars().count() <= max);
+            prop_assert_eq!(draft.props.contains_key("attachments"), !talkspirit && i == last);
+        }
+    }
 
     #[test]
     fn arbitrary_bytes_never_panic(

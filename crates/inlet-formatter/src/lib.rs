@@ -6,6 +6,7 @@
 
 pub mod format;
 pub mod metrics;
+mod placement;
 mod readiness;
 mod worker;
 
@@ -57,12 +58,14 @@ impl Formatter {
             pool,
         });
         let ops = inlet_core::ops::bind(settings.formatter.metrics_listen, registry, readiness)?;
+        let redis = inlet_core::redis_link::manager(&settings.redis)?;
         let worker = Worker {
             settings,
             directory,
             publisher,
             metrics,
             consuming,
+            redis,
         };
         Ok(Self {
             ops_port: ops.port,

@@ -4,15 +4,17 @@
 //! A dependency outage holds the batch and retries it; it never closes the
 //! channel (which would burn every message's delivery count).
 
-use crate::format::{FormatError, format_message};
+use crate::format::{FormatError, Formatted, format_message};
 use crate::metrics::FormatterMetrics;
 use inlet_bus::{
     Backoff, BasicProperties, ConsumerSet, Delivery, Hop, Publisher, Topology, preferred_shards,
 };
 use inlet_core::{Settings, shard_of};
+use inlet_dialects::Rejection;
 use inlet_proto::Message;
-use inlet_proto::v1::{FormattedBatch, FormattedMessage, RawWebhook};
+use inlet_proto::v1::{FormattedBatch, FormattedMessage, RawWebhook, Verdict};
 use inlet_store::Directory;
+use inlet_store::repo;
 use inlet_store::repo::dead_letters::{self, NewDeadLetter};
 use lapin::options::BasicAckOptions;
 use std::collections::BTreeMap;
@@ -29,11 +31,14 @@ pub struct Worker {
     pub publisher: Arc<Publisher>,
     pub metrics: FormatterMetrics,
     pub consuming: Arc<AtomicBool>,
+    /// Records rejections as the verdict of an `Idempotency-Key`.
+    pub redis: inlet_core::redis_link::RedisConnection,
 }
 
 /// What became of one raw delivery.
 enum Handled {
     Formatted(FormattedMessage),
+    /// Dead-lettered or rejected: nothing to publish, acknowledge it.
     DeadLettered,
 }
 
@@ -148,9 +153,16 @@ impl Worker {
         }
     }
 
-    /// `Err` is a transient failure (retry); poison is dead-lettered here.
+    /// `Err` is a transient failure (retry); poison is dead-lettered and
+    /// rejections recorded here, and a waiting sender told.
     async fn handle(&self, delivery: &Delivery) -> Result<Handled, String> {
         let started = Instant::now();
+        let reply_to = delivery
+            .properties
+            .reply_to()
+            .as_ref()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
         let raw = match RawWebhook::decode(delivery.data.as_slice()) {
             Ok(raw) => raw,
             Err(error) => {
@@ -164,46 +176,87 @@ impl Worker {
                     message_id: id,
                     ..Default::default()
                 };
-                self.dead_letter(&raw, &delivery.data, "undecodable", &error.to_string())
-                    .await?;
+                self.dead_letter(
+                    &raw,
+                    &delivery.data,
+                    &reply_to,
+                    "undecodable",
+                    &error.to_string(),
+                )
+                .await?;
                 return Ok(Handled::DeadLettered);
             }
         };
         let span = tracing::info_span!("format", message_id = %raw.message_id);
-        let result = format_message(&self.directory, self.settings.limits.dialect_limits(), &raw)
+        let limits = self.settings.limits.dialect_limits();
+        let result = format_message(&self.directory, limits, &raw, &reply_to)
             .instrument(span)
             .await;
-        let dialect = metric_dialect(&raw.dialect);
+        let dialect = inlet_dialects::metric_label(&raw.dialect);
         self.metrics
             .duration
             .with_label_values(&[dialect])
             .observe(started.elapsed().as_secs_f64());
-        match result {
-            Ok(message) => {
-                self.metrics
-                    .messages
-                    .with_label_values(&[dialect, "posted"])
-                    .inc();
-                Ok(Handled::Formatted(message))
+        let (handled, outcome) = match result {
+            Ok(Formatted::Posts(message)) => (Handled::Formatted(message), "posted"),
+            Ok(Formatted::Rejected(rejection)) => {
+                self.reject(&raw, &reply_to, &rejection).await?;
+                (Handled::DeadLettered, "duplicate")
             }
-            Err(FormatError::Transient(detail)) => Err(detail),
+            Err(FormatError::Transient(detail)) => return Err(detail),
             Err(FormatError::Poison { reason, detail }) => {
-                self.dead_letter(&raw, &delivery.data, &reason, &detail)
+                self.dead_letter(&raw, &delivery.data, &reply_to, &reason, &detail)
                     .await?;
-                self.metrics
-                    .messages
-                    .with_label_values(&[dialect, "dead_lettered"])
-                    .inc();
                 tracing::warn!(message_id = %raw.message_id, %reason, %detail, "raw webhook dead-lettered");
-                Ok(Handled::DeadLettered)
+                (Handled::DeadLettered, "dead_lettered")
             }
-        }
+        };
+        self.metrics
+            .messages
+            .with_label_values(&[dialect, outcome])
+            .inc();
+        Ok(handled)
+    }
+
+    /// Records a rejection decided by the rules and tells a waiting sender.
+    async fn reject(
+        &self,
+        raw: &RawWebhook,
+        reply_to: &str,
+        rejection: &Rejection,
+    ) -> Result<(), String> {
+        let client = self
+            .directory
+            .pool()
+            .get()
+            .await
+            .map_err(|e| e.to_string())?;
+        let message_id = Uuid::parse_str(&raw.message_id).unwrap_or_else(|_| Uuid::nil());
+        let webhook_id = Uuid::parse_str(&raw.webhook_id).ok();
+        repo::rejections::record(
+            &**client,
+            message_id,
+            webhook_id,
+            rejection.code.as_str(),
+            &rejection.detail,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let verdict = Verdict {
+            message_id: raw.message_id.clone(),
+            error: rejection.code.as_str().into(),
+            detail: rejection.detail.clone(),
+            ..Default::default()
+        };
+        self.tell(raw, reply_to, &verdict).await;
+        Ok(())
     }
 
     async fn dead_letter(
         &self,
         raw: &RawWebhook,
         payload: &[u8],
+        reply_to: &str,
         reason: &str,
         detail: &str,
     ) -> Result<(), String> {
@@ -222,9 +275,41 @@ impl Worker {
             webhook_id: Uuid::parse_str(&raw.webhook_id).ok(),
             payload,
         };
-        dead_letters::record(&**client, &letter)
+        let id = dead_letters::record(&**client, &letter)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        let verdict = Verdict {
+            message_id: raw.message_id.clone(),
+            error: reason.into(),
+            detail: detail.into(),
+            dead_letter_id: id.to_string(),
+            ..Default::default()
+        };
+        self.tell(raw, reply_to, &verdict).await;
+        Ok(())
+    }
+
+    /// Tells a waiting sender (if any) the verdict, never retried, and
+    /// keeps it for repeats of the sender's `Idempotency-Key`.
+    async fn tell(&self, raw: &RawWebhook, reply_to: &str, verdict: &Verdict) {
+        let bytes = verdict.encode_to_vec();
+        if !reply_to.is_empty() {
+            self.publisher
+                .reply(reply_to, &verdict.message_id, &bytes)
+                .await;
+        }
+        if !raw.idempotency_key.is_empty() {
+            let (hook, key) = (&raw.webhook_id, &raw.idempotency_key);
+            inlet_store::idempotency::remember(
+                &self.redis,
+                &self.settings.redis,
+                hook,
+                key,
+                &raw.message_id,
+                &bytes,
+            )
+            .await;
+        }
     }
 
     /// Publishes the formatted messages, one broker message per shard (in
@@ -272,16 +357,5 @@ impl Worker {
         // Shard groups that were confirmed before a retry may be published
         // again on redelivery; delivery deduplicates by message id.
         true
-    }
-}
-
-/// Dialect label values are a fixed set; anything else is `other`.
-fn metric_dialect(dialect: &str) -> &'static str {
-    match dialect {
-        "slack" => "slack",
-        "talkspirit" => "talkspirit",
-        "emakin" => "emakin",
-        d if d.starts_with("integration/") => "integration",
-        _ => "other",
     }
 }

@@ -1,43 +1,111 @@
 //! Accepting one webhook: token → body → dialect validation → target
-//! channel → publish with confirm → answer. Every refusal is counted by its
-//! code and answered in the dialect's shape.
+//! channel → idempotency → publish with confirm (and wait for the verdict
+//! when asked) → answer. Every refusal is counted by its code and answered
+//! in the dialect's shape.
 
 use crate::State;
 use crate::answer;
 use actix_web::{HttpRequest, HttpResponse, web};
-use inlet_bus::{BasicProperties, Hop, PublishError};
+use inlet_bus::{BasicProperties, Hop, PublishError, Waited};
 use inlet_core::{MessageId, OrderingKey, WebhookToken};
 use inlet_dialects::{Dialect, EmptyDirectory, ErrorCode, Rejection, RequestFacts};
 use inlet_proto::Message;
-use inlet_proto::v1::RawWebhook;
+use inlet_proto::v1::{RawWebhook, Verdict};
 use inlet_store::Webhook;
+use inlet_store::idempotency::{self, Claimed};
 use inlet_store::resolve::{ResolveError, resolve};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Longest accepted `Idempotency-Key`, in bytes.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// `POST /hooks/{token}`: the Slack / Mattermost dialect.
 pub async fn slack(
     req: HttpRequest,
     token: web::Path<String>,
-    payload: web::Payload,
+    body: web::Payload,
     state: web::Data<State>,
 ) -> HttpResponse {
-    accept(&state, Dialect::Slack, &req, &token, payload).await
+    accept(&state, Dialect::Slack, &req, &token, None, body).await
+}
+
+/// `POST /v1/incoming/{token}`: the talkSpirit dialect.
+pub async fn talkspirit(
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: web::Payload,
+    state: web::Data<State>,
+) -> HttpResponse {
+    accept(&state, Dialect::Talkspirit, &req, &token, None, body).await
+}
+
+/// `POST /hooks/channels/{channel_id}/{token}`: the emakin dialect.
+pub async fn emakin(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Payload,
+    state: web::Data<State>,
+) -> HttpResponse {
+    let (channel, token) = path.into_inner();
+    accept(&state, Dialect::Emakin, &req, &token, Some(&channel), body).await
+}
+
+/// How the request ended, before it becomes HTTP.
+enum Outcome {
+    Accepted,
+    Verdict(Verdict),
+    Pending,
+    /// A repeat of an earlier request's `Idempotency-Key`.
+    Repeat {
+        first: MessageId,
+        verdict: Option<Verdict>,
+        waited: bool,
+    },
+}
+
+/// One request, as ingress sees it.
+struct Request<'a> {
+    dialect: Dialect,
+    http: &'a HttpRequest,
+    token: &'a str,
+    path_channel: Option<&'a str>,
+    id: MessageId,
+    received_at_micros: i64,
 }
 
 async fn accept(
     state: &State,
     dialect: Dialect,
-    req: &HttpRequest,
+    http: &HttpRequest,
     token: &str,
-    payload: web::Payload,
+    path_channel: Option<&str>,
+    body: web::Payload,
 ) -> HttpResponse {
     let started = Instant::now();
-    let id = MessageId::new();
-    let received_at_micros = now_micros();
-    let wants_json = wants_json(req);
-    let outcome = process(state, &dialect, req, token, payload, id, received_at_micros).await;
-    let response = match &outcome {
-        Ok(()) => answer::accepted(&dialect, id),
+    let request = Request {
+        dialect,
+        http,
+        token,
+        path_channel,
+        id: MessageId::new(),
+        received_at_micros: now_micros(),
+    };
+    let (id, dialect) = (request.id, request.dialect.clone());
+    let response = match process(state, &request, body).await {
+        Ok(Outcome::Accepted) => answer::accepted(&dialect, id),
+        Ok(Outcome::Verdict(verdict)) => answer::verdict(id, &verdict),
+        Ok(Outcome::Pending) => answer::pending(id),
+        Ok(Outcome::Repeat {
+            first,
+            verdict: Some(verdict),
+            waited: true,
+        }) => answer::verdict(first, &verdict),
+        Ok(Outcome::Repeat {
+            first,
+            waited: true,
+            ..
+        }) => answer::pending(first),
+        Ok(Outcome::Repeat { first, .. }) => answer::accepted(&dialect, first),
         Err(rejection) => {
             state
                 .metrics
@@ -49,7 +117,7 @@ async fn accept(
             } else {
                 tracing::info!(message_id = %id, code = %rejection.code, detail = %rejection.detail, "webhook refused");
             }
-            answer::rejected(&dialect, rejection, id, wants_json)
+            answer::rejected(&dialect, &rejection, id, wants_json(http))
         }
     };
     let status = response.status().as_u16().to_string();
@@ -68,60 +136,120 @@ async fn accept(
 
 async fn process(
     state: &State,
-    dialect: &Dialect,
-    req: &HttpRequest,
-    token: &str,
-    payload: web::Payload,
-    id: MessageId,
-    received_at_micros: i64,
-) -> Result<(), Rejection> {
-    let webhook = webhook_for(state, token).await?;
+    request: &Request<'_>,
+    body: web::Payload,
+) -> Result<Outcome, Rejection> {
+    let webhook = webhook_for(state, request.token).await?;
+    if let Some(channel) = request.path_channel
+        && channel != webhook.channel_id.to_string()
+    {
+        return Err(Rejection::new(
+            ErrorCode::ChannelNotFound,
+            "the URL names another channel than the webhook's",
+        ));
+    }
     let settings = &state.settings;
+    let deadline = Duration::from_millis(settings.ingress.body_timeout_ms);
     let body = crate::body::read_limited(
-        req,
-        payload,
+        request.http,
+        body,
         settings.ingress.max_body_bytes,
-        Duration::from_millis(settings.ingress.body_timeout_ms),
+        deadline,
     )
     .await?;
     state
         .metrics
         .bytes
-        .with_label_values(&[dialect.as_str()])
+        .with_label_values(&[request.dialect.as_str()])
         .observe(body.len() as f64);
 
-    let content_type = header(req, "content-type");
+    let content_type = header(request.http, "content-type");
     let view = webhook.dialect_view();
+    let limits = settings.limits.dialect_limits();
     let facts = RequestFacts {
         content_type: content_type.as_deref(),
         webhook: &view,
-        limits: settings.limits.dialect_limits(),
+        limits,
         directory: &EmptyDirectory,
     };
-    let translation = inlet_dialects::translate(dialect, &facts, &body)?;
+    let translation = inlet_dialects::translate(&request.dialect, &facts, &body)?;
     let destination = resolve(&state.directory, &webhook, &translation.target)
         .await
         .map_err(|e| match e {
             ResolveError::Rejected(rejection) => rejection,
             ResolveError::Unavailable(error) => unavailable(format!("directory: {error}")),
         })?;
-    let key = destination.ordering_key();
+    // emakin promises a synchronous "already reported": case openings wait.
+    let opens_case = translation.case.as_ref().is_some_and(|c| c.opens.is_some());
+    let wait = wants_wait(request.http) || opens_case;
+    let idempotency_key = idempotency_key(request.http)?;
+    if let Some(key) = &idempotency_key
+        && let Some(repeat) = repeat_of(state, &webhook, key, request.id, wait).await
+    {
+        return Ok(repeat);
+    }
     let raw = RawWebhook {
-        message_id: id.to_string(),
+        message_id: request.id.to_string(),
         webhook_id: webhook.id.to_string(),
         team_id: webhook.team_id.to_string(),
-        dialect: dialect.as_str().to_string(),
-        ordering_key: key.as_str().to_string(),
-        received_at_micros,
+        dialect: request.dialect.as_str().to_string(),
+        ordering_key: destination.ordering_key().as_str().to_string(),
+        received_at_micros: request.received_at_micros,
         content_type: content_type.unwrap_or_default(),
         body: body.to_vec(),
         headers: Vec::new(),
         query: Vec::new(),
-        wait: false,
-        idempotency_key: String::new(),
-        path_channel_id: String::new(),
+        wait,
+        idempotency_key: idempotency_key.clone().unwrap_or_default(),
+        path_channel_id: request.path_channel.unwrap_or_default().to_string(),
     };
-    publish(state, &key, &raw).await
+    let published = publish(state, &destination.ordering_key(), &raw, wait).await;
+    if published.is_err()
+        && let Some(key) = &idempotency_key
+    {
+        // Not accepted after all: a retry must be able to claim the key.
+        idempotency::release(&state.redis, &settings.redis, &raw.webhook_id, key).await;
+    }
+    published
+}
+
+/// Claims the `Idempotency-Key`; `Some` when an earlier request holds it.
+/// With Redis down the request goes on (delivery still deduplicates).
+async fn repeat_of(
+    state: &State,
+    webhook: &Webhook,
+    key: &str,
+    id: MessageId,
+    waited: bool,
+) -> Option<Outcome> {
+    let hook = webhook.id.to_string();
+    let claimed = idempotency::claim(
+        &state.redis,
+        &state.settings.redis,
+        &hook,
+        key,
+        &id.to_string(),
+    )
+    .await;
+    match claimed {
+        Ok(Claimed::First) => None,
+        Ok(Claimed::Repeat {
+            message_id,
+            verdict,
+        }) => {
+            let first = message_id.parse().unwrap_or(id);
+            let verdict = verdict.and_then(|bytes| Verdict::decode(bytes.as_slice()).ok());
+            Some(Outcome::Repeat {
+                first,
+                verdict,
+                waited,
+            })
+        }
+        Err(error) => {
+            tracing::warn!(%error, "idempotency check skipped: Redis unavailable");
+            None
+        }
+    }
 }
 
 async fn webhook_for(state: &State, token: &str) -> Result<Webhook, Rejection> {
@@ -136,25 +264,53 @@ async fn webhook_for(state: &State, token: &str) -> Result<Webhook, Rejection> {
     }
 }
 
-async fn publish(state: &State, key: &OrderingKey, raw: &RawWebhook) -> Result<(), Rejection> {
+async fn publish(
+    state: &State,
+    key: &OrderingKey,
+    raw: &RawWebhook,
+    wait: bool,
+) -> Result<Outcome, Rejection> {
     let shard = key.shard(state.settings.amqp.shards);
     let properties = BasicProperties::default()
         .with_message_id(raw.message_id.as_str().into())
         .with_content_type("application/x-protobuf".into())
         .with_timestamp((raw.received_at_micros / 1_000_000) as u64);
+    let bytes = raw.encode_to_vec();
     let started = Instant::now();
-    let result = state
-        .publisher
-        .publish(Hop::Raw, shard, &raw.encode_to_vec(), properties)
-        .await;
+    let publisher = &state.publisher;
+    let result = if wait {
+        let timeout = Duration::from_millis(state.settings.ingress.wait_timeout_ms);
+        publisher
+            .publish_and_wait(
+                Hop::Raw,
+                shard,
+                &bytes,
+                properties,
+                &raw.message_id,
+                timeout,
+            )
+            .await
+    } else {
+        publisher
+            .publish(Hop::Raw, shard, &bytes, properties)
+            .await
+            .map(|()| Waited::TimedOut)
+    };
     state
         .metrics
         .confirm
         .observe(started.elapsed().as_secs_f64());
-    result.map_err(|error| match error {
-        PublishError::Unavailable => unavailable("the message broker is unavailable"),
-        other => unavailable(format!("the message broker did not confirm: {other}")),
-    })
+    match result {
+        Ok(Waited::Verdict(bytes)) => Verdict::decode(bytes.as_slice())
+            .map(Outcome::Verdict)
+            .or(Ok(Outcome::Pending)),
+        Ok(Waited::TimedOut) if wait => Ok(Outcome::Pending),
+        Ok(Waited::TimedOut) => Ok(Outcome::Accepted),
+        Err(PublishError::Unavailable) => Err(unavailable("the message broker is unavailable")),
+        Err(other) => Err(unavailable(format!(
+            "the message broker did not confirm: {other}"
+        ))),
+    }
 }
 
 fn unavailable(detail: impl Into<String>) -> Rejection {
@@ -168,13 +324,31 @@ fn header(req: &HttpRequest, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn wants_json(req: &HttpRequest) -> bool {
-    let accept_json = header(req, "accept").is_some_and(|a| a.contains("application/json"));
-    let wait = req
-        .query_string()
+/// The sender's `Idempotency-Key`, if any (at most 255 bytes).
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Rejection> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .map_err(|_| Rejection::invalid("header `Idempotency-Key` must be visible ASCII"))?
+        .trim();
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+        return Err(Rejection::invalid(
+            "header `Idempotency-Key` must be 1..=255 bytes",
+        ));
+    }
+    Ok(Some(key.to_string()))
+}
+
+fn wants_wait(req: &HttpRequest) -> bool {
+    req.query_string()
         .split('&')
-        .any(|p| p == "wait=true" || p == "wait=1");
-    accept_json || wait
+        .any(|p| p == "wait=true" || p == "wait=1")
+}
+
+fn wants_json(req: &HttpRequest) -> bool {
+    header(req, "accept").is_some_and(|a| a.contains("application/json")) || wants_wait(req)
 }
 
 fn now_micros() -> i64 {

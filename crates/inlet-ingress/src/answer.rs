@@ -1,21 +1,29 @@
 //! The answers senders expect, per dialect (http-api.md "Answers"), mapped
-//! in one place. Slack senders parse a bare code as `text/plain`; the human
-//! detail goes in `X-Inlet-Error-Detail` (and a JSON body when asked for).
+//! in one place. Slack senders parse a bare code as `text/plain` (the human
+//! detail goes in `X-Inlet-Error-Detail`, and in a JSON body when asked
+//! for); talkSpirit and emakin senders get JSON. Waiting senders get one
+//! JSON shape in every dialect (decisions.md 11).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use inlet_core::MessageId;
 use inlet_dialects::{Dialect, ErrorCode, Rejection};
+use inlet_proto::v1::Verdict;
+use serde_json::{Value, json};
 
 /// Seconds a sender should wait before retrying after a 503.
 const RETRY_AFTER_SECS: &str = "2";
 
 pub fn accepted(dialect: &Dialect, id: MessageId) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("X-Request-Id", id.to_string()));
     match dialect {
-        Dialect::Slack => HttpResponse::Ok()
-            .insert_header(("X-Request-Id", id.to_string()))
+        Dialect::Slack => response
             .content_type("text/plain; charset=utf-8")
             .body("ok"),
+        Dialect::Talkspirit | Dialect::Emakin => {
+            response.json(json!({"ok": true, "id": id.to_string()}))
+        }
     }
 }
 
@@ -35,22 +43,57 @@ pub fn rejected(
     ) {
         response.insert_header(("Retry-After", RETRY_AFTER_SECS));
     }
+    let body = json!({"ok": false, "error": rejection.code.as_str(), "detail": rejection.detail});
     match dialect {
+        Dialect::Slack if !wants_json => {
+            response.insert_header(("X-Inlet-Error-Detail", header_safe(&rejection.detail)));
+            response
+                .content_type("text/plain; charset=utf-8")
+                .body(rejection.code.as_str())
+        }
         Dialect::Slack => {
             response.insert_header(("X-Inlet-Error-Detail", header_safe(&rejection.detail)));
-            if wants_json {
-                response.json(error_json(rejection))
-            } else {
-                response
-                    .content_type("text/plain; charset=utf-8")
-                    .body(rejection.code.as_str())
-            }
+            response.json(body)
         }
+        Dialect::Talkspirit | Dialect::Emakin => response.json(body),
     }
 }
 
-fn error_json(rejection: &Rejection) -> serde_json::Value {
-    serde_json::json!({"ok": false, "error": rejection.code.as_str(), "detail": rejection.detail})
+/// A waiting sender's answer from the pipeline's verdict.
+pub fn verdict(id: MessageId, verdict: &Verdict) -> HttpResponse {
+    let posts: Value = serde_json::from_str(&verdict.posts_json).unwrap_or_else(|_| json!([]));
+    if !verdict.ok {
+        let code = ErrorCode::parse(&verdict.error).unwrap_or(ErrorCode::InvalidPayload);
+        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let mut body = json!({"ok": false, "id": id.to_string(), "error": verdict.error, "detail": verdict.detail});
+        if !verdict.dead_letter_id.is_empty() {
+            body["dead_letter_id"] = verdict.dead_letter_id.clone().into();
+        }
+        return HttpResponse::build(status)
+            .insert_header(("X-Request-Id", id.to_string()))
+            .json(body);
+    }
+    let mut body = json!({"ok": true, "id": id.to_string(), "posts": posts});
+    if !verdict.case_id.is_empty() {
+        body["case_id"] = verdict.case_id.clone().into();
+    }
+    if !verdict.post_id.is_empty() {
+        body["post_id"] = verdict.post_id.clone().into();
+    }
+    if !verdict.unresolved_references.is_empty() {
+        body["unresolved_references"] = verdict.unresolved_references.clone().into();
+    }
+    HttpResponse::Ok()
+        .insert_header(("X-Request-Id", id.to_string()))
+        .json(body)
+}
+
+/// Confirmed, but the verdict did not come in time: the message is safe and
+/// will be processed.
+pub fn pending(id: MessageId) -> HttpResponse {
+    HttpResponse::Accepted()
+        .insert_header(("X-Request-Id", id.to_string()))
+        .json(json!({"ok": true, "id": id.to_string(), "pending": true}))
 }
 
 /// A header value must be visible ASCII; keep it short too.

@@ -24,6 +24,8 @@ pub(crate) struct State {
     pub directory: Arc<Directory>,
     pub publisher: Arc<Publisher>,
     pub metrics: metrics::IngressMetrics,
+    /// Idempotency keys.
+    pub redis: inlet_core::redis_link::RedisConnection,
 }
 
 /// A built ingress: listeners bound, broker connecting in the background.
@@ -65,6 +67,7 @@ impl Ingress {
             directory,
             publisher,
             metrics,
+            redis: inlet_core::redis_link::manager(&settings.redis)?,
         });
         let workers = match settings.ingress.workers {
             0 => std::thread::available_parallelism()
@@ -78,6 +81,11 @@ impl Ingress {
                 .app_data(state.clone())
                 .wrap(actix_web::middleware::from_fn(access_log::log_request))
                 .route("/hooks/{token}", web::post().to(accept::slack))
+                .route("/v1/incoming/{token}", web::post().to(accept::talkspirit))
+                .route(
+                    "/hooks/channels/{channel_id}/{token}",
+                    web::post().to(accept::emakin),
+                )
         })
         .workers(workers)
         .disable_signals()

@@ -5,6 +5,7 @@
 pub mod control;
 pub mod directory;
 pub mod error;
+pub mod idempotency;
 pub mod migrate;
 pub mod model;
 pub mod pool;

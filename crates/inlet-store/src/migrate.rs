@@ -7,8 +7,14 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
 
 /// (version, name, SQL) in order. Append only; never edit a released one.
-pub const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "rejections",
+        include_str!("../migrations/0002_rejections.sql"),
+    ),
+];
 
 /// Advisory lock key held while migrating ("inlet" in ASCII).
 const LOCK_KEY: i64 = 0x0069_6e6c_6574;

@@ -120,7 +120,17 @@ impl TestStack {
 
     /// Starts more services of the same stack (e.g. delivery, later).
     pub async fn spawn(&mut self, services: Services) -> anyhow::Result<()> {
-        let s = self.settings.clone();
+        self.spawn_with(services, |_| {}).await
+    }
+
+    /// Starts more services with adjusted settings (e.g. a second replica).
+    pub async fn spawn_with(
+        &mut self,
+        services: Services,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> anyhow::Result<()> {
+        let mut s = self.settings.clone();
+        adjust(&mut s);
         let mut ready_ports = Vec::new();
         if services.api {
             let api = inlet_api::Api::build(s.clone()).await?;

@@ -192,6 +192,7 @@ fn to_message_posts(
     inlet_store::repo::posts::MessagePosts {
         message_id: message.message_id.parse().unwrap(),
         posts,
+        idempotency: None,
     }
 }
 
@@ -616,6 +617,7 @@ async fn the_outbox_relay_publishes_what_redis_never_got() {
     let batch = [inlet_store::repo::posts::MessagePosts {
         message_id,
         posts: vec![post],
+        idempotency: None,
     }];
     inlet_store::repo::posts::store_batch(&mut db, &batch)
         .await

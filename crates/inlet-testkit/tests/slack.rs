@@ -394,7 +394,13 @@ async fn a_long_text_becomes_a_thread_of_parts_that_join_back() {
 async fn multipart_bodies_markup_and_mentions_arrive_as_markdown() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
-    stack.api_post("/api/v1/users", json!({"team_id": f.team_id, "username": "alice"})).await.unwrap();
+    stack
+        .api_post(
+            "/api/v1/users",
+            json!({"team_id": f.team_id, "username": "alice"}),
+        )
+        .await
+        .unwrap();
     let boundary = "XyZ";
     let multipart = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n<!here> build <https://ci.example/1|#1> failed, ping <@alice>\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nci\r\n--{boundary}--\r\n"
@@ -402,7 +408,10 @@ async fn multipart_bodies_markup_and_mentions_arrive_as_markdown() {
     let response = stack
         .http
         .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(multipart)
         .send()
         .await
@@ -420,18 +429,29 @@ async fn multipart_bodies_markup_and_mentions_arrive_as_markdown() {
     assert_eq!(latin1.text().await.unwrap(), "unsupported_media_type");
 
     let posts = stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
-    assert_eq!(posts[0].message, "`@here` build [#1](https://ci.example/1) failed, ping @alice");
+    assert_eq!(
+        posts[0].message,
+        "`@here` build [#1](https://ci.example/1) failed, ping @alice"
+    );
     assert_eq!(posts[0].username, "ci");
     // Once allowed, channel mentions notify.
     patch_webhook(&stack, &f, json!({"allow_channel_mentions": true})).await;
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        assert_eq!(send(&stack, &f, json!({"text": "<!channel> deploy"})).await.0, 200);
+        assert_eq!(
+            send(&stack, &f, json!({"text": "<!channel> deploy"}))
+                .await
+                .0,
+            200
+        );
         let posts = stack.wait_for_posts(&f.channel_id, 2, WAIT).await.unwrap();
         if posts.last().unwrap().message == "@channel deploy" {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the setting never reached the formatter");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the setting never reached the formatter"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     stack.stop().await;

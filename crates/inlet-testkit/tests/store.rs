@@ -44,6 +44,7 @@ fn message(channel: Uuid, texts: &[&str]) -> posts::MessagePosts {
     posts::MessagePosts {
         message_id: id,
         posts,
+        idempotency: None,
     }
 }
 

@@ -67,3 +67,56 @@ pub async fn get(
     let client = super::client(&req, &state, Access::Read).await?;
     Ok(HttpResponse::Ok().json(posts::get(&**client, *id).await?))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct Thread {
+    /// The root post's id (the post itself may still be pending).
+    root_id: Uuid,
+    /// The root (when stored) and its replies, in seq order.
+    posts: Vec<Post>,
+    /// The root is not stored yet (e.g. it was dead-lettered): replay it.
+    root_pending: bool,
+}
+
+async fn thread_of(client: &inlet_store::pool::Client, root_id: Uuid) -> Result<Thread, ApiError> {
+    let posts = posts::thread(&***client, root_id).await?;
+    let root_pending = posts.first().is_none_or(|p| p.id != root_id);
+    Ok(Thread {
+        root_id,
+        posts,
+        root_pending,
+    })
+}
+
+/// The thread a post belongs to: its root and the replies, in order.
+#[utoipa::path(get, path = "/api/v1/posts/{id}/thread", tag = "reading", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Thread), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn thread(
+    req: HttpRequest,
+    state: web::Data<State>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let client = super::client(&req, &state, Access::Read).await?;
+    let post = posts::get(&**client, *id).await?;
+    let root_id = post.root_id.unwrap_or(post.id);
+    Ok(HttpResponse::Ok().json(thread_of(&client, root_id).await?))
+}
+
+/// An emakin case: its root post and the updates, in order.
+#[utoipa::path(get, path = "/api/v1/channels/{id}/cases/{case_id}", tag = "reading",
+    params(("id" = Uuid, Path), ("case_id" = String, Path)),
+    responses((status = 200, body = Thread), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn case(
+    req: HttpRequest,
+    state: web::Data<State>,
+    path: web::Path<(Uuid, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let client = super::client(&req, &state, Access::Read).await?;
+    let (channel, case_id) = path.into_inner();
+    let roots =
+        inlet_store::repo::cases::roots(&**client, channel, std::slice::from_ref(&case_id)).await?;
+    let root_id = *roots
+        .get(&case_id)
+        .ok_or_else(|| ApiError::NotFound(format!("no case {case_id:?} in that channel")))?;
+    Ok(HttpResponse::Ok().json(thread_of(&client, root_id).await?))
+}

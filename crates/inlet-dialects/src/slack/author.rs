@@ -1,6 +1,7 @@
 //! Who a Slack post appears to come from: the payload's `username`,
 //! `icon_emoji` and `icon_url` when the webhook allows overrides, else the
-//! webhook's own name and icon, else its display name.
+//! webhook's own name and icon, else its display name. The talkspirit and
+//! emakin dialects share the rule through [`requested_author`].
 
 use super::payload::Payload;
 use crate::draft::{Author, WebhookView};
@@ -9,14 +10,42 @@ use crate::notes::{Dropped, NOT_WEB_URL};
 use crate::url::is_web_url;
 use serde_json::{Map, Value};
 
+/// The author a payload asks for, wherever its dialect keeps the fields.
+pub(crate) struct Requested<'a> {
+    pub name: Option<&'a str>,
+    pub icon_emoji: Option<&'a str>,
+    pub icon_url: Option<&'a str>,
+    /// Where `icon_url` sits in the payload, for `props.dropped`.
+    pub icon_url_field: &'a Path<'a>,
+}
+
 pub(super) fn author(
     hook: &WebhookView,
     payload: &Payload<'_>,
     props: &mut Map<String, Value>,
     dropped: &mut Dropped,
 ) -> Author {
-    let override_name = payload
-        .username
+    let icon_url_field = Path::ROOT.key("icon_url");
+    let requested = Requested {
+        name: payload.username,
+        icon_emoji: payload.icon_emoji,
+        icon_url: payload.icon_url,
+        icon_url_field: &icon_url_field,
+    };
+    requested_author(hook, &requested, props, dropped)
+}
+
+/// The author of a post: the requested name and icon where the webhook
+/// allows overrides (noted in `props.override_*`, as Mattermost does),
+/// else the webhook's own, else its display name.
+pub(crate) fn requested_author(
+    hook: &WebhookView,
+    requested: &Requested<'_>,
+    props: &mut Map<String, Value>,
+    dropped: &mut Dropped,
+) -> Author {
+    let override_name = requested
+        .name
         .map(str::trim)
         .filter(|n| hook.allow_username_override && !n.is_empty());
     let username = match override_name {
@@ -35,7 +64,7 @@ pub(super) fn author(
         icon_emoji: None,
     };
     if hook.allow_icon_override {
-        icon(payload, &mut author, props, dropped);
+        icon(requested, &mut author, props, dropped);
     }
     author
 }
@@ -43,12 +72,16 @@ pub(super) fn author(
 /// `icon_emoji` wins over `icon_url` (Mattermost's precedence); the
 /// webhook's icon stays as the fallback for clients that show no emoji.
 fn icon(
-    payload: &Payload<'_>,
+    requested: &Requested<'_>,
     author: &mut Author,
     props: &mut Map<String, Value>,
     dropped: &mut Dropped,
 ) {
-    if let Some(raw) = payload.icon_emoji.map(str::trim).filter(|e| !e.is_empty()) {
+    if let Some(raw) = requested
+        .icon_emoji
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
         match emoji_name(raw) {
             Some(name) => {
                 props.insert("override_icon_emoji".into(), Value::from(name.as_str()));
@@ -58,14 +91,14 @@ fn icon(
             None => dropped.note(&Path::ROOT.key("icon_emoji"), "not an emoji name"),
         }
     }
-    let Some(url) = payload.icon_url.map(str::trim).filter(|u| !u.is_empty()) else {
+    let Some(url) = requested.icon_url.map(str::trim).filter(|u| !u.is_empty()) else {
         return;
     };
     if is_web_url(url) {
         props.insert("override_icon_url".into(), Value::from(url));
         author.icon_url = Some(url.to_string());
     } else {
-        dropped.note(&Path::ROOT.key("icon_url"), NOT_WEB_URL);
+        dropped.note(requested.icon_url_field, NOT_WEB_URL);
     }
 }
 

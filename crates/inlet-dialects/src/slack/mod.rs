@@ -24,7 +24,7 @@ mod payload;
 mod rich_text;
 
 use crate::body::json_object;
-use crate::draft::{Author, DirectoryView, Draft, Markup, RequestFacts, Translation};
+use crate::draft::{Author, DirectoryView, Draft, Markup, RequestFacts, Translation, WebhookView};
 use crate::error::{ErrorCode, Rejection};
 use crate::fields::Path;
 use crate::markup::{self, Options};
@@ -33,6 +33,11 @@ use crate::notes::Dropped;
 use crate::split::split_message;
 use payload::Payload;
 use serde_json::{Map, Value};
+
+// Shared with the talkspirit and emakin dialects, so that the author rule,
+// thread keys and splitting behave the same in every dialect.
+pub(crate) use author::{Requested, requested_author};
+pub(crate) use payload::thread_key;
 
 /// Payload prop keys that are never kept: the ones Mattermost reserves
 /// (research §2.2) and the ones Inlet itself sets.
@@ -128,11 +133,7 @@ pub fn translate(facts: &RequestFacts<'_>, body: &[u8]) -> Result<Translation, R
     } else {
         cx.finish(message)
     };
-    props.insert("from_webhook".into(), Value::from("true"));
-    props.insert(
-        "webhook_display_name".into(),
-        Value::from(hook.display_name.as_str()),
-    );
+    mark_from_webhook(&mut props, hook);
     let extra = [
         ("post_type", checked.post_type.map(Value::from)),
         ("priority", checked.priority),
@@ -147,8 +148,18 @@ pub fn translate(facts: &RequestFacts<'_>, body: &[u8]) -> Result<Translation, R
     Ok(Translation {
         target: checked.target,
         thread: checked.thread,
+        case: None,
         drafts: drafts(&parts, &author, props, attachments),
     })
+}
+
+/// The props every webhook post carries (dialects.md, common rules).
+pub(crate) fn mark_from_webhook(props: &mut Map<String, Value>, hook: &WebhookView) {
+    props.insert("from_webhook".into(), Value::from("true"));
+    props.insert(
+        "webhook_display_name".into(),
+        Value::from(hook.display_name.as_str()),
+    );
 }
 
 /// Counts the attachments that are not `null` (those are dropped).
@@ -191,7 +202,7 @@ fn payload_props(props: Option<&Map<String, Value>>) -> Map<String, Value> {
 }
 
 /// One draft per part of the message; the attachments go on the last.
-fn drafts(
+pub(crate) fn drafts(
     parts: &[&str],
     author: &Author,
     props: Map<String, Value>,

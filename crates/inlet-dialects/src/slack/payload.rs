@@ -90,7 +90,9 @@ impl<'a> Payload<'a> {
             (Some(_), Some(_)) => Err(Rejection::invalid(
                 "field `thread_key` cannot be combined with `root_id` or `thread_ts`",
             )),
-            (Some(key), None) => thread_key(key).map(|k| Some(ThreadRef::Key(k))),
+            (Some(key), None) => {
+                thread_key(key, &Path::ROOT.key("thread_key")).map(|k| Some(ThreadRef::Key(k)))
+            }
             (None, Some(id)) => Ok(Some(ThreadRef::Root(id.to_string()))),
             (None, None) => Ok(None),
         }
@@ -102,15 +104,16 @@ fn non_blank(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.trim().is_empty())
 }
 
-/// The thread key, NFC-normalised so that visually equal keys are equal.
-fn thread_key(raw: &str) -> Result<String, Rejection> {
+/// The thread key held by `field`, NFC-normalised so that visually equal
+/// keys are equal (also talkspirit's `thread_id`).
+pub(crate) fn thread_key(raw: &str, field: &Path<'_>) -> Result<String, Rejection> {
     let key = match is_nfc_quick(raw.chars()) {
         IsNormalized::Yes => raw.to_string(),
         _ => raw.nfc().collect(),
     };
     if key.len() > MAX_THREAD_KEY_BYTES {
         return Err(Rejection::invalid(format!(
-            "field `thread_key` is {} bytes long; at most {MAX_THREAD_KEY_BYTES} are accepted",
+            "field `{field}` is {} bytes long; at most {MAX_THREAD_KEY_BYTES} are accepted",
             key.len()
         )));
     }

@@ -32,18 +32,19 @@ pub struct NewDeadLetter<'a> {
     pub payload: &'a [u8],
 }
 
-/// Records a dead letter once per (message, stage): a redelivered poison
-/// message does not make a second row.
+/// Records a dead letter once per (message, stage) and returns its id: a
+/// redelivered poison message does not make a second row.
 pub async fn record(
     client: &impl GenericClient,
     letter: &NewDeadLetter<'_>,
-) -> Result<(), StoreError> {
-    client
-        .execute(
+) -> Result<Uuid, StoreError> {
+    let inserted = client
+        .query_opt(
             "INSERT INTO dead_letters (id, message_id, stage, reason, detail, dialect, webhook_id, payload)
              SELECT $1, $2, $3, $4, $5, $6, $7, $8
              WHERE NOT EXISTS (SELECT 1 FROM dead_letters WHERE message_id = $2 AND stage = $3
-                               AND replayed_at IS NULL AND discarded_at IS NULL)",
+                               AND replayed_at IS NULL AND discarded_at IS NULL)
+             RETURNING id",
             &[
                 &Uuid::now_v7(),
                 &letter.message_id,
@@ -56,7 +57,17 @@ pub async fn record(
             ],
         )
         .await?;
-    Ok(())
+    if let Some(row) = inserted {
+        return Ok(row.get(0));
+    }
+    let existing = client
+        .query_one(
+            "SELECT id FROM dead_letters WHERE message_id = $1 AND stage = $2
+             AND replayed_at IS NULL AND discarded_at IS NULL",
+            &[&letter.message_id, &letter.stage],
+        )
+        .await?;
+    Ok(existing.get(0))
 }
 
 /// Dead letters neither replayed nor discarded, oldest first.

@@ -19,6 +19,9 @@ use uuid::Uuid;
 pub struct MessagePosts {
     pub message_id: Uuid,
     pub posts: Vec<NewPost>,
+    /// The sender's `Idempotency-Key`, scoped to its webhook: a second
+    /// message with the same key within 24 h posts nothing.
+    pub idempotency: Option<(Uuid, String)>,
 }
 
 /// What a batch did.
@@ -52,6 +55,7 @@ pub async fn store_batch(
         .iter()
         .map(|r| r.get(0))
         .collect();
+    let fresh = claim_idempotency_keys(&tx, batch, fresh).await?;
     let duplicates = ids
         .iter()
         .filter(|id| !fresh.contains(id))
@@ -77,6 +81,55 @@ pub async fn store_batch(
     let stored = insert_posts(&tx, &posts, &seqs).await?;
     tx.commit().await?;
     Ok(BatchOutcome { stored, duplicates })
+}
+
+/// Records the idempotency keys of the fresh messages; a message whose key
+/// an earlier message already holds is no longer fresh (it posts nothing).
+async fn claim_idempotency_keys(
+    tx: &impl GenericClient,
+    batch: &[MessagePosts],
+    mut fresh: HashSet<Uuid>,
+) -> Result<HashSet<Uuid>, StoreError> {
+    let keyed: Vec<(Uuid, Uuid, &str)> = batch
+        .iter()
+        .filter(|m| fresh.contains(&m.message_id))
+        .filter_map(|m| {
+            m.idempotency
+                .as_ref()
+                .map(|(hook, key)| (*hook, m.message_id, key.as_str()))
+        })
+        .collect();
+    if keyed.is_empty() {
+        return Ok(fresh);
+    }
+    let hooks: Vec<Uuid> = keyed.iter().map(|k| k.0).collect();
+    let messages: Vec<Uuid> = keyed.iter().map(|k| k.1).collect();
+    let keys: Vec<&str> = keyed.iter().map(|k| k.2).collect();
+    let claimed: HashSet<Uuid> = tx
+        .query(
+            "INSERT INTO idempotency_keys (webhook_id, message_id, key)
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[])
+             ON CONFLICT (webhook_id, key) DO NOTHING RETURNING message_id",
+            &[&hooks, &messages, &keys],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for message in messages.iter().filter(|m| !claimed.contains(m)) {
+        fresh.remove(message);
+    }
+    Ok(fresh)
+}
+
+/// Forgets idempotency keys older than 24 h.
+pub async fn prune_idempotency_keys(client: &impl GenericClient) -> Result<u64, StoreError> {
+    Ok(client
+        .execute(
+            "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
+            &[],
+        )
+        .await?)
 }
 
 /// Bumps each channel's `last_seq` by its number of posts, under the row
@@ -267,4 +320,50 @@ pub async fn list(
         .query(&sql, &[&channel_id, &after_seq, &limit])
         .await?;
     Ok(rows.iter().map(Post::from_row).collect())
+}
+
+/// The posts made from one raw message, in part order.
+pub async fn by_message(
+    client: &impl GenericClient,
+    message_id: Uuid,
+) -> Result<Vec<Post>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM posts WHERE message_id = $1 ORDER BY part",
+        Post::COLUMNS
+    );
+    Ok(client
+        .query(&sql, &[&message_id])
+        .await?
+        .iter()
+        .map(Post::from_row)
+        .collect())
+}
+
+/// A thread: the root (when stored) and its replies, in seq order.
+pub async fn thread(client: &impl GenericClient, root_id: Uuid) -> Result<Vec<Post>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM posts WHERE id = $1 OR root_id = $1 ORDER BY seq",
+        Post::COLUMNS
+    );
+    Ok(client
+        .query(&sql, &[&root_id])
+        .await?
+        .iter()
+        .map(Post::from_row)
+        .collect())
+}
+
+/// The message that first used an `Idempotency-Key` on a webhook.
+pub async fn idempotent_original(
+    client: &impl GenericClient,
+    webhook_id: Uuid,
+    key: &str,
+) -> Result<Option<Uuid>, StoreError> {
+    Ok(client
+        .query_opt(
+            "SELECT message_id FROM idempotency_keys WHERE webhook_id = $1 AND key = $2",
+            &[&webhook_id, &key],
+        )
+        .await?
+        .map(|r| r.get(0)))
 }
