@@ -5,6 +5,7 @@
 
 pub mod database;
 pub mod log_capture;
+pub mod process;
 pub mod stack;
 
 pub use database::TestDatabase;

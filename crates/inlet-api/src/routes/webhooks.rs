@@ -54,6 +54,10 @@ pub struct WebhookList {
 pub struct WebhookUrls {
     /// Slack / Mattermost incoming-webhook URL.
     slack: String,
+    /// talkSpirit-style URL.
+    talkspirit: String,
+    /// emakin channel web hook URL (the webhook's own channel).
+    emakin: String,
 }
 
 /// A webhook with its token: answered only at creation and rotation.
@@ -107,12 +111,16 @@ impl CreateWebhook {
 /// The webhook with its token and URLs: the only time the token is shown.
 fn with_token(state: &State, webhook: Webhook, token: &WebhookToken) -> WebhookWithToken {
     let base = state.settings.ingress.public_base_url.trim_end_matches('/');
+    let secret = token.expose();
+    let urls = WebhookUrls {
+        slack: format!("{base}/hooks/{secret}"),
+        talkspirit: format!("{base}/v1/incoming/{secret}"),
+        emakin: format!("{base}/hooks/channels/{}/{secret}", webhook.channel_id),
+    };
     WebhookWithToken {
         webhook,
-        token: token.expose().to_string(),
-        urls: WebhookUrls {
-            slack: format!("{base}/hooks/{}", token.expose()),
-        },
+        token: secret.to_string(),
+        urls,
     }
 }
 
