@@ -1,7 +1,7 @@
 //! API readiness: PostgreSQL is required; Redis down is `degraded` (live
 //! streams pause, reading works).
 
-use inlet_core::ops::{CheckFuture, DependencyCheck, DependencyState, Readiness};
+use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness};
 use inlet_core::redis_link::RedisConnection;
 use inlet_store::Pool;
 
@@ -17,14 +17,8 @@ impl Readiness for ApiReadiness {
                 .await
                 .map_err(|e| e.to_string());
             let mut redis = self.redis.clone();
-            let mut redis_check = DependencyCheck::new(
-                "redis",
-                false,
-                inlet_core::redis_link::ping(&mut redis).await,
-            );
-            if redis_check.state == DependencyState::Down {
-                redis_check.state = DependencyState::Degraded;
-            }
+            let redis_check =
+                DependencyCheck::optional("redis", inlet_core::redis_link::ping(&mut redis).await);
             vec![
                 DependencyCheck::new("database", true, database),
                 redis_check,

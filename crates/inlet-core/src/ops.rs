@@ -46,6 +46,15 @@ impl DependencyCheck {
             detail,
         }
     }
+
+    /// A dependency the service works without: down means `degraded`.
+    pub fn optional(name: &'static str, result: Result<(), String>) -> Self {
+        let mut check = Self::new(name, false, result);
+        if check.state == DependencyState::Down {
+            check.state = DependencyState::Degraded;
+        }
+        check
+    }
 }
 
 pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Vec<DependencyCheck>> + Send + 'a>>;

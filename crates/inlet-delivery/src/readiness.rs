@@ -1,7 +1,7 @@
 //! Delivery readiness: broker and PostgreSQL required; Redis down is
 //! `degraded` (posts are still stored; the relay publishes them later).
 
-use inlet_core::ops::{CheckFuture, DependencyCheck, DependencyState, Readiness};
+use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness};
 use inlet_core::redis_link::RedisConnection;
 use inlet_store::Pool;
 use std::sync::Arc;
@@ -25,14 +25,8 @@ impl Readiness for DeliveryReadiness {
                 .await
                 .map_err(|e| e.to_string());
             let mut redis = self.redis.clone();
-            let mut redis_check = DependencyCheck::new(
-                "redis",
-                false,
-                inlet_core::redis_link::ping(&mut redis).await,
-            );
-            if redis_check.state == DependencyState::Down {
-                redis_check.state = DependencyState::Degraded;
-            }
+            let redis_check =
+                DependencyCheck::optional("redis", inlet_core::redis_link::ping(&mut redis).await);
             vec![
                 DependencyCheck::new("broker", true, broker),
                 DependencyCheck::new("database", true, database),

@@ -56,9 +56,11 @@ impl Ingress {
             directory.clone(),
             background.clone(),
         );
+        let redis = inlet_core::redis_link::manager(&settings.redis)?;
         let readiness = Arc::new(readiness::IngressReadiness {
             publisher: publisher.clone(),
             pool,
+            redis: redis.clone(),
         });
         let ops = inlet_core::ops::bind(settings.ingress.metrics_listen, registry, readiness)?;
 
@@ -67,7 +69,7 @@ impl Ingress {
             directory,
             publisher,
             metrics,
-            redis: inlet_core::redis_link::manager(&settings.redis)?,
+            redis,
         });
         let workers = match settings.ingress.workers {
             0 => std::thread::available_parallelism()

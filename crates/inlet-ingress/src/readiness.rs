@@ -1,14 +1,17 @@
 //! Ingress readiness: the broker is required; PostgreSQL down is
-//! `degraded` (cached tokens still work; uncached ones get 503).
+//! `degraded` (cached tokens still work; uncached ones get 503), and so is
+//! Redis (idempotency checks are skipped; delivery still deduplicates).
 
 use inlet_bus::Publisher;
-use inlet_core::ops::{CheckFuture, DependencyCheck, DependencyState, Readiness};
+use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness};
+use inlet_core::redis_link::RedisConnection;
 use inlet_store::Pool;
 use std::sync::Arc;
 
 pub struct IngressReadiness {
     pub publisher: Arc<Publisher>,
     pub pool: Pool,
+    pub redis: RedisConnection,
 }
 
 impl Readiness for IngressReadiness {
@@ -22,11 +25,13 @@ impl Readiness for IngressReadiness {
             let database = inlet_store::pool::ping(&self.pool)
                 .await
                 .map_err(|e| e.to_string());
-            let mut db_check = DependencyCheck::new("database", false, database);
-            if db_check.state == DependencyState::Down {
-                db_check.state = DependencyState::Degraded;
-            }
-            vec![DependencyCheck::new("broker", true, broker), db_check]
+            let mut redis = self.redis.clone();
+            let redis = inlet_core::redis_link::ping(&mut redis).await;
+            vec![
+                DependencyCheck::new("broker", true, broker),
+                DependencyCheck::optional("database", database),
+                DependencyCheck::optional("redis", redis),
+            ]
         })
     }
 }

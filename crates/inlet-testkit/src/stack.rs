@@ -283,6 +283,14 @@ impl TestStack {
             .await?)
     }
 
+    /// Sends a Slack-dialect webhook and returns only the status.
+    pub async fn slack_status(&self, token: &str, body: &str) -> u16 {
+        match self.post_slack(token, body).await {
+            Ok(response) => response.status().as_u16(),
+            Err(error) => panic!("cannot reach ingress: {error}"),
+        }
+    }
+
     /// Waits until the channel holds at least `n` posts; returns them in seq order.
     pub async fn wait_for_posts(
         &self,

@@ -56,10 +56,8 @@ async fn each_post_is_published_on_redis_with_its_seq() {
     for text in ["first", "second"] {
         assert_eq!(
             stack
-                .post_slack(&f.token, &json!({"text": text}).to_string())
-                .await
-                .unwrap()
-                .status(),
+                .slack_status(&f.token, &json!({"text": text}).to_string())
+                .await,
             200
         );
     }
@@ -92,10 +90,7 @@ async fn a_message_redelivered_after_its_commit_makes_no_second_post() {
     let f = stack.fixture().await.unwrap();
     for i in 1..=3 {
         let body = json!({"text": format!("m{i}")}).to_string();
-        assert_eq!(
-            stack.post_slack(&f.token, &body).await.unwrap().status(),
-            200
-        );
+        assert_eq!(stack.slack_status(&f.token, &body).await, 200);
     }
     // Play a delivery that commits and dies before its ack: store, then nack.
     let topology = inlet_bus::Topology::new(&stack.settings.amqp);
@@ -201,11 +196,7 @@ async fn a_revoked_token_gets_no_service_within_a_second() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
     assert_eq!(
-        stack
-            .post_slack(&f.token, r#"{"text":"before"}"#)
-            .await
-            .unwrap()
-            .status(),
+        stack.slack_status(&f.token, r#"{"text":"before"}"#).await,
         200
     );
     let revoked = stack
@@ -258,11 +249,7 @@ async fn a_body_over_the_limit_gets_413_and_publishes_nothing() {
     assert_eq!(response.status(), 413);
     assert_eq!(response.text().await.unwrap(), "payload_too_large");
     assert_eq!(
-        stack
-            .post_slack(&f.token, r#"{"text":"small"}"#)
-            .await
-            .unwrap()
-            .status(),
+        stack.slack_status(&f.token, r#"{"text":"small"}"#).await,
         200
     );
     // The small one went through the same shard after the big one was refused.
@@ -341,11 +328,7 @@ async fn bad_payloads_are_refused_synchronously_with_their_code() {
     assert!(body["detail"].as_str().unwrap().contains("`text`"));
     // Nothing refused was posted: the next good one is seq 1.
     assert_eq!(
-        stack
-            .post_slack(&f.token, r#"{"text":"good"}"#)
-            .await
-            .unwrap()
-            .status(),
+        stack.slack_status(&f.token, r#"{"text":"good"}"#).await,
         200
     );
     let posts = stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
@@ -412,30 +395,12 @@ async fn tokens_never_reach_the_access_log_or_metrics() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
     assert_eq!(
-        stack
-            .post_slack(&f.token, r#"{"text":"hello"}"#)
-            .await
-            .unwrap()
-            .status(),
+        stack.slack_status(&f.token, r#"{"text":"hello"}"#).await,
         200
     );
-    assert_eq!(
-        stack
-            .post_slack(&f.token, r#"{"text":""}"#)
-            .await
-            .unwrap()
-            .status(),
-        400
-    );
+    assert_eq!(stack.slack_status(&f.token, r#"{"text":""}"#).await, 400);
     let unknown = "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ";
-    assert_eq!(
-        stack
-            .post_slack(unknown, r#"{"text":"x"}"#)
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(stack.slack_status(unknown, r#"{"text":"x"}"#).await, 404);
     stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
     let metrics = stack.metrics("ingress").await.unwrap();
     let log = inlet_testkit::log_capture::captured();
@@ -458,10 +423,8 @@ async fn the_event_stream_replays_then_continues_live() {
     for text in ["one", "two"] {
         assert_eq!(
             stack
-                .post_slack(&f.token, &json!({"text": text}).to_string())
-                .await
-                .unwrap()
-                .status(),
+                .slack_status(&f.token, &json!({"text": text}).to_string())
+                .await,
             200
         );
     }
@@ -481,11 +444,7 @@ async fn the_event_stream_replays_then_continues_live() {
     while text.matches("event: posted").count() < 3 {
         if text.matches("event: posted").count() == 2 && !posted {
             assert_eq!(
-                stack
-                    .post_slack(&f.token, r#"{"text":"three"}"#)
-                    .await
-                    .unwrap()
-                    .status(),
+                stack.slack_status(&f.token, r#"{"text":"three"}"#).await,
                 200
             );
             posted = true;
@@ -526,22 +485,8 @@ async fn every_metric_is_documented_in_operations_md() {
     .unwrap();
     // Labelled metrics appear once used: make every service do some work.
     let f = stack.fixture().await.unwrap();
-    assert_eq!(
-        stack
-            .post_slack(&f.token, r#"{"text":"x"}"#)
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        stack
-            .post_slack(&f.token, r#"{"text":""}"#)
-            .await
-            .unwrap()
-            .status(),
-        400
-    );
+    assert_eq!(stack.slack_status(&f.token, r#"{"text":"x"}"#).await, 200);
+    assert_eq!(stack.slack_status(&f.token, r#"{"text":""}"#).await, 400);
     stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
     // Delivery counts after its commit: wait until it has published.
     let deadline = tokio::time::Instant::now() + WAIT;

@@ -250,11 +250,7 @@ async fn a_repeated_idempotency_key_answers_the_first_verdict_and_posts_nothing(
         first["id"].as_str().unwrap()
     );
     assert_eq!(
-        stack
-            .post_slack(&f.token, r#"{"text":"after"}"#)
-            .await
-            .unwrap()
-            .status(),
+        stack.slack_status(&f.token, r#"{"text":"after"}"#).await,
         200
     );
     let posts = stack.wait_for_posts(&f.channel_id, 2, WAIT).await.unwrap();
