@@ -54,6 +54,7 @@ impl Api {
         let readiness = Arc::new(readiness::ApiReadiness {
             pool: pool.clone(),
             redis: redis.clone(),
+            gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
         });
         let ops = inlet_core::ops::bind(settings.api.metrics_listen, registry, readiness)?;
         let shutdown = CancellationToken::new();

@@ -1,13 +1,15 @@
 //! API readiness: PostgreSQL is required; Redis down is `degraded` (live
 //! streams pause, reading works).
 
-use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness};
+use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness, SampleFuture};
 use inlet_core::redis_link::RedisConnection;
 use inlet_store::Pool;
+use inlet_store::pool::ServiceGauges;
 
 pub struct ApiReadiness {
     pub pool: Pool,
     pub redis: RedisConnection,
+    pub gauges: ServiceGauges,
 }
 
 impl Readiness for ApiReadiness {
@@ -17,12 +19,15 @@ impl Readiness for ApiReadiness {
                 .await
                 .map_err(|e| e.to_string());
             let mut redis = self.redis.clone();
-            let redis_check =
-                DependencyCheck::optional("redis", inlet_core::redis_link::ping(&mut redis).await);
+            let redis = inlet_core::redis_link::ping(&mut redis).await;
             vec![
                 DependencyCheck::new("database", true, database),
-                redis_check,
+                DependencyCheck::optional("redis", redis),
             ]
         })
+    }
+
+    fn sample(&self) -> SampleFuture<'_> {
+        Box::pin(self.gauges.sample(&self.pool, &self.redis))
     }
 }

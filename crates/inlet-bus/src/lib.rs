@@ -7,6 +7,7 @@
 //! topology, so consumers resume without a process restart.
 
 pub mod consumer;
+pub mod probe;
 pub mod publisher;
 pub mod replies;
 pub mod topology;
@@ -15,6 +16,7 @@ pub use consumer::{ConsumerSet, preferred_shards};
 pub use lapin;
 pub use lapin::BasicProperties;
 pub use lapin::message::Delivery;
+pub use probe::QueueProbe;
 pub use publisher::{PublishError, Publisher, Waited};
 pub use topology::{Hop, Topology};
 

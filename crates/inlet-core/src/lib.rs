@@ -6,6 +6,7 @@ pub mod ids;
 pub mod ops;
 pub mod ordering;
 pub mod redis_link;
+pub mod sampled;
 pub mod settings;
 pub mod shutdown;
 pub mod telemetry;

@@ -59,9 +59,17 @@ impl DependencyCheck {
 
 pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Vec<DependencyCheck>> + Send + 'a>>;
 
-/// What a service's `/readyz` asks.
+pub type SampleFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// What a service's `/readyz` asks, and what it samples for `/metrics`.
 pub trait Readiness: Send + Sync + 'static {
     fn check(&self) -> CheckFuture<'_>;
+
+    /// Updates the gauges that are sampled at scrape time (queue depths,
+    /// pool usage, …) just before `/metrics` renders.
+    fn sample(&self) -> SampleFuture<'_> {
+        Box::pin(async {})
+    }
 }
 
 #[derive(Serialize)]
@@ -94,6 +102,8 @@ struct OpsState {
 }
 
 async fn metrics(state: web::Data<OpsState>) -> HttpResponse {
+    // Sampling must never hold up a scrape for long.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), state.readiness.sample()).await;
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(crate::telemetry::render(&state.registry))

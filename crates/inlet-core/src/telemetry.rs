@@ -53,6 +53,11 @@ pub fn new_registry(service: &str) -> Registry {
     registry
         .register(Box::new(info))
         .expect("first registration");
+    // process_cpu_seconds_total, process_resident_memory_bytes, … (Linux).
+    let process = prometheus::process_collector::ProcessCollector::for_self();
+    if let Err(error) = registry.register(Box::new(process)) {
+        tracing::warn!(%error, "process metrics unavailable");
+    }
     registry
 }
 

@@ -32,10 +32,24 @@ impl Delivery {
         let pool = inlet_store::connect(&settings.database)?;
         let redis: RedisConnection = inlet_core::redis_link::manager(&settings.redis)?;
         let consuming = Arc::new(AtomicBool::new(false));
+        let topology = inlet_bus::Topology::new(&settings.amqp);
         let readiness = Arc::new(readiness::DeliveryReadiness {
             consuming: consuming.clone(),
             pool: pool.clone(),
             redis: redis.clone(),
+            gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
+            queues: inlet_bus::QueueProbe::register(
+                &registry,
+                &settings.amqp.url,
+                &topology,
+                &[inlet_bus::Hop::Posts],
+                true,
+            )?,
+            dead_letters: inlet_core::telemetry::gauge(
+                &registry,
+                "inlet_dead_letters",
+                "Dead letters neither replayed nor discarded, sampled at scrape time.",
+            )?,
         });
         let ops = inlet_core::ops::bind(settings.delivery.metrics_listen, registry, readiness)?;
         let relay = relay::Relay {

@@ -1,9 +1,12 @@
 //! Delivery readiness: broker and PostgreSQL required; Redis down is
 //! `degraded` (posts are still stored; the relay publishes them later).
 
-use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness};
+use inlet_bus::QueueProbe;
+use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness, SampleFuture};
 use inlet_core::redis_link::RedisConnection;
 use inlet_store::Pool;
+use inlet_store::pool::ServiceGauges;
+use prometheus::IntGauge;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -11,6 +14,9 @@ pub struct DeliveryReadiness {
     pub consuming: Arc<AtomicBool>,
     pub pool: Pool,
     pub redis: RedisConnection,
+    pub gauges: ServiceGauges,
+    pub queues: QueueProbe,
+    pub dead_letters: IntGauge,
 }
 
 impl Readiness for DeliveryReadiness {
@@ -25,13 +31,24 @@ impl Readiness for DeliveryReadiness {
                 .await
                 .map_err(|e| e.to_string());
             let mut redis = self.redis.clone();
-            let redis_check =
-                DependencyCheck::optional("redis", inlet_core::redis_link::ping(&mut redis).await);
+            let redis = inlet_core::redis_link::ping(&mut redis).await;
             vec![
                 DependencyCheck::new("broker", true, broker),
                 DependencyCheck::new("database", true, database),
-                redis_check,
+                DependencyCheck::optional("redis", redis),
             ]
+        })
+    }
+
+    fn sample(&self) -> SampleFuture<'_> {
+        Box::pin(async move {
+            self.gauges.sample(&self.pool, &self.redis).await;
+            self.queues.sample().await;
+            if let Ok(client) = self.pool.get().await
+                && let Ok(open) = inlet_store::repo::dead_letters::open_count(&**client).await
+            {
+                self.dead_letters.set(open);
+            }
         })
     }
 }

@@ -52,13 +52,23 @@ impl Formatter {
             background.clone(),
         );
         let consuming = Arc::new(AtomicBool::new(false));
+        let redis = inlet_core::redis_link::manager(&settings.redis)?;
+        let topology = inlet_bus::Topology::new(&settings.amqp);
         let readiness = Arc::new(readiness::FormatterReadiness {
             publisher: publisher.clone(),
             consuming: consuming.clone(),
             pool,
+            redis: redis.clone(),
+            gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
+            queues: inlet_bus::QueueProbe::register(
+                &registry,
+                &settings.amqp.url,
+                &topology,
+                &[inlet_bus::Hop::Raw],
+                false,
+            )?,
         });
         let ops = inlet_core::ops::bind(settings.formatter.metrics_listen, registry, readiness)?;
-        let redis = inlet_core::redis_link::manager(&settings.redis)?;
         let worker = Worker {
             settings,
             directory,

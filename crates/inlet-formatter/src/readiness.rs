@@ -1,9 +1,12 @@
 //! Formatter readiness: the broker (consuming and publishing) and
-//! PostgreSQL are both required.
+//! PostgreSQL are both required; Redis down is `degraded` (control
+//! messages pause; the directory's TTL still bounds staleness).
 
-use inlet_bus::Publisher;
-use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness};
+use inlet_bus::{Publisher, QueueProbe};
+use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness, SampleFuture};
+use inlet_core::redis_link::RedisConnection;
 use inlet_store::Pool;
+use inlet_store::pool::ServiceGauges;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -11,13 +14,16 @@ pub struct FormatterReadiness {
     pub publisher: Arc<Publisher>,
     pub consuming: Arc<AtomicBool>,
     pub pool: Pool,
+    pub redis: RedisConnection,
+    pub gauges: ServiceGauges,
+    pub queues: QueueProbe,
 }
 
 impl Readiness for FormatterReadiness {
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
-            let broker = if self.publisher.is_connected() && self.consuming.load(Ordering::Relaxed)
-            {
+            let connected = self.publisher.is_connected() && self.consuming.load(Ordering::Relaxed);
+            let broker = if connected {
                 Ok(())
             } else {
                 Err("not connected".to_string())
@@ -25,10 +31,20 @@ impl Readiness for FormatterReadiness {
             let database = inlet_store::pool::ping(&self.pool)
                 .await
                 .map_err(|e| e.to_string());
+            let mut redis = self.redis.clone();
+            let redis = inlet_core::redis_link::ping(&mut redis).await;
             vec![
                 DependencyCheck::new("broker", true, broker),
                 DependencyCheck::new("database", true, database),
+                DependencyCheck::optional("redis", redis),
             ]
+        })
+    }
+
+    fn sample(&self) -> SampleFuture<'_> {
+        Box::pin(async move {
+            self.gauges.sample(&self.pool, &self.redis).await;
+            self.queues.sample().await;
         })
     }
 }

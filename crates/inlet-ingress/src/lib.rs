@@ -61,6 +61,7 @@ impl Ingress {
             publisher: publisher.clone(),
             pool,
             redis: redis.clone(),
+            gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
         });
         let ops = inlet_core::ops::bind(settings.ingress.metrics_listen, registry, readiness)?;
 

@@ -3,15 +3,17 @@
 //! Redis (idempotency checks are skipped; delivery still deduplicates).
 
 use inlet_bus::Publisher;
-use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness};
+use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness, SampleFuture};
 use inlet_core::redis_link::RedisConnection;
 use inlet_store::Pool;
+use inlet_store::pool::ServiceGauges;
 use std::sync::Arc;
 
 pub struct IngressReadiness {
     pub publisher: Arc<Publisher>,
     pub pool: Pool,
     pub redis: RedisConnection,
+    pub gauges: ServiceGauges,
 }
 
 impl Readiness for IngressReadiness {
@@ -33,5 +35,9 @@ impl Readiness for IngressReadiness {
                 DependencyCheck::optional("redis", redis),
             ]
         })
+    }
+
+    fn sample(&self) -> SampleFuture<'_> {
+        Box::pin(self.gauges.sample(&self.pool, &self.redis))
     }
 }

@@ -44,3 +44,52 @@ pub async fn ping(pool: &Pool) -> Result<(), StoreError> {
     client.simple_query("SELECT 1").await?;
     Ok(())
 }
+
+/// `inlet_db_pool_connections{state}`: the pool's `size`, `available` and
+/// `waiting`, sampled at scrape time.
+#[derive(Clone)]
+pub struct PoolGauges(prometheus::IntGaugeVec);
+
+impl PoolGauges {
+    pub fn register(registry: &prometheus::Registry) -> prometheus::Result<Self> {
+        inlet_core::telemetry::gauge_vec(
+            registry,
+            "inlet_db_pool_connections",
+            "PostgreSQL pool connections by state: size (open), available (idle), waiting (callers queued).",
+            &["state"],
+        )
+        .map(Self)
+    }
+
+    pub fn sample(&self, pool: &Pool) {
+        let status = pool.status();
+        self.0.with_label_values(&["size"]).set(status.size as i64);
+        self.0
+            .with_label_values(&["available"])
+            .set(status.available as i64);
+        self.0
+            .with_label_values(&["waiting"])
+            .set(status.waiting as i64);
+    }
+}
+
+/// The scrape-time gauges every service has: its database pool and Redis.
+#[derive(Clone)]
+pub struct ServiceGauges {
+    pool: PoolGauges,
+    redis: inlet_core::sampled::RedisUp,
+}
+
+impl ServiceGauges {
+    pub fn register(registry: &prometheus::Registry) -> prometheus::Result<Self> {
+        Ok(Self {
+            pool: PoolGauges::register(registry)?,
+            redis: inlet_core::sampled::RedisUp::register(registry)?,
+        })
+    }
+
+    pub async fn sample(&self, pool: &Pool, redis: &inlet_core::redis_link::RedisConnection) {
+        self.pool.sample(pool);
+        let _ = self.redis.sample(redis).await;
+    }
+}

@@ -1,0 +1,29 @@
+//! Gauges sampled at scrape time that several services share: Redis
+//! reachability and (in inlet-store) the database pool.
+
+use crate::redis_link::RedisConnection;
+use crate::telemetry::gauge;
+use prometheus::{IntGauge, Registry};
+
+/// `inlet_redis_up`: 1 when Redis answered the last scrape's PING.
+#[derive(Clone)]
+pub struct RedisUp(IntGauge);
+
+impl RedisUp {
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        gauge(
+            registry,
+            "inlet_redis_up",
+            "1 when Redis answered a PING at the last scrape, else 0.",
+        )
+        .map(Self)
+    }
+
+    /// Pings Redis, records the outcome and returns it.
+    pub async fn sample(&self, redis: &RedisConnection) -> Result<(), String> {
+        let mut redis = redis.clone();
+        let result = crate::redis_link::ping(&mut redis).await;
+        self.0.set(i64::from(result.is_ok()));
+        result
+    }
+}
