@@ -199,7 +199,7 @@ fn parse_target(channel: Option<&str>) -> Result<Target, Rejection> {
     Ok(Target::ChannelName(raw.to_string()))
 }
 
-fn looks_like_uuid(raw: &str) -> bool {
+pub(crate) fn looks_like_uuid(raw: &str) -> bool {
     raw.len() == 36
         && raw.char_indices().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => c == '-',
