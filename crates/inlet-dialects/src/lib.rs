@@ -16,6 +16,7 @@ pub mod draft;
 pub mod emakin;
 pub mod error;
 mod fields;
+pub mod integrations;
 mod markup;
 mod mentions;
 mod mrkdwn;

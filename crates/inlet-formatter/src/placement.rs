@@ -40,6 +40,14 @@ pub async fn place(
     message: MessageId,
     translation: &Translation,
 ) -> Result<Placements, FormatError> {
+    if translation.case.is_none() && translation.thread.is_none() {
+        // The common case needs no claim and no database round trip.
+        let targets = vec![Target::default()];
+        return Ok(Placements::Placed(Placed {
+            targets,
+            ..Placed::default()
+        }));
+    }
     let client = directory.pool().get().await.map_err(StoreError::from)?;
     if let Some(case) = &translation.case {
         return place_case(&client, channel, message, case).await;

@@ -334,6 +334,46 @@ impl TestStack {
             .await?)
     }
 
+    /// Makes every service do some work (an accepted and a refused
+    /// webhook, a published post), so that labelled metrics have series, and
+    /// returns the metric names the four services export.
+    pub async fn exported_metric_names(
+        &self,
+    ) -> anyhow::Result<std::collections::BTreeSet<String>> {
+        let f = self.fixture().await?;
+        anyhow::ensure!(
+            self.slack_status(&f.token, r#"{"text":"x"}"#).await == 200,
+            "webhook refused"
+        );
+        anyhow::ensure!(
+            self.slack_status(&f.token, r#"{"text":""}"#).await == 400,
+            "empty text accepted"
+        );
+        // Delivery counts after its commit: wait until it has published.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while !self
+            .metrics("delivery")
+            .await?
+            .contains("inlet_end_to_end_seconds_count")
+        {
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "delivery never published"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for service in ["ingress", "formatter", "delivery", "api"] {
+            let text = self.metrics(service).await?;
+            let declared = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("# HELP ").or(l.strip_prefix("# TYPE ")))
+                .filter_map(|l| l.split_whitespace().next());
+            names.extend(declared.map(str::to_string));
+        }
+        Ok(names)
+    }
+
     pub async fn stop(mut self) {
         self.cancel.cancel();
         for (_, _, task) in self.tasks.drain(..) {

@@ -9,9 +9,7 @@ use inlet_core::Settings;
 use inlet_testkit::TestStack;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(15);
 
 fn repo_file(path: &str) -> String {
     let full = format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"));
@@ -34,46 +32,10 @@ fn referenced_metrics(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// The names a `/metrics` text declares in its `# HELP` and `# TYPE` lines.
-fn exported_metrics(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.lines()
-        .filter_map(|l| l.strip_prefix("# HELP ").or(l.strip_prefix("# TYPE ")))
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_string)
-}
-
-/// Makes every service do some work, so that labelled metrics appear, and
-/// returns the metric names all four export.
-async fn scrape_every_service(stack: &TestStack) -> BTreeSet<String> {
-    let f = stack.fixture().await.unwrap();
-    assert_eq!(stack.slack_status(&f.token, r#"{"text":"x"}"#).await, 200);
-    // A refused request, so that the rejections counter has a series.
-    assert_eq!(stack.slack_status(&f.token, r#"{"text":""}"#).await, 400);
-    // Delivery counts after its commit: wait until it has published.
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !stack
-        .metrics("delivery")
-        .await
-        .unwrap()
-        .contains("inlet_end_to_end_seconds_count")
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "delivery never published"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let mut names = BTreeSet::new();
-    for service in ["ingress", "formatter", "delivery", "api"] {
-        names.extend(exported_metrics(&stack.metrics(service).await.unwrap()));
-    }
-    names
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_and_dashboard_use_only_exported_metrics() {
     let stack = TestStack::start().await.unwrap();
-    let exported = scrape_every_service(&stack).await;
+    let exported = stack.exported_metric_names().await.unwrap();
     stack.stop().await;
     assert!(exported.len() >= 12, "metrics missing: {exported:?}");
     for file in ["deploy/prometheus/alerts.yml", "deploy/grafana/inlet.json"] {

@@ -75,7 +75,12 @@ mod tests {
     #[test]
     fn missing_malformed_and_wrong_are_refused() {
         let h = "X-Hub-Signature-256";
-        for value in [None, Some("sha1=00"), Some("sha256=zz"), Some("sha256=00ff")] {
+        for value in [
+            None,
+            Some("sha1=00"),
+            Some("sha256=zz"),
+            Some("sha256=00ff"),
+        ] {
             let e = verify_hmac_sha256(h, value, "sha256=", b"x", b"k").unwrap_err();
             assert_eq!(e.code, IntegrationCode::InvalidSignature);
             assert_eq!(e.status, 401);

@@ -37,7 +37,7 @@ use serde_json::{Map, Value};
 // Shared with the talkspirit and emakin dialects, so that the author rule,
 // thread keys and splitting behave the same in every dialect.
 pub(crate) use author::{Requested, requested_author};
-pub(crate) use payload::thread_key;
+pub(crate) use payload::{looks_like_uuid, thread_key};
 
 /// Payload prop keys that are never kept: the ones Mattermost reserves
 /// (research §2.2) and the ones Inlet itself sets.

@@ -1,0 +1,214 @@
+//! Message formats shared by the git hosting integrations (Zulip's
+//! `lib/webhooks/git.py` conventions, in markdown): pushes with a capped
+//! commit list, and the issue / pull request line.
+
+use super::text::{end_sentence, first_line, plural, quote};
+use std::collections::BTreeMap;
+
+/// At most this many commits are listed; the rest are counted.
+pub const COMMITS_LIMIT: usize = 20;
+
+/// One pushed commit.
+pub struct Commit<'a> {
+    pub sha: &'a str,
+    pub url: &'a str,
+    pub message: &'a str,
+    pub author: &'a str,
+}
+
+/// A push to a branch.
+pub struct Push<'a> {
+    pub user: &'a str,
+    pub compare_url: Option<&'a str>,
+    pub branch: &'a str,
+    pub forced: bool,
+    pub deleted: bool,
+    pub commits: &'a [Commit<'a>],
+    /// `[full_name](url)`, added as "of …" when the topic no longer says
+    /// which repository this is.
+    pub repo_link: Option<String>,
+}
+
+/// `<user> [pushed](<compare>) N commits to branch <b>. Commits by …` and a
+/// bullet per commit (at most 20, then `[and N more commit(s)]`).
+pub fn push_message(push: &Push<'_>) -> String {
+    let verb = |plain: &str| match push.compare_url {
+        Some(url) => format!("[{plain}]({url})"),
+        None => plain.to_string(),
+    };
+    let of_repo = push
+        .repo_link
+        .as_ref()
+        .map(|r| format!(" of {r}"))
+        .unwrap_or_default();
+    if push.deleted {
+        return format!(
+            "{} {} the branch {}{of_repo}.",
+            push.user,
+            verb("deleted"),
+            push.branch
+        );
+    }
+    let pushed = verb(if push.forced {
+        "force pushed"
+    } else {
+        "pushed"
+    });
+    if push.commits.is_empty() {
+        return format!(
+            "{} {pushed} the branch {}{of_repo}.",
+            push.user, push.branch
+        );
+    }
+    let mut out = format!(
+        "{} {pushed} {} to branch {}{of_repo}.",
+        push.user,
+        plural(push.commits.len(), "commit"),
+        push.branch
+    );
+    if let Some(by) = committers(push.user, push.commits) {
+        out.push(' ');
+        out.push_str(&by);
+    }
+    out.push_str("\n\n");
+    for c in push.commits.iter().take(COMMITS_LIMIT) {
+        let sha = c.sha.get(..11).unwrap_or(c.sha);
+        out.push_str(&format!(
+            "* {} ([{sha}]({}))\n",
+            first_line(c.message),
+            c.url
+        ));
+    }
+    if push.commits.len() > COMMITS_LIMIT {
+        let more = push.commits.len() - COMMITS_LIMIT;
+        let word = if more == 1 { "commit" } else { "commits" };
+        out.push_str(&format!("[and {more} more {word}]\n"));
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// `Commits by a (3), b (2) and others (4).`; `None` when the pusher wrote
+/// every commit. Sorted by count, then name; at most three names.
+fn committers(pusher: &str, commits: &[Commit<'_>]) -> Option<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in commits {
+        *counts.entry(c.author).or_default() += 1;
+    }
+    if counts.len() == 1 && counts.contains_key(pusher) {
+        return None;
+    }
+    let mut sorted: Vec<(&str, usize)> = counts.into_iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut parts: Vec<String> = sorted
+        .iter()
+        .take(3)
+        .map(|(name, n)| format!("{name} ({n})"))
+        .collect();
+    let others: usize = sorted.iter().skip(3).map(|(_, n)| n).sum();
+    if others > 0 {
+        parts.push(format!("others ({others})"));
+    }
+    Some(format!("Commits by {}.", join_and(&parts)))
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// An issue or pull request event line: `<user> <action> [<kind> #<n>[ <title>]](<url>)`,
+/// branch info, assignee, then `:` and the quoted body, or `.`.
+pub struct ItemLine<'a> {
+    pub user: &'a str,
+    pub action: &'a str,
+    /// `PR` or `issue`.
+    pub kind: &'a str,
+    pub number: u64,
+    pub url: &'a str,
+    /// Shown in the link when the topic was overridden.
+    pub title: Option<&'a str>,
+    /// `(head, base)`.
+    pub branches: Option<(&'a str, &'a str)>,
+    pub assignee: Option<&'a str>,
+    pub body: Option<&'a str>,
+}
+
+/// `[PR #42](url)`, or `[PR #42 Title](url)` when the topic was overridden.
+pub fn item_link(kind: &str, number: u64, title: Option<&str>, url: &str) -> String {
+    match title {
+        Some(title) => format!("[{kind} #{number} {title}]({url})"),
+        None => format!("[{kind} #{number}]({url})"),
+    }
+}
+
+pub fn item_message(item: &ItemLine<'_>) -> String {
+    let link = item_link(item.kind, item.number, item.title, item.url);
+    let mut line = format!("{} {} {link}", item.user, item.action);
+    if let Some((head, base)) = item.branches {
+        line.push_str(&format!(" from `{head}` to `{base}`"));
+    }
+    if let Some(assignee) = item.assignee {
+        line.push_str(&format!(" (assigned to {assignee})"));
+    }
+    let body = item.body.map(quote).unwrap_or_default();
+    if body.is_empty() {
+        // A title ending in punctuation takes no full stop (Zulip).
+        if item.title.is_some() {
+            end_sentence(line, '.')
+        } else {
+            line + "."
+        }
+    } else {
+        format!("{line}:{body}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit<'a>(author: &'a str) -> Commit<'a> {
+        Commit {
+            sha: "0123456789abcdef",
+            url: "https://example.com/c",
+            message: "Fix it\n\nlong text",
+            author,
+        }
+    }
+
+    #[test]
+    fn committers_are_sorted_and_capped() {
+        let commits: Vec<Commit> = ["b", "a", "c", "d", "b", "e"]
+            .into_iter()
+            .map(commit)
+            .collect();
+        assert_eq!(
+            committers("x", &commits).as_deref(),
+            Some("Commits by b (2), a (1), c (1) and others (2).")
+        );
+        let mine = [commit("x"), commit("x")];
+        assert_eq!(committers("x", &mine), None);
+    }
+
+    #[test]
+    fn long_pushes_are_capped_at_twenty() {
+        let commits: Vec<Commit> = (0..23).map(|_| commit("x")).collect();
+        let push = Push {
+            user: "x",
+            compare_url: None,
+            branch: "main",
+            forced: false,
+            deleted: false,
+            commits: &commits,
+            repo_link: None,
+        };
+        let text = push_message(&push);
+        assert_eq!(text.matches("\n* ").count(), 20);
+        assert!(text.ends_with("[and 3 more commits]"), "{text}");
+    }
+}

@@ -1,0 +1,291 @@
+//! Vendor integrations, Zulip-style (`integration/<name>`, dialects.md):
+//! one module per vendor declares its events, reads the event type, checks
+//! the sender's signature and formats each event as a stable thread key, a
+//! display topic and a markdown body. The framework here does the rest,
+//! the same for every vendor: `stream`, `topic`, `only_events` /
+//! `exclude_events`, JSON-only bodies, mention neutralisation, long-text
+//! splitting and the webhook props.
+//!
+//! Pure, like the rest of the crate: the services call
+//! [`translate_integration`] and act on the [`IntegrationOutcome`].
+
+mod alertmanager;
+mod error;
+mod filter;
+mod git;
+mod github;
+mod json;
+mod params;
+mod payload;
+mod signature;
+mod text;
+
+pub use error::{
+    IntegrationCode, IntegrationError, success_answer, unsupported_answer, unsupported_message,
+};
+pub use filter::{EventFilter, glob_match};
+pub use params::{Headers, Params};
+pub use signature::{sign_hmac_sha256, verify_hmac_sha256};
+
+use crate::body::json_object_strict;
+use crate::draft::{Limits, Target, ThreadRef, Translation, WebhookView};
+use crate::fields::Path;
+use crate::mentions::neutralise;
+use crate::notes::Dropped;
+use crate::slack::{Requested, drafts, looks_like_uuid, mark_from_webhook, requested_author};
+use crate::split::split_message;
+use serde_json::{Map, Value};
+
+/// One request to `POST /api/v1/external/{name}`, as ingress sees it.
+#[derive(Clone, Copy)]
+pub struct IntegrationRequest<'a> {
+    /// The `{integration}` path segment.
+    pub name: &'a str,
+    /// Request headers (names compared case-insensitively).
+    pub headers: &'a [(String, String)],
+    /// Query parameters, without `api_key`.
+    pub query: &'a [(String, String)],
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+    pub webhook: &'a WebhookView,
+    /// The webhook's signing secret, when it has one.
+    pub signing_secret: Option<&'a [u8]>,
+    pub limits: Limits,
+}
+
+/// Why nothing is posted for an accepted request (all answered `200`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IgnoreReason {
+    /// `only_events` / `exclude_events` / `branches` left it out:
+    /// `{"result":"success","msg":""}`.
+    Filtered,
+    /// Not an event the integration supports: the
+    /// `UNSUPPORTED_WEBHOOK_EVENT_TYPE` answer ([`unsupported_answer`]).
+    Unsupported,
+    /// An event the integration knows and deliberately drops (a check run
+    /// still in progress, a merge-queue push): plain success, as Zulip's
+    /// "ignored" events.
+    NotWanted,
+}
+
+impl IgnoreReason {
+    /// The metric label for the ignored-events counter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IgnoreReason::Filtered => "filtered",
+            IgnoreReason::Unsupported => "unsupported",
+            IgnoreReason::NotWanted => "not_wanted",
+        }
+    }
+}
+
+/// What to do with an accepted request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IntegrationOutcome {
+    /// Publish these posts, in order (one per vendor message; alertmanager
+    /// may produce several, each in its own thread).
+    Post {
+        /// A name from the integration's [`Integration::events`].
+        event: String,
+        posts: Vec<Translation>,
+        /// The vendor's delivery id (`X-GitHub-Delivery`), to be used as
+        /// the `Idempotency-Key` when the request has none (decisions.md 12).
+        idempotency_key: Option<String>,
+    },
+    /// Answer success without publishing (decisions.md 18).
+    Ignored {
+        event: String,
+        reason: IgnoreReason,
+        /// For `Unsupported`: Zulip's "The '<event>' event isn't currently
+        /// supported by the <Name> webhook; ignoring".
+        message: Option<String>,
+    },
+}
+
+impl IntegrationOutcome {
+    /// The JSON answer in Zulip's shape (`200` in every case).
+    pub fn answer(&self, display_name: &str) -> Value {
+        match self {
+            IntegrationOutcome::Ignored {
+                event,
+                reason: IgnoreReason::Unsupported,
+                ..
+            } => unsupported_answer(display_name, event),
+            _ => success_answer(),
+        }
+    }
+}
+
+/// One message an integration formats from an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// Stable across retitles (`hello / PR #42`); the post's thread key.
+    pub thread_key: String,
+    /// What readers see (`hello / PR #42 Add dark mode`), in `props.topic`.
+    pub topic: String,
+    pub body_markdown: String,
+}
+
+/// What a formatter makes of an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Formatted {
+    Messages(Vec<Message>),
+    Ignore(IgnoreReason),
+}
+
+impl Formatted {
+    pub fn one(thread_key: impl Into<String>, topic: impl Into<String>, body: String) -> Self {
+        Formatted::Messages(vec![Message {
+            thread_key: thread_key.into(),
+            topic: topic.into(),
+            body_markdown: body,
+        }])
+    }
+}
+
+/// One vendor. Adding an integration is adding one module implementing
+/// this, listing it in [`REGISTRY`], and its fixtures.
+pub trait Integration: Sync {
+    /// The URL name (`github`).
+    fn name(&self) -> &'static str;
+    /// The vendor's name in messages (`GitHub`).
+    fn display_name(&self) -> &'static str;
+    /// Every event name the formatter can emit; `only_events` /
+    /// `exclude_events` match against these.
+    fn events(&self) -> &'static [&'static str];
+    /// The event this request carries. A name not in [`Self::events`] is
+    /// answered as unsupported.
+    fn event_of(&self, headers: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError>;
+    /// Checks the sender's signature when the webhook has a secret. The
+    /// default is no signature scheme: nothing to check.
+    fn verify(
+        &self,
+        _headers: &Headers<'_>,
+        _body: &[u8],
+        _secret: &[u8],
+    ) -> Result<(), IntegrationError> {
+        Ok(())
+    }
+    /// The vendor's delivery id, if it sends one.
+    fn delivery_id(&self, _headers: &Headers<'_>) -> Option<String> {
+        None
+    }
+    /// Formats a declared event.
+    fn format(
+        &self,
+        event: &str,
+        payload: &Value,
+        params: &Params<'_>,
+    ) -> Result<Formatted, IntegrationError>;
+}
+
+/// Every integration, in URL-name order.
+static REGISTRY: [&'static dyn Integration; 3] =
+    [&alertmanager::Alertmanager, &github::GitHub, &json::Json];
+
+static NAMES: [&str; 3] = ["alertmanager", "github", "json"];
+
+/// The integration served at `/api/v1/external/{name}`.
+pub fn integration(name: &str) -> Option<&'static dyn Integration> {
+    REGISTRY.iter().copied().find(|i| i.name() == name)
+}
+
+/// The URL names of every integration.
+pub fn names() -> &'static [&'static str] {
+    &NAMES
+}
+
+/// Translates one integration request.
+pub fn translate_integration(
+    req: &IntegrationRequest<'_>,
+) -> Result<IntegrationOutcome, IntegrationError> {
+    let integration =
+        integration(req.name).ok_or_else(|| IntegrationError::no_such_integration(req.name))?;
+    let headers = Headers::new(req.headers);
+    let params = Params::new(req.query, req.body)?;
+    let filter = EventFilter::from_query(req.query)?;
+    if let Some(secret) = req.signing_secret {
+        integration.verify(&headers, req.body, secret)?;
+    }
+    let object = json_object_strict(req.content_type, req.body, req.limits.max_json_depth)?;
+    let payload = Value::Object(object);
+    let event = integration.event_of(&headers, &payload)?;
+    if !integration.events().contains(&event.as_str()) {
+        let message = unsupported_message(integration.display_name(), &event);
+        return Ok(ignored(event, IgnoreReason::Unsupported, Some(message)));
+    }
+    if !filter.allows(&event) {
+        return Ok(ignored(event, IgnoreReason::Filtered, None));
+    }
+    let messages = match integration.format(&event, &payload, &params)? {
+        Formatted::Messages(messages) => messages,
+        Formatted::Ignore(reason) => return Ok(ignored(event, reason, None)),
+    };
+    let target = params.target();
+    let posts = messages
+        .into_iter()
+        .map(|m| post(m, &params, target.clone(), req))
+        .collect();
+    Ok(IntegrationOutcome::Post {
+        event,
+        posts,
+        idempotency_key: integration
+            .delivery_id(&headers)
+            .filter(|k| !k.is_empty() && k.len() <= 255),
+    })
+}
+
+fn ignored(event: String, reason: IgnoreReason, message: Option<String>) -> IntegrationOutcome {
+    IntegrationOutcome::Ignored {
+        event,
+        reason,
+        message,
+    }
+}
+
+/// One message as a translation: the `topic` parameter wins over the
+/// integration's thread key and topic; the body is neutralised and split.
+fn post(
+    message: Message,
+    params: &Params<'_>,
+    target: Target,
+    req: &IntegrationRequest<'_>,
+) -> Translation {
+    let hook = req.webhook;
+    let (key, topic) = match params.topic() {
+        Some(topic) => (topic.to_string(), topic.to_string()),
+        None => (message.thread_key, message.topic),
+    };
+    let body = if hook.allow_channel_mentions {
+        message.body_markdown
+    } else {
+        neutralise(&message.body_markdown)
+    };
+    let mut props = Map::new();
+    let mut dropped = Dropped::default();
+    let requested = Requested {
+        name: None,
+        icon_emoji: None,
+        icon_url: None,
+        icon_url_field: &Path::ROOT,
+    };
+    let author = requested_author(hook, &requested, &mut props, &mut dropped);
+    mark_from_webhook(&mut props, hook);
+    props.insert("topic".into(), Value::from(text::display_topic(&topic)));
+    let parts = split_message(&body, req.limits.max_post_runes);
+    Translation {
+        target,
+        thread: Some(ThreadRef::Key(text::thread_key(&key))),
+        case: None,
+        drafts: drafts(&parts, &author, props, Vec::new()),
+    }
+}
+
+/// `stream`: a channel id (a UUID) or a channel name (`#` optional).
+fn target_of(stream: Option<&str>) -> Target {
+    match stream.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Target::Default,
+        Some(s) if looks_like_uuid(s) => Target::ChannelId(s.to_ascii_lowercase()),
+        Some(s) => Target::ChannelName(s.strip_prefix('#').unwrap_or(s).to_string()),
+    }
+}

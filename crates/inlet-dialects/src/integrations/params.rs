@@ -1,0 +1,100 @@
+//! The request's headers and URL parameters as integrations read them.
+
+use super::error::IntegrationError;
+use crate::draft::Target;
+
+/// Request headers; names are compared case-insensitively.
+#[derive(Clone, Copy)]
+pub struct Headers<'a>(&'a [(String, String)]);
+
+impl<'a> Headers<'a> {
+    pub fn new(headers: &'a [(String, String)]) -> Self {
+        Self(headers)
+    }
+
+    /// The first value of `name`, trimmed.
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    }
+}
+
+/// The URL parameters (`api_key` already removed by the caller).
+#[derive(Clone, Copy)]
+pub struct Params<'a> {
+    query: &'a [(String, String)],
+    topic: Option<&'a str>,
+    body: &'a [u8],
+}
+
+impl<'a> Params<'a> {
+    /// Reads the parameters; a `topic` too long for a thread key is refused.
+    /// `body` is the raw request body, for formatters that show it as sent.
+    pub fn new(query: &'a [(String, String)], body: &'a [u8]) -> Result<Self, IntegrationError> {
+        let mut params = Self {
+            query,
+            topic: None,
+            body,
+        };
+        params.topic = params.get("topic").filter(|t| !t.is_empty());
+        if let Some(topic) = params.topic
+            && topic.len() > super::text::MAX_THREAD_KEY_BYTES
+        {
+            return Err(IntegrationError::invalid(format!(
+                "parameter `topic` is {} bytes long; at most {} are accepted",
+                topic.len(),
+                super::text::MAX_THREAD_KEY_BYTES
+            )));
+        }
+        Ok(params)
+    }
+
+    /// The first value of `name`, trimmed.
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+    }
+
+    /// The raw body as sent, without a UTF-8 BOM (already parsed as a JSON
+    /// object by the framework).
+    pub fn raw_body(&self) -> &'a [u8] {
+        self.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(self.body)
+    }
+
+    /// The `topic` override, if any. Formatters put the context the topic
+    /// would have carried (a PR's title…) into the body when it is set.
+    pub fn topic(&self) -> Option<&'a str> {
+        self.topic
+    }
+
+    pub fn topic_overridden(&self) -> bool {
+        self.topic.is_some()
+    }
+
+    /// `branches`: comma-separated exact names, trimmed (Zulip's rule);
+    /// `None` when absent or blank (every branch).
+    pub fn branches(&self) -> Option<Vec<&'a str>> {
+        let list: Vec<&str> = self
+            .get("branches")?
+            .split(',')
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .collect();
+        (!list.is_empty()).then_some(list)
+    }
+
+    /// Whether `branch` passes the `branches` parameter.
+    pub fn branch_allowed(&self, branch: &str) -> bool {
+        self.branches().is_none_or(|list| list.contains(&branch))
+    }
+
+    /// Where to post: `stream` as a channel id (a UUID) or name, else the
+    /// webhook's channel.
+    pub fn target(&self) -> Target {
+        super::target_of(self.get("stream"))
+    }
+}

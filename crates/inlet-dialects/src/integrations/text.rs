@@ -1,0 +1,131 @@
+//! Text conventions shared by the formatters: thread keys and display
+//! topics, quote blocks, the setup message, plurals.
+
+use unicode_normalization::UnicodeNormalization;
+
+pub const MAX_THREAD_KEY_BYTES: usize = 255;
+/// Zulip's topic length: longer topics show 57 characters and `...`.
+const MAX_TOPIC_CHARS: usize = 60;
+
+/// A thread key: NFC, at most 255 bytes (cut at a character boundary, so a
+/// long repository name still gives a stable key).
+pub fn thread_key(raw: &str) -> String {
+    let key: String = raw.nfc().collect();
+    cut_bytes(&key, MAX_THREAD_KEY_BYTES).to_string()
+}
+
+/// A display topic, truncated as Zulip does (57 characters and `...`).
+pub fn display_topic(raw: &str) -> String {
+    if raw.chars().count() <= MAX_TOPIC_CHARS {
+        return raw.to_string();
+    }
+    let kept: String = raw.chars().take(MAX_TOPIC_CHARS - 3).collect();
+    format!("{kept}...")
+}
+
+fn cut_bytes(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// A block quote with a blank line before it (Zulip's `~~~ quote` block,
+/// written as CommonMark `> ` lines since our clients render CommonMark,
+/// where `~~~ quote` would be a code block); empty when the text is blank.
+pub fn quote(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return String::new();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    out.push('\n');
+    for line in text.lines() {
+        out.push('\n');
+        out.push('>');
+        if !line.is_empty() {
+            out.push(' ');
+            out.push_str(line.trim_end_matches('\r'));
+        }
+    }
+    out
+}
+
+/// A fence of `c` longer than any run of `c` in `text` (at least three).
+pub fn fence_for(text: &str, c: char) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for ch in text.chars() {
+        run = if ch == c { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    std::iter::repeat_n(c, (longest + 1).max(3)).collect()
+}
+
+/// "<Name> webhook has been successfully configured[ by <user>]."
+pub fn configured_message(display_name: &str, user: Option<&str>) -> String {
+    match user.filter(|u| !u.is_empty()) {
+        Some(user) => format!("{display_name} webhook has been successfully configured by {user}."),
+        None => format!("{display_name} webhook has been successfully configured."),
+    }
+}
+
+/// `1 commit`, `2 commits`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The first line of a text (commit messages).
+pub fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("").trim_end()
+}
+
+/// Ends a sentence with `end` unless it already ends in punctuation
+/// (Zulip: no `.` after a title that ends in `?`, `!` or `.`).
+pub fn end_sentence(mut line: String, end: char) -> String {
+    if end == '.' && line.ends_with(['.', '?', '!']) {
+        return line;
+    }
+    line.push(end);
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_topics_are_cut_like_zulip() {
+        let t =
+            display_topic("testing-gh / issue #6 This is a sample issue to test GH Integration");
+        assert_eq!(
+            t,
+            "testing-gh / issue #6 This is a sample issue to test GH I..."
+        );
+        assert_eq!(t.chars().count(), 60);
+        assert_eq!(display_topic("short"), "short");
+    }
+
+    #[test]
+    fn thread_keys_are_nfc_and_bounded() {
+        assert_eq!(thread_key("e\u{301}"), "\u{e9}");
+        let long = "é".repeat(200);
+        let key = thread_key(&long);
+        assert!(key.len() <= MAX_THREAD_KEY_BYTES);
+        assert_eq!(key.len(), 254);
+    }
+
+    #[test]
+    fn fences_outgrow_the_text() {
+        assert_eq!(fence_for("a ~~~ b", '~'), "~~~~");
+        assert_eq!(fence_for("plain", '`'), "```");
+    }
+}

@@ -1,0 +1,257 @@
+//! Fixture-driven tests of the vendor integrations: every
+//! `tests/fixtures/integrations/<name>/<case>.json` body is sent to
+//! `integration/<name>` and the outcome compared with
+//! `<case>.expected.json`. `<case>.request.json` may give `headers`,
+//! `query`, `content_type`, `secret` and `sign_with` (the secret the
+//! sender signs with; the signature header is then computed). For GitHub
+//! the event header defaults to the file name's part before `__`, as in
+//! Zulip's tests. `INLET_FIXTURES_WRITE_MISSING=1` writes missing expected
+//! files from the current output, to be reviewed.
+
+use inlet_dialects::integrations::{
+    IntegrationOutcome, IntegrationRequest, integration, names, sign_hmac_sha256,
+    translate_integration,
+};
+use inlet_dialects::{Limits, Target, ThreadRef, WebhookView};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/integrations")
+}
+
+fn target_json(target: &Target) -> Value {
+    match target {
+        Target::Default => json!({"kind": "default"}),
+        Target::ChannelName(n) => json!({"kind": "channel_name", "value": n}),
+        Target::ChannelId(i) => json!({"kind": "channel_id", "value": i}),
+        Target::DirectUser(u) => json!({"kind": "direct_user", "value": u}),
+    }
+}
+
+fn outcome_json(
+    result: &Result<IntegrationOutcome, inlet_dialects::integrations::IntegrationError>,
+) -> Value {
+    match result {
+        Err(e) => json!({"error": e.code.as_str(), "status": e.status, "message": e.message}),
+        Ok(IntegrationOutcome::Ignored {
+            event,
+            reason,
+            message,
+        }) => {
+            json!({"ignored": {"event": event, "reason": reason.as_str(), "message": message}})
+        }
+        Ok(IntegrationOutcome::Post {
+            event,
+            posts,
+            idempotency_key,
+        }) => {
+            let posts: Vec<Value> = posts
+                .iter()
+                .map(|t| {
+                    let key = match &t.thread {
+                        Some(ThreadRef::Key(k)) => json!(k),
+                        other => json!(format!("{other:?}")),
+                    };
+                    let messages: Vec<&str> = t.drafts.iter().map(|d| d.message.as_str()).collect();
+                    json!({
+                        "target": target_json(&t.target),
+                        "thread_key": key,
+                        "topic": t.drafts[0].props["topic"],
+                        "message": messages.join(""),
+                    })
+                })
+                .collect();
+            json!({"event": event, "posts": posts, "idempotency_key": idempotency_key})
+        }
+    }
+}
+
+fn pairs(value: &Value) -> Vec<(String, String)> {
+    value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            (
+                k.to_ascii_lowercase(),
+                v.as_str().map_or_else(|| v.to_string(), str::to_string),
+            )
+        })
+        .collect()
+}
+
+fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
+    let stem = body_path.file_stem().unwrap().to_str().unwrap();
+    let dir = body_path.parent().unwrap();
+    let body = std::fs::read(body_path).unwrap();
+    let request: Value = std::fs::read(dir.join(format!("{stem}.request.json")))
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap_or(json!({}));
+    let mut headers = pairs(&request["headers"]);
+    if name == "github"
+        && request["headers"].get("X-GitHub-Event").is_none()
+        && request["no_event_header"].as_bool() != Some(true)
+    {
+        let event = stem.split("__").next().unwrap();
+        headers.push(("x-github-event".into(), event.into()));
+    }
+    if let Some(sign_with) = request["sign_with"].as_str() {
+        headers.push((
+            "x-hub-signature-256".into(),
+            sign_hmac_sha256(sign_with.as_bytes(), &body),
+        ));
+    }
+    let query = match &request["query"] {
+        Value::Array(items) => items
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_string(),
+                    p[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect(),
+        other => pairs(other).into_iter().collect::<Vec<_>>(),
+    };
+    let webhook = WebhookView {
+        display_name: "Vendor hook".into(),
+        allow_channel_mentions: request["allow_channel_mentions"].as_bool().unwrap_or(false),
+        ..WebhookView::default()
+    };
+    let secret = request["secret"].as_str().map(str::as_bytes);
+    let limits = Limits {
+        max_post_runes: request["max_post_runes"]
+            .as_u64()
+            .map_or(16_383, |n| n as usize),
+        ..Limits::default()
+    };
+    let req = IntegrationRequest {
+        name: request["integration"].as_str().unwrap_or(name),
+        headers: &headers,
+        query: &query,
+        content_type: Some(
+            request["content_type"]
+                .as_str()
+                .unwrap_or("application/json"),
+        ),
+        body: &body,
+        webhook: &webhook,
+        signing_secret: secret,
+        limits,
+    };
+    let actual = outcome_json(&translate_integration(&req));
+    let expected_path = dir.join(format!("{stem}.expected.json"));
+    let expected: Value = match std::fs::read(&expected_path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap(),
+        Err(_) if std::env::var_os("INLET_FIXTURES_WRITE_MISSING").is_some() => {
+            let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
+            std::fs::write(&expected_path, text).unwrap();
+            return Err(format!("{stem}: expected file written; review it"));
+        }
+        Err(e) => return Err(format!("{stem}: missing expected file: {e}")),
+    };
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: expected\n{}\ngot\n{}",
+            body_path.display(),
+            serde_json::to_string_pretty(&expected).unwrap(),
+            serde_json::to_string_pretty(&actual).unwrap()
+        ))
+    }
+}
+
+fn cases(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_str().unwrap();
+            n.ends_with(".json") && !n.ends_with(".expected.json") && !n.ends_with(".request.json")
+        })
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn every_integration_fixture_gives_its_expected_outcome() {
+    let mut count = 0;
+    let mut failures = Vec::new();
+    for name in names() {
+        let dir = root().join(name);
+        if !dir.exists() {
+            continue;
+        }
+        for case in cases(&dir) {
+            count += 1;
+            if let Err(e) = run_case(name, &case) {
+                failures.push(e);
+            }
+        }
+    }
+    assert!(
+        count >= 30,
+        "expected at least 30 integration fixtures, found {count}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Zulip's check: a formatter may only emit declared event names, or
+/// `only_events` / `exclude_events` would silently miss it.
+#[test]
+fn every_posted_event_is_declared_by_its_integration() {
+    for name in names() {
+        let integration = integration(name).unwrap();
+        let dir = root().join(name);
+        for case in cases(&dir) {
+            let expected: Value = serde_json::from_slice(
+                &std::fs::read(case.with_extension("expected.json")).unwrap(),
+            )
+            .unwrap();
+            if let Some(event) = expected["event"].as_str() {
+                assert!(
+                    integration.events().contains(&event),
+                    "{}: {name} posted undeclared event {event:?}",
+                    case.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_declared_event_has_a_fixture() {
+    for name in names() {
+        let integration = integration(name).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for case in cases(&root().join(name)) {
+            let expected: Value = serde_json::from_slice(
+                &std::fs::read(case.with_extension("expected.json")).unwrap(),
+            )
+            .unwrap();
+            if let Some(event) = expected["event"].as_str() {
+                seen.insert(event.to_string());
+            }
+        }
+        for event in integration.events() {
+            assert!(seen.contains(*event), "{name}: no fixture posts {event:?}");
+        }
+    }
+}
+
+#[test]
+fn registry_lists_every_integration_by_name() {
+    assert_eq!(names(), &["alertmanager", "github", "json"]);
+    for name in names() {
+        assert_eq!(integration(name).unwrap().name(), *name);
+    }
+    assert!(integration("gitlab").is_none());
+}
