@@ -9,7 +9,10 @@
 
 use crate::placement::{Placements, place};
 use inlet_core::MessageId;
-use inlet_dialects::{Dialect, ErrorCode, Limits, Rejection, RequestFacts};
+use inlet_dialects::integrations::{self, IntegrationOutcome, IntegrationRequest};
+use inlet_dialects::{
+    Dialect, DirectoryView, ErrorCode, Limits, Rejection, RequestFacts, Translation, WebhookView,
+};
 use inlet_proto::v1::{FormattedMessage, RawWebhook};
 use inlet_store::resolve::{Destination, ResolveError, resolve};
 use inlet_store::{Channel, Directory, StoreError, repo};
@@ -61,37 +64,26 @@ pub async fn format_message(
         .map_err(|_| poison("undecodable", "no valid message id"))?;
     let webhook_id = Uuid::parse_str(&raw.webhook_id)
         .map_err(|_| poison("undecodable", "no valid webhook id"))?;
-    let dialect: Dialect = raw.dialect.parse().map_err(|_| {
-        poison(
-            "unknown_dialect",
-            format!("unknown dialect {:?}", raw.dialect),
-        )
-    })?;
     let webhook = directory
         .webhook_by_id(webhook_id)
         .await?
         .ok_or_else(|| poison("webhook_not_found", "the webhook no longer exists"))?;
     let team = directory.team(webhook.team_id).await?;
-
     let view = webhook.dialect_view();
-    let content_type = (!raw.content_type.is_empty()).then_some(raw.content_type.as_str());
-    let facts = RequestFacts {
-        content_type,
-        webhook: &view,
-        limits,
-        directory: &*team,
-    };
     // A translator bug must cost one message, not the shard.
-    let translation = catch_unwind(AssertUnwindSafe(|| {
-        inlet_dialects::translate(&dialect, &facts, &raw.body)
-    }))
-    .map_err(|_| {
+    let translations = catch_unwind(AssertUnwindSafe(|| translate(raw, &view, limits, &*team)))
+        .map_err(|_| {
         poison(
             "translator_panic",
             "the translator panicked on this payload",
         )
-    })?
-    .map_err(|rejection| poison(rejection.code.as_str(), rejection.detail))?;
+    })??;
+    let Some(first) = translations.first() else {
+        return Ok(Formatted::Rejected(Rejection::new(
+            ErrorCode::InvalidPayload,
+            "nothing to post",
+        )));
+    };
 
     if !raw.path_channel_id.is_empty() && raw.path_channel_id != webhook.channel_id.to_string() {
         return Err(poison(
@@ -99,33 +91,91 @@ pub async fn format_message(
             "the URL names another channel than the webhook's",
         ));
     }
-    let destination = resolve(directory, &webhook, &translation.target)
+    let destination = resolve(directory, &webhook, &first.target)
         .await
         .map_err(|e| match e {
             ResolveError::Rejected(rejection) => poison(rejection.code.as_str(), rejection.detail),
             ResolveError::Unavailable(error) => FormatError::Transient(error.to_string()),
         })?;
     let channel = channel_of(directory, destination).await?;
-    let placements = match place(directory, &channel, message_id, &translation).await? {
-        Placements::Rejected(rejection) => return Ok(Formatted::Rejected(rejection)),
-        Placements::Placed(placements) => placements,
-    };
-    let case_id = translation
+    let case_id = first
         .case
         .as_ref()
         .and_then(|c| c.opens.clone())
         .unwrap_or_default();
-    let unresolved = placements.unresolved_references.clone();
+    let mut posts = Vec::new();
+    let mut unresolved = Vec::new();
+    for translation in translations {
+        let placed = match place(directory, &channel, message_id, &translation).await? {
+            Placements::Rejected(rejection) => return Ok(Formatted::Rejected(rejection)),
+            Placements::Placed(placed) => placed,
+        };
+        unresolved.extend(placed.unresolved_references.iter().cloned());
+        placed.into_posts(raw, message_id, &channel, translation.drafts, &mut posts);
+    }
     Ok(Formatted::Posts(FormattedMessage {
         message_id: raw.message_id.clone(),
         ordering_key: raw.ordering_key.clone(),
-        posts: placements.into_posts(raw, message_id, &channel, translation.drafts),
+        posts,
         reply_to: reply_to.to_string(),
         idempotency_key: raw.idempotency_key.clone(),
         webhook_id: raw.webhook_id.clone(),
         case_id,
         unresolved_references: unresolved,
     }))
+}
+
+/// The dialect's translation, or an integration's (one per vendor message).
+fn translate(
+    raw: &RawWebhook,
+    view: &WebhookView,
+    limits: Limits,
+    directory: &dyn DirectoryView,
+) -> Result<Vec<Translation>, FormatError> {
+    let content_type = (!raw.content_type.is_empty()).then_some(raw.content_type.as_str());
+    if let Some(name) = raw.dialect.strip_prefix("integration/") {
+        let headers: Vec<(String, String)> = raw
+            .headers
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect();
+        let query: Vec<(String, String)> = raw
+            .query
+            .iter()
+            .map(|q| (q.name.clone(), q.value.clone()))
+            .collect();
+        let request = IntegrationRequest {
+            name,
+            headers: &headers,
+            query: &query,
+            content_type,
+            body: &raw.body,
+            webhook: view,
+            // Ingress checked the signature; the formatter never needs it.
+            signing_secret: None,
+            limits,
+        };
+        return match integrations::translate_integration(&request) {
+            Ok(IntegrationOutcome::Post { posts, .. }) => Ok(posts),
+            Ok(IntegrationOutcome::Ignored { .. }) => Ok(Vec::new()),
+            Err(error) => Err(poison(error.code.metric_reason(), error.message)),
+        };
+    }
+    let dialect: Dialect = raw.dialect.parse().map_err(|_| {
+        poison(
+            "unknown_dialect",
+            format!("unknown dialect {:?}", raw.dialect),
+        )
+    })?;
+    let facts = RequestFacts {
+        content_type,
+        webhook: view,
+        limits,
+        directory,
+    };
+    let translation = inlet_dialects::translate(&dialect, &facts, &raw.body)
+        .map_err(|rejection| poison(rejection.code.as_str(), rejection.detail))?;
+    Ok(vec![translation])
 }
 
 async fn channel_of(

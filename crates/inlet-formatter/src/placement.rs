@@ -158,7 +158,7 @@ async fn place_case(
 }
 
 impl Placed {
-    /// One post per (target, draft), numbered in order; a target without a
+    /// Appends one post per (target, draft), numbered on from `posts`; a target without a
     /// root gets its first part as root and the later parts as its replies.
     pub fn into_posts(
         self,
@@ -166,8 +166,8 @@ impl Placed {
         message: MessageId,
         channel: &Channel,
         drafts: Vec<Draft>,
-    ) -> Vec<FormattedPost> {
-        let mut posts = Vec::with_capacity(self.targets.len() * drafts.len());
+        posts: &mut Vec<FormattedPost>,
+    ) {
         for target in &self.targets {
             let first = post_id(message, posts.len() as u32);
             for (index, draft) in drafts.iter().enumerate() {
@@ -176,7 +176,6 @@ impl Placed {
                 posts.push(self.post(raw, message, part, channel, root, target, draft.clone()));
             }
         }
-        posts
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -51,7 +51,7 @@ pub async fn emakin(
 }
 
 /// How the request ended, before it becomes HTTP.
-enum Outcome {
+pub(crate) enum Outcome {
     Accepted,
     Verdict(Verdict),
     Pending,
@@ -215,7 +215,7 @@ async fn process(
 
 /// Claims the `Idempotency-Key`; `Some` when an earlier request holds it.
 /// With Redis down the request goes on (delivery still deduplicates).
-async fn repeat_of(
+pub(crate) async fn repeat_of(
     state: &State,
     webhook: &Webhook,
     key: &str,
@@ -252,7 +252,7 @@ async fn repeat_of(
     }
 }
 
-async fn webhook_for(state: &State, token: &str) -> Result<Webhook, Rejection> {
+pub(crate) async fn webhook_for(state: &State, token: &str) -> Result<Webhook, Rejection> {
     // Unknown, revoked and disabled tokens get one and the same answer.
     let no_service = || Rejection::new(ErrorCode::NoService, "no such webhook");
     let token = WebhookToken::parse(token).map_err(|_| no_service())?;
@@ -264,7 +264,7 @@ async fn webhook_for(state: &State, token: &str) -> Result<Webhook, Rejection> {
     }
 }
 
-async fn publish(
+pub(crate) async fn publish(
     state: &State,
     key: &OrderingKey,
     raw: &RawWebhook,
@@ -313,11 +313,11 @@ async fn publish(
     }
 }
 
-fn unavailable(detail: impl Into<String>) -> Rejection {
+pub(crate) fn unavailable(detail: impl Into<String>) -> Rejection {
     Rejection::new(ErrorCode::ServiceUnavailable, detail)
 }
 
-fn header(req: &HttpRequest, name: &str) -> Option<String> {
+pub(crate) fn header(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -325,7 +325,7 @@ fn header(req: &HttpRequest, name: &str) -> Option<String> {
 }
 
 /// The sender's `Idempotency-Key`, if any (at most 255 bytes).
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Rejection> {
+pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Rejection> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Ok(None);
     };
@@ -341,7 +341,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Rejection> {
     Ok(Some(key.to_string()))
 }
 
-fn wants_wait(req: &HttpRequest) -> bool {
+pub(crate) fn wants_wait(req: &HttpRequest) -> bool {
     req.query_string()
         .split('&')
         .any(|p| p == "wait=true" || p == "wait=1")
@@ -351,7 +351,7 @@ fn wants_json(req: &HttpRequest) -> bool {
     header(req, "accept").is_some_and(|a| a.contains("application/json")) || wants_wait(req)
 }
 
-fn now_micros() -> i64 {
+pub(crate) fn now_micros() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)

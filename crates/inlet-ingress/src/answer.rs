@@ -61,7 +61,14 @@ pub fn rejected(
 
 /// A waiting sender's answer from the pipeline's verdict.
 pub fn verdict(id: MessageId, verdict: &Verdict) -> HttpResponse {
-    let posts: Value = serde_json::from_str(&verdict.posts_json).unwrap_or_else(|_| json!([]));
+    let (status, body) = verdict_body(id, verdict);
+    HttpResponse::build(status)
+        .insert_header(("X-Request-Id", id.to_string()))
+        .json(body)
+}
+
+/// The status and JSON of a verdict (decisions.md 11).
+pub fn verdict_body(id: MessageId, verdict: &Verdict) -> (StatusCode, Value) {
     if !verdict.ok {
         let code = ErrorCode::parse(&verdict.error).unwrap_or(ErrorCode::InvalidPayload);
         let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
@@ -69,10 +76,9 @@ pub fn verdict(id: MessageId, verdict: &Verdict) -> HttpResponse {
         if !verdict.dead_letter_id.is_empty() {
             body["dead_letter_id"] = verdict.dead_letter_id.clone().into();
         }
-        return HttpResponse::build(status)
-            .insert_header(("X-Request-Id", id.to_string()))
-            .json(body);
+        return (status, body);
     }
+    let posts: Value = serde_json::from_str(&verdict.posts_json).unwrap_or_else(|_| json!([]));
     let mut body = json!({"ok": true, "id": id.to_string(), "posts": posts});
     if !verdict.case_id.is_empty() {
         body["case_id"] = verdict.case_id.clone().into();
@@ -83,9 +89,7 @@ pub fn verdict(id: MessageId, verdict: &Verdict) -> HttpResponse {
     if !verdict.unresolved_references.is_empty() {
         body["unresolved_references"] = verdict.unresolved_references.clone().into();
     }
-    HttpResponse::Ok()
-        .insert_header(("X-Request-Id", id.to_string()))
-        .json(body)
+    (StatusCode::OK, body)
 }
 
 /// Confirmed, but the verdict did not come in time: the message is safe and

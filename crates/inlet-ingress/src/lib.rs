@@ -7,6 +7,7 @@ mod accept;
 mod access_log;
 mod answer;
 mod body;
+mod integration;
 pub mod metrics;
 mod readiness;
 
@@ -88,6 +89,10 @@ impl Ingress {
                 .route(
                     "/hooks/channels/{channel_id}/{token}",
                     web::post().to(accept::emakin),
+                )
+                .route(
+                    "/api/v1/external/{integration}",
+                    web::post().to(integration::external),
                 )
         })
         .workers(workers)

@@ -10,7 +10,6 @@ use inlet_testkit::TestStack;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-
 fn repo_file(path: &str) -> String {
     let full = format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {full}: {e}"))

@@ -331,7 +331,16 @@ fn show_token(v: &Value) -> String {
     out.push_str("The token is shown only now. URLs to paste:\n");
     if let Some(urls) = v["urls"].as_object() {
         for (dialect, url) in urls {
-            out.push_str(&format!("  {dialect:<12} {}\n", url.as_str().unwrap_or("")));
+            if let Some(url) = url.as_str() {
+                out.push_str(&format!("  {dialect:<14} {url}\n"));
+            }
+        }
+        for (name, url) in v["urls"]["integrations"].as_object().into_iter().flatten() {
+            out.push_str(&format!(
+                "  {:<14} {}\n",
+                format!("{name} (vendor)"),
+                url.as_str().unwrap_or("")
+            ));
         }
     }
     out.trim_end().to_string()

@@ -58,6 +58,8 @@ pub struct WebhookUrls {
     talkspirit: String,
     /// emakin channel web hook URL (the webhook's own channel).
     emakin: String,
+    /// Vendor integration URLs (Zulip-style), by integration name.
+    integrations: std::collections::BTreeMap<String, String>,
 }
 
 /// A webhook with its token: answered only at creation and rotation.
@@ -116,6 +118,15 @@ fn with_token(state: &State, webhook: Webhook, token: &WebhookToken) -> WebhookW
         slack: format!("{base}/hooks/{secret}"),
         talkspirit: format!("{base}/v1/incoming/{secret}"),
         emakin: format!("{base}/hooks/channels/{}/{secret}", webhook.channel_id),
+        integrations: inlet_dialects::integrations::names()
+            .iter()
+            .map(|name| {
+                (
+                    name.to_string(),
+                    format!("{base}/api/v1/external/{name}?api_key={secret}"),
+                )
+            })
+            .collect(),
     };
     WebhookWithToken {
         webhook,

@@ -1,0 +1,114 @@
+//! Vendor integrations through the running services.
+
+use inlet_testkit::TestStack;
+use serde_json::Value;
+use std::time::Duration;
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/../inlet-dialects/tests/fixtures/integrations/github/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(path).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_requests_life_arrives_as_one_thread_in_order() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let url = stack.ingress_url(&format!("/api/v1/external/github?api_key={}", f.token));
+    let life = [
+        ("pull_request", "pull_request__opened"),
+        ("pull_request_review", "pull_request_review__submitted"),
+        ("issue_comment", "issue_comment__on_pull_request"),
+        ("pull_request", "pull_request__merged"),
+    ];
+    for (event, name) in life {
+        let response = stack
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("X-GitHub-Event", event)
+            .body(fixture(name))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{name}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["result"], "success", "{name}: {body}");
+    }
+    let posts = stack
+        .wait_for_posts(&f.channel_id, 4, Duration::from_secs(15))
+        .await
+        .unwrap();
+    assert_eq!(posts.len(), 4);
+    let root = &posts[0];
+    assert_eq!(root.root_id, None);
+    assert_eq!(root.thread_key.as_deref(), Some("hello-world / PR #42"));
+    for reply in &posts[1..] {
+        assert_eq!(reply.root_id, Some(root.id), "{}", reply.message);
+        assert_eq!(reply.dialect, "integration/github");
+    }
+    assert!(posts[3].message.contains("merged"), "{}", posts[3].message);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn integration_requests_are_authenticated_and_filtered_without_posting() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let post = |path: String, event: &'static str| {
+        let request = stack
+            .http
+            .post(stack.ingress_url(&path))
+            .header("X-GitHub-Event", event);
+        async move {
+            let response = request
+                .body(fixture("pull_request__opened"))
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, body) = post("/api/v1/external/github".into(), "pull_request").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("invalid_token"))
+    );
+    let (status, body) = post(
+        format!("/api/v1/external/nope?api_key={}", f.token),
+        "pull_request",
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("no_such_integration"))
+    );
+    let filtered = format!(
+        "/api/v1/external/github?api_key={}&only_events=push_*",
+        f.token
+    );
+    let (status, body) = post(filtered, "pull_request").await;
+    assert_eq!((status, body["result"].as_str()), (200, Some("success")));
+    // HTTP Basic password works as the key too.
+    let basic = stack
+        .http
+        .post(stack.ingress_url("/api/v1/external/github"))
+        .basic_auth("bot", Some(&f.token))
+        .header("X-GitHub-Event", "pull_request")
+        .body(fixture("pull_request__opened"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), 200);
+    let posts = stack
+        .wait_for_posts(&f.channel_id, 1, Duration::from_secs(15))
+        .await
+        .unwrap();
+    assert_eq!(posts.len(), 1, "the filtered event posted nothing");
+    stack.stop().await;
+}
