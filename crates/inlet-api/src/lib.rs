@@ -28,6 +28,8 @@ pub(crate) struct State {
     pub redis: RedisConnection,
     pub admin: TokenSet,
     pub readers: TokenSet,
+    /// Seals webhook signing secrets (`secrets.key_file`).
+    pub secrets: Option<inlet_core::secrets::SecretBox>,
     /// Cancelled on shutdown: live streams end cleanly.
     pub shutdown: CancellationToken,
 }
@@ -60,12 +62,15 @@ impl Api {
         let shutdown = CancellationToken::new();
         let shutdown_timeout = Duration::from_millis(settings.service.shutdown_timeout_ms);
         let listen = settings.api.listen;
+        let secrets = inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)
+            .map_err(anyhow::Error::msg)?;
         let state = web::Data::new(State {
             settings,
             pool,
             redis: redis.clone(),
             admin,
             readers,
+            secrets,
             shutdown: shutdown.clone(),
         });
         let http = HttpServer::new(move || {

@@ -7,6 +7,7 @@ pub mod ops;
 pub mod ordering;
 pub mod redis_link;
 pub mod sampled;
+pub mod secrets;
 pub mod settings;
 pub mod shutdown;
 pub mod telemetry;

@@ -23,6 +23,13 @@ pub struct Settings {
     pub limits: LimitsSettings,
     pub telemetry: TelemetrySettings,
     pub service: ServiceSettings,
+    pub secrets: SecretsSettings,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsSettings {
+    pub key_file: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -454,13 +461,15 @@ fn resolve_file_keys(mut merged: serde_json::Value) -> Result<serde_json::Value,
             .collect();
         for file_key in file_keys {
             let full_key = format!("{section_name}.{file_key}");
-            let base = file_key.trim_end_matches("_file").to_string();
+            let base = file_key
+                .strip_suffix("_file")
+                .unwrap_or(&file_key)
+                .to_string();
             // Empty lists vanish from the merged layers, so ask the defaults.
             let Some(default) = defaults.get(section_name).and_then(|s| s.get(&base)) else {
-                return Err(key_error(
-                    full_key,
-                    format!("there is no key `{section_name}.{base}` to read"),
-                ));
+                // Not an indirection (e.g. `secrets.key_file` is a key of its
+                // own); an unknown key is refused when the structs are read.
+                continue;
             };
             let is_list = default.is_array();
             let path = section

@@ -104,6 +104,7 @@ async fn process(
     let headers = vendor_headers(http);
     let content_type = accept::header(http, "content-type");
     let view = webhook.dialect_view();
+    let secret = signing_secret(state, &webhook)?;
     let request = IntegrationRequest {
         name,
         headers: &headers,
@@ -111,11 +112,26 @@ async fn process(
         content_type: content_type.as_deref(),
         body: &body,
         webhook: &view,
-        signing_secret: None,
+        signing_secret: secret.as_deref(),
         limits: settings.limits.dialect_limits(),
+    };
+    let count = |event: &str, outcome: &str| {
+        // Only declared event names become label values (bounded).
+        let event = integration
+            .events()
+            .iter()
+            .find(|e| **e == event)
+            .copied()
+            .unwrap_or("other");
+        state
+            .metrics
+            .integration_events
+            .with_label_values(&[integration.name(), event, outcome])
+            .inc();
     };
     let (posts, vendor_key) = match integrations::translate_integration(&request) {
         Err(error) => {
+            count("other", "rejected");
             state
                 .metrics
                 .rejections
@@ -127,18 +143,19 @@ async fn process(
                 .json(error.answer()));
         }
         Ok(outcome @ IntegrationOutcome::Ignored { .. }) => {
-            state
-                .metrics
-                .rejections
-                .with_label_values(&["ignored_event"])
-                .inc();
+            if let IntegrationOutcome::Ignored { event, reason, .. } = &outcome {
+                count(event, reason.as_str());
+            }
             return Ok(success(outcome.answer(integration.display_name()), id));
         }
         Ok(IntegrationOutcome::Post {
             posts,
             idempotency_key,
-            ..
-        }) => (posts, idempotency_key),
+            event,
+        }) => {
+            count(&event, "posted");
+            (posts, idempotency_key)
+        }
     };
     let Some(first) = posts.first() else {
         return Ok(success(success_answer(), id));
@@ -264,4 +281,23 @@ fn waited(id: MessageId, verdict: &inlet_proto::v1::Verdict) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(("X-Request-Id", id.to_string()))
         .json(body)
+}
+
+/// The webhook's signing secret, opened; a secret that cannot be opened
+/// (no key, a changed key) is an outage, never a skipped check.
+fn signing_secret(
+    state: &State,
+    webhook: &inlet_store::Webhook,
+) -> Result<Option<Vec<u8>>, Rejection> {
+    let Some(sealed) = &webhook.signing_secret_sealed else {
+        return Ok(None);
+    };
+    let opened = match &state.secrets {
+        Some(secrets) => secrets.open(sealed),
+        None => Err("secrets.key_file is not configured".to_string()),
+    };
+    opened.map(Some).map_err(|error| {
+        tracing::error!(%error, webhook_id = %webhook.id, "cannot open a webhook's signing secret");
+        accept::unavailable("the webhook's signing secret cannot be read")
+    })
 }

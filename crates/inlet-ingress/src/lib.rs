@@ -27,6 +27,8 @@ pub(crate) struct State {
     pub metrics: metrics::IngressMetrics,
     /// Idempotency keys.
     pub redis: inlet_core::redis_link::RedisConnection,
+    /// Opens webhook signing secrets (`secrets.key_file`).
+    pub secrets: Option<inlet_core::secrets::SecretBox>,
 }
 
 /// A built ingress: listeners bound, broker connecting in the background.
@@ -72,6 +74,8 @@ impl Ingress {
             publisher,
             metrics,
             redis,
+            secrets: inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)
+                .map_err(anyhow::Error::msg)?,
         });
         let workers = match settings.ingress.workers {
             0 => std::thread::available_parallelism()

@@ -10,6 +10,7 @@ pub struct IngressMetrics {
     pub bytes: HistogramVec,
     pub rejections: IntCounterVec,
     pub confirm: Histogram,
+    pub integration_events: IntCounterVec,
 }
 
 const BYTE_BUCKETS: &[f64] = &[256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0];
@@ -52,6 +53,13 @@ impl IngressMetrics {
                 &["reason"],
             )?,
             confirm,
+            integration_events: counter_vec(
+                registry,
+                "inlet_integration_events_total",
+                "Integration requests by integration, event (a declared name, else other) and outcome \
+                 (posted, filtered, unsupported, not_wanted, rejected).",
+                &["integration", "event", "outcome"],
+            )?,
         })
     }
 }

@@ -146,12 +146,18 @@ pub struct Webhook {
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Whether vendor signatures are verified (the secret is never shown).
+    pub has_signing_secret: bool,
+    /// The signing secret, sealed with `secrets.key_file`.
+    #[serde(skip)]
+    pub signing_secret_sealed: Option<Vec<u8>>,
 }
 
 impl Webhook {
     pub(crate) const COLUMNS: &'static str = "id, team_id, channel_id, owner_id, display_name, description, \
          username, icon_url, channel_locked, allow_username_override, allow_icon_override, \
-         allow_channel_mentions, markup, rate_per_minute, enabled, created_at, revoked_at, last_used_at";
+         allow_channel_mentions, markup, rate_per_minute, enabled, created_at, revoked_at, last_used_at, \
+         signing_secret_sealed";
     pub(crate) fn from_row(row: &Row) -> Self {
         Self {
             id: row.get(0),
@@ -172,6 +178,8 @@ impl Webhook {
             created_at: row.get(15),
             revoked_at: row.get(16),
             last_used_at: row.get(17),
+            has_signing_secret: row.get::<_, Option<Vec<u8>>>(18).is_some(),
+            signing_secret_sealed: row.get(18),
         }
     }
 

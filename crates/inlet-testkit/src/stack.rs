@@ -95,6 +95,13 @@ impl TestStack {
         let database = TestDatabase::create().await?;
         let mut settings = test_settings(&database.url);
         let admin_token = format!("admin-{}", crate::unique_tag());
+        // A key for sealing signing secrets, as an operator would configure.
+        let key_file = std::env::temp_dir().join(format!("inlet-test-key-{}", crate::unique_tag()));
+        let key: String = (0..32)
+            .map(|_| format!("{:02x}", uuid::Uuid::new_v4().as_bytes()[0]))
+            .collect();
+        std::fs::write(&key_file, key)?;
+        settings.secrets.key_file = key_file.to_string_lossy().into_owned();
         settings.api.admin_tokens = vec![format!(
             "sha256:{}",
             inlet_core::TokenHash::of(&admin_token).to_hex()

@@ -112,3 +112,66 @@ async fn integration_requests_are_authenticated_and_filtered_without_posting() {
     assert_eq!(posts.len(), 1, "the filtered event posted nothing");
     stack.stop().await;
 }
+
+fn github_signature(secret: &str, body: &str) -> String {
+    use hmac::{Mac, SimpleHmac};
+    let mut mac = SimpleHmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_with_a_signing_secret_refuses_unsigned_and_wrongly_signed_requests() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let patched = stack
+        .http
+        .patch(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
+        .bearer_auth(&stack.admin_token)
+        .json(&serde_json::json!({"signing_secret": "It's a Secret to Everybody"}))
+        .send()
+        .await
+        .unwrap();
+    let patched: Value = patched.json().await.unwrap();
+    assert_eq!(patched["has_signing_secret"], true);
+    assert!(
+        !patched.to_string().contains("Secret to Everybody"),
+        "the secret is never shown"
+    );
+    let url = stack.ingress_url(&format!("/api/v1/external/github?api_key={}", f.token));
+    let body = fixture("pull_request__opened");
+    let send = |signature: Option<String>| {
+        let mut request = stack
+            .http
+            .post(&url)
+            .header("X-GitHub-Event", "pull_request")
+            .body(body.clone());
+        if let Some(signature) = signature {
+            request = request.header("X-Hub-Signature-256", signature);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // The directory cache learns of the new secret through Redis.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while send(None).await != 401 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "unsigned requests still accepted"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        send(Some(github_signature("wrong secret", &body))).await,
+        401
+    );
+    assert_eq!(
+        send(Some(github_signature("It's a Secret to Everybody", &body))).await,
+        200
+    );
+    let posts = stack
+        .wait_for_posts(&f.channel_id, 1, Duration::from_secs(15))
+        .await
+        .unwrap();
+    assert_eq!(posts.len(), 1);
+    stack.stop().await;
+}

@@ -37,6 +37,16 @@ pub struct CreateWebhook {
     allow_channel_mentions: bool,
     markup: Option<String>,
     rate_per_minute: Option<i32>,
+    /// Verify vendor signatures with this secret (stored sealed; never shown again).
+    signing_secret: Option<String>,
+}
+
+/// Seals a signing secret; refused when the server has no `secrets.key_file`.
+fn seal(state: &State, secret: &str) -> Result<Vec<u8>, ApiError> {
+    let sealer = state.secrets.as_ref().ok_or_else(|| {
+        ApiError::BadRequest("signing secrets need the server's secrets.key_file".into())
+    })?;
+    sealer.seal(secret.as_bytes()).map_err(ApiError::Internal)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -106,6 +116,7 @@ impl CreateWebhook {
             allow_channel_mentions: self.allow_channel_mentions,
             markup,
             rate_per_minute: self.rate_per_minute,
+            signing_secret_sealed: None,
         })
     }
 }
@@ -149,7 +160,10 @@ pub async fn create(
     body: web::Json<CreateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
-    let new = body.into_inner().validate()?;
+    let body = body.into_inner();
+    let secret = body.signing_secret.clone().filter(|s| !s.is_empty());
+    let mut new = body.validate()?;
+    new.signing_secret_sealed = secret.map(|s| seal(&state, &s)).transpose()?;
     if channels::get(&**client, new.channel_id).await?.kind == ChannelKind::Direct {
         return Err(ApiError::BadRequest(
             "a webhook's channel cannot be a direct channel".into(),
@@ -236,6 +250,8 @@ pub struct UpdateWebhook {
     rate_per_minute: Option<i32>,
     /// false: the token answers no_service until enabled again.
     enabled: Option<bool>,
+    /// A new signing secret ("" removes it).
+    signing_secret: Option<String>,
 }
 
 impl UpdateWebhook {
@@ -272,6 +288,7 @@ impl UpdateWebhook {
             markup: self.markup,
             rate_per_minute: self.rate_per_minute,
             enabled: self.enabled,
+            signing_secret_sealed: None,
         })
     }
 }
@@ -288,7 +305,14 @@ pub async fn update(
     body: web::Json<UpdateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
-    let changes = body.into_inner().validate()?;
+    let body = body.into_inner();
+    let secret = body.signing_secret.clone();
+    let mut changes = body.validate()?;
+    changes.signing_secret_sealed = match secret.as_deref() {
+        None => None,
+        Some("") => Some(None),
+        Some(secret) => Some(Some(seal(&state, secret)?)),
+    };
     let webhook = webhooks::update(&**client, *id, &changes).await?;
     state.tokens_changed().await;
     state.team_changed(webhook.team_id).await;

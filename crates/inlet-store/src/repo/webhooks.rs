@@ -21,6 +21,8 @@ pub struct NewWebhook {
     pub allow_channel_mentions: bool,
     pub markup: String,
     pub rate_per_minute: Option<i32>,
+    /// Sealed with `secrets.key_file`.
+    pub signing_secret_sealed: Option<Vec<u8>>,
 }
 
 /// Creates a webhook in its channel's team; the owner must be of that team.
@@ -32,8 +34,8 @@ pub async fn create(
     let sql = format!(
         "INSERT INTO webhooks (id, team_id, channel_id, owner_id, display_name, description, username, icon_url,
              channel_locked, allow_username_override, allow_icon_override, allow_channel_mentions, markup,
-             rate_per_minute, token_hash)
-         SELECT $1, c.team_id, c.id, u.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+             rate_per_minute, token_hash, signing_secret_sealed)
+         SELECT $1, c.team_id, c.id, u.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
          FROM channels c JOIN users u ON u.team_id = c.team_id
          WHERE c.id = $2 AND u.id = $3
          RETURNING {}",
@@ -57,6 +59,7 @@ pub async fn create(
                 &new.markup,
                 &new.rate_per_minute,
                 &token.as_bytes(),
+                &new.signing_secret_sealed,
             ],
         )
         .await?
@@ -149,6 +152,8 @@ pub struct WebhookChanges {
     pub markup: Option<String>,
     pub rate_per_minute: Option<i32>,
     pub enabled: Option<bool>,
+    /// `Some(None)` clears the signing secret, `Some(Some(sealed))` sets it.
+    pub signing_secret_sealed: Option<Option<Vec<u8>>>,
 }
 
 pub async fn update(
@@ -168,7 +173,8 @@ pub async fn update(
              allow_channel_mentions = coalesce($9, allow_channel_mentions),
              markup = coalesce($10, markup),
              rate_per_minute = CASE WHEN $11::int4 IS NULL THEN rate_per_minute ELSE nullif($11, 0) END,
-             enabled = coalesce($12, enabled)
+             enabled = coalesce($12, enabled),
+             signing_secret_sealed = CASE WHEN $13 THEN $14 ELSE signing_secret_sealed END
          WHERE id = $1 AND revoked_at IS NULL RETURNING {}",
         Webhook::COLUMNS
     );
@@ -189,6 +195,8 @@ pub async fn update(
                 &c.markup,
                 &c.rate_per_minute,
                 &c.enabled,
+                &c.signing_secret_sealed.is_some(),
+                &c.signing_secret_sealed.clone().flatten(),
             ],
         )
         .await?
