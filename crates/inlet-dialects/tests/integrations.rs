@@ -5,7 +5,8 @@
 //! `query`, `content_type`, `secret` and `sign_with` (the secret the
 //! sender signs with; the signature header is then computed). For GitHub
 //! the event header defaults to the file name's part before `__`, as in
-//! Zulip's tests. `INLET_FIXTURES_WRITE_MISSING=1` writes missing expected
+//! Zulip's tests. `sign_header` names another vendor's signature header
+//! (bare hex HMAC-SHA256). `INLET_FIXTURES_WRITE_MISSING=1` writes missing expected
 //! files from the current output, to be reviewed.
 
 use inlet_dialects::integrations::{
@@ -54,12 +55,17 @@ fn outcome_json(
                         other => json!(format!("{other:?}")),
                     };
                     let messages: Vec<&str> = t.drafts.iter().map(|d| d.message.as_str()).collect();
-                    json!({
+                    let mut post = json!({
                         "target": target_json(&t.target),
                         "thread_key": key,
-                        "topic": t.drafts[0].props["topic"],
+                        "topic": t.drafts[0].props.get("topic").cloned().unwrap_or(Value::Null),
                         "message": messages.join(""),
-                    })
+                    });
+                    // Dialect posts (slack) may carry attachments.
+                    if let Some(a) = t.drafts.last().and_then(|d| d.props.get("attachments")) {
+                        post["attachments"] = a.clone();
+                    }
+                    post
                 })
                 .collect();
             json!({"event": event, "posts": posts, "idempotency_key": idempotency_key})
@@ -97,10 +103,18 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
         headers.push(("x-github-event".into(), event.into()));
     }
     if let Some(sign_with) = request["sign_with"].as_str() {
-        headers.push((
-            "x-hub-signature-256".into(),
-            sign_hmac_sha256(sign_with.as_bytes(), &body),
-        ));
+        // `sign_header` names the vendor's header; bare hex unless it is GitHub's.
+        let header = request["sign_header"]
+            .as_str()
+            .unwrap_or("x-hub-signature-256")
+            .to_ascii_lowercase();
+        let signature = sign_hmac_sha256(sign_with.as_bytes(), &body);
+        let value = if header == "x-hub-signature-256" {
+            signature
+        } else {
+            signature.trim_start_matches("sha256=").to_string()
+        };
+        headers.push((header, value));
     }
     let query = match &request["query"] {
         Value::Array(items) => items
@@ -193,8 +207,8 @@ fn every_integration_fixture_gives_its_expected_outcome() {
         }
     }
     assert!(
-        count >= 30,
-        "expected at least 30 integration fixtures, found {count}"
+        count >= 80,
+        "expected at least 80 integration fixtures, found {count}"
     );
     assert!(
         failures.is_empty(),
@@ -249,9 +263,61 @@ fn every_declared_event_has_a_fixture() {
 
 #[test]
 fn registry_lists_every_integration_by_name() {
-    assert_eq!(names(), &["alertmanager", "github", "json"]);
+    assert_eq!(
+        names(),
+        &[
+            "alertmanager",
+            "gitea",
+            "github",
+            "gitlab",
+            "grafana",
+            "jira",
+            "json",
+            "sentry",
+            "slack"
+        ]
+    );
     for name in names() {
         assert_eq!(integration(name).unwrap().name(), *name);
     }
-    assert!(integration("gitlab").is_none());
+    assert!(integration("bitbucket").is_none());
+}
+
+/// The `slack` integration is the `slack` dialect behind another URL:
+/// without `stream` / `topic`, its posts are the dialect's, author and
+/// props included.
+#[test]
+fn slack_integration_posts_what_the_slack_dialect_posts() {
+    let dir = root().join("slack");
+    let webhook = WebhookView {
+        display_name: "Vendor hook".into(),
+        allow_username_override: true,
+        allow_icon_override: true,
+        ..WebhookView::default()
+    };
+    for case in ["text", "attachments", "blocks__thread_key"] {
+        let body = std::fs::read(dir.join(format!("{case}.json"))).unwrap();
+        let req = IntegrationRequest {
+            name: "slack",
+            headers: &[],
+            query: &[],
+            content_type: Some("application/json"),
+            body: &body,
+            webhook: &webhook,
+            signing_secret: None,
+            limits: Limits::default(),
+        };
+        let Ok(IntegrationOutcome::Post { event, posts, .. }) = translate_integration(&req) else {
+            panic!("{case}: not posted");
+        };
+        assert_eq!(event, "message");
+        let facts = inlet_dialects::RequestFacts {
+            content_type: Some("application/json"),
+            webhook: &webhook,
+            limits: Limits::default(),
+            directory: &inlet_dialects::EmptyDirectory,
+        };
+        let dialect = inlet_dialects::translate(&inlet_dialects::Dialect::Slack, &facts, &body);
+        assert_eq!(posts, vec![dialect.unwrap()], "{case}");
+    }
 }

@@ -23,6 +23,11 @@ pub enum IntegrationCode {
     InvalidSignature,
     /// A bad charset, or a form body on a JSON-only integration (415).
     UnsupportedMediaType,
+    /// A dialect reached through the integration URL (`slack`) had nothing
+    /// to post (400, the dialect's `no_text`).
+    NoText,
+    /// Too many Slack attachments (400, the dialect's code).
+    TooManyAttachments,
 }
 
 impl IntegrationCode {
@@ -35,6 +40,8 @@ impl IntegrationCode {
             IntegrationCode::InvalidPayload => "invalid_payload",
             IntegrationCode::InvalidSignature => "invalid_signature",
             IntegrationCode::UnsupportedMediaType => "unsupported_media_type",
+            IntegrationCode::NoText => "no_text",
+            IntegrationCode::TooManyAttachments => "too_many_attachments",
         }
     }
 
@@ -43,7 +50,9 @@ impl IntegrationCode {
             IntegrationCode::NoSuchIntegration => 404,
             IntegrationCode::MissingHttpEventHeader
             | IntegrationCode::AnomalousWebhookPayload
-            | IntegrationCode::InvalidPayload => 400,
+            | IntegrationCode::InvalidPayload
+            | IntegrationCode::NoText
+            | IntegrationCode::TooManyAttachments => 400,
             IntegrationCode::InvalidSignature => 401,
             IntegrationCode::UnsupportedMediaType => 415,
         }
@@ -125,6 +134,8 @@ impl From<Rejection> for IntegrationError {
     fn from(r: Rejection) -> Self {
         let code = match r.code {
             ErrorCode::UnsupportedMediaType => IntegrationCode::UnsupportedMediaType,
+            ErrorCode::NoText => IntegrationCode::NoText,
+            ErrorCode::TooManyAttachments => IntegrationCode::TooManyAttachments,
             _ => IntegrationCode::InvalidPayload,
         };
         Self::new(code, r.detail)
@@ -167,6 +178,8 @@ mod tests {
             (IntegrationCode::InvalidPayload, 400),
             (IntegrationCode::InvalidSignature, 401),
             (IntegrationCode::UnsupportedMediaType, 415),
+            (IntegrationCode::NoText, 400),
+            (IntegrationCode::TooManyAttachments, 400),
         ];
         for (code, status) in cases {
             assert_eq!(IntegrationError::new(code, "x").status, status);

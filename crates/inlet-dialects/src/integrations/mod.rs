@@ -13,11 +13,17 @@ mod alertmanager;
 mod error;
 mod filter;
 mod git;
+mod gitea;
 mod github;
+mod gitlab;
+mod grafana;
+mod jira;
 mod json;
 mod params;
 mod payload;
+mod sentry;
 mod signature;
+mod slack;
 mod text;
 
 pub use error::{
@@ -170,6 +176,14 @@ pub trait Integration: Sync {
     fn delivery_id(&self, _headers: &Headers<'_>) -> Option<String> {
         None
     }
+    /// A whole dialect reached through the integration URL (`slack`)
+    /// translates the request itself, body reading included, and names its
+    /// event; the framework then applies the event filter, `stream` and
+    /// `topic`. `None` (the default) for vendor integrations, which go
+    /// through [`Self::event_of`] and [`Self::format`].
+    fn translate_request(&self, _req: &IntegrationRequest<'_>) -> Option<DialectPosts> {
+        None
+    }
     /// Formats a declared event.
     fn format(
         &self,
@@ -179,11 +193,34 @@ pub trait Integration: Sync {
     ) -> Result<Formatted, IntegrationError>;
 }
 
-/// Every integration, in URL-name order.
-static REGISTRY: [&'static dyn Integration; 3] =
-    [&alertmanager::Alertmanager, &github::GitHub, &json::Json];
+/// What [`Integration::translate_request`] gives: the event name and the
+/// posts, or the refusal.
+pub type DialectPosts = Result<(String, Vec<Translation>), IntegrationError>;
 
-static NAMES: [&str; 3] = ["alertmanager", "github", "json"];
+/// Every integration, in URL-name order.
+static REGISTRY: [&'static dyn Integration; 9] = [
+    &alertmanager::Alertmanager,
+    &gitea::Gitea,
+    &github::GitHub,
+    &gitlab::GitLab,
+    &grafana::Grafana,
+    &jira::Jira,
+    &json::Json,
+    &sentry::Sentry,
+    &slack::Slack,
+];
+
+static NAMES: [&str; 9] = [
+    "alertmanager",
+    "gitea",
+    "github",
+    "gitlab",
+    "grafana",
+    "jira",
+    "json",
+    "sentry",
+    "slack",
+];
 
 /// The integration served at `/api/v1/external/{name}`.
 pub fn integration(name: &str) -> Option<&'static dyn Integration> {
@@ -206,6 +243,20 @@ pub fn translate_integration(
     let filter = EventFilter::from_query(req.query)?;
     if let Some(secret) = req.signing_secret {
         integration.verify(&headers, req.body, secret)?;
+    }
+    if let Some(result) = integration.translate_request(req) {
+        let (event, posts) = result?;
+        if !filter.allows(&event) {
+            return Ok(ignored(event, IgnoreReason::Filtered, None));
+        }
+        let posts = posts.into_iter().map(|t| with_params(t, &params)).collect();
+        return Ok(IntegrationOutcome::Post {
+            event,
+            posts,
+            idempotency_key: integration
+                .delivery_id(&headers)
+                .filter(|k| !k.is_empty() && k.len() <= 255),
+        });
     }
     let object = json_object_strict(req.content_type, req.body, req.limits.max_json_depth)?;
     let payload = Value::Object(object);
@@ -279,6 +330,24 @@ fn post(
         case: None,
         drafts: drafts(&parts, &author, props, Vec::new()),
     }
+}
+
+/// A dialect's translation under the URL parameters: `topic` names its
+/// thread (and `props.topic`); `stream` is the channel when the payload
+/// did not pick one.
+fn with_params(mut t: Translation, params: &Params<'_>) -> Translation {
+    if let Some(topic) = params.topic() {
+        t.thread = Some(ThreadRef::Key(text::thread_key(topic)));
+        for draft in &mut t.drafts {
+            draft
+                .props
+                .insert("topic".into(), Value::from(text::display_topic(topic)));
+        }
+    }
+    if t.target == Target::Default {
+        t.target = params.target();
+    }
+    t
 }
 
 /// `stream`: a channel id (a UUID) or a channel name (`#` optional).

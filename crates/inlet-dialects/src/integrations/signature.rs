@@ -38,6 +38,36 @@ pub fn verify_hmac_sha256(
     })
 }
 
+/// Checks a shared-token header (GitLab's `X-Gitlab-Token`) against the
+/// secret. Both sides are first passed through HMAC-SHA256 under a fixed
+/// key, so the comparison of the digests (`verify_slice`) is constant-time
+/// and leaks neither content nor length.
+pub fn verify_token(
+    header_name: &str,
+    header_value: Option<&str>,
+    secret: &[u8],
+) -> Result<(), IntegrationError> {
+    let Some(value) = header_value else {
+        return Err(IntegrationError::invalid_signature(format!(
+            "the webhook has a signing secret and the request has no {header_name} header"
+        )));
+    };
+    let digest = |bytes: &[u8]| {
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"inlet token comparison")
+            .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+        mac.update(bytes);
+        Ok::<_, IntegrationError>(mac)
+    };
+    let expected = digest(secret)?.finalize().into_bytes();
+    digest(value.as_bytes())?
+        .verify_slice(&expected)
+        .map_err(|_| {
+            IntegrationError::invalid_signature(format!(
+                "header {header_name} does not match the webhook's secret"
+            ))
+        })
+}
+
 /// `sha256=<hex>` for `body` under `secret` (tests and benches sign with it).
 pub fn sign_hmac_sha256(secret: &[u8], body: &[u8]) -> String {
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
@@ -70,6 +100,16 @@ mod tests {
             b"It's a Secret to Everybody",
         );
         assert_eq!(ok, Ok(()));
+    }
+
+    #[test]
+    fn tokens_match_only_the_secret() {
+        let h = "X-Gitlab-Token";
+        assert_eq!(verify_token(h, Some("s3cret"), b"s3cret"), Ok(()));
+        for value in [None, Some("s3cre"), Some("s3cret!"), Some("")] {
+            let e = verify_token(h, value, b"s3cret").unwrap_err();
+            assert_eq!(e.code, IntegrationCode::InvalidSignature);
+        }
     }
 
     #[test]

@@ -1,0 +1,173 @@
+//! Gitea messages, in Zulip's wording (research notes, section 2.3), with
+//! the topic conventions of dialects.md: pull requests are threaded by
+//! their number (Zulip's Gitea topic uses the internal id, a quirk we do
+//! not copy).
+
+use super::payload::*;
+use crate::integrations::error::IntegrationError;
+use crate::integrations::git::{Commit, ItemLine, Push, item_link, item_message, push_message};
+use crate::integrations::params::Params;
+use crate::integrations::payload::parse;
+use crate::integrations::text::quote;
+use crate::integrations::{Formatted, IgnoreReason};
+use serde_json::Value;
+
+pub fn format(
+    event: &str,
+    payload: &Value,
+    params: &Params<'_>,
+) -> Result<Formatted, IntegrationError> {
+    match event {
+        "push" => push(&parse(payload)?, params),
+        "pull_request" => pull_request(&parse(payload)?, params),
+        "issues" => issues(&parse(payload)?, params),
+        "issue_comment" => issue_comment(&parse(payload)?, params),
+        "release" => release(&parse(payload)?),
+        // Only declared events reach a formatter.
+        _ => Ok(Formatted::Ignore(IgnoreReason::Unsupported)),
+    }
+}
+
+fn repo_link(repo: &Repository) -> String {
+    format!("[{}]({})", repo.full_name, repo.html_url)
+}
+
+fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+    let branch = p.git_ref.strip_prefix("refs/heads/").unwrap_or(&p.git_ref);
+    if !params.branch_allowed(branch) {
+        return Ok(Formatted::Ignore(IgnoreReason::Filtered));
+    }
+    // Zulip: the author's username, else the first word of the name.
+    let commits: Vec<Commit<'_>> = p
+        .commits
+        .iter()
+        .map(|c| Commit {
+            sha: &c.id,
+            url: &c.url,
+            message: &c.message,
+            author: c
+                .author
+                .username
+                .as_deref()
+                .filter(|u| !u.is_empty())
+                .unwrap_or_else(|| c.author.name.split_whitespace().next().unwrap_or("")),
+        })
+        .collect();
+    let push = Push {
+        user: &p.sender.login,
+        compare_url: p.compare_url.as_deref().filter(|c| !c.is_empty()),
+        branch,
+        forced: false,
+        deleted: !p.after.is_empty() && p.after.bytes().all(|b| b == b'0'),
+        commits: &commits,
+        repo_link: params.topic_overridden().then(|| repo_link(&p.repository)),
+    };
+    let key = format!("{} / {branch}", p.repository.name);
+    Ok(Formatted::one(key.clone(), key, push_message(&push)))
+}
+
+/// `<repo> / <kind> #<n>` and the same with the title.
+fn thread(repo: &Repository, kind: &str, number: u64, title: &str) -> (String, String) {
+    let key = format!("{} / {kind} #{number}", repo.name);
+    let topic = format!("{key} {title}");
+    (key, topic)
+}
+
+fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+    let pr = &p.pull_request;
+    let merged_by = pr.merged_by.as_ref().map(|u| u.login.as_str());
+    let (user, action) = match p.action.as_str() {
+        "closed" if pr.merged => (merged_by.unwrap_or(&p.sender.login), "merged"),
+        "synchronized" => (p.sender.login.as_str(), "updated"),
+        action => (p.sender.login.as_str(), action),
+    };
+    // Zulip gives the branches on every action but "edited".
+    let with_branches = p.action != "edited";
+    let item = ItemLine {
+        user,
+        action,
+        kind: "PR",
+        number: p.number,
+        url: &pr.html_url,
+        title: params.topic_overridden().then_some(pr.title.as_str()),
+        branches: with_branches.then_some((pr.head.git_ref.as_str(), pr.base.git_ref.as_str())),
+        assignee: (p.action == "opened")
+            .then(|| pr.assignee.as_ref().map(|a| a.login.as_str()))
+            .flatten(),
+        body: (p.action == "opened")
+            .then_some(pr.body.as_deref())
+            .flatten(),
+    };
+    let (key, topic) = thread(&p.repository, "PR", p.number, &pr.title);
+    Ok(Formatted::one(key, topic, item_message(&item)))
+}
+
+fn issues(p: &IssuesEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+    let issue = &p.issue;
+    let title = params.topic_overridden().then_some(issue.title.as_str());
+    let body = match (p.action.as_str(), &issue.assignee) {
+        ("assigned", Some(assignee)) => {
+            let link = item_link("issue", issue.number, title, &issue.html_url);
+            format!("{} assigned {} to {link}.", p.sender.login, assignee.login)
+        }
+        ("unassigned", _) => {
+            let link = item_link("issue", issue.number, title, &issue.html_url);
+            format!("{} unassigned {link}.", p.sender.login)
+        }
+        (action, _) => item_message(&ItemLine {
+            user: &p.sender.login,
+            action,
+            kind: "issue",
+            number: issue.number,
+            url: &issue.html_url,
+            title,
+            branches: None,
+            assignee: None,
+            body: matches!(action, "opened" | "edited")
+                .then_some(issue.body.as_deref())
+                .flatten(),
+        }),
+    };
+    let (key, topic) = thread(&p.repository, "issue", issue.number, &issue.title);
+    Ok(Formatted::one(key, topic, body))
+}
+
+fn issue_comment(
+    p: &IssueCommentEvent,
+    params: &Params<'_>,
+) -> Result<Formatted, IntegrationError> {
+    let issue = &p.issue;
+    let kind = if p.is_pull { "PR" } else { "issue" };
+    let url = &p.comment.html_url;
+    let verb = match p.action.as_str() {
+        "deleted" => format!("deleted a [comment]({url}) on"),
+        "edited" => format!("edited a [comment]({url}) on"),
+        _ => format!("[commented]({url}) on"),
+    };
+    let title = params.topic_overridden().then_some(issue.title.as_str());
+    let link = item_link(kind, issue.number, title, &issue.html_url);
+    let body = format!(
+        "{} {verb} {link}:{}",
+        p.sender.login,
+        quote(&p.comment.body)
+    );
+    let (key, topic) = thread(&p.repository, kind, issue.number, &issue.title);
+    Ok(Formatted::one(key, topic, body))
+}
+
+fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
+    let r = &p.release;
+    let name = r
+        .name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .unwrap_or(&r.tag_name);
+    let user = r.author.as_ref().unwrap_or(&p.sender);
+    let body = format!(
+        "{} {} release [{name}]({}) for tag {}.",
+        user.login, p.action, r.html_url, r.tag_name
+    );
+    let key = format!("{} / {}", p.repository.name, r.tag_name);
+    let topic = format!("{key} {name}");
+    Ok(Formatted::one(key, topic, body))
+}

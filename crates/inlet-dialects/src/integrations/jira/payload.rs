@@ -1,0 +1,76 @@
+//! Jira webhook payloads, as much of each as the messages use
+//! (developer.atlassian.com "Webhooks"). Every field read is typed, so a
+//! missing or mistyped one is named in the refusal.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub display_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IssueEvent {
+    #[serde(default)]
+    pub issue_event_type_name: Option<String>,
+    #[serde(default)]
+    pub user: Option<User>,
+    pub issue: Issue,
+    #[serde(default)]
+    pub changelog: Option<Changelog>,
+    #[serde(default)]
+    pub comment: Option<Comment>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Issue {
+    #[serde(rename = "self")]
+    pub self_url: String,
+    pub key: String,
+    pub fields: Fields,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Fields {
+    pub summary: String,
+    #[serde(default)]
+    pub priority: Option<Named>,
+    #[serde(default)]
+    pub assignee: Option<User>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Named {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Changelog {
+    #[serde(default)]
+    pub items: Vec<ChangeItem>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeItem {
+    pub field: String,
+    #[serde(default)]
+    pub from_string: Option<String>,
+    #[serde(default)]
+    pub to_string: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Comment {
+    pub author: User,
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommentEvent {
+    pub issue: Issue,
+    pub comment: Comment,
+}

@@ -1,0 +1,173 @@
+//! Sentry messages, in Zulip's wording (research notes, section 2.6). The
+//! topic is the issue's or event's title, so an issue's alerts and state
+//! changes share a thread. Every body names that title, so a `topic`
+//! override loses nothing.
+
+use super::payload::*;
+use crate::integrations::error::IntegrationError;
+use crate::integrations::params::Params;
+use crate::integrations::payload::parse;
+use crate::integrations::text::{configured_message, fence_for, quote};
+use crate::integrations::{Formatted, IgnoreReason};
+use crate::url::is_web_url;
+use serde_json::Value;
+
+pub fn format(
+    event: &str,
+    payload: &Value,
+    _params: &Params<'_>,
+) -> Result<Formatted, IntegrationError> {
+    match event {
+        "installation" => installation(&parse(payload)?),
+        "issue_created" | "issue_resolved" | "issue_assigned" | "issue_ignored" => {
+            issue(&parse(payload)?)
+        }
+        "event_alert" => event_alert(&parse(payload)?),
+        "metric_alert" => metric_alert(&parse(payload)?),
+        // Only declared events reach a formatter.
+        _ => Ok(Formatted::Ignore(IgnoreReason::Unsupported)),
+    }
+}
+
+fn installation(p: &InstallationEvent) -> Result<Formatted, IntegrationError> {
+    let body = configured_message("Sentry", p.actor.as_ref().map(|a| a.name.as_str()));
+    Ok(Formatted::one("Sentry", "Sentry", body))
+}
+
+/// `[title](url)` when the URL is a web URL, else the title.
+fn titled(title: &str, url: Option<&str>) -> String {
+    match url.filter(|u| is_web_url(u)) {
+        Some(url) => format!("[{title}]({url})"),
+        None => title.to_string(),
+    }
+}
+
+fn issue(p: &IssueEvent) -> Result<Formatted, IntegrationError> {
+    let i = &p.data.issue;
+    let actor = p.actor.as_ref().map_or("Sentry", |a| a.name.as_str());
+    let assignee = i.assigned_to.as_ref().map(|a| {
+        if a.kind == "team" {
+            format!("team {}", a.name)
+        } else {
+            a.name.clone()
+        }
+    });
+    let title = format!("**{}**", titled(&i.title, i.web_url.as_deref()));
+    let body = match p.action.as_str() {
+        "created" => {
+            let details = format!(
+                "**level:** {}\n**timestamp:** {}\n**assignee:** {}",
+                i.level.as_deref().unwrap_or("unknown"),
+                i.last_seen.as_deref().unwrap_or("unknown"),
+                assignee.as_deref().unwrap_or("No one")
+            );
+            let link = titled(&i.title, i.web_url.as_deref());
+            format!("**New issue created:** {link}{}", quote(&details))
+        }
+        "resolved" => format!("Issue {title} was marked as resolved by **{actor}**."),
+        "assigned" => format!(
+            "Issue {title} has now been assigned to **{}** by **{actor}**.",
+            assignee.as_deref().unwrap_or("No one")
+        ),
+        _ => format!("Issue {title} was ignored by **{actor}**."),
+    };
+    Ok(Formatted::one(i.title.clone(), i.title.clone(), body))
+}
+
+/// The code block language Zulip picks for a platform.
+fn language(platform: Option<&str>) -> &'static str {
+    match platform.unwrap_or("") {
+        "go" => "go",
+        "java" => "java",
+        "javascript" | "node" => "javascript",
+        "python" => "python3",
+        "ruby" => "ruby",
+        _ => "",
+    }
+}
+
+/// The frame in the file Sentry blames (else the innermost one), as
+/// context lines around `---> <line>`.
+fn traceback(e: &Event) -> Option<String> {
+    let frames = &e
+        .exception
+        .as_ref()?
+        .values
+        .last()?
+        .stacktrace
+        .as_ref()?
+        .frames;
+    let blamed = e.metadata.filename.as_deref();
+    let frame = frames
+        .iter()
+        .rev()
+        .find(|f| blamed.is_some() && f.filename.as_deref() == blamed)
+        .or_else(|| frames.last())?;
+    let context = frame.context_line.as_deref()?;
+    let line = |prefix: &str, l: &str| format!("{prefix}{l}").trim_end().to_string();
+    let mut lines: Vec<String> = frame.pre_context.iter().map(|l| line("     ", l)).collect();
+    lines.push(line("---> ", context));
+    lines.extend(frame.post_context.iter().map(|l| line("     ", l)));
+    let code = lines.join("\n");
+    let code = code.trim_end();
+    let fence = fence_for(code, '`');
+    Some(format!(
+        "Traceback:\n{fence}{}\n{code}\n{fence}",
+        language(e.platform.as_deref())
+    ))
+}
+
+fn event_alert(p: &EventAlert) -> Result<Formatted, IntegrationError> {
+    let e = &p.data.event;
+    let timestamp = match (&e.datetime, &e.timestamp) {
+        (Some(dt), _) => dt.clone(),
+        (None, Some(Value::String(ts))) => ts.clone(),
+        (None, Some(ts)) => ts.to_string(),
+        (None, None) => "unknown".to_string(),
+    };
+    let mut details = format!(
+        "**level:** {}\n**timestamp:** {timestamp}",
+        e.level.as_deref().unwrap_or("unknown")
+    );
+    let trace = traceback(e);
+    let kind = if e.exception.is_some() {
+        if let Some(file) = &e.metadata.filename {
+            details.push_str(&format!("\n**filename:** {file}"));
+        }
+        "New exception"
+    } else {
+        "New message event"
+    };
+    let mut body = format!(
+        "**{kind}:** {}{}",
+        titled(&e.title, Some(&e.web_url)),
+        quote(&details)
+    );
+    if let Some(rule) = p.data.triggered_rule.as_deref().filter(|r| !r.is_empty()) {
+        body.push_str(&format!("\n\nAlert rule: {rule}"));
+    }
+    if let Some(trace) = trace {
+        body.push_str("\n\n");
+        body.push_str(&trace);
+    }
+    Ok(Formatted::one(e.title.clone(), e.title.clone(), body))
+}
+
+fn metric_alert(p: &MetricAlertEvent) -> Result<Formatted, IntegrationError> {
+    let d = &p.data;
+    let status = match p.action.as_str() {
+        "critical" => ":alert: **Critical**",
+        "warning" => ":warning: **Warning**",
+        "resolved" => ":squared_ok: **Resolved**",
+        _ => ":info: **Metric alert**",
+    };
+    let mut body = format!(
+        "{status} {}",
+        titled(&d.description_title, Some(&d.web_url))
+    );
+    if let Some(text) = d.description_text.as_deref().filter(|t| !t.is_empty()) {
+        body.push_str(&format!("\n\n{text}"));
+    }
+    let topic = d.metric_alert.title.clone();
+    Ok(Formatted::one(topic.clone(), topic, body))
+}
