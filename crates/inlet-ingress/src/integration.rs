@@ -260,7 +260,10 @@ fn vendor_headers(http: &HttpRequest) -> Vec<(String, String)> {
         .iter()
         .filter(|(name, _)| {
             let name = name.as_str();
-            name.starts_with("x-") || name.starts_with("sentry-") || name == "request-id" || name == "user-agent"
+            name.starts_with("x-")
+                || name.starts_with("sentry-")
+                || name == "request-id"
+                || name == "user-agent"
         })
         .filter_map(|(name, value)| {
             Some((name.as_str().to_string(), value.to_str().ok()?.to_string()))
