@@ -109,6 +109,24 @@ pub struct IngressSettings {
     pub wait_timeout_ms: u64,
     pub token_cache_ttl_ms: u64,
     pub workers: usize,
+    /// Rate limit of webhooks without their own `rate_per_minute` (0: none).
+    pub rate_per_minute: u32,
+    /// Requests a webhook may send at once before its rate applies.
+    pub rate_burst: u32,
+    /// What the rate limiter does while Redis is unreachable.
+    pub rate_limit_without_redis: RateLimitFallback,
+}
+
+/// The rate limiter's behaviour while Redis is unreachable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateLimitFallback {
+    /// Accept (and count `inlet_ingress_rate_limiter_errors_total`): a Redis
+    /// blip must not refuse webhooks.
+    #[default]
+    Open,
+    /// Answer 503 with `Retry-After` until Redis is back.
+    Closed,
 }
 
 impl Default for IngressSettings {
@@ -122,6 +140,9 @@ impl Default for IngressSettings {
             wait_timeout_ms: 10_000,
             token_cache_ttl_ms: 1_000,
             workers: 0,
+            rate_per_minute: 600,
+            rate_burst: 60,
+            rate_limit_without_redis: RateLimitFallback::Open,
         }
     }
 }

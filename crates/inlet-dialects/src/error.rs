@@ -103,6 +103,9 @@ impl fmt::Display for ErrorCode {
 pub struct Rejection {
     pub code: ErrorCode,
     pub detail: String,
+    /// When the sender may try again (`Retry-After`), for refusals that
+    /// know it (a rate limit); others use the service's default.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl Rejection {
@@ -110,6 +113,15 @@ impl Rejection {
         Self {
             code,
             detail: detail.into(),
+            retry_after_secs: None,
+        }
+    }
+
+    /// Over a rate limit: retry after `secs` seconds.
+    pub fn rate_limited(detail: impl Into<String>, secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(secs),
+            ..Self::new(ErrorCode::RateLimited, detail)
         }
     }
 

@@ -148,6 +148,7 @@ async fn process(
             "the URL names another channel than the webhook's",
         ));
     }
+    crate::rate_limit::admit(state, &webhook).await?;
     let settings = &state.settings;
     let deadline = Duration::from_millis(settings.ingress.body_timeout_ms);
     let body = crate::body::read_limited(

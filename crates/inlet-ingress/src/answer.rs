@@ -12,7 +12,7 @@ use inlet_proto::v1::Verdict;
 use serde_json::{Value, json};
 
 /// Seconds a sender should wait before retrying after a 503.
-const RETRY_AFTER_SECS: &str = "2";
+const RETRY_AFTER_SECS: u64 = 2;
 
 pub fn accepted(dialect: &Dialect, id: MessageId) -> HttpResponse {
     let mut response = HttpResponse::Ok();
@@ -27,6 +27,16 @@ pub fn accepted(dialect: &Dialect, id: MessageId) -> HttpResponse {
     }
 }
 
+/// The `Retry-After` of a refusal a sender should retry, in seconds.
+pub fn retry_after(rejection: &Rejection) -> Option<u64> {
+    match rejection.code {
+        ErrorCode::ServiceUnavailable | ErrorCode::RateLimited => {
+            Some(rejection.retry_after_secs.unwrap_or(RETRY_AFTER_SECS))
+        }
+        _ => None,
+    }
+}
+
 pub fn rejected(
     dialect: &Dialect,
     rejection: &Rejection,
@@ -37,11 +47,8 @@ pub fn rejected(
         StatusCode::from_u16(rejection.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = HttpResponse::build(status);
     response.insert_header(("X-Request-Id", id.to_string()));
-    if matches!(
-        rejection.code,
-        ErrorCode::ServiceUnavailable | ErrorCode::RateLimited
-    ) {
-        response.insert_header(("Retry-After", RETRY_AFTER_SECS));
+    if let Some(secs) = retry_after(rejection) {
+        response.insert_header(("Retry-After", secs.to_string()));
     }
     let body = json!({"ok": false, "error": rejection.code.as_str(), "detail": rejection.detail});
     match dialect {

@@ -38,7 +38,14 @@ pub async fn external(
                 .inc();
             let status = StatusCode::from_u16(rejection.code.http_status())
                 .unwrap_or(StatusCode::BAD_REQUEST);
-            zulip_error(status, rejection.code.as_str(), &rejection.detail, id)
+            let mut response = zulip_error(status, rejection.code.as_str(), &rejection.detail, id);
+            if let Some(secs) = crate::answer::retry_after(&rejection) {
+                response.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from(secs),
+                );
+            }
+            response
         }
     };
     let status = response.status().as_u16().to_string();
@@ -92,6 +99,7 @@ async fn process(
         ));
     };
     let webhook = accept::webhook_for(state, &token).await?;
+    crate::rate_limit::admit(state, &webhook).await?;
     let settings = &state.settings;
     let deadline = Duration::from_millis(settings.ingress.body_timeout_ms);
     let body =

@@ -9,6 +9,7 @@ mod answer;
 mod body;
 mod integration;
 pub mod metrics;
+mod rate_limit;
 mod readiness;
 
 use actix_web::{App, HttpServer, dev::Server, web};

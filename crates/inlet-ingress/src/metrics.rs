@@ -1,7 +1,7 @@
 //! Ingress metrics (docs/operations.md lists them all).
 
 use inlet_core::telemetry::{LATENCY_BUCKETS, counter_vec, histogram_vec};
-use prometheus::{Histogram, HistogramVec, IntCounterVec, Registry};
+use prometheus::{Histogram, HistogramVec, IntCounter, IntCounterVec, Registry};
 
 #[derive(Clone)]
 pub struct IngressMetrics {
@@ -11,6 +11,7 @@ pub struct IngressMetrics {
     pub rejections: IntCounterVec,
     pub confirm: Histogram,
     pub integration_events: IntCounterVec,
+    pub rate_limiter_errors: IntCounter,
 }
 
 const BYTE_BUCKETS: &[f64] = &[256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0];
@@ -25,6 +26,11 @@ impl IngressMetrics {
             .buckets(LATENCY_BUCKETS.to_vec()),
         )?;
         registry.register(Box::new(confirm.clone()))?;
+        let rate_limiter_errors = IntCounter::new(
+            "inlet_ingress_rate_limiter_errors_total",
+            "Rate checks that could not reach Redis (answered per ingress.rate_limit_without_redis).",
+        )?;
+        registry.register(Box::new(rate_limiter_errors.clone()))?;
         Ok(Self {
             requests: counter_vec(
                 registry,
@@ -60,6 +66,7 @@ impl IngressMetrics {
                  (posted, filtered, unsupported, not_wanted, rejected).",
                 &["integration", "event", "outcome"],
             )?,
+            rate_limiter_errors,
         })
     }
 }

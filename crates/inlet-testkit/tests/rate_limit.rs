@@ -1,0 +1,152 @@
+//! Rate limits per webhook (GCRA in Redis): shared by every ingress
+//! replica, 429 with Retry-After over the limit, other webhooks unaffected,
+//! and the documented behaviour while Redis is unreachable.
+
+use inlet_core::settings::RateLimitFallback;
+use inlet_testkit::{Fixture, Services, TestStack};
+use serde_json::json;
+
+const INGRESS_ONLY: Services = Services {
+    ingress: true,
+    formatter: false,
+    delivery: false,
+    api: false,
+};
+
+async fn set_rate(stack: &TestStack, f: &Fixture, per_minute: i32) {
+    let response = stack
+        .http
+        .patch(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
+        .bearer_auth(&stack.admin_token)
+        .json(&json!({"rate_per_minute": per_minute}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+async fn post(stack: &TestStack, port: u16, token: &str) -> reqwest::Response {
+    stack
+        .http
+        .post(format!("http://127.0.0.1:{port}/hooks/{token}"))
+        .json(&json!({"text": "tick"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_over_its_rate_gets_429_on_every_replica_and_others_do_not() {
+    let mut stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let other = stack.fixture().await.unwrap();
+    // 6 per minute: a burst of 6 (the burst never exceeds the rate), then
+    // one every 10 s.
+    set_rate(&stack, &f, 6).await;
+    // The token cache keeps a webhook's settings for at most 1 s.
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+
+    let first = stack.ingress_port;
+    stack.spawn(INGRESS_ONLY).await.unwrap();
+    let second = stack.ingress_port;
+    assert_ne!(first, second);
+
+    // The burst is shared: 3 through each replica.
+    for port in [first, first, first, second, second, second] {
+        assert_eq!(post(&stack, port, &f.token).await.status(), 200);
+    }
+    for port in [first, second] {
+        let refused = post(&stack, port, &f.token).await;
+        assert_eq!(refused.status(), 429);
+        let retry_after: u64 = refused.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=10).contains(&retry_after), "Retry-After {retry_after}");
+        assert_eq!(refused.text().await.unwrap(), "rate_limited");
+    }
+    // Another webhook (default: unlimited here) is unaffected.
+    for _ in 0..20 {
+        assert_eq!(post(&stack, first, &other.token).await.status(), 200);
+    }
+    // Only the accepted ones were posted.
+    let posts = stack
+        .wait_for_posts(&f.channel_id, 6, std::time::Duration::from_secs(15))
+        .await
+        .unwrap();
+    assert_eq!(posts.len(), 6);
+    let metrics = stack.metrics("ingress").await.unwrap();
+    assert!(
+        metrics.contains("inlet_ingress_rejections_total{reason=\"rate_limited\"}"),
+        "{metrics}"
+    );
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_integration_endpoint_is_limited_too() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    set_rate(&stack, &f, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let url = stack.ingress_url(&format!("/api/v1/external/json?api_key={}", f.token));
+    let first = stack
+        .http
+        .post(&url)
+        .json(&json!({"a": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let second = stack
+        .http
+        .post(&url)
+        .json(&json!({"a": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.status(), 429);
+    assert!(second.headers().contains_key("retry-after"));
+    let body: serde_json::Value = second.json().await.unwrap();
+    assert_eq!(body["result"], "error");
+    assert_eq!(body["code"], "rate_limited");
+    stack.stop().await;
+}
+
+/// Redis unreachable: `open` accepts and counts, `closed` answers 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_redis_the_limiter_fails_open_or_closed_as_configured() {
+    for fallback in [RateLimitFallback::Open, RateLimitFallback::Closed] {
+        let stack = TestStack::start_with(Services::ALL, |s| {
+            // Nothing listens there.
+            s.redis.url = "redis://127.0.0.1:1/".into();
+            s.ingress.rate_per_minute = 600;
+            s.ingress.rate_limit_without_redis = fallback;
+        })
+        .await
+        .unwrap();
+        let f = stack.fixture().await.unwrap();
+        let response = post(&stack, stack.ingress_port, &f.token).await;
+        match fallback {
+            RateLimitFallback::Open => {
+                assert_eq!(response.status(), 200);
+                let posts = stack
+                    .wait_for_posts(&f.channel_id, 1, std::time::Duration::from_secs(15))
+                    .await
+                    .unwrap();
+                assert_eq!(posts.len(), 1);
+            }
+            RateLimitFallback::Closed => {
+                assert_eq!(response.status(), 503);
+                assert!(response.headers().contains_key("retry-after"));
+            }
+        }
+        let metrics = stack.metrics("ingress").await.unwrap();
+        assert!(
+            metrics.contains("inlet_ingress_rate_limiter_errors_total 1"),
+            "{fallback:?}: {metrics}"
+        );
+        stack.stop().await;
+    }
+}
