@@ -30,7 +30,12 @@ fn url_for(admin_url: &str, database: &str) -> String {
 
 impl TestDatabase {
     pub async fn create() -> anyhow::Result<Self> {
-        let admin_url = crate::postgres_url();
+        Self::create_on(&crate::postgres_url()).await
+    }
+
+    /// A fresh database on the server of `admin_url` (e.g. a private one).
+    pub async fn create_on(admin_url: &str) -> anyhow::Result<Self> {
+        let admin_url = admin_url.to_string();
         let template = ensure_template(&admin_url).await?;
         let name = format!("inlet_test_{}", crate::unique_tag());
         let admin = admin_client(&admin_url).await?;

@@ -1,0 +1,322 @@
+//! Private PostgreSQL, Redis and RabbitMQ instances for fault tests: each on
+//! a free port with its own data directory, free to be stopped, killed and
+//! started again, and always cleaned up (stopped and deleted) when dropped,
+//! whether the test passed or panicked. The machine's shared servers, which
+//! other tests use at the same time, are never touched.
+//!
+//! Tests run as root; PostgreSQL refuses to and RabbitMQ switches user, so
+//! their directories belong to the service users and PostgreSQL's commands
+//! run through `runuser`.
+
+use anyhow::{Context, bail};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A port nothing listens on right now.
+pub fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// A fresh directory under the system's temporary directory.
+fn fresh_dir(kind: &str) -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("inlet-{kind}-{}", crate::unique_tag()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn run(command: &mut Command) -> anyhow::Result<()> {
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {command:?}"))?;
+    if !output.status.success() {
+        bail!(
+            "{command:?} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+fn chown(path: &Path, owner: &str) -> anyhow::Result<()> {
+    run(Command::new("chown").arg("-R").arg(owner).arg(path))
+}
+
+/// Waits until something accepts connections on `port`.
+fn wait_listening(port: u16, timeout: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("nothing listens on port {port} after {timeout:?}")
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+/// A private PostgreSQL cluster (`initdb` + `pg_ctl`).
+pub struct PrivatePostgres {
+    pub port: u16,
+    dir: PathBuf,
+    bin: PathBuf,
+}
+
+fn postgres_bin() -> anyhow::Result<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .context("PostgreSQL server binaries (/usr/lib/postgresql) not found")?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|p| p.join("pg_ctl").exists())
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .context("no pg_ctl under /usr/lib/postgresql/*/bin")
+}
+
+impl PrivatePostgres {
+    pub fn start() -> anyhow::Result<Self> {
+        let dir = fresh_dir("pg")?;
+        chown(&dir, "postgres")?;
+        let bin = postgres_bin()?;
+        let data = dir.join("data");
+        run(Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(bin.join("initdb"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-A", "trust", "-U", "postgres", "--no-sync"]))?;
+        let server = Self {
+            port: free_port()?,
+            dir,
+            bin,
+        };
+        server.start_again()?;
+        Ok(server)
+    }
+
+    /// `postgres://…/postgres` on this cluster.
+    pub fn admin_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn pg_ctl(&self) -> Command {
+        let mut command = Command::new("runuser");
+        command
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"));
+        command
+    }
+
+    /// Starts the (stopped or killed) cluster on its port and waits for it.
+    pub fn start_again(&self) -> anyhow::Result<()> {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.display()
+        );
+        run(self
+            .pg_ctl()
+            .arg("-l")
+            .arg(self.dir.join("log"))
+            .args(["-w", "-t", "30", "start", "-o"])
+            .arg(options))
+    }
+
+    /// A clean, fast shutdown (connections are closed).
+    pub fn stop(&self) -> anyhow::Result<()> {
+        run(self.pg_ctl().args(["-m", "fast", "-w", "stop"]))
+    }
+
+    /// SIGKILL to the postmaster: a crash.
+    pub fn kill(&self) -> anyhow::Result<()> {
+        let pid_file = self.dir.join("data/postmaster.pid");
+        let text = std::fs::read_to_string(&pid_file)?;
+        let pid = text.lines().next().unwrap_or_default().trim().to_string();
+        run(Command::new("kill").args(["-9", &pid]))?;
+        // The children notice and exit; wait for the port to be released.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            if Instant::now() > deadline {
+                bail!("PostgreSQL still listens after SIGKILL");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let _ = self
+            .pg_ctl()
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+// --------------------------------------------------------------------- Redis
+
+/// A private `redis-server`, a child process (nothing kept on disk).
+pub struct PrivateRedis {
+    pub port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl PrivateRedis {
+    pub fn start() -> anyhow::Result<Self> {
+        let mut server = Self {
+            port: free_port()?,
+            dir: fresh_dir("redis")?,
+            child: None,
+        };
+        server.start_again()?;
+        Ok(server)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn start_again(&mut self) -> anyhow::Result<()> {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting redis-server")?;
+        self.child = Some(child);
+        wait_listening(self.port, Duration::from_secs(10))
+    }
+
+    /// Kills the server (an outage; Redis keeps nothing anyway).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+// ------------------------------------------------------------------ RabbitMQ
+
+/// A private RabbitMQ node: its own node name, ports, data and config, so
+/// nothing of the machine's node is read or touched.
+pub struct PrivateRabbit {
+    pub port: u16,
+    node: String,
+    dir: PathBuf,
+    dist_port: u16,
+}
+
+impl PrivateRabbit {
+    pub fn start() -> anyhow::Result<Self> {
+        let dir = fresh_dir("rabbit")?;
+        let port = free_port()?;
+        let node = format!("inlet-{}@localhost", crate::unique_tag());
+        std::fs::write(
+            dir.join("rabbitmq.conf"),
+            format!(
+                "listeners.tcp.default = 127.0.0.1:{port}\nloopback_users.guest = true\n\
+                 log.console = false\nlog.file.level = warning\n"
+            ),
+        )?;
+        std::fs::write(dir.join("plugins"), "[].\n")?;
+        std::fs::write(dir.join("env.conf"), "")?;
+        run(Command::new("chmod").arg("755").arg(&dir))?;
+        chown(&dir, "rabbitmq:rabbitmq")?;
+        let server = Self {
+            port,
+            node,
+            dir,
+            dist_port: free_port()?,
+        };
+        server.start_again()?;
+        Ok(server)
+    }
+
+    pub fn url(&self) -> String {
+        format!("amqp://guest:guest@127.0.0.1:{}/%2f?heartbeat=5", self.port)
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        let dir = &self.dir;
+        command
+            .env("RABBITMQ_NODENAME", &self.node)
+            .env("RABBITMQ_DIST_PORT", self.dist_port.to_string())
+            .env("RABBITMQ_MNESIA_BASE", dir.join("mnesia"))
+            .env("RABBITMQ_LOG_BASE", dir.join("log"))
+            .env("RABBITMQ_ENABLED_PLUGINS_FILE", dir.join("plugins"))
+            .env("RABBITMQ_PID_FILE", dir.join("pid"))
+            .env("RABBITMQ_CONFIG_FILE", dir.join("rabbitmq.conf"))
+            .env("RABBITMQ_CONF_ENV_FILE", dir.join("env.conf"))
+            .env("ERL_EPMD_ADDRESS", "127.0.0.1");
+        command
+    }
+
+    fn ctl(&self, args: &[&str]) -> anyhow::Result<()> {
+        run(self
+            .command("rabbitmqctl")
+            .args(["-n", &self.node])
+            .args(args))
+    }
+
+    /// Starts the (stopped) node with its data and waits until it serves.
+    pub fn start_again(&self) -> anyhow::Result<()> {
+        run(self.command("rabbitmq-server").arg("-detached"))?;
+        let pid = self.dir.join("pid");
+        self.ctl(&["wait", &pid.to_string_lossy(), "--timeout", "60"])?;
+        wait_listening(self.port, Duration::from_secs(30))
+    }
+
+    /// Stops the whole node (its queues survive on disk).
+    pub fn stop(&self) -> anyhow::Result<()> {
+        self.ctl(&["stop"])
+    }
+
+    /// Closes every client connection, as a network cut or a broker restart does.
+    pub fn close_connections(&self) -> anyhow::Result<()> {
+        self.ctl(&["close_all_connections", "test"])
+    }
+
+    /// Raises (`true`) or clears the memory alarm: publishers are blocked.
+    pub fn memory_alarm(&self, on: bool) -> anyhow::Result<()> {
+        let watermark = if on { "0" } else { "0.4" };
+        self.ctl(&["set_vm_memory_high_watermark", watermark])
+    }
+}
+
+impl Drop for PrivateRabbit {
+    fn drop(&mut self) {
+        let _ = self
+            .command("rabbitmqctl")
+            .args(["-n", &self.node, "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
