@@ -32,6 +32,9 @@ pub(crate) struct State {
     pub secrets: Option<inlet_core::secrets::SecretBox>,
     /// Cancelled on shutdown: live streams end cleanly.
     pub shutdown: CancellationToken,
+    /// Replays dead letters onto the bus (connects in the background; a
+    /// replay while the broker is away answers 503).
+    pub publisher: Arc<inlet_bus::Publisher>,
 }
 
 pub struct Api {
@@ -40,6 +43,8 @@ pub struct Api {
     server: Server,
     ops: Server,
     shutdown: CancellationToken,
+    /// Stops the publisher's supervisor, after the server.
+    background: CancellationToken,
     shutdown_timeout: Duration,
 }
 
@@ -60,6 +65,9 @@ impl Api {
         });
         let ops = inlet_core::ops::bind(settings.api.metrics_listen, registry, readiness)?;
         let shutdown = CancellationToken::new();
+        let background = CancellationToken::new();
+        let publisher =
+            inlet_bus::Publisher::start(&settings.amqp, "inlet-api", background.clone());
         let shutdown_timeout = Duration::from_millis(settings.service.shutdown_timeout_ms);
         let listen = settings.api.listen;
         let secrets = inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)
@@ -72,6 +80,7 @@ impl Api {
             readers,
             secrets,
             shutdown: shutdown.clone(),
+            publisher,
         });
         let http = HttpServer::new(move || {
             App::new()
@@ -91,6 +100,7 @@ impl Api {
             server: http.run(),
             ops: ops.server,
             shutdown,
+            background,
             shutdown_timeout,
         })
     }
@@ -107,6 +117,7 @@ impl Api {
         ops_handle.stop(false).await;
         let _ = server.await;
         let _ = ops.await;
+        self.background.cancel();
         Ok(())
     }
 }

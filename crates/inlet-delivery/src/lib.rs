@@ -3,6 +3,7 @@
 //! Redis topic, advances the outbox watermark, then acknowledges. An outbox
 //! relay re-publishes whatever Redis missed.
 
+mod archiver;
 pub mod event;
 pub mod metrics;
 mod readiness;
@@ -22,6 +23,7 @@ pub struct Delivery {
     pub ops_port: u16,
     worker: Worker,
     relay: relay::Relay,
+    archiver: archiver::Archiver,
     ops: actix_web::dev::Server,
 }
 
@@ -58,6 +60,10 @@ impl Delivery {
             redis: redis.clone(),
             metrics: metrics.clone(),
         };
+        let archiver = archiver::Archiver {
+            settings: settings.clone(),
+            pool: pool.clone(),
+        };
         let worker = Worker {
             settings,
             pool,
@@ -69,6 +75,7 @@ impl Delivery {
             ops_port: ops.port,
             worker,
             relay,
+            archiver,
             ops: ops.server,
         })
     }
@@ -81,8 +88,10 @@ impl Delivery {
         let relay_cancel = cancel.clone();
         let relay = self.relay;
         let relay_task = tokio::spawn(async move { relay.run(relay_cancel).await });
+        let archiver_task = tokio::spawn(self.archiver.run(cancel.clone()));
         self.worker.run(cancel).await;
         let _ = relay_task.await;
+        let _ = archiver_task.await;
         ops_handle.stop(false).await;
         let _ = ops.await;
         Ok(())

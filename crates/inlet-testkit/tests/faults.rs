@@ -62,10 +62,9 @@ async fn assert_exactly(stack: &TestStack, f: &Fixture, accepted: &[String]) {
     for message in messages {
         if let Some((sender, n)) = message.rsplit_once('-')
             && let Ok(n) = n.parse::<u64>()
+            && let Some(previous) = last.insert(sender, n)
         {
-            if let Some(previous) = last.insert(sender, n) {
-                assert!(previous < n, "{sender}: {n} after {previous}");
-            }
+            assert!(previous < n, "{sender}: {n} after {previous}");
         }
     }
 }

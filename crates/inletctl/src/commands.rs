@@ -443,3 +443,75 @@ fn print_event(api: &Api, event: &str) -> Option<i64> {
     }
     Some(seq)
 }
+
+#[derive(Subcommand)]
+pub enum DeadLetterCommand {
+    /// Dead letters neither replayed nor discarded, oldest first.
+    List,
+    /// One dead letter: its reason and the message it holds.
+    Show { id: String },
+    /// Publish its message again where it failed (it cannot post twice).
+    Replay { id: String },
+    /// Close it without replaying.
+    Discard { id: String },
+}
+
+fn dead_letter_line(v: &Value) -> String {
+    format!(
+        "{}  {}  {}  {}: {}",
+        v["id"].as_str().unwrap_or("?"),
+        v["created_at"].as_str().unwrap_or("?"),
+        v["stage"].as_str().unwrap_or("?"),
+        v["reason"].as_str().unwrap_or("?"),
+        v["detail"].as_str().unwrap_or("")
+    )
+}
+
+pub async fn dead_letters(api: &Api, command: DeadLetterCommand) -> anyhow::Result<()> {
+    match command {
+        DeadLetterCommand::List => {
+            let v = api.get("/api/v1/dead-letters").await?;
+            api.show(&v, |v| {
+                let letters = v["dead_letters"].as_array().cloned().unwrap_or_default();
+                if letters.is_empty() {
+                    return "no open dead letters".into();
+                }
+                letters
+                    .iter()
+                    .map(dead_letter_line)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        DeadLetterCommand::Show { id } => {
+            let v = api.get(&format!("/api/v1/dead-letters/{id}")).await?;
+            api.show(&v, |v| {
+                format!(
+                    "{}\nstate: {}\nmessage id: {}\nmessage: {}",
+                    dead_letter_line(v),
+                    v["state"].as_str().unwrap_or("?"),
+                    v["message_id"].as_str().unwrap_or("?"),
+                    serde_json::to_string_pretty(&v["message"]).unwrap_or_default()
+                )
+            });
+        }
+        DeadLetterCommand::Replay { id } => {
+            let v = api
+                .post(&format!("/api/v1/dead-letters/{id}/replay"), json!({}))
+                .await?;
+            api.show(&v, |v| {
+                format!(
+                    "replayed {} (message {}) onto the {} hop",
+                    v["id"].as_str().unwrap_or("?"),
+                    v["message_id"].as_str().unwrap_or("?"),
+                    v["hop"].as_str().unwrap_or("?")
+                )
+            });
+        }
+        DeadLetterCommand::Discard { id } => {
+            api.delete(&format!("/api/v1/dead-letters/{id}")).await?;
+            api.show(&json!({"discarded": id}), |_| format!("discarded {id}"));
+        }
+    }
+    Ok(())
+}

@@ -48,6 +48,9 @@ enum Command {
     /// Incoming webhooks: create (prints the URL to paste), list, rotate, revoke.
     #[command(subcommand)]
     Webhook(commands::WebhookCommand),
+    /// Dead letters: list, show, replay, discard.
+    #[command(subcommand, name = "dead-letters")]
+    DeadLetters(commands::DeadLetterCommand),
     /// List a channel's posts in order.
     Posts(commands::PostsArgs),
     /// Follow a channel live (posts appear as they are published).
@@ -68,6 +71,7 @@ async fn main() {
         Command::User(c) => commands::user(&api, c).await,
         Command::Channel(c) => commands::channel(&api, c).await,
         Command::Webhook(c) => commands::webhook(&api, c).await,
+        Command::DeadLetters(c) => commands::dead_letters(&api, c).await,
         Command::Posts(a) => commands::posts(&api, a).await,
         Command::Tail(a) => commands::tail(&api, a).await,
     };

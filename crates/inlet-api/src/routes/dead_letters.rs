@@ -1,16 +1,48 @@
-//! Dead letters: what the pipeline could not place, with the reason.
+//! Dead letters: what the pipeline could not place, with the reason. An
+//! operator inspects one, replays it (its bus message goes back where it
+//! failed, under its own message id, so a replay can never post twice), or
+//! discards it.
 
 use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, web};
-use inlet_store::repo::dead_letters::{self, DeadLetter};
+use inlet_bus::{BasicProperties, Hop};
+use inlet_proto::Message;
+use inlet_proto::v1::{FormattedBatch, FormattedMessage, RawWebhook};
+use inlet_store::repo::dead_letters::{self, Closing, DeadLetter, DeadLetterWithPayload};
 use serde::Serialize;
+use serde_json::{Value, json};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 #[derive(Serialize, ToSchema)]
 pub struct DeadLetterList {
     dead_letters: Vec<DeadLetter>,
+}
+
+/// A dead letter and what its message holds.
+#[derive(Serialize, ToSchema)]
+pub struct DeadLetterDetail {
+    #[serde(flatten)]
+    letter: DeadLetter,
+    /// `open`, `replayed` or `discarded`.
+    state: &'static str,
+    replayed_at: Option<chrono::DateTime<chrono::Utc>>,
+    discarded_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The message as the failing stage received it: the raw request
+    /// (formatter stage) or the posts it became (delivery stage). Never a
+    /// token: raw messages carry the webhook id only.
+    #[schema(value_type = Object)]
+    message: Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Replayed {
+    id: Uuid,
+    message_id: Uuid,
+    /// The hop it was published to: `raw` (formatter) or `posts` (delivery).
+    hop: &'static str,
 }
 
 /// Dead letters neither replayed nor discarded, oldest first.
@@ -22,4 +54,169 @@ pub async fn list(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespo
     Ok(HttpResponse::Ok().json(DeadLetterList {
         dead_letters: letters,
     }))
+}
+
+/// One dead letter, with its message decoded.
+#[utoipa::path(get, path = "/api/v1/dead-letters/{id}", tag = "management",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = DeadLetterDetail), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<State>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let client = super::client(&req, &state, Access::Manage).await?;
+    let found = find(&client, *id).await?;
+    let state = if found.replayed_at.is_some() {
+        "replayed"
+    } else if found.discarded_at.is_some() {
+        "discarded"
+    } else {
+        "open"
+    };
+    let message = describe(&found);
+    Ok(HttpResponse::Ok().json(DeadLetterDetail {
+        letter: found.letter,
+        state,
+        replayed_at: found.replayed_at,
+        discarded_at: found.discarded_at,
+        message,
+    }))
+}
+
+/// Publishes the dead letter's message again where it failed and closes it.
+#[utoipa::path(post, path = "/api/v1/dead-letters/{id}/replay", tag = "management",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Replayed), (status = 401), (status = 403), (status = 404),
+        (status = 409, description = "already replayed or discarded"),
+        (status = 503, description = "the broker is unavailable; nothing changed")),
+    security(("bearer" = [])))]
+pub async fn replay(
+    req: HttpRequest,
+    state: web::Data<State>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let client = super::client(&req, &state, Access::Manage).await?;
+    let found = find(&client, *id).await?;
+    if found.replayed_at.is_some() || found.discarded_at.is_some() {
+        return Err(ApiError::Conflict(
+            "this dead letter was already replayed or discarded".into(),
+        ));
+    }
+    let (hop, shard, bytes) = republishable(&found, state.settings.amqp.shards)?;
+    let properties = BasicProperties::default()
+        .with_message_id(found.letter.message_id.to_string().into())
+        .with_content_type("application/x-protobuf".into());
+    // Published first, closed second: a crash in between leaves it open, and
+    // a second replay posts nothing new (delivery keeps message ids).
+    state
+        .publisher
+        .publish(hop, shard, &bytes, properties)
+        .await
+        .map_err(|error| ApiError::Unavailable(error.to_string()))?;
+    dead_letters::close(&**client, found.letter.id, Closing::Replayed).await?;
+    tracing::info!(dead_letter = %found.letter.id, message_id = %found.letter.message_id, "dead letter replayed");
+    Ok(HttpResponse::Ok().json(Replayed {
+        id: found.letter.id,
+        message_id: found.letter.message_id,
+        hop: match hop {
+            Hop::Raw => "raw",
+            Hop::Posts => "posts",
+        },
+    }))
+}
+
+/// Discards a dead letter: kept for the record, no longer listed.
+#[utoipa::path(delete, path = "/api/v1/dead-letters/{id}", tag = "management",
+    params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404),
+        (status = 409, description = "already replayed or discarded")),
+    security(("bearer" = [])))]
+pub async fn discard(
+    req: HttpRequest,
+    state: web::Data<State>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let client = super::client(&req, &state, Access::Manage).await?;
+    let found = find(&client, *id).await?;
+    if !dead_letters::close(&**client, found.letter.id, Closing::Discarded).await? {
+        return Err(ApiError::Conflict(
+            "this dead letter was already replayed or discarded".into(),
+        ));
+    }
+    tracing::info!(dead_letter = %found.letter.id, "dead letter discarded");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn find(
+    client: &inlet_store::pool::Client,
+    id: Uuid,
+) -> Result<DeadLetterWithPayload, ApiError> {
+    dead_letters::get(&***client, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such dead letter".into()))
+}
+
+/// The hop, shard and bytes that put the message back where it failed.
+fn republishable(
+    found: &DeadLetterWithPayload,
+    shards: u16,
+) -> Result<(Hop, u16, Vec<u8>), ApiError> {
+    match found.letter.stage.as_str() {
+        "formatter" => {
+            // Undecodable bytes go back as they are (shard 0): the formatter
+            // dead-letters them again, which is what an operator expects.
+            let shard = RawWebhook::decode(found.payload.as_slice())
+                .map(|raw| inlet_core::shard_of(&raw.ordering_key, shards))
+                .unwrap_or(0);
+            Ok((Hop::Raw, shard, found.payload.clone()))
+        }
+        "delivery" => {
+            let mut message = FormattedMessage::decode(found.payload.as_slice()).map_err(|e| {
+                ApiError::Conflict(format!("this dead letter's message cannot be decoded: {e}"))
+            })?;
+            // Nobody waits for a replay.
+            message.reply_to.clear();
+            let shard = inlet_core::shard_of(&message.ordering_key, shards);
+            let batch = FormattedBatch {
+                messages: vec![message],
+            };
+            Ok((Hop::Posts, shard, batch.encode_to_vec()))
+        }
+        other => Err(ApiError::Conflict(format!(
+            "dead letters of stage {other:?} cannot be replayed"
+        ))),
+    }
+}
+
+/// A readable view of the dead letter's message.
+fn describe(found: &DeadLetterWithPayload) -> Value {
+    match found.letter.stage.as_str() {
+        "formatter" => match RawWebhook::decode(found.payload.as_slice()) {
+            Ok(raw) => json!({
+                "dialect": raw.dialect,
+                "webhook_id": raw.webhook_id,
+                "ordering_key": raw.ordering_key,
+                "received_at_micros": raw.received_at_micros,
+                "content_type": raw.content_type,
+                "headers": raw.headers.iter().map(|h| json!([h.name, h.value])).collect::<Vec<_>>(),
+                "query": raw.query.iter().map(|q| json!([q.name, q.value])).collect::<Vec<_>>(),
+                "body": String::from_utf8_lossy(&raw.body),
+            }),
+            Err(error) => json!({"undecodable": error.to_string(), "bytes": found.payload.len()}),
+        },
+        "delivery" => match FormattedMessage::decode(found.payload.as_slice()) {
+            Ok(message) => json!({
+                "ordering_key": message.ordering_key,
+                "posts": message.posts.iter().map(|p| json!({
+                    "post_id": p.post_id,
+                    "channel_id": p.channel_id,
+                    "root_id": p.root_id,
+                    "message": p.message,
+                })).collect::<Vec<_>>(),
+            }),
+            Err(error) => json!({"undecodable": error.to_string(), "bytes": found.payload.len()}),
+        },
+        _ => json!({"bytes": found.payload.len()}),
+    }
 }

@@ -44,7 +44,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/webhooks/{id}", web::patch().to(webhooks::update))
             .route("/webhooks/{id}", web::delete().to(webhooks::revoke))
             .route("/webhooks/{id}/rotate", web::post().to(webhooks::rotate))
-            .route("/dead-letters", web::get().to(dead_letters::list)),
+            .route("/dead-letters", web::get().to(dead_letters::list))
+            .route("/dead-letters/{id}", web::get().to(dead_letters::get))
+            .route(
+                "/dead-letters/{id}",
+                web::delete().to(dead_letters::discard),
+            )
+            .route(
+                "/dead-letters/{id}/replay",
+                web::post().to(dead_letters::replay),
+            ),
     );
 }
 

@@ -106,3 +106,80 @@ pub async fn open_count(client: &impl GenericClient) -> Result<i64, StoreError> 
         .await?;
     Ok(row.get(0))
 }
+
+/// One dead letter with the bus message it holds.
+#[derive(Clone, Debug)]
+pub struct DeadLetterWithPayload {
+    pub letter: DeadLetter,
+    pub payload: Vec<u8>,
+    pub replayed_at: Option<DateTime<Utc>>,
+    pub discarded_at: Option<DateTime<Utc>>,
+}
+
+pub async fn get(
+    client: &impl GenericClient,
+    id: Uuid,
+) -> Result<Option<DeadLetterWithPayload>, StoreError> {
+    let row = client
+        .query_opt(
+            "SELECT id, message_id, stage, reason, detail, dialect, webhook_id, created_at,
+                    payload, replayed_at, discarded_at
+             FROM dead_letters WHERE id = $1",
+            &[&id],
+        )
+        .await?;
+    Ok(row.map(|r| DeadLetterWithPayload {
+        letter: DeadLetter {
+            id: r.get(0),
+            message_id: r.get(1),
+            stage: r.get(2),
+            reason: r.get(3),
+            detail: r.get(4),
+            dialect: r.get(5),
+            webhook_id: r.get(6),
+            created_at: r.get(7),
+        },
+        payload: r.get(8),
+        replayed_at: r.get(9),
+        discarded_at: r.get(10),
+    }))
+}
+
+/// How a dead letter was closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Closing {
+    Replayed,
+    Discarded,
+}
+
+/// Closes an open dead letter; `false` when it was not open (already
+/// replayed or discarded, or unknown). Only one of two concurrent closings
+/// wins.
+pub async fn close(
+    client: &impl GenericClient,
+    id: Uuid,
+    how: Closing,
+) -> Result<bool, StoreError> {
+    let sql = match how {
+        Closing::Replayed => {
+            "UPDATE dead_letters SET replayed_at = now()
+             WHERE id = $1 AND replayed_at IS NULL AND discarded_at IS NULL"
+        }
+        Closing::Discarded => {
+            "UPDATE dead_letters SET discarded_at = now()
+             WHERE id = $1 AND replayed_at IS NULL AND discarded_at IS NULL"
+        }
+    };
+    Ok(client.execute(sql, &[&id]).await? == 1)
+}
+
+/// Reopens a dead letter whose replay could not be published.
+pub async fn reopen(client: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
+    client
+        .execute(
+            "UPDATE dead_letters SET replayed_at = NULL WHERE id = $1",
+            &[&id],
+        )
+        .await?;
+    Ok(())
+}

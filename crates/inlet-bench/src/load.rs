@@ -1,0 +1,154 @@
+//! The load generator: `K` keep-alive connections. Message `n` goes on
+//! connection `n % K` (a lane's messages on the lane's connection, see
+//! `mixes`), so each connection sends its messages one after the other.
+//!
+//! - Open loop: message `n` is due at `start + n / rate`; its latencies are
+//!   measured from that due time, so a stalled answer delays the messages
+//!   behind it and the delay is counted (coordinated omission corrected).
+//! - Closed loop: each connection sends as soon as its previous answer came
+//!   back, until the deadline; latencies are measured from the send.
+
+use crate::http::Connection;
+use crate::mixes::{Generator, Mix};
+use crate::provision::Hook;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+pub const NOT_SENT: u8 = 0;
+pub const ACCEPTED: u8 = 1;
+pub const REFUSED: u8 = 2;
+pub const FAILED: u8 = 3;
+
+/// What happened to each message of a phase, indexed by its number.
+pub struct Ledger {
+    pub start: Instant,
+    /// Due time (open loop) or send time (closed loop), ns after `start`.
+    pub scheduled_ns: Vec<AtomicU64>,
+    /// When the answer came back, ns after `start`.
+    pub answered_ns: Vec<AtomicU64>,
+    pub outcome: Vec<AtomicU8>,
+    pub status: Vec<AtomicU64>,
+    pub lane: Vec<AtomicU64>,
+}
+
+pub const NO_LANE: u64 = u64::MAX;
+
+impl Ledger {
+    pub fn new(capacity: usize, start: Instant) -> Self {
+        let zeros = |_| AtomicU64::new(0);
+        Self {
+            start,
+            scheduled_ns: (0..capacity).map(zeros).collect(),
+            answered_ns: (0..capacity).map(zeros).collect(),
+            outcome: (0..capacity).map(|_| AtomicU8::new(NOT_SENT)).collect(),
+            status: (0..capacity).map(zeros).collect(),
+            lane: (0..capacity).map(|_| AtomicU64::new(NO_LANE)).collect(),
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.outcome.len()
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.start.elapsed().as_nanos() as u64
+    }
+
+    pub fn outcome(&self, n: usize) -> u8 {
+        self.outcome[n].load(Ordering::Acquire)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Pace {
+    /// Messages per second, for a duration.
+    Open { rate: f64 },
+    /// As fast as the answers come back.
+    Closed,
+}
+
+pub struct Phase {
+    pub mix: Mix,
+    pub run: String,
+    pub pace: Pace,
+    pub duration: Duration,
+    pub connections: usize,
+    pub address: SocketAddr,
+    pub hooks: Vec<Hook>,
+}
+
+/// Sends the phase's messages; returns the ledger once every connection
+/// has its last answer.
+pub async fn run(phase: Phase, ledger: Arc<Ledger>) -> anyhow::Result<()> {
+    let host = phase.address.to_string();
+    let mut tasks = Vec::with_capacity(phase.connections);
+    let k = phase.connections as u64;
+    let capacity = ledger.capacity() as u64;
+    for c in 0..k {
+        let mut connection = Connection::open(phase.address).await?;
+        let mut generator = Generator::new(phase.mix, &phase.run, &host, phase.hooks.clone(), c, k);
+        let ledger = ledger.clone();
+        let pace = phase.pace;
+        let duration = phase.duration;
+        tasks.push(tokio::spawn(async move {
+            let mut j = 0u64;
+            loop {
+                let n = j * k + c;
+                j += 1;
+                if n >= capacity {
+                    break;
+                }
+                let due_ns = match pace {
+                    Pace::Open { rate } => {
+                        let due = (n as f64 / rate * 1e9) as u64;
+                        if due >= duration.as_nanos() as u64 {
+                            break;
+                        }
+                        let now = ledger.now_ns();
+                        if due > now {
+                            tokio::time::sleep(Duration::from_nanos(due - now)).await;
+                        }
+                        due
+                    }
+                    Pace::Closed => {
+                        let now = ledger.now_ns();
+                        if now >= duration.as_nanos() as u64 {
+                            break;
+                        }
+                        now
+                    }
+                };
+                let job = generator.next(n);
+                let i = n as usize;
+                ledger.scheduled_ns[i].store(due_ns, Ordering::Relaxed);
+                ledger.lane[i].store(job.lane.map_or(NO_LANE, u64::from), Ordering::Relaxed);
+                let outcome = match connection.send(&job.request).await {
+                    Ok(status) => {
+                        ledger.status[i].store(u64::from(status), Ordering::Relaxed);
+                        if (200..300).contains(&status) {
+                            ACCEPTED
+                        } else {
+                            REFUSED
+                        }
+                    }
+                    Err(_) => {
+                        // The answer is unknown: the message may or may not
+                        // have been accepted. Start over on a new connection.
+                        if let Ok(fresh) = Connection::open(connection.address()).await {
+                            connection = fresh;
+                        }
+                        FAILED
+                    }
+                };
+                ledger.answered_ns[i].store(ledger.now_ns(), Ordering::Relaxed);
+                ledger.outcome[i].store(outcome, Ordering::Release);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await?;
+    }
+    Ok(())
+}

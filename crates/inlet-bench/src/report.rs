@@ -1,0 +1,421 @@
+//! Figures from the ledgers, the table on stdout and `latest.json`.
+
+use crate::PhaseResult;
+use crate::ceilings::Ceilings;
+use crate::load::ACCEPTED;
+use crate::observe::Check;
+use crate::procs::Usage;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Latency {
+    pub count: u64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub max_ms: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub seconds: f64,
+    pub accepted_per_s: f64,
+    /// Accepted messages delivered on Redis, per second from the phase's
+    /// start to the last delivery.
+    pub delivered_per_s: f64,
+    /// Accepted but not yet on Redis when sending stopped.
+    pub backlog_at_end: u64,
+    pub ingress: Latency,
+    pub e2e: Latency,
+    pub check: Check,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Trial {
+    pub rate: f64,
+    pub passed: bool,
+    pub summary: Summary,
+}
+
+/// Percentile curves of the open-loop phase, for `--plot`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Curves {
+    /// (percentile, ms)
+    pub ingress: Vec<(f64, f64)>,
+    pub e2e: Vec<(f64, f64)>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MixReport {
+    pub mix: String,
+    pub open_loop: Summary,
+    pub open_loop_usage: BTreeMap<String, Usage>,
+    pub closed_loop: Summary,
+    pub closed_loop_usage: BTreeMap<String, Usage>,
+    pub trials: Vec<Trial>,
+    pub max_sustained_per_s: f64,
+    pub latency_curves: Curves,
+}
+
+fn histogram() -> Histogram<u64> {
+    // Microseconds, 1 µs to 10 minutes, 3 significant digits.
+    Histogram::new_with_bounds(1, 600_000_000, 3).expect("constant, valid histogram bounds")
+}
+
+fn latency(h: &Histogram<u64>) -> Latency {
+    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    Latency {
+        count: h.len(),
+        p50_ms: ms(0.5),
+        p90_ms: ms(0.9),
+        p99_ms: ms(0.99),
+        p999_ms: ms(0.999),
+        max_ms: h.max() as f64 / 1000.0,
+    }
+}
+
+fn histograms(phase: &PhaseResult) -> (Histogram<u64>, Histogram<u64>, u64) {
+    let ledger = &phase.ledger;
+    let mut ingress = histogram();
+    let mut e2e = histogram();
+    let mut last_delivery_ns = 0u64;
+    for n in 0..ledger.capacity() {
+        if ledger.outcome(n) != ACCEPTED {
+            continue;
+        }
+        let scheduled = ledger.scheduled_ns[n].load(Ordering::Relaxed);
+        let answered = ledger.answered_ns[n].load(Ordering::Relaxed);
+        let _ = ingress.record((answered.saturating_sub(scheduled) / 1000).max(1));
+        if let Some(&received) = phase.receipts.first_ns.get(&(n as u64)) {
+            let _ = e2e.record((received.saturating_sub(scheduled) / 1000).max(1));
+            last_delivery_ns = last_delivery_ns.max(received);
+        }
+    }
+    (ingress, e2e, last_delivery_ns)
+}
+
+pub fn summarize(phase: &PhaseResult) -> Summary {
+    let (ingress, e2e, last_delivery_ns) = histograms(phase);
+    let seconds = phase.duration.as_secs_f64();
+    let accepted = phase.check.accepted;
+    Summary {
+        seconds,
+        accepted_per_s: accepted as f64 / seconds,
+        delivered_per_s: if last_delivery_ns > 0 {
+            e2e.len() as f64 / (last_delivery_ns as f64 / 1e9).max(seconds)
+        } else {
+            0.0
+        },
+        backlog_at_end: accepted.saturating_sub(phase.received_at_end),
+        ingress: latency(&ingress),
+        e2e: latency(&e2e),
+        check: phase.check.clone(),
+    }
+}
+
+pub fn curves(phase: &PhaseResult) -> Curves {
+    let (ingress, e2e, _) = histograms(phase);
+    let curve = |h: &Histogram<u64>| {
+        let mut points = Vec::new();
+        for i in 0..=60 {
+            // Percentiles from 0 to 99.9999, denser towards the tail.
+            let q = 1.0 - 10f64.powf(-(i as f64) / 10.0);
+            points.push((q * 100.0, h.value_at_quantile(q) as f64 / 1000.0));
+        }
+        points
+    };
+    Curves {
+        ingress: curve(&ingress),
+        e2e: curve(&e2e),
+    }
+}
+
+#[derive(Serialize)]
+pub struct Ratios {
+    /// Closed-loop ingress accepted rate / bare confirmed publish.
+    pub ingress_over_amqp_confirm: f64,
+    /// Sustained end-to-end rate / the lowest ceiling.
+    pub e2e_over_lowest_ceiling: f64,
+}
+
+#[derive(Serialize)]
+pub struct Report {
+    pub date: String,
+    pub machine: String,
+    pub quick: bool,
+    /// The headline mix (`mixed` when it ran) and its figures.
+    pub mix: String,
+    pub max_sustained_per_s: f64,
+    pub ingress_accepted_per_s: f64,
+    pub ingress_p50_ms: f64,
+    pub ingress_p99_ms: f64,
+    pub e2e_p50_ms: f64,
+    pub e2e_p99_ms: f64,
+    pub offered_per_s: f64,
+    pub lost: u64,
+    pub duplicated: u64,
+    pub out_of_order: u64,
+    pub rss_mib: BTreeMap<String, f64>,
+    pub cpu_s: BTreeMap<String, f64>,
+    pub ceilings: Ceilings,
+    pub ratios: Ratios,
+    pub mixes: Vec<MixReport>,
+}
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let line = m.lines().next()?.to_string();
+            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib / 1024.0 / 1024.0)
+        })
+        .unwrap_or(0.0);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    format!("{cores} cores ({cpu}), {memory:.0} GiB")
+}
+
+fn now() -> String {
+    std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+impl Report {
+    pub fn new(quick: bool, ceilings: Ceilings, mixes: Vec<MixReport>) -> Self {
+        let headline = mixes
+            .iter()
+            .find(|m| m.mix == "mixed")
+            .or_else(|| mixes.first())
+            .cloned();
+        let lost: u64 = mixes
+            .iter()
+            .map(|m| {
+                m.open_loop.check.lost
+                    + m.closed_loop.check.lost
+                    + m.trials.iter().map(|t| t.summary.check.lost).sum::<u64>()
+            })
+            .sum();
+        let duplicated: u64 = mixes
+            .iter()
+            .map(|m| {
+                m.open_loop.check.duplicated
+                    + m.closed_loop.check.duplicated
+                    + m.trials
+                        .iter()
+                        .map(|t| t.summary.check.duplicated)
+                        .sum::<u64>()
+            })
+            .sum();
+        let out_of_order: u64 = mixes
+            .iter()
+            .map(|m| {
+                m.open_loop.check.out_of_order
+                    + m.closed_loop.check.out_of_order
+                    + m.trials
+                        .iter()
+                        .map(|t| t.summary.check.out_of_order)
+                        .sum::<u64>()
+            })
+            .sum();
+        let h = headline.unwrap_or(MixReport {
+            mix: String::new(),
+            open_loop: Summary::default(),
+            open_loop_usage: BTreeMap::new(),
+            closed_loop: Summary::default(),
+            closed_loop_usage: BTreeMap::new(),
+            trials: Vec::new(),
+            max_sustained_per_s: 0.0,
+            latency_curves: Curves::default(),
+        });
+        let ratios = Ratios {
+            ingress_over_amqp_confirm: h.closed_loop.accepted_per_s
+                / ceilings.amqp_confirm_per_s.max(1.0),
+            e2e_over_lowest_ceiling: h.max_sustained_per_s / ceilings.lowest().max(1.0),
+        };
+        Self {
+            date: now(),
+            machine: machine(),
+            quick,
+            mix: h.mix.clone(),
+            max_sustained_per_s: h.max_sustained_per_s,
+            ingress_accepted_per_s: h.closed_loop.accepted_per_s,
+            ingress_p50_ms: h.open_loop.ingress.p50_ms,
+            ingress_p99_ms: h.open_loop.ingress.p99_ms,
+            e2e_p50_ms: h.open_loop.e2e.p50_ms,
+            e2e_p99_ms: h.open_loop.e2e.p99_ms,
+            offered_per_s: h.open_loop.accepted_per_s,
+            lost,
+            duplicated,
+            out_of_order,
+            rss_mib: h
+                .open_loop_usage
+                .iter()
+                .map(|(k, v)| (k.clone(), v.peak_rss_mib))
+                .collect(),
+            cpu_s: h
+                .open_loop_usage
+                .iter()
+                .map(|(k, v)| (k.clone(), v.cpu_s))
+                .collect(),
+            ceilings,
+            ratios,
+            mixes,
+        }
+    }
+
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, serde_json::to_vec_pretty(self)?)?;
+        Ok(())
+    }
+
+    pub fn print(&self) {
+        let c = &self.ceilings;
+        println!();
+        println!(
+            "machine: {}   date: {}   {}",
+            self.machine,
+            self.date,
+            if self.quick { "quick run" } else { "full run" }
+        );
+        println!();
+        println!("ceilings (same run)");
+        println!(
+            "  bare confirmed publish (quorum)   {:>10.0} msg/s",
+            c.amqp_confirm_per_s
+        );
+        println!(
+            "  bare INSERT + COMMIT              {:>10.0} rows/s",
+            c.pg_insert_per_s
+        );
+        println!(
+            "  bare INSERT, 100 rows each        {:>10.0} rows/s",
+            c.pg_batch_rows_per_s
+        );
+        println!(
+            "  bare Redis PUBLISH                {:>10.0} msg/s",
+            c.redis_publish_per_s
+        );
+        println!(
+            "  bare actix-web 200 ok             {:>10.0} req/s",
+            c.http_per_s
+        );
+        println!();
+        println!(
+            "{:<20} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>10} {:>6} {:>5} {:>5}",
+            "mix",
+            "sustained",
+            "ingress/s",
+            "in p50",
+            "in p99",
+            "e2e p50",
+            "e2e p99",
+            "max rss",
+            "lost",
+            "dup",
+            "order"
+        );
+        for m in &self.mixes {
+            let checks = std::iter::once(&m.open_loop.check)
+                .chain(std::iter::once(&m.closed_loop.check))
+                .chain(m.trials.iter().map(|t| &t.summary.check));
+            let (mut lost, mut dup, mut order) = (0, 0, 0);
+            for check in checks {
+                lost += check.lost;
+                dup += check.duplicated;
+                order += check.out_of_order;
+            }
+            let rss = m
+                .open_loop_usage
+                .values()
+                .map(|u| u.peak_rss_mib)
+                .fold(0.0, f64::max);
+            println!(
+                "{:<20} {:>9.0} {:>9.0} {:>7.2}ms {:>7.2}ms {:>7.2}ms {:>7.2}ms {:>7.1}MiB {:>6} {:>5} {:>5}",
+                m.mix,
+                m.max_sustained_per_s,
+                m.closed_loop.accepted_per_s,
+                m.open_loop.ingress.p50_ms,
+                m.open_loop.ingress.p99_ms,
+                m.open_loop.e2e.p50_ms,
+                m.open_loop.e2e.p99_ms,
+                rss,
+                lost,
+                dup,
+                order
+            );
+        }
+        println!(
+            "(latencies at {:.0}/s offered; sustained = highest open-loop rate with zero loss and e2e p99 < 1 s)",
+            self.offered_per_s
+        );
+        println!();
+        let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+        let worst_rss = self.rss_mib.values().copied().fold(0.0, f64::max);
+        println!("targets ({} mix)", self.mix);
+        println!(
+            "  sustained ≥ 5000/s                  {:>10.0}   {}",
+            self.max_sustained_per_s,
+            verdict(self.max_sustained_per_s >= 5000.0)
+        );
+        println!(
+            "  ingress / confirmed publish ≥ 0.7   {:>10.2}   {}",
+            self.ratios.ingress_over_amqp_confirm,
+            verdict(self.ratios.ingress_over_amqp_confirm >= 0.7)
+        );
+        println!(
+            "  e2e / lowest ceiling ≥ 0.5          {:>10.2}   {}",
+            self.ratios.e2e_over_lowest_ceiling,
+            verdict(self.ratios.e2e_over_lowest_ceiling >= 0.5)
+        );
+        println!(
+            "  ingress p99 ≤ 10 ms                 {:>10.2}   {}",
+            self.ingress_p99_ms,
+            verdict(self.ingress_p99_ms <= 10.0)
+        );
+        println!(
+            "  e2e p99 ≤ 50 ms                     {:>10.2}   {}",
+            self.e2e_p99_ms,
+            verdict(self.e2e_p99_ms <= 50.0)
+        );
+        println!(
+            "  RSS ≤ 64 MiB per service            {:>10.1}   {}",
+            worst_rss,
+            verdict(worst_rss <= 64.0)
+        );
+        println!(
+            "  zero loss, zero duplicates          {:>4} {:>5}   {}",
+            self.lost,
+            self.duplicated,
+            verdict(self.lost == 0 && self.duplicated == 0)
+        );
+        for (service, usage) in &self.rss_mib {
+            println!(
+                "    {service:<16} peak RSS {usage:>6.1} MiB, CPU {:>6.2} s",
+                self.cpu_s.get(service).copied().unwrap_or(0.0)
+            );
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Dead letters through the API: a message the formatter cannot place is
+//! listed with its reason and its request (never the token), replayed once
+//! its cause is fixed (posted exactly once), or discarded; the archiver
+//! turns what the broker's delivery limit gave up on into dead letters.
+
+use inlet_proto::Message;
+use inlet_testkit::{Fixture, Services, TestStack};
+use lapin::options::BasicPublishOptions;
+use lapin::types::{AMQPValue, FieldTable, LongString};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+const FORMATTER_ONLY: Services = Services {
+    ingress: false,
+    formatter: true,
+    delivery: false,
+    api: false,
+};
+
+async fn api(stack: &TestStack, method: reqwest::Method, path: &str) -> (StatusCode, Value) {
+    let response = stack
+        .http
+        .request(method, stack.api_url(path))
+        .bearer_auth(&stack.admin_token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn membership(stack: &TestStack, channel: &str, user: &str, member: bool) {
+    let method = if member {
+        reqwest::Method::PUT
+    } else {
+        reqwest::Method::DELETE
+    };
+    let (status, _) = api(
+        stack,
+        method,
+        &format!("/api/v1/channels/{channel}/members/{user}"),
+    )
+    .await;
+    assert_eq!(status, 204);
+}
+
+/// Sends until ingress answers `expected` (its directory cache follows
+/// membership changes within moments).
+async fn send_until(stack: &TestStack, f: &Fixture, text: &str, expected: u16) {
+    let body = json!({"text": text, "channel": "secret"}).to_string();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let status = stack.slack_status(&f.token, &body).await;
+        if status == expected {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn open_letters(stack: &TestStack) -> Vec<Value> {
+    let (status, body) = api(stack, reqwest::Method::GET, "/api/v1/dead-letters").await;
+    assert_eq!(status, 200);
+    body["dead_letters"].as_array().cloned().unwrap_or_default()
+}
+
+async fn wait_for_letters(stack: &TestStack, count: usize) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let letters = open_letters(stack).await;
+        if letters.len() >= count {
+            return letters;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} open dead letters, expected {count}",
+            letters.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A message accepted while the owner was a member of the private channel,
+/// formatted after they were removed: the formatter dead-letters it.
+async fn dead_letter_one(stack: &mut TestStack, f: &Fixture, secret: &str, text: &str) {
+    membership(stack, secret, &f.owner_id, true).await;
+    stack.stop_service("formatter").await;
+    send_until(stack, f, text, 200).await;
+    membership(stack, secret, &f.owner_id, false).await;
+    stack.spawn(FORMATTER_ONLY).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
+    let mut stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let secret = stack
+        .api_post(
+            "/api/v1/channels",
+            json!({"team_id": f.team_id, "name": "secret", "private": true}),
+        )
+        .await
+        .unwrap();
+    let secret = secret["id"].as_str().unwrap().to_string();
+
+    dead_letter_one(&mut stack, &f, &secret, "inside").await;
+    let letters = wait_for_letters(&stack, 1).await;
+    assert_eq!(letters.len(), 1);
+    let first = letters[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(letters[0]["stage"], "formatter");
+    assert_eq!(letters[0]["reason"], "action_prohibited", "{}", letters[0]);
+
+    // Shown with its request, never with the token.
+    let (status, shown) = api(
+        &stack,
+        reqwest::Method::GET,
+        &format!("/api/v1/dead-letters/{first}"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(shown["state"], "open");
+    assert!(
+        shown["message"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("inside")
+    );
+    assert!(!shown.to_string().contains(&f.token), "the token leaked");
+
+    // Replayed before the cause is fixed: dead-lettered again, as a new one.
+    let (status, replayed) = api(
+        &stack,
+        reqwest::Method::POST,
+        &format!("/api/v1/dead-letters/{first}/replay"),
+    )
+    .await;
+    assert_eq!(status, 200, "{replayed}");
+    assert_eq!(replayed["hop"], "raw");
+    let (status, _) = api(
+        &stack,
+        reqwest::Method::POST,
+        &format!("/api/v1/dead-letters/{first}/replay"),
+    )
+    .await;
+    assert_eq!(status, 409, "a dead letter is replayed once");
+    let letters = wait_for_letters(&stack, 1).await;
+    let second = letters[0]["id"].as_str().unwrap().to_string();
+    assert_ne!(second, first);
+
+    // Fixed, then replayed: posted, exactly once.
+    membership(&stack, &secret, &f.owner_id, true).await;
+    let (status, _) = api(
+        &stack,
+        reqwest::Method::POST,
+        &format!("/api/v1/dead-letters/{second}/replay"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let posts = stack.wait_for_posts(&secret, 1, WAIT).await.unwrap();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].message, "inside");
+    assert!(open_letters(&stack).await.is_empty());
+
+    // Another one, discarded.
+    dead_letter_one(&mut stack, &f, &secret, "discard me").await;
+    let letters = wait_for_letters(&stack, 1).await;
+    let third = letters[0]["id"].as_str().unwrap().to_string();
+    let (status, _) = api(
+        &stack,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/dead-letters/{third}"),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = api(
+        &stack,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/dead-letters/{third}"),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (_, shown) = api(
+        &stack,
+        reqwest::Method::GET,
+        &format!("/api/v1/dead-letters/{third}"),
+    )
+    .await;
+    assert_eq!(shown["state"], "discarded");
+    assert!(open_letters(&stack).await.is_empty());
+    let (status, _) = api(
+        &stack,
+        reqwest::Method::GET,
+        &format!("/api/v1/dead-letters/{}", uuid::Uuid::now_v7()),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // Nothing else was posted: the discarded one stays unposted.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let posts = stack.posts(secret.parse().unwrap()).await.unwrap();
+    assert_eq!(posts.len(), 1);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_broker_gives_up_on_is_archived_and_replayable() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    // A raw webhook as ingress makes it, dead-lettered by the broker after
+    // its delivery limit (what RabbitMQ adds: the x-first-death-* headers).
+    let message_id = uuid::Uuid::now_v7();
+    let now_micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as i64;
+    let raw = inlet_proto::v1::RawWebhook {
+        message_id: message_id.to_string(),
+        webhook_id: f.webhook_id.clone(),
+        team_id: f.team_id.clone(),
+        dialect: "slack".into(),
+        ordering_key: f.channel_id.clone(),
+        received_at_micros: now_micros,
+        content_type: "application/json".into(),
+        body: br#"{"text": "came back"}"#.to_vec(),
+        ..Default::default()
+    };
+    let topology = inlet_bus::Topology::new(&stack.settings.amqp);
+    let connection = inlet_bus::connect(&stack.settings.amqp.url, "test")
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let mut headers = FieldTable::default();
+    let text = |s: &str| AMQPValue::LongString(LongString::from(s));
+    headers.insert(
+        "x-first-death-queue".into(),
+        text(&topology.queue(inlet_bus::Hop::Raw, 1)),
+    );
+    headers.insert("x-first-death-reason".into(), text("delivery_limit"));
+    channel
+        .basic_publish(
+            topology.dead_letter_exchange().into(),
+            "".into(),
+            BasicPublishOptions::default(),
+            &raw.encode_to_vec(),
+            lapin::BasicProperties::default()
+                .with_message_id(message_id.to_string().into())
+                .with_headers(headers),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    let letters = wait_for_letters(&stack, 1).await;
+    assert_eq!(letters[0]["reason"], "delivery_limit");
+    assert_eq!(letters[0]["stage"], "formatter");
+    assert_eq!(letters[0]["message_id"], message_id.to_string());
+    let id = letters[0]["id"].as_str().unwrap().to_string();
+    let (status, _) = api(
+        &stack,
+        reqwest::Method::POST,
+        &format!("/api/v1/dead-letters/{id}/replay"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let posts = stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
+    assert_eq!(posts[0].message, "came back");
+    assert_eq!(posts[0].message_id, message_id);
+    stack.stop().await;
+}
