@@ -115,6 +115,9 @@ pub struct IngressSettings {
     pub rate_burst: u32,
     /// What the rate limiter does while Redis is unreachable.
     pub rate_limit_without_redis: RateLimitFallback,
+    /// Where messages the broker cannot confirm are kept (fsync'd) and
+    /// answered 2xx, then published in order; empty: no spool (503).
+    pub spool_dir: String,
 }
 
 /// The rate limiter's behaviour while Redis is unreachable.
@@ -143,6 +146,7 @@ impl Default for IngressSettings {
             rate_per_minute: 600,
             rate_burst: 60,
             rate_limit_without_redis: RateLimitFallback::Open,
+            spool_dir: String::new(),
         }
     }
 }

@@ -277,6 +277,12 @@ pub(crate) async fn publish(
         .with_content_type("application/x-protobuf".into())
         .with_timestamp((raw.received_at_micros / 1_000_000) as u64);
     let bytes = raw.encode_to_vec();
+    if let Some(spool) = &state.spool
+        && spool.holds_anything()
+    {
+        // Behind what the spool holds, to keep the order.
+        return spool_message(spool, bytes, wait).await;
+    }
     let started = Instant::now();
     let publisher = &state.publisher;
     let result = if wait {
@@ -307,10 +313,36 @@ pub(crate) async fn publish(
             .or(Ok(Outcome::Pending)),
         Ok(Waited::TimedOut) if wait => Ok(Outcome::Pending),
         Ok(Waited::TimedOut) => Ok(Outcome::Accepted),
+        Err(error) if state.spool.is_some() => {
+            tracing::warn!(%error, message_id = %raw.message_id, "broker did not confirm; spooling");
+            match &state.spool {
+                Some(spool) => spool_message(spool, bytes, wait).await,
+                None => Err(unavailable("the message broker is unavailable")),
+            }
+        }
         Err(PublishError::Unavailable) => Err(unavailable("the message broker is unavailable")),
         Err(other) => Err(unavailable(format!(
             "the message broker did not confirm: {other}"
         ))),
+    }
+}
+
+/// Writes the message to the spool: accepted once it is on disk (a waiting
+/// sender gets 202: nothing can answer it before the broker is back).
+async fn spool_message(
+    spool: &std::sync::Arc<crate::spool::Spool>,
+    bytes: Vec<u8>,
+    wait: bool,
+) -> Result<Outcome, Rejection> {
+    match spool.append(bytes).await {
+        Ok(()) if wait => Ok(Outcome::Pending),
+        Ok(()) => Ok(Outcome::Accepted),
+        Err(error) => {
+            tracing::error!(%error, "cannot write to the spool");
+            Err(unavailable(
+                "the message broker is unavailable and the spool is not writable",
+            ))
+        }
     }
 }
 

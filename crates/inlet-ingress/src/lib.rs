@@ -11,6 +11,7 @@ mod integration;
 pub mod metrics;
 mod rate_limit;
 mod readiness;
+pub mod spool;
 
 use actix_web::{App, HttpServer, dev::Server, web};
 use inlet_bus::Publisher;
@@ -30,6 +31,8 @@ pub(crate) struct State {
     pub redis: inlet_core::redis_link::RedisConnection,
     /// Opens webhook signing secrets (`secrets.key_file`).
     pub secrets: Option<inlet_core::secrets::SecretBox>,
+    /// Keeps what the broker cannot confirm (`ingress.spool_dir`).
+    pub spool: Option<Arc<spool::Spool>>,
 }
 
 /// A built ingress: listeners bound, broker connecting in the background.
@@ -61,7 +64,31 @@ impl Ingress {
             background.clone(),
         );
         let redis = inlet_core::redis_link::manager(&settings.redis)?;
+        let spool = if settings.ingress.spool_dir.is_empty() {
+            None
+        } else {
+            let spool = Arc::new(
+                spool::Spool::open(
+                    std::path::Path::new(&settings.ingress.spool_dir),
+                    metrics.spool_messages.clone(),
+                    metrics.spooled.clone(),
+                )
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "configuration key `ingress.spool_dir` ({:?}): {e}",
+                        settings.ingress.spool_dir
+                    )
+                })?,
+            );
+            tokio::spawn(spool.clone().drain(
+                publisher.clone(),
+                settings.amqp.shards,
+                background.clone(),
+            ));
+            Some(spool)
+        };
         let readiness = Arc::new(readiness::IngressReadiness {
+            spool: spool.clone(),
             publisher: publisher.clone(),
             pool,
             redis: redis.clone(),
@@ -77,6 +104,7 @@ impl Ingress {
             redis,
             secrets: inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)
                 .map_err(anyhow::Error::msg)?,
+            spool,
         });
         let workers = match settings.ingress.workers {
             0 => std::thread::available_parallelism()

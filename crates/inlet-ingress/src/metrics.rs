@@ -1,7 +1,7 @@
 //! Ingress metrics (docs/operations.md lists them all).
 
 use inlet_core::telemetry::{LATENCY_BUCKETS, counter_vec, histogram_vec};
-use prometheus::{Histogram, HistogramVec, IntCounter, IntCounterVec, Registry};
+use prometheus::{Histogram, HistogramVec, IntCounter, IntCounterVec, IntGauge, Registry};
 
 #[derive(Clone)]
 pub struct IngressMetrics {
@@ -12,6 +12,8 @@ pub struct IngressMetrics {
     pub confirm: Histogram,
     pub integration_events: IntCounterVec,
     pub rate_limiter_errors: IntCounter,
+    pub spool_messages: IntGauge,
+    pub spooled: IntCounter,
 }
 
 const BYTE_BUCKETS: &[f64] = &[256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0];
@@ -31,6 +33,16 @@ impl IngressMetrics {
             "Rate checks that could not reach Redis (answered per ingress.rate_limit_without_redis).",
         )?;
         registry.register(Box::new(rate_limiter_errors.clone()))?;
+        let spool_messages = inlet_core::telemetry::gauge(
+            registry,
+            "inlet_ingress_spool_messages",
+            "Messages in the spool, answered 2xx and not yet confirmed by the broker.",
+        )?;
+        let spooled = IntCounter::new(
+            "inlet_ingress_spooled_total",
+            "Messages written to the spool because the broker could not confirm them.",
+        )?;
+        registry.register(Box::new(spooled.clone()))?;
         Ok(Self {
             requests: counter_vec(
                 registry,
@@ -67,6 +79,8 @@ impl IngressMetrics {
                 &["integration", "event", "outcome"],
             )?,
             rate_limiter_errors,
+            spool_messages,
+            spooled,
         })
     }
 }

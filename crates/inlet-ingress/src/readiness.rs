@@ -1,4 +1,5 @@
-//! Ingress readiness: the broker is required; PostgreSQL down is
+//! Ingress readiness: the broker is required (or, with a spool, a
+//! writable spool); PostgreSQL down is
 //! `degraded` (cached tokens still work; uncached ones get 503), and so is
 //! Redis (idempotency checks are skipped; delivery still deduplicates).
 
@@ -10,6 +11,8 @@ use inlet_store::pool::ServiceGauges;
 use std::sync::Arc;
 
 pub struct IngressReadiness {
+    /// With a spool, a writable spool stands in for the broker.
+    pub spool: Option<Arc<crate::spool::Spool>>,
     pub publisher: Arc<Publisher>,
     pub pool: Pool,
     pub redis: RedisConnection,
@@ -29,11 +32,20 @@ impl Readiness for IngressReadiness {
                 .map_err(|e| e.to_string());
             let mut redis = self.redis.clone();
             let redis = inlet_core::redis_link::ping(&mut redis).await;
-            vec![
-                DependencyCheck::new("broker", true, broker),
+            let mut checks = vec![
+                DependencyCheck::new("broker", self.spool.is_none(), broker),
                 DependencyCheck::optional("database", database),
                 DependencyCheck::optional("redis", redis),
-            ]
+            ];
+            if let Some(spool) = &self.spool {
+                let writable = if spool.writable() {
+                    Ok(())
+                } else {
+                    Err("not writable".to_string())
+                };
+                checks.push(DependencyCheck::new("spool", true, writable));
+            }
+            checks
         })
     }
 
