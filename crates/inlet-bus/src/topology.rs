@@ -178,31 +178,22 @@ impl Topology {
         Ok(())
     }
 
-    /// Deletes every queue and exchange (tests clean up after themselves).
-    pub async fn delete(&self, channel: &Channel) -> Result<(), lapin::Error> {
-        use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
-        for hop in [Hop::Raw, Hop::Posts] {
-            for shard in 0..self.shards {
-                channel
-                    .queue_delete(self.queue(hop, shard).into(), QueueDeleteOptions::default())
-                    .await?;
-            }
+    /// Deletes the exchanges (tests clean up after themselves). Queues are
+    /// left to expire (`x-expires`): deleting a quorum queue while its
+    /// at-least-once dead-letter worker starts crashes that worker on
+    /// RabbitMQ 3.10, and two crashes at once stop dead lettering for every
+    /// queue declared afterwards on that node.
+    pub async fn delete_exchanges(&self, channel: &Channel) -> Result<(), lapin::Error> {
+        use lapin::options::ExchangeDeleteOptions;
+        for exchange in [
+            self.exchange(Hop::Raw),
+            self.exchange(Hop::Posts),
+            self.dead_letter_exchange(),
+        ] {
             channel
-                .exchange_delete(self.exchange(hop).into(), ExchangeDeleteOptions::default())
+                .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
                 .await?;
         }
-        channel
-            .queue_delete(
-                self.dead_letter_queue().into(),
-                QueueDeleteOptions::default(),
-            )
-            .await?;
-        channel
-            .exchange_delete(
-                self.dead_letter_exchange().into(),
-                ExchangeDeleteOptions::default(),
-            )
-            .await?;
         Ok(())
     }
 }

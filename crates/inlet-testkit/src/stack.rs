@@ -388,15 +388,17 @@ impl TestStack {
         for (_, _, task) in self.tasks.drain(..) {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }
-        delete_topology(&self.settings).await;
+        // Queues expire on their own (`amqp.queue_expires_ms`); see
+        // `Topology::delete_exchanges` for why they are not deleted.
+        delete_exchanges(&self.settings).await;
     }
 }
 
-async fn delete_topology(settings: &Settings) {
+async fn delete_exchanges(settings: &Settings) {
     let topology = inlet_bus::Topology::new(&settings.amqp);
     if let Ok(connection) = inlet_bus::connect(&settings.amqp.url, "inlet-test-cleanup").await {
         if let Ok(channel) = connection.create_channel().await {
-            let _ = topology.delete(&channel).await;
+            let _ = topology.delete_exchanges(&channel).await;
         }
         let _ = connection.close(200, "cleanup".into()).await;
     }

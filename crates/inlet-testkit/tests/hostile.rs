@@ -1,0 +1,193 @@
+//! Hostile input at ingress (reliability.md B1, B4): a 10 MiB body is
+//! refused with 413 before it is read, whether announced or chunked; a body
+//! that trickles in is cut off at the body deadline; rotated-away, revoked
+//! and unknown tokens get one and the same answer. Nothing is posted.
+
+use inlet_testkit::{Services, TestStack};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const MIB: usize = 1024 * 1024;
+
+/// Reads whatever the server answers until it closes or `limit` passes.
+async fn read_answer(stream: &mut TcpStream, limit: Duration) -> String {
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => answer.extend_from_slice(&buffer[..n]),
+            Err(_) if !answer.is_empty() => break,
+            Err(_) => {}
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ten_mib_body_gets_413_before_it_is_read_announced_or_chunked() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let address = format!("127.0.0.1:{}", stack.ingress_port);
+
+    // Announced: 10 MiB by Content-Length; we send 64 KiB and stop.
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /hooks/{} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        f.token,
+        10 * MIB
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![b' '; 64 * 1024]).await.unwrap();
+    let answer = read_answer(&mut stream, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("payload_too_large"), "{answer}");
+
+    // Chunked: no length announced; refused once the limit (1 MiB) is
+    // passed, well before the 10 MiB are sent.
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /hooks/{} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        f.token
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b' '; 64 * 1024];
+    let mut sent = 0;
+    let mut refused_early = false;
+    while sent < 10 * MIB {
+        let frame = format!("{:x}\r\n", chunk.len());
+        let wrote = async {
+            stream.write_all(frame.as_bytes()).await?;
+            stream.write_all(&chunk).await?;
+            stream.write_all(b"\r\n").await
+        };
+        if wrote.await.is_err() {
+            refused_early = true; // the server closed the connection
+            break;
+        }
+        sent += chunk.len();
+        if sent == 2 * MIB {
+            // Past the limit: the answer should be there by now.
+            let answer = read_answer(&mut stream, Duration::from_secs(5)).await;
+            assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+            refused_early = true;
+            break;
+        }
+    }
+    assert!(refused_early, "all 10 MiB were read");
+    assert!(sent < 10 * MIB);
+
+    // Nothing was posted; the webhook still works.
+    assert_eq!(
+        stack.slack_status(&f.token, r#"{"text":"fine"}"#).await,
+        200
+    );
+    let posts = stack
+        .wait_for_posts(&f.channel_id, 1, Duration::from_secs(15))
+        .await
+        .unwrap();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].message, "fine");
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
+    let stack = TestStack::start_with(Services::ALL, |s| s.ingress.body_timeout_ms = 1_000)
+        .await
+        .unwrap();
+    let f = stack.fixture().await.unwrap();
+    let mut stream = TcpStream::connect(format!("127.0.0.1:{}", stack.ingress_port))
+        .await
+        .unwrap();
+    let body = br#"{"text":"slow"}"#;
+    let head = format!(
+        "POST /hooks/{} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        f.token,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    // One byte every 300 ms: the whole body would take 4.5 s.
+    let mut answer = String::new();
+    for byte in body.iter() {
+        if stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut buffer = [0u8; 1024];
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(1), stream.read(&mut buffer)).await
+            && n > 0
+        {
+            answer = String::from_utf8_lossy(&buffer[..n]).into_owned();
+            break;
+        }
+    }
+    if answer.is_empty() {
+        answer = read_answer(&mut stream, Duration::from_secs(5)).await;
+    }
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_millis(3_500),
+        "cut off after {:?}",
+        started.elapsed()
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    assert!(posts.is_empty());
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotated_away_revoked_and_unknown_tokens_get_the_same_answer() {
+    let stack = TestStack::start().await.unwrap();
+    let rotated = stack.fixture().await.unwrap();
+    let revoked = stack.fixture().await.unwrap();
+    let rotate = stack
+        .http
+        .post(stack.api_url(&format!("/api/v1/webhooks/{}/rotate", rotated.webhook_id)))
+        .bearer_auth(&stack.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotate.status(), 200);
+    let revoke = stack
+        .http
+        .delete(stack.api_url(&format!("/api/v1/webhooks/{}", revoked.webhook_id)))
+        .bearer_auth(&stack.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), 200);
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let mut answers = Vec::new();
+    for token in [
+        rotated.token.as_str(),
+        revoked.token.as_str(),
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "x",
+    ] {
+        let response = stack.post_slack(token, r#"{"text":"x"}"#).await.unwrap();
+        let status = response.status().as_u16();
+        let mut headers: Vec<String> = response
+            .headers()
+            .iter()
+            // Per request, or transport: `connection: close` follows from
+            // whether the unread body had arrived when the answer was sent.
+            .filter(|(name, _)| !["x-request-id", "date", "connection"].contains(&name.as_str()))
+            .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap_or("")))
+            .collect();
+        headers.sort();
+        let body = response.text().await.unwrap();
+        assert!(!body.contains(token) || token == "x", "the token is echoed");
+        answers.push((status, headers, body));
+    }
+    assert_eq!(answers[0].0, 404);
+    for answer in &answers[1..] {
+        assert_eq!(answer, &answers[0], "answers differ");
+    }
+    stack.stop().await;
+}
