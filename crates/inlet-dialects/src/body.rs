@@ -5,6 +5,7 @@
 use crate::error::{ErrorCode, Rejection};
 use crate::fields::kind_of;
 use crate::multipart;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// How a body is to be read, decided from its `Content-Type` and first bytes.
@@ -86,9 +87,20 @@ pub fn json_object_strict(
     body: &[u8],
     max_depth: usize,
 ) -> Result<Map<String, Value>, Rejection> {
+    json_text_strict(content_type, body, max_depth)?.object()
+}
+
+/// The checks of [`json_object_strict`] short of parsing: the body's JSON
+/// text, refused as [`json_object_strict`] would refuse it for its content
+/// type, encoding, blankness or nesting.
+pub fn json_text_strict<'a>(
+    content_type: Option<&str>,
+    body: &'a [u8],
+    max_depth: usize,
+) -> Result<JsonText<'a>, Rejection> {
     let body = strip_bom(body);
     match body_kind(content_type, body)? {
-        BodyKind::Json => parse_object(body, max_depth),
+        BodyKind::Json => JsonText::new(body, max_depth),
         BodyKind::Form | BodyKind::Multipart(_) => Err(Rejection::new(
             ErrorCode::UnsupportedMediaType,
             "this endpoint takes only a JSON body, not a form",
@@ -147,64 +159,178 @@ fn multipart_object(
 }
 
 fn parse_object(bytes: &[u8], max_depth: usize) -> Result<Map<String, Value>, Rejection> {
-    let text = std::str::from_utf8(strip_bom(bytes)).map_err(|e| {
-        Rejection::invalid(format!(
-            "body is not valid UTF-8 (byte {})",
-            e.valid_up_to()
-        ))
-    })?;
-    if text.trim().is_empty() {
-        return Err(Rejection::invalid("body is empty; expected a JSON object"));
-    }
-    check_depth(text.as_bytes(), max_depth)?;
-    let value: Value = match serde_json::from_str(text) {
-        Ok(value) => value,
-        Err(first) => {
-            // Mattermost accepts raw newlines and tabs inside strings; so do we.
-            let repaired = escape_raw_controls_in_strings(text)
-                .ok_or_else(|| Rejection::invalid(format!("body is not valid JSON: {first}")))?;
-            serde_json::from_str(&repaired)
-                .map_err(|_| Rejection::invalid(format!("body is not valid JSON: {first}")))?
+    JsonText::new(bytes, max_depth)?.object()
+}
+
+/// A body's text that passed every check short of parsing it: UTF-8
+/// without a BOM, not blank, nested no deeper than allowed.
+pub struct JsonText<'a> {
+    text: &'a str,
+    scan: Scan,
+}
+
+impl<'a> JsonText<'a> {
+    fn new(bytes: &'a [u8], max_depth: usize) -> Result<Self, Rejection> {
+        let text = std::str::from_utf8(strip_bom(bytes)).map_err(|e| {
+            Rejection::invalid(format!(
+                "body is not valid UTF-8 (byte {})",
+                e.valid_up_to()
+            ))
+        })?;
+        if text.trim().is_empty() {
+            return Err(Rejection::invalid("body is empty; expected a JSON object"));
         }
-    };
-    match value {
-        Value::Object(map) => Ok(map),
-        other => Err(Rejection::invalid(format!(
-            "body must be a JSON object, not {}",
-            kind_of(&other)
-        ))),
+        let scan = scan(text.as_bytes());
+        if scan.depth > max_depth {
+            return Err(Rejection::invalid(format!(
+                "JSON is nested deeper than {max_depth} levels"
+            )));
+        }
+        Ok(Self { text, scan })
+    }
+
+    /// The JSON object the text holds.
+    pub fn object(&self) -> Result<Map<String, Value>, Rejection> {
+        let value: Value = match serde_json::from_str(self.text) {
+            Ok(value) => value,
+            Err(first) => {
+                // Mattermost accepts raw newlines and tabs inside strings; so do we.
+                let repaired = escape_raw_controls_in_strings(self.text).ok_or_else(|| {
+                    Rejection::invalid(format!("body is not valid JSON: {first}"))
+                })?;
+                serde_json::from_str(&repaired)
+                    .map_err(|_| Rejection::invalid(format!("body is not valid JSON: {first}")))?
+            }
+        };
+        match value {
+            Value::Object(map) => Ok(map),
+            other => Err(Rejection::invalid(format!(
+                "body must be a JSON object, not {}",
+                kind_of(&other)
+            ))),
+        }
+    }
+
+    /// `T` read straight from the text, its strings borrowed where they
+    /// have no escapes, when that is sure to give what reading `T` from
+    /// [`Self::object`] gives; `None` otherwise, and on any error, so that
+    /// the caller takes the general route and refuses as it always did.
+    ///
+    /// Reading `T` from the text skips the values `T` has no field for
+    /// instead of parsing them, and skipping is laxer in a few places that
+    /// the scan looks for (see `Scan`). It also takes an array for a struct
+    /// (serde's sequence form), hence the object check, and refuses a
+    /// field given twice (where the object keeps the last) and the raw
+    /// control characters [`Self::object`] repairs: both go the general
+    /// route.
+    pub fn typed<T: Deserialize<'a>>(&self) -> Option<T> {
+        let is_object = self
+            .text
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .starts_with('{');
+        if !is_object || self.scan.lenient_when_skipped || self.scan.depth > SERDE_JSON_MAX_DEPTH {
+            return None;
+        }
+        serde_json::from_str(self.text).ok()
     }
 }
 
-/// Refuses nesting deeper than `max_depth` with a flat scan (no recursion,
-/// so no input can exhaust the stack before the parser sees it).
-pub fn check_depth(bytes: &[u8], max_depth: usize) -> Result<(), Rejection> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for &b in bytes {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+/// The deepest nesting serde_json parses into a value: deeper, it refuses,
+/// while it skips any depth without complaint. A body nested deeper than
+/// this is left to the general route, which refuses it.
+const SERDE_JSON_MAX_DEPTH: usize = 127;
+
+/// The most digits a number outside strings may run to and still be read
+/// exactly as it is skipped: `u64::MAX` has 20; longer ones are parsed as
+/// floats, which can overflow (an error) where skipping only counts digits.
+const EXACT_NUMBER_DIGITS: usize = 20;
+
+/// What a flat scan of a JSON text finds, without recursion, so that no
+/// input can exhaust the stack before the parser sees it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Scan {
+    /// The deepest nesting of objects and arrays.
+    depth: usize,
+    /// Whether the text holds something serde_json checks when it parses a
+    /// value but not when it skips one: a number with an exponent or a
+    /// long run of digits (out of an `f64`'s range is an error only when
+    /// parsed), or a `\u` escape of a UTF-16 surrogate (a lone one, the
+    /// same). Valid pairs and numbers in range are flagged too: such
+    /// bodies just take the slower, general route.
+    lenient_when_skipped: bool,
+}
+
+/// Scans a JSON text, valid or not; brackets inside strings do not count.
+fn scan(bytes: &[u8]) -> Scan {
+    let mut found = Scan::default();
+    let (mut depth, mut digits) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        i += 1;
         match b {
-            b'"' => in_string = true,
+            b'"' => i = string_end(bytes, i, &mut found),
             b'{' | b'[' => {
                 depth += 1;
-                if depth > max_depth {
-                    return Err(Rejection::invalid(format!(
-                        "JSON is nested deeper than {max_depth} levels"
-                    )));
-                }
+                found.depth = found.depth.max(depth);
             }
             b'}' | b']' => depth = depth.saturating_sub(1),
+            b'0'..=b'9' => {
+                digits += 1;
+                found.lenient_when_skipped |= digits > EXACT_NUMBER_DIGITS;
+                continue;
+            }
+            // Outside strings, a letter after a digit is an exponent.
+            b'e' | b'E' if digits > 0 => found.lenient_when_skipped = true,
             _ => {}
         }
+        digits = 0;
     }
-    Ok(())
+    found
+}
+
+/// The index just past the closing quote of the string whose content
+/// starts at `start`, or the end of the text when it is not closed.
+fn string_end(bytes: &[u8], start: usize, found: &mut Scan) -> usize {
+    let mut i = start;
+    while let Some(next) = quote_or_backslash(bytes, i) {
+        if bytes[next] == b'"' {
+            return next + 1;
+        }
+        // `\uD800` to `\uDFFF`: a UTF-16 surrogate.
+        if matches!(
+            bytes.get(next + 1..next + 4),
+            Some([b'u', b'd' | b'D', b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'])
+        ) {
+            found.lenient_when_skipped = true;
+        }
+        // The byte after a backslash is escaped, whatever it is.
+        i = (next + 2).min(bytes.len());
+    }
+    bytes.len()
+}
+
+/// The index of the first `"` or `\` at or after `start`. Most of a body
+/// is string content, in which only these two matter, so it is searched
+/// eight bytes at a time: a byte of a word is zero where it matched, and
+/// `(w - 0x01…01) & !w & 0x80…80` flags zero bytes (Mycroft's test; the
+/// lowest flag is always a true one, which is the one wanted).
+fn quote_or_backslash(bytes: &[u8], start: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    let zero_bytes = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
+    let (words, tail) = bytes.get(start..)?.as_chunks::<8>();
+    for (n, &word) in words.iter().enumerate() {
+        let word = u64::from_le_bytes(word);
+        let matched = zero_bytes(word ^ (ONES * u64::from(b'"')))
+            | zero_bytes(word ^ (ONES * u64::from(b'\\')));
+        if matched != 0 {
+            return Some(start + 8 * n + matched.trailing_zeros() as usize / 8);
+        }
+    }
+    let tail_start = start + 8 * words.len();
+    tail.iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|offset| tail_start + offset)
 }
 
 /// Escapes raw `\n`, `\r` and `\t` found inside JSON strings; `None` when
@@ -350,6 +476,109 @@ mod tests {
     fn brackets_inside_strings_do_not_count_as_nesting() {
         let body = format!("{{\"text\":\"{}\"}}", "[".repeat(1000));
         assert!(obj(None, body.as_bytes()).is_ok());
+    }
+
+    /// The nesting depth as the byte-by-byte scan `scan` replaced counts
+    /// it, valid JSON or not.
+    fn depth_byte_by_byte(bytes: &[u8]) -> usize {
+        let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+        for &b in bytes {
+            if in_string {
+                match (escaped, b) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                b'}' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        deepest
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scan_counts_depth_as_a_byte_by_byte_scan_does(text in "[\\[\\]{}\"\\\\ a1ud8]{0,80}") {
+            proptest::prop_assert_eq!(scan(text.as_bytes()).depth, depth_byte_by_byte(text.as_bytes()));
+        }
+
+        #[test]
+        fn quotes_and_backslashes_are_found_eight_bytes_at_a_time(
+            text in "[ab\"\\\\é]{0,40}",
+            start in 0usize..48,
+        ) {
+            let bytes = text.as_bytes();
+            let start = start.min(bytes.len());
+            let one_by_one = bytes[start..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')
+                .map(|offset| start + offset);
+            proptest::prop_assert_eq!(quote_or_backslash(bytes, start), one_by_one);
+        }
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Known<'a> {
+        a: u64,
+        #[serde(default, borrow)]
+        s: Option<std::borrow::Cow<'a, str>>,
+    }
+
+    fn typed(body: &str) -> Option<Known<'_>> {
+        JsonText::new(body.as_bytes(), 200).ok()?.typed()
+    }
+
+    #[test]
+    fn typed_reads_skip_what_they_do_not_name() {
+        let known = typed(r#" {"a": 1, "b": "x\n", "c": [1.5, -2, true, null, {"d": []}]}"#);
+        assert_eq!(known, Some(Known { a: 1, s: None }));
+    }
+
+    #[test]
+    fn typed_reads_leave_to_the_general_route_whatever_it_might_read_differently() {
+        for body in [
+            // Skipping checks neither the range of a number nor surrogates.
+            r#"{"a": 1, "b": 1e999}"#,
+            r#"{"a": 1, "b": [2.5E-3]}"#,
+            r#"{"a": 1, "b": 123456789012345678901234567890}"#,
+            r#"{"a": 1, "b": "\ud800"}"#,
+            r#"{"a": 1, "b": {"c": "\uDBFF\uDFFF"}}"#,
+            // The object keeps the last of a key given twice.
+            r#"{"a": 1, "a": 2}"#,
+            // `object` repairs raw tabs and newlines in strings.
+            "{\"a\": 1, \"s\": \"raw\ttab\"}",
+            // Serde reads a struct from an array too.
+            "[1, null]",
+            r#"{"a": 1} trailing"#,
+            r#"{"a": "1"}"#,
+        ] {
+            assert_eq!(typed(body), None, "{body}");
+        }
+        let object = |body: &[u8]| JsonText::new(body, 64).unwrap().object();
+        assert!(object(br#"{"a": 1, "b": 1e999}"#).is_err());
+        assert!(object(br#"{"a": 1, "b": "\ud800"}"#).is_err());
+        assert_eq!(object(br#"{"a": 1, "a": 2}"#).unwrap()["a"], 2);
+        // Exponents and digits inside strings are only text.
+        assert!(typed(r#"{"a": 1, "b": "1e999 12345678901234567890123"}"#).is_some());
+    }
+
+    #[test]
+    fn typed_reads_stop_where_serde_json_stops_nesting_values() {
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(serde_json::from_str::<Value>(&nested(SERDE_JSON_MAX_DEPTH)).is_ok());
+        assert!(serde_json::from_str::<Value>(&nested(SERDE_JSON_MAX_DEPTH + 1)).is_err());
+        let body = |depth: usize| format!("{{\"a\": 1, \"b\": {}}}", nested(depth));
+        assert!(typed(&body(SERDE_JSON_MAX_DEPTH - 1)).is_some());
+        assert_eq!(typed(&body(SERDE_JSON_MAX_DEPTH)), None);
     }
 
     #[test]

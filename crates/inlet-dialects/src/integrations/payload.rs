@@ -3,11 +3,12 @@
 //! dialects.md asks for a 400 naming the field).
 
 use super::error::IntegrationError;
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::Value;
 
-/// Deserialises `payload` as `T`, or says which field is wrong.
-pub fn parse<T: DeserializeOwned>(payload: &Value) -> Result<T, IntegrationError> {
+/// Deserialises `payload` as `T`, or says which field is wrong. `T` may
+/// borrow its strings from `payload`.
+pub fn parse<'a, T: Deserialize<'a>>(payload: &'a Value) -> Result<T, IntegrationError> {
     serde_path_to_error::deserialize(payload).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();

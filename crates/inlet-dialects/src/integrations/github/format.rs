@@ -17,8 +17,7 @@ pub fn format(
 ) -> Result<Formatted, IntegrationError> {
     match event {
         "ping" => ping(&parse(payload)?),
-        "push_commits" => push_commits(&parse(payload)?, params),
-        "push_tags" => push_tags(&parse(payload)?),
+        "push_commits" | "push_tags" => push(event, &parse(payload)?, params),
         "opened_pull_request"
         | "closed_pull_request"
         | "updated_pull_request"
@@ -48,7 +47,19 @@ fn ping(p: &Ping) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(topic.clone(), topic, body))
 }
 
-fn push_commits(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+/// `push_commits` or `push_tags`, however the push was read.
+pub fn push(
+    event: &str,
+    p: &PushEvent<'_>,
+    params: &Params<'_>,
+) -> Result<Formatted, IntegrationError> {
+    match event {
+        "push_tags" => push_tags(p),
+        _ => push_commits(p, params),
+    }
+}
+
+fn push_commits(p: &PushEvent<'_>, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
     let branch = p.git_ref.strip_prefix("refs/heads/").unwrap_or(&p.git_ref);
     // Merge-queue branches are GitHub's own bookkeeping (Zulip ignores them).
     if branch.starts_with("gh-readonly-queue/") {
@@ -80,7 +91,7 @@ fn push_commits(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, Integra
     Ok(Formatted::one(key.clone(), key, push_message(&push)))
 }
 
-fn push_tags(p: &PushEvent) -> Result<Formatted, IntegrationError> {
+fn push_tags(p: &PushEvent<'_>) -> Result<Formatted, IntegrationError> {
     let tag = p.git_ref.strip_prefix("refs/tags/").unwrap_or(&p.git_ref);
     let verb = if p.deleted { "removed" } else { "pushed" };
     let verb = match p.compare.as_deref().filter(|c| !c.is_empty()) {

@@ -2,7 +2,8 @@
 //! (docs.github.com "Webhook events and payloads"). Every field read is
 //! typed, so a missing or mistyped one is named in the refusal.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use std::borrow::Cow;
 
 #[derive(Debug, Deserialize)]
 pub struct Repository {
@@ -33,35 +34,56 @@ pub struct Org {
     pub login: String,
 }
 
+/// A push, its strings borrowed from the body where they have no escapes:
+/// the busiest event, read straight from the body's text (`format_text`).
 #[derive(Debug, Deserialize)]
-pub struct PushEvent {
-    #[serde(rename = "ref")]
-    pub git_ref: String,
-    #[serde(default)]
-    pub compare: Option<String>,
+pub struct PushEvent<'a> {
+    #[serde(rename = "ref", borrow)]
+    pub git_ref: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "optional_cow")]
+    pub compare: Option<Cow<'a, str>>,
     #[serde(default)]
     pub forced: bool,
     #[serde(default)]
     pub deleted: bool,
-    #[serde(default)]
-    pub commits: Vec<PushCommit>,
+    #[serde(default, borrow)]
+    pub commits: Vec<PushCommit<'a>>,
     pub repository: Repository,
     pub sender: User,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct PushCommit {
-    pub id: String,
-    pub url: String,
-    pub message: String,
-    pub author: CommitAuthor,
+pub struct PushCommit<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub url: Cow<'a, str>,
+    #[serde(borrow)]
+    pub message: Cow<'a, str>,
+    #[serde(borrow)]
+    pub author: CommitAuthor<'a>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct CommitAuthor {
-    pub name: String,
-    #[serde(default)]
-    pub username: Option<String>,
+pub struct CommitAuthor<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "optional_cow")]
+    pub username: Option<Cow<'a, str>>,
+}
+
+/// An optional string, borrowed where it has no escapes: serde borrows
+/// into a `Cow` only when the `Cow` is the field's whole type, so an
+/// `Option<Cow>` would always copy. The newtype makes it whole; the errors
+/// read as for a plain optional string.
+fn optional_cow<'de: 'a, 'a, D>(deserializer: D) -> Result<Option<Cow<'a, str>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+    let found = Option::<Borrowed<'a>>::deserialize(deserializer)?;
+    Ok(found.map(|Borrowed(text)| text))
 }
 
 #[derive(Debug, Deserialize)]
@@ -244,4 +266,46 @@ pub struct ForkEvent {
 pub struct Forkee {
     pub full_name: String,
     pub html_url: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::integrations::payload::parse;
+    use serde_json::{Value, json};
+
+    fn push(compare: Value, author: Value) -> Value {
+        json!({
+            "ref": "refs/heads/main",
+            "compare": compare,
+            "commits": [{"id": "1", "url": "u", "message": "m", "author": author}],
+            "repository": {"name": "r", "full_name": "o/r", "html_url": "h"},
+            "sender": {"login": "l"}
+        })
+    }
+
+    #[test]
+    fn optional_strings_read_and_refuse_as_plain_optional_strings() {
+        let p = push(json!(null), json!({"name": "n"}));
+        let read: PushEvent = parse(&p).unwrap();
+        assert_eq!(read.compare, None);
+        assert_eq!(read.commits[0].author.username, None);
+        let p = push(json!("c"), json!({"name": "n", "username": "u"}));
+        let read: PushEvent = parse(&p).unwrap();
+        assert_eq!(read.compare.as_deref(), Some("c"));
+        assert_eq!(read.commits[0].author.username.as_deref(), Some("u"));
+
+        let p = push(json!(42), json!({"name": "n"}));
+        let e = parse::<PushEvent>(&p).unwrap_err();
+        assert_eq!(
+            e.message,
+            "field `compare`: invalid type: integer `42`, expected a string"
+        );
+        let p = push(json!(null), json!({"name": "n", "username": ["u"]}));
+        let e = parse::<PushEvent>(&p).unwrap_err();
+        assert_eq!(
+            e.message,
+            "field `commits[0].author.username`: invalid type: sequence, expected a string"
+        );
+    }
 }
