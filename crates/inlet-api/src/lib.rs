@@ -1,13 +1,15 @@
 //! inlet-api: management (teams, users, channels, webhooks, dead letters),
-//! reading (posts), and the live event stream of a channel. Every route
-//! needs a bearer token: an admin token to manage, an admin or read token to
-//! read and stream.
+//! reading (posts), the live event stream of a channel, and the web viewer.
+//! Every API route needs a bearer token: an admin token to manage, an admin
+//! or read token to read and stream; the viewer's page and assets need none
+//! (they hold no data; the page's own calls carry a token).
 
 mod auth;
 mod error;
 pub mod openapi;
 mod readiness;
 mod routes;
+mod viewer;
 
 pub use auth::TokenSet;
 

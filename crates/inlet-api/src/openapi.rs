@@ -2,6 +2,7 @@
 //! types they read and write. Served at `GET /api/v1/openapi.json`.
 
 use crate::routes::{channels, dead_letters, events, posts, teams, users, webhooks};
+use crate::viewer;
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -22,10 +23,12 @@ use utoipa::{Modify, OpenApi};
         dead_letters::replay,
         dead_letters::discard,
         openapi_json,
+        viewer::index, viewer::asset,
     ),
     modifiers(&BearerAuth),
     tags((name = "management", description = "Admin token required"),
-         (name = "reading", description = "Admin or read token")),
+         (name = "reading", description = "Admin or read token"),
+         (name = "viewer", description = "The web viewer's page and assets: no token")),
 )]
 pub struct ApiDoc;
 
@@ -73,6 +76,30 @@ mod tests {
             assert!(
                 doc["paths"][&path][&method].is_object(),
                 "{method} {path} is served but missing from the OpenAPI document"
+            );
+        }
+    }
+
+    /// Routes outside /api/v1 (the viewer's) are registered with `web::resource`.
+    #[test]
+    fn every_resource_outside_the_api_scope_is_in_the_openapi_document() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let paths: Vec<&str> = include_str!("routes/mod.rs")
+            .split("web::resource(\"")
+            .skip(1)
+            .filter_map(|chunk| chunk.split_once('"').map(|(path, _)| path))
+            .collect();
+        assert!(paths.contains(&"/"), "found {paths:?}");
+        for path in paths {
+            assert!(
+                doc["paths"][path]["get"].is_object(),
+                "GET {path} is served but missing from the OpenAPI document"
+            );
+        }
+        for path in ["/", "/assets/{file}"] {
+            assert!(
+                doc["paths"][path]["get"]["security"].is_null(),
+                "the viewer's GET {path} needs no token"
             );
         }
     }

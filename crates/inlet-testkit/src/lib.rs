@@ -6,6 +6,7 @@
 pub mod database;
 pub mod log_capture;
 pub mod process;
+pub mod proxy;
 pub mod servers;
 pub mod stack;
 

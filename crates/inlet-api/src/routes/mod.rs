@@ -14,6 +14,9 @@ use crate::error::ApiError;
 use actix_web::{HttpRequest, web};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // The web viewer: its page and assets need no token (decision 23).
+    cfg.service(web::resource("/").route(web::get().to(crate::viewer::index)));
+    cfg.service(web::resource("/assets/{file}").route(web::get().to(crate::viewer::asset)));
     cfg.service(
         web::scope("/api/v1")
             .route("/openapi.json", web::get().to(crate::openapi::openapi_json))
