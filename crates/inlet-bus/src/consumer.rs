@@ -10,9 +10,10 @@ use crate::topology::{Hop, Topology};
 use futures_util::StreamExt;
 use futures_util::stream::SelectAll;
 use lapin::message::Delivery;
-use lapin::options::{BasicConsumeOptions, BasicQosOptions};
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions};
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, Consumer};
+use std::collections::BTreeSet;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -31,6 +32,52 @@ pub struct ConsumerSet {
     tag: String,
     standby: Vec<u16>,
     standby_at: Instant,
+    acks: AckTracker,
+}
+
+/// Which delivery tags of the channel are acknowledged, so that a batch
+/// that is exactly the next run of tags is acknowledged with one
+/// `multiple` ack instead of one frame per delivery.
+#[derive(Debug, Default)]
+struct AckTracker {
+    /// Every tag up to this one is acknowledged.
+    through: u64,
+    /// Tags above `through` acknowledged one by one.
+    above: BTreeSet<u64>,
+}
+
+/// How to acknowledge a batch.
+#[derive(Debug, PartialEq, Eq)]
+enum AckPlan {
+    /// One ack, `multiple`, of this tag.
+    Through(u64),
+    /// One ack per tag.
+    Each(Vec<u64>),
+}
+
+impl AckTracker {
+    fn plan(&self, tags: &[u64]) -> AckPlan {
+        let mut sorted = tags.to_vec();
+        sorted.sort_unstable();
+        let contiguous = sorted
+            .iter()
+            .enumerate()
+            .all(|(i, tag)| *tag == self.through + 1 + i as u64);
+        match sorted.last() {
+            Some(&last) if contiguous => AckPlan::Through(last),
+            _ => AckPlan::Each(sorted),
+        }
+    }
+
+    fn record(&mut self, plan: &AckPlan) {
+        match plan {
+            AckPlan::Through(tag) => self.through = *tag,
+            AckPlan::Each(tags) => self.above.extend(tags.iter().copied()),
+        }
+        while self.above.remove(&(self.through + 1)) {
+            self.through += 1;
+        }
+    }
 }
 
 impl ConsumerSet {
@@ -60,6 +107,7 @@ impl ConsumerSet {
             tag: name.to_string(),
             standby,
             standby_at: Instant::now() + standby_delay,
+            acks: AckTracker::default(),
         };
         set.consume(&preferred).await?;
         if set.standby_at <= Instant::now() {
@@ -142,6 +190,29 @@ impl ConsumerSet {
         &self.channel
     }
 
+    /// Acknowledges `deliveries` (all received on this set's channel): one
+    /// frame when they are the next run of tags, else one per delivery.
+    pub async fn ack(&mut self, deliveries: &[Delivery]) -> Result<(), lapin::Error> {
+        let tags: Vec<u64> = deliveries.iter().map(|d| d.delivery_tag).collect();
+        let plan = self.acks.plan(&tags);
+        match &plan {
+            AckPlan::Through(tag) => {
+                self.channel
+                    .basic_ack(*tag, BasicAckOptions { multiple: true })
+                    .await?
+            }
+            AckPlan::Each(tags) => {
+                for tag in tags {
+                    self.channel
+                        .basic_ack(*tag, BasicAckOptions::default())
+                        .await?;
+                }
+            }
+        }
+        self.acks.record(&plan);
+        Ok(())
+    }
+
     pub fn is_connected(&self) -> bool {
         self.connection.status().connected() && self.channel.status().connected()
     }
@@ -164,6 +235,32 @@ fn next_item(item: Option<Result<Delivery, lapin::Error>>) -> Result<Delivery, l
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_run_of_tags_is_one_multiple_ack() {
+        let mut acks = AckTracker::default();
+        let plan = acks.plan(&[2, 1, 3]);
+        assert_eq!(plan, AckPlan::Through(3));
+        acks.record(&plan);
+        assert_eq!(acks.plan(&[4, 5]), AckPlan::Through(5));
+    }
+
+    #[test]
+    fn a_gap_is_acked_one_by_one_and_the_run_resumes_after_it() {
+        let mut acks = AckTracker::default();
+        acks.record(&AckPlan::Through(3));
+        // 4 is still being processed (another shard's stream): no multiple.
+        let plan = acks.plan(&[5, 6]);
+        assert_eq!(plan, AckPlan::Each(vec![5, 6]));
+        acks.record(&plan);
+        assert_eq!(acks.through, 3);
+        let plan = acks.plan(&[4]);
+        assert_eq!(plan, AckPlan::Through(4));
+        acks.record(&plan);
+        assert_eq!(acks.through, 6, "5 and 6 were acked already");
+        assert_eq!(acks.plan(&[7, 8]), AckPlan::Through(8));
+        assert_eq!(acks.plan(&[]), AckPlan::Each(vec![]));
+    }
 
     #[test]
     fn preferred_shards_split_the_shards_between_replicas() {

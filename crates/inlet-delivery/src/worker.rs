@@ -15,7 +15,6 @@ use inlet_proto::v1::{FormattedBatch, FormattedMessage, FormattedPost};
 use inlet_store::repo::dead_letters::{self, NewDeadLetter};
 use inlet_store::repo::posts::{self, BatchOutcome, MessagePosts};
 use inlet_store::{NewPost, Pool, Post, StoreError};
-use lapin::options::BasicAckOptions;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -77,7 +76,7 @@ impl Worker {
             };
             match batch {
                 Ok(deliveries) => {
-                    if !self.process_batch(deliveries, set.channel(), cancel).await {
+                    if !self.process_batch(deliveries, set, cancel).await {
                         return;
                     }
                 }
@@ -94,7 +93,7 @@ impl Worker {
     pub async fn process_batch(
         &self,
         deliveries: Vec<Delivery>,
-        replies: &lapin::Channel,
+        set: &mut ConsumerSet,
         cancel: &CancellationToken,
     ) -> bool {
         let mut messages = Vec::new();
@@ -144,14 +143,12 @@ impl Worker {
             &self.pool,
             &self.redis,
             &self.settings.redis,
-            replies,
+            set.channel(),
         )
         .await;
-        for delivery in deliveries {
-            if let Err(error) = delivery.ack(BasicAckOptions::default()).await {
-                tracing::warn!(%error, "cannot acknowledge; the posts are stored and redelivery will be a no-op");
-                return false;
-            }
+        if let Err(error) = set.ack(&deliveries).await {
+            tracing::warn!(%error, "cannot acknowledge; the posts are stored and redelivery will be a no-op");
+            return false;
         }
         true
     }
@@ -262,7 +259,7 @@ impl Worker {
                         .observe(seconds);
                 }
                 let marked = match self.pool.get().await {
-                    Ok(client) => posts::mark_published(&**client, &marks).await,
+                    Ok(client) => posts::mark_published_lazily(&client, &marks).await,
                     Err(error) => Err(error.into()),
                 };
                 if let Err(error) = marked {

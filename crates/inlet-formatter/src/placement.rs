@@ -1,7 +1,9 @@
 //! Where a message's posts go inside their channel: a thread (by key or by
 //! root id), one or more cases, or nowhere in particular. Claims are written
 //! (and committed) here, before the posts are published; a redelivered
-//! message finds its own claims and decides the same.
+//! message finds its own claims and decides the same. Claims never change
+//! once made, so those seen are remembered (`Directory::claims`) and later
+//! messages of a known thread or case need no database round trip.
 
 use crate::format::FormatError;
 use inlet_core::{MessageId, post_id};
@@ -48,9 +50,8 @@ pub async fn place(
             ..Placed::default()
         }));
     }
-    let client = directory.pool().get().await.map_err(StoreError::from)?;
     if let Some(case) = &translation.case {
-        return place_case(&client, channel, message, case).await;
+        return place_case(directory, channel, message, case).await;
     }
     let placed = match &translation.thread {
         None => Placed {
@@ -58,9 +59,18 @@ pub async fn place(
             ..Placed::default()
         },
         Some(ThreadRef::Key(key)) => {
-            let first = post_id(message, 0);
-            let claim =
-                repo::threads::claim(&**client, channel.id, key, first, message.as_uuid()).await?;
+            let claim = match directory.claims.thread(channel.id, key) {
+                Some(known) => known,
+                None => {
+                    let client = directory.pool().get().await.map_err(StoreError::from)?;
+                    let first = post_id(message, 0);
+                    let claim =
+                        repo::threads::claim(&**client, channel.id, key, first, message.as_uuid())
+                            .await?;
+                    directory.claims.remember_thread(channel.id, key, claim);
+                    claim
+                }
+            };
             let root = (claim.message_id != message.as_uuid()).then_some(claim.root_post_id);
             let target = Target {
                 root,
@@ -73,6 +83,7 @@ pub async fn place(
             }
         }
         Some(ThreadRef::Root(raw)) => {
+            let client = directory.pool().get().await.map_err(StoreError::from)?;
             let root = match Uuid::parse_str(raw) {
                 Ok(id) if repo::threads::is_root_in(&**client, id, channel.id).await? => Some(id),
                 _ => None,
@@ -94,15 +105,44 @@ pub async fn place(
     Ok(Placements::Placed(placed))
 }
 
+/// The root post of each referenced case that exists, from the claims seen
+/// here, else from PostgreSQL (and remembered).
+async fn case_roots(
+    directory: &Directory,
+    channel: &Channel,
+    references: &[String],
+) -> Result<std::collections::HashMap<String, Uuid>, FormatError> {
+    let mut roots = std::collections::HashMap::new();
+    let mut unknown = Vec::new();
+    for reference in references {
+        match directory.claims.case_root(channel.id, reference) {
+            Some(root) => {
+                roots.insert(reference.clone(), root);
+            }
+            None => unknown.push(reference.clone()),
+        }
+    }
+    if !unknown.is_empty() {
+        let client = directory.pool().get().await.map_err(StoreError::from)?;
+        for (reference, root) in repo::cases::roots(&**client, channel.id, &unknown).await? {
+            directory
+                .claims
+                .remember_case_root(channel.id, &reference, root);
+            roots.insert(reference, root);
+        }
+    }
+    Ok(roots)
+}
+
 /// An opening claims its case id (a second opening is `already_reported`);
 /// an update replies in the thread of each referenced case that exists.
 async fn place_case(
-    client: &tokio_postgres::Client,
+    directory: &Directory,
     channel: &Channel,
     message: MessageId,
     case: &CaseRef,
 ) -> Result<Placements, FormatError> {
-    let roots = repo::cases::roots(client, channel.id, &case.references).await?;
+    let roots = case_roots(directory, channel, &case.references).await?;
     let resolved: Vec<(&String, Uuid)> = case
         .references
         .iter()
@@ -120,7 +160,12 @@ async fn place_case(
             .first()
             .map(|(_, root)| *root)
             .unwrap_or_else(|| post_id(message, 0));
-        let claim = repo::cases::claim(client, channel.id, id, root, message.as_uuid()).await?;
+        // Always decided by PostgreSQL: a second opening must be refused.
+        let client = directory.pool().get().await.map_err(StoreError::from)?;
+        let claim = repo::cases::claim(&**client, channel.id, id, root, message.as_uuid()).await?;
+        directory
+            .claims
+            .remember_case_root(channel.id, id, claim.root_post_id);
         if claim.message_id != message.as_uuid() {
             let detail = "already reported";
             return Ok(Placements::Rejected(Rejection::new(

@@ -16,7 +16,6 @@ use inlet_proto::v1::{FormattedBatch, FormattedMessage, RawWebhook, Verdict};
 use inlet_store::Directory;
 use inlet_store::repo;
 use inlet_store::repo::dead_letters::{self, NewDeadLetter};
-use lapin::options::BasicAckOptions;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -88,7 +87,7 @@ impl Worker {
             };
             match batch {
                 Ok(deliveries) => {
-                    if !self.process_batch(deliveries, cancel).await {
+                    if !self.process_batch(deliveries, set, cancel).await {
                         return;
                     }
                 }
@@ -105,6 +104,7 @@ impl Worker {
     pub async fn process_batch(
         &self,
         deliveries: Vec<Delivery>,
+        set: &mut ConsumerSet,
         cancel: &CancellationToken,
     ) -> bool {
         let mut formatted = Vec::with_capacity(deliveries.len());
@@ -118,11 +118,9 @@ impl Worker {
         if !self.publish_with_retry(formatted, cancel).await {
             return false;
         }
-        for delivery in deliveries {
-            if let Err(error) = delivery.ack(BasicAckOptions::default()).await {
-                tracing::warn!(%error, "cannot acknowledge; the messages will be redelivered");
-                return false;
-            }
+        if let Err(error) = set.ack(&deliveries).await {
+            tracing::warn!(%error, "cannot acknowledge; the messages will be redelivered");
+            return false;
         }
         true
     }

@@ -74,6 +74,8 @@ pub struct Directory {
     teams: TtlMap<Uuid, Arc<TeamDirectory>>,
     channels_by_id: TtlMap<Uuid, Option<Arc<Channel>>>,
     webhooks_by_id: TtlMap<Uuid, Option<Arc<Webhook>>>,
+    /// Thread and case claims seen (they never change once made).
+    pub claims: crate::claims::ClaimCache,
 }
 
 impl Directory {
@@ -84,6 +86,7 @@ impl Directory {
             teams: TtlMap::new(directory_ttl),
             channels_by_id: TtlMap::new(directory_ttl),
             webhooks_by_id: TtlMap::new(directory_ttl),
+            claims: crate::claims::ClaimCache::default(),
         }
     }
 

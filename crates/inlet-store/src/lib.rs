@@ -2,6 +2,7 @@
 //! repositories each service uses, and the directory cache that ingress and
 //! the formatter read channels and webhooks through.
 
+pub mod claims;
 pub mod control;
 pub mod directory;
 pub mod error;

@@ -259,6 +259,34 @@ pub async fn mark_published(
     Ok(())
 }
 
+/// [`mark_published`] in a transaction of its own (never inside another),
+/// in one round trip, committed without waiting for the WAL flush: the
+/// watermark is a hint for the outbox relay, and one lost in a crash only
+/// makes the relay publish those posts again (listeners drop seqs they
+/// have). The posts themselves are always committed synchronously.
+pub async fn mark_published_lazily(
+    client: &tokio_postgres::Client,
+    marks: &[(Uuid, i64)],
+) -> Result<(), StoreError> {
+    if marks.is_empty() {
+        return Ok(());
+    }
+    // The values are typed (uuid, i64): writing them inline is safe.
+    let ids: Vec<String> = marks.iter().map(|m| m.0.to_string()).collect();
+    let seqs: Vec<String> = marks.iter().map(|m| m.1.to_string()).collect();
+    let sql = format!(
+        "BEGIN; SET LOCAL synchronous_commit = off;
+         UPDATE channels SET published_seq = greatest(channels.published_seq, v.seq)
+         FROM unnest('{{{}}}'::uuid[], '{{{}}}'::int8[]) AS v(id, seq)
+         WHERE channels.id = v.id AND channels.published_seq < v.seq;
+         COMMIT;",
+        ids.join(","),
+        seqs.join(",")
+    );
+    client.batch_execute(&sql).await?;
+    Ok(())
+}
+
 /// Posts above the watermark committed at least `grace` ago, oldest first,
 /// at most `limit`, each with its channel's current watermark: what the
 /// outbox relay re-publishes.
