@@ -5,6 +5,7 @@
 
 pub mod database;
 pub mod log_capture;
+pub mod oracle;
 pub mod process;
 pub mod proxy;
 pub mod servers;
