@@ -148,7 +148,14 @@ impl Publisher {
             Ok(Ok(Confirmation::Ack(Some(returned)))) => {
                 Err(PublishError::Returned(returned.reply_text.to_string()))
             }
-            Ok(Ok(Confirmation::Nack(_))) => Err(PublishError::Nacked),
+            Ok(Ok(Confirmation::Nack(_))) => {
+                // A quorum queue over its length limit makes the channel
+                // refuse every later publish to it until the queue says it
+                // has room again, which it may never say (the limit removed
+                // meanwhile): start over on fresh channels.
+                self.broken.notify_one();
+                Err(PublishError::Nacked)
+            }
             Ok(Ok(Confirmation::NotRequested)) => Err(PublishError::Nacked),
         }
     }

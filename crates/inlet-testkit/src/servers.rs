@@ -302,6 +302,40 @@ impl PrivateRabbit {
         self.ctl(&["close_all_connections", "test"])
     }
 
+    /// Applies a policy to the queues whose names match `pattern`, e.g.
+    /// `{"max-length": 1}`.
+    pub fn set_policy(&self, name: &str, pattern: &str, definition: &str) -> anyhow::Result<()> {
+        self.ctl(&[
+            "set_policy",
+            "--apply-to",
+            "queues",
+            name,
+            pattern,
+            definition,
+        ])
+    }
+
+    /// `rabbitmqctl list_queues name messages consumers` (for diagnostics).
+    pub fn queues(&self) -> String {
+        self.command("rabbitmqctl")
+            .args([
+                "-n",
+                &self.node,
+                "list_queues",
+                "name",
+                "messages",
+                "consumers",
+                "policy",
+            ])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
+    pub fn clear_policy(&self, name: &str) -> anyhow::Result<()> {
+        self.ctl(&["clear_policy", name])
+    }
+
     /// Raises (`true`) or clears the memory alarm: publishers are blocked.
     pub fn memory_alarm(&self, on: bool) -> anyhow::Result<()> {
         let watermark = if on { "0" } else { "0.4" };

@@ -234,3 +234,63 @@ async fn an_unroutable_publish_is_a_503_never_a_2xx_until_the_topology_is_restor
     let _ = connection.close(200, "done".into()).await;
     stack.stop().await;
 }
+
+/// A full queue refuses publishes (`x-overflow: reject-publish`): the broker
+/// nacks them, and ingress answers 503, never 2xx. Once there is room again
+/// (the limit removed, the queue drained) the refused messages, retried, are
+/// posted without restarting ingress; nothing else is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nacked_publish_is_a_503_never_a_2xx() {
+    let rabbit = PrivateRabbit::start().unwrap();
+    let mut stack = stack_on(&rabbit).await;
+    let f = stack.fixture().await.unwrap();
+    // Nobody drains the raw queues, and they hold at most one message.
+    stack.stop_service("formatter").await;
+    ctl(|| rabbit.set_policy("full", r"\.raw\.", r#"{"max-length": 1}"#));
+    tokio::time::sleep(Duration::from_secs(2)).await; // policies apply asynchronously
+
+    let mut accepted = Vec::new();
+    let mut refused = Vec::new();
+    for n in 0..5 {
+        let text = format!("sender0-{n}");
+        let answer = send(
+            &stack.http,
+            stack.ingress_port,
+            &f.token,
+            &text,
+            Some(&text),
+        )
+        .await;
+        match answer {
+            Some(Answer { status: 200, .. }) => accepted.push(text),
+            Some(Answer {
+                status: 503,
+                retry_after: Some(_),
+            }) => refused.push(text),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    // A quorum queue refuses once it is over its limit, so one or two fit.
+    assert!(
+        (1..=2).contains(&accepted.len()),
+        "accepted while full: {accepted:?}"
+    );
+    assert!(refused.len() >= 3, "the others are nacked: {refused:?}");
+
+    ctl(|| rabbit.clear_policy("full"));
+    stack
+        .spawn(Services {
+            ingress: false,
+            formatter: true,
+            delivery: false,
+            api: false,
+        })
+        .await
+        .unwrap();
+    for text in refused {
+        retry_until_accepted(&stack, stack.ingress_port, &f.token, &text, &text).await;
+        accepted.push(text);
+    }
+    assert_exactly(&stack, &f.channel_id, &accepted).await;
+    stack.stop().await;
+}
