@@ -191,3 +191,103 @@ async fn rotated_away_revoked_and_unknown_tokens_get_the_same_answer() {
     }
     stack.stop().await;
 }
+
+/// B2, B3: 10,000 levels of nesting, invalid UTF-8, a wrong content type,
+/// an empty body and a `payload=` that is not JSON each get a 4xx with the
+/// dialect's code, on every dialect's URL, and nothing is posted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_bodies_get_a_clear_4xx_on_every_dialect_and_post_nothing() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let deep_object = format!(r#"{{"text":"x","a":{deep}}}"#);
+    let invalid_utf8: &[u8] = b"{\"text\":\"\xff\xfe\"}";
+    let paths = [
+        format!("/hooks/{}", f.token),
+        format!("/v1/incoming/{}", f.token),
+        format!("/hooks/channels/{}/{}", f.channel_id, f.token),
+    ];
+    let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+        ("application/json", deep_object.clone().into_bytes(), 400),
+        ("application/json", deep.into_bytes(), 400),
+        ("application/json", invalid_utf8.to_vec(), 400),
+        ("application/json", Vec::new(), 400),
+        // A dialect reads an unknown type as its own format or refuses it
+        // (415); either way a 4xx with a code.
+        ("image/png", b"\x89PNG".to_vec(), 0),
+    ];
+    for path in &paths {
+        for (content_type, body, status) in &cases {
+            let response = stack
+                .http
+                .post(stack.ingress_url(path))
+                .header("content-type", *content_type)
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            let got = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            assert!(
+                got == *status || (*status == 0 && (got == 400 || got == 415)),
+                "{path} {content_type} {} bytes: {text}",
+                body.len()
+            );
+            assert!(!text.is_empty(), "an error without a code");
+        }
+    }
+    let form = stack
+        .http
+        .post(stack.ingress_url(&paths[0]))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("payload=%7Bnot%20json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 400);
+    assert_eq!(form.text().await.unwrap(), "invalid_payload");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    assert!(posts.is_empty(), "{} posted", posts.len());
+    // Ingress is still fine.
+    assert_eq!(stack.slack_status(&f.token, r#"{"text":"ok"}"#).await, 200);
+    stack.stop().await;
+}
+
+/// Headers that never finish are cut off (actix's request timeout), and
+/// the connection does not hold a worker: others are served meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_that_never_finish_are_cut_off_and_hold_nothing() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let mut slow = Vec::new();
+    for _ in 0..20 {
+        let mut stream = TcpStream::connect(format!("127.0.0.1:{}", stack.ingress_port))
+            .await
+            .unwrap();
+        stream
+            .write_all(format!("POST /hooks/{} HTTP/1.1\r\nHost: x\r\n", f.token).as_bytes())
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    // Served while 20 connections sit on unfinished headers.
+    assert_eq!(
+        stack.slack_status(&f.token, r#"{"text":"served"}"#).await,
+        200
+    );
+    let started = Instant::now();
+    for stream in &mut slow {
+        let answer = read_answer(stream, Duration::from_secs(15)).await;
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+            "{answer}"
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "slow headers kept for {:?}",
+        started.elapsed()
+    );
+    stack.stop().await;
+}
