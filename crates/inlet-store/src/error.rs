@@ -50,6 +50,10 @@ fn classify(error: &tokio_postgres::Error) -> StoreError {
         StoreError::Conflict("a row with that key")
     } else if *code == SqlState::FOREIGN_KEY_VIOLATION || *code == SqlState::CHECK_VIOLATION {
         StoreError::Invalid(db.message().to_string())
+    } else if code.code().starts_with("22") {
+        // Data exceptions: a value PostgreSQL cannot store (a NUL character
+        // in text, a number out of range). The input is at fault.
+        StoreError::Invalid(format!("a value cannot be stored: {}", db.message()))
     } else if code.code().starts_with("08")
         || code.code().starts_with("57P")
         || *code == SqlState::CANNOT_CONNECT_NOW

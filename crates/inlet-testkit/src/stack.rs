@@ -173,7 +173,7 @@ impl TestStack {
             self.push("ingress", stop.clone(), ingress.run_until_stopped(stop));
         }
         for port in ready_ports {
-            self.wait_ready(port, Duration::from_secs(20)).await?;
+            self.wait_ready(port, Duration::from_secs(45)).await?;
         }
         Ok(())
     }

@@ -291,3 +291,23 @@ async fn headers_that_never_finish_are_cut_off_and_hold_nothing() {
     );
     stack.stop().await;
 }
+
+/// A NUL character in a stored text field is refused with 400, not 500
+/// (PostgreSQL cannot store it in text).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_character_in_management_input_is_a_400() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let patch = stack
+        .http
+        .patch(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
+        .bearer_auth(&stack.admin_token)
+        .json(&serde_json::json!({"username": "a\u{0}b"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 400);
+    let body: serde_json::Value = patch.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request", "{body}");
+    stack.stop().await;
+}
