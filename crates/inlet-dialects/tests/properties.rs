@@ -1,8 +1,12 @@
 //! Properties of the translations that must hold for any input: none of
-//! them panics (any bytes, any JSON-ish payload, any Slack-ish text), and a
-//! long message is split into parts that give back the whole text, none
-//! over the limit, with the attachments on the last one.
+//! them panics (any bytes, any JSON-ish payload, any Slack-ish text), every
+//! integration request gets a verdict, and a long message is split into
+//! parts that give back the whole text, none over the limit, with the
+//! attachments on the last one.
 
+use inlet_dialects::integrations::{
+    IntegrationError, IntegrationOutcome, IntegrationRequest, names, translate_integration,
+};
 use inlet_dialects::split::split_message;
 use inlet_dialects::{
     Dialect, EmptyDirectory, Limits, Markup, RequestFacts, Translation, WebhookView, translate,
@@ -204,6 +208,164 @@ fn other_dialects_json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// JSON values whose keys are the vendors' (GitHub, GitLab, Gitea,
+/// Sentry, Grafana, Alertmanager, Jira), at every level.
+fn vendorish_json() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        Just("action"),
+        Just("object_kind"),
+        Just("object_attributes"),
+        Just("event_type"),
+        Just("repository"),
+        Just("full_name"),
+        Just("ref"),
+        Just("commits"),
+        Just("compare"),
+        Just("forced"),
+        Just("sender"),
+        Just("login"),
+        Just("pull_request"),
+        Just("issue"),
+        Just("comment"),
+        Just("number"),
+        Just("title"),
+        Just("html_url"),
+        Just("data"),
+        Just("alerts"),
+        Just("status"),
+        Just("labels"),
+        Just("annotations"),
+        Just("alertname"),
+        Just("webhookEvent"),
+        Just("transition"),
+        Just("text"),
+        Just("message"),
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        slackish_text().prop_map(Value::from),
+        prop_oneof![
+            Just("opened"),
+            Just("closed"),
+            Just("created"),
+            Just("push"),
+            Just("merge_request"),
+            Just("firing"),
+            Just("resolved"),
+            Just("refs/heads/main"),
+            Just("refs/tags/v1"),
+            Just("0000000000000000000000000000000000000000"),
+            Just("jira:issue_updated"),
+            Just("https://x.example/a"),
+        ]
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..8).prop_map(|entries| {
+                Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect::<Map<String, Value>>(),
+                )
+            }),
+        ]
+    })
+}
+
+/// Values of the vendors' event headers, and any short text.
+fn event_header() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop_oneof![
+            Just("push"),
+            Just("pull_request"),
+            Just("issues"),
+            Just("issue_comment"),
+            Just("create"),
+            Just("release"),
+            Just("Push Hook"),
+            Just("Merge Request Hook"),
+            Just("Issue Hook"),
+            Just("Note Hook"),
+            Just("Pipeline Hook"),
+            Just("issue"),
+            Just("event_alert"),
+            Just("installation"),
+        ]
+        .prop_map(str::to_string),
+        "[a-zA-Z_ ]{0,16}",
+    ]
+}
+
+/// Runs one request to `integration/<names()[pick]>` with the event header
+/// under every vendor's name, with or without a signing secret.
+fn run_integration(
+    pick: usize,
+    event: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    signed: bool,
+) -> Result<IntegrationOutcome, IntegrationError> {
+    let headers: Vec<(String, String)> = [
+        "x-github-event",
+        "x-gitlab-event",
+        "x-gitea-event",
+        "sentry-hook-resource",
+        "x-hub-signature-256",
+    ]
+    .iter()
+    .map(|name| (name.to_string(), event.to_string()))
+    .collect();
+    let webhook = hook(Markup::Markdown, false);
+    let request = IntegrationRequest {
+        name: names()[pick % names().len()],
+        headers: &headers,
+        query: &[],
+        content_type,
+        body,
+        webhook: &webhook,
+        signing_secret: signed.then_some(b"prop-secret".as_slice()),
+        limits: Limits {
+            max_post_runes: 40,
+            ..Limits::default()
+        },
+    };
+    translate_integration(&request)
+}
+
+/// A verdict: posts (none over the limit; none at all for an Alertmanager
+/// notification without alerts), an ignored event, or a client error
+/// answered with its code's status.
+fn assert_integration_verdict(result: &Result<IntegrationOutcome, IntegrationError>) {
+    match result {
+        Ok(IntegrationOutcome::Post { posts, .. }) => {
+            for translation in posts {
+                assert!(!translation.drafts.is_empty(), "a post without drafts");
+                assert!(
+                    translation
+                        .drafts
+                        .iter()
+                        .all(|d| d.message.chars().count() <= 40)
+                );
+            }
+        }
+        Ok(IntegrationOutcome::Ignored { .. }) => {}
+        Err(error) => {
+            assert_eq!(error.status, error.code.http_status(), "{error}");
+            assert!((400..500).contains(&error.status), "{error}");
+            assert!(
+                !error.message.is_empty(),
+                "{:?} without a message",
+                error.code
+            );
+        }
+    }
+}
+
 fn other_dialect(talkspirit: bool) -> Dialect {
     if talkspirit {
         Dialect::Talkspirit
@@ -228,6 +390,35 @@ proptest! {
     ) {
         let dialect = other_dialect(talkspirit);
         let _ = run_in(&dialect, &body, content_type, 20, &hook(Markup::Markdown, false));
+    }
+
+    #[test]
+    fn every_integration_gives_a_verdict_on_arbitrary_bytes(
+        pick in 0usize..64,
+        event in event_header(),
+        body in prop::collection::vec(any::<u8>(), 0..300),
+        content_type in prop_oneof![
+            Just(None),
+            Just(Some("application/json")),
+            Just(Some("application/x-www-form-urlencoded")),
+            Just(Some("multipart/form-data; boundary=b")),
+            Just(Some("application/json; charset=latin1")),
+        ],
+        signed in any::<bool>(),
+    ) {
+        let result = run_integration(pick, &event, content_type, &body, signed);
+        assert_integration_verdict(&result);
+    }
+
+    #[test]
+    fn every_integration_gives_a_verdict_on_arbitrary_payloads(
+        pick in 0usize..64,
+        event in event_header(),
+        payload in vendorish_json(),
+    ) {
+        let body = serde_json::to_vec(&payload).unwrap();
+        let result = run_integration(pick, &event, Some("application/json"), &body, false);
+        assert_integration_verdict(&result);
     }
 
     #[test]

@@ -14,6 +14,8 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct NewChannel {
     team_id: Uuid,
+    /// 1-64 characters of a-z, 0-9, '.', '_' or '-'.
+    #[schema(pattern = "^[a-z0-9._-]{1,64}$")]
     name: String,
     display_name: Option<String>,
     #[serde(default)]
@@ -21,6 +23,7 @@ pub struct NewChannel {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TeamQuery {
     team_id: Uuid,
 }
@@ -56,7 +59,7 @@ pub async fn create(
 
 /// List a team's channels (direct channels excluded).
 #[utoipa::path(get, path = "/api/v1/channels", tag = "reading", params(TeamQuery),
-    responses((status = 200, body = ChannelList), (status = 401), (status = 403)), security(("bearer" = [])))]
+    responses((status = 200, body = ChannelList), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<State>,
@@ -70,7 +73,7 @@ pub async fn list(
 
 /// One channel.
 #[utoipa::path(get, path = "/api/v1/channels/{id}", tag = "reading", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Channel), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Channel), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<State>,
@@ -82,7 +85,7 @@ pub async fn get(
 
 /// Archive a channel: webhooks targeting it get 410 channel_is_archived.
 #[utoipa::path(post, path = "/api/v1/channels/{id}/archive", tag = "management", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Channel), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Channel), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn archive(
     req: HttpRequest,
     state: web::Data<State>,
@@ -97,7 +100,7 @@ pub async fn archive(
 /// Add a user of the channel's team to the channel.
 #[utoipa::path(put, path = "/api/v1/channels/{id}/members/{user_id}", tag = "management",
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+    responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn add_member(
     req: HttpRequest,
     state: web::Data<State>,
@@ -114,7 +117,7 @@ pub async fn add_member(
 /// Remove a user from the channel.
 #[utoipa::path(delete, path = "/api/v1/channels/{id}/members/{user_id}", tag = "management",
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403)), security(("bearer" = [])))]
+    responses((status = 204), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn remove_member(
     req: HttpRequest,
     state: web::Data<State>,

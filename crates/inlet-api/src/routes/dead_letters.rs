@@ -59,7 +59,7 @@ pub async fn list(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespo
 /// One dead letter, with its message decoded.
 #[utoipa::path(get, path = "/api/v1/dead-letters/{id}", tag = "management",
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = DeadLetterDetail), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = DeadLetterDetail), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<State>,
@@ -87,7 +87,7 @@ pub async fn get(
 /// Publishes the dead letter's message again where it failed and closes it.
 #[utoipa::path(post, path = "/api/v1/dead-letters/{id}/replay", tag = "management",
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Replayed), (status = 401), (status = 403), (status = 404),
+    responses((status = 200, body = Replayed), (status = 400), (status = 401), (status = 403), (status = 404),
         (status = 409, description = "already replayed or discarded"),
         (status = 503, description = "the broker is unavailable; nothing changed")),
     security(("bearer" = [])))]
@@ -129,7 +129,7 @@ pub async fn replay(
 /// Discards a dead letter: kept for the record, no longer listed.
 #[utoipa::path(delete, path = "/api/v1/dead-letters/{id}", tag = "management",
     params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404),
+    responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 404),
         (status = 409, description = "already replayed or discarded")),
     security(("bearer" = [])))]
 pub async fn discard(

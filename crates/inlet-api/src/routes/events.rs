@@ -22,6 +22,7 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 const REPLAY_PAGE: i64 = 500;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Replay posts after this seq first (`Last-Event-ID` wins when both are given).
     after_seq: Option<i64>,
@@ -31,7 +32,7 @@ pub struct StreamQuery {
 /// `Last-Event-ID` / `after_seq`, then live.
 #[utoipa::path(get, path = "/api/v1/channels/{id}/events", tag = "reading",
     params(("id" = Uuid, Path), StreamQuery, ("Last-Event-ID" = Option<i64>, Header, description = "resume after this seq")),
-    responses((status = 200, content_type = "text/event-stream", body = String), (status = 401), (status = 403), (status = 404)),
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 400), (status = 401), (status = 403), (status = 404)),
     security(("bearer" = [])))]
 pub async fn stream(
     req: HttpRequest,

@@ -14,12 +14,14 @@ pub const DEFAULT_PAGE: i64 = 100;
 pub const MAX_PAGE: i64 = 1000;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Only posts with a greater seq (default 0: from the start).
     #[serde(default)]
     after_seq: i64,
     /// Page size, 1..=1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -58,7 +60,7 @@ pub async fn list(
 
 /// One post.
 #[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "reading", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Post), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Post), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<State>,
@@ -90,7 +92,7 @@ async fn thread_of(client: &inlet_store::pool::Client, root_id: Uuid) -> Result<
 
 /// The thread a post belongs to: its root and the replies, in order.
 #[utoipa::path(get, path = "/api/v1/posts/{id}/thread", tag = "reading", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Thread), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Thread), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn thread(
     req: HttpRequest,
     state: web::Data<State>,
@@ -105,7 +107,7 @@ pub async fn thread(
 /// An emakin case: its root post and the updates, in order.
 #[utoipa::path(get, path = "/api/v1/channels/{id}/cases/{case_id}", tag = "reading",
     params(("id" = Uuid, Path), ("case_id" = String, Path)),
-    responses((status = 200, body = Thread), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Thread), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn case(
     req: HttpRequest,
     state: web::Data<State>,

@@ -12,6 +12,8 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTeam {
+    /// 1-64 characters of a-z, 0-9, '.', '_' or '-'.
+    #[schema(pattern = "^[a-z0-9._-]{1,64}$")]
     name: String,
     display_name: Option<String>,
 }

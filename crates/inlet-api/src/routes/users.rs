@@ -14,11 +14,14 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     team_id: Uuid,
+    /// 1-64 characters of a-z, 0-9, '.', '_' or '-'.
+    #[schema(pattern = "^[a-z0-9._-]{1,64}$")]
     username: String,
     display_name: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TeamQuery {
     team_id: Uuid,
 }
@@ -49,7 +52,7 @@ pub async fn create(
 
 /// List a team's users.
 #[utoipa::path(get, path = "/api/v1/users", tag = "reading", params(TeamQuery),
-    responses((status = 200, body = UserList), (status = 401), (status = 403)), security(("bearer" = [])))]
+    responses((status = 200, body = UserList), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<State>,

@@ -35,7 +35,11 @@ pub struct CreateWebhook {
     allow_icon_override: bool,
     #[serde(default)]
     allow_channel_mentions: bool,
+    /// "markdown" (the default) or "slack".
+    #[schema(pattern = "^(markdown|slack)$")]
     markup: Option<String>,
+    /// Requests per minute, when not the server's default.
+    #[schema(minimum = 1)]
     rate_per_minute: Option<i32>,
     /// Verify vendor signatures with this secret (stored sealed; never shown again).
     signing_secret: Option<String>,
@@ -50,6 +54,7 @@ fn seal(state: &State, secret: &str) -> Result<Vec<u8>, ApiError> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TeamQuery {
     team_id: Uuid,
 }
@@ -176,7 +181,7 @@ pub async fn create(
 
 /// List a team's webhooks (never their tokens).
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "management", params(TeamQuery),
-    responses((status = 200, body = WebhookList), (status = 401), (status = 403)), security(("bearer" = [])))]
+    responses((status = 200, body = WebhookList), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<State>,
@@ -190,7 +195,7 @@ pub async fn list(
 
 /// One webhook (never its token).
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "management", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Webhook), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Webhook), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<State>,
@@ -202,7 +207,7 @@ pub async fn get(
 
 /// Revoke a webhook: its token stops working at once.
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "management", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Webhook), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Webhook), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn revoke(
     req: HttpRequest,
     state: web::Data<State>,
@@ -217,7 +222,7 @@ pub async fn revoke(
 
 /// Replace a webhook's token; the old one stops working at once.
 #[utoipa::path(post, path = "/api/v1/webhooks/{id}/rotate", tag = "management", params(("id" = Uuid, Path)),
-    responses((status = 200, body = WebhookWithToken), (status = 401), (status = 403), (status = 404)),
+    responses((status = 200, body = WebhookWithToken), (status = 400), (status = 401), (status = 403), (status = 404)),
     security(("bearer" = [])))]
 pub async fn rotate(
     req: HttpRequest,
@@ -245,8 +250,10 @@ pub struct UpdateWebhook {
     allow_icon_override: Option<bool>,
     allow_channel_mentions: Option<bool>,
     /// "markdown" or "slack".
+    #[schema(pattern = "^(markdown|slack)$")]
     markup: Option<String>,
     /// Zero clears it (the server's default applies).
+    #[schema(minimum = 0)]
     rate_per_minute: Option<i32>,
     /// false: the token answers no_service until enabled again.
     enabled: Option<bool>,
