@@ -24,6 +24,13 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let result = run().await;
+    // Buffered log lines are written out before the process exits.
+    inlet_core::telemetry::flush_logs();
+    result
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = inlet_core::Settings::load(args.config.as_deref())?;
     inlet_core::telemetry::init_tracing(&settings.telemetry);

@@ -21,6 +21,7 @@ pub fn init_tracing(settings: &TelemetrySettings) {
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_writer(BufferedStdout::shared())
         .with_target(false);
     let _ = if json {
         builder
@@ -31,6 +32,79 @@ pub fn init_tracing(settings: &TelemetrySettings) {
     } else {
         builder.try_init()
     };
+}
+
+/// Log lines go to stdout through one shared 64 KiB buffer, written out
+/// when it fills and every 100 ms by a flusher thread: one `write` for many
+/// lines instead of one per line (ingress logs every request). What is
+/// still buffered when a process is killed (at most 100 ms of lines) is
+/// lost; [`flush_logs`] writes it out on a normal exit.
+#[derive(Clone)]
+pub struct BufferedStdout {
+    buffer: std::sync::Arc<std::sync::Mutex<std::io::BufWriter<std::io::Stdout>>>,
+}
+
+static LOG_BUFFER: std::sync::OnceLock<BufferedStdout> = std::sync::OnceLock::new();
+const LOG_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
+impl BufferedStdout {
+    /// The process's one buffer, with its flusher thread started.
+    pub fn shared() -> Self {
+        LOG_BUFFER
+            .get_or_init(|| {
+                let writer = Self {
+                    buffer: std::sync::Arc::new(std::sync::Mutex::new(
+                        std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
+                    )),
+                };
+                let flushed = writer.clone();
+                let _ = std::thread::Builder::new()
+                    .name("log-flusher".into())
+                    .spawn(move || {
+                        loop {
+                            std::thread::sleep(LOG_FLUSH_INTERVAL);
+                            flushed.flush_now();
+                        }
+                    });
+                writer
+            })
+            .clone()
+    }
+
+    fn flush_now(&self) {
+        use std::io::Write;
+        let mut buffer = self.buffer.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = buffer.flush();
+    }
+}
+
+/// Writes out buffered log lines (call before a process exits).
+pub fn flush_logs() {
+    if let Some(writer) = LOG_BUFFER.get() {
+        writer.flush_now();
+    }
+}
+
+/// One log line's access to the buffer.
+pub struct BufferedLine<'a>(std::sync::MutexGuard<'a, std::io::BufWriter<std::io::Stdout>>);
+
+impl std::io::Write for BufferedLine<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.write(bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // The flusher thread writes out; a line does not force a syscall.
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for BufferedStdout {
+    type Writer = BufferedLine<'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        BufferedLine(self.buffer.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 /// A registry with `inlet_build_info` already in it.
