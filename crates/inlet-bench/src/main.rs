@@ -78,7 +78,7 @@ impl Args {
                 open: Duration::from_secs(10),
                 closed: Duration::from_secs(10),
                 trial: Duration::from_secs(8),
-                trials: 1,
+                trials: 2,
             }
         } else {
             Durations {
@@ -86,7 +86,7 @@ impl Args {
                 open: Duration::from_secs(20),
                 closed: Duration::from_secs(20),
                 trial: Duration::from_secs(15),
-                trials: 3,
+                trials: 5,
             }
         }
     }
@@ -256,7 +256,7 @@ impl Bench {
         let closed_summary = report::summarize(&closed);
 
         // The highest rate the pipeline sustains: start just under what the
-        // closed loop delivered, step down until a run passes.
+        // closed loop delivered, step down by a fifth until a run passes.
         let mut rate = (closed_summary
             .accepted_per_s
             .min(closed_summary.delivered_per_s)
@@ -295,7 +295,7 @@ impl Bench {
                 sustained = rate;
                 break;
             }
-            rate = (rate * 0.9).floor();
+            rate = (rate * 0.8).floor();
         }
         Ok(report::MixReport {
             mix: mix.name().to_string(),
