@@ -72,3 +72,25 @@ pub fn require(req: &HttpRequest, state: &crate::State, access: Access) -> Resul
         Err(ApiError::Forbidden)
     }
 }
+
+/// Checks the bearer token before anything else of the request is read or
+/// parsed: without a token the answer is 401, with one that is neither an
+/// admin nor a read token 403, whatever the path, query or body (which
+/// would otherwise be refused first, with 400, telling an unauthenticated
+/// caller how its input was judged). Handlers still decide between reading
+/// and managing. The OpenAPI document needs no token.
+pub async fn token_first(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if req.path() != "/api/v1/openapi.json" {
+        let state = req
+            .app_data::<actix_web::web::Data<crate::State>>()
+            .ok_or_else(|| ApiError::Internal("no state".into()))?;
+        let token = bearer(req.request())?;
+        if !state.admin.contains(&token) && !state.readers.contains(&token) {
+            return Err(ApiError::Forbidden.into());
+        }
+    }
+    next.call(req).await
+}

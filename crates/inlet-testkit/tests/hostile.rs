@@ -311,3 +311,56 @@ async fn a_nul_character_in_management_input_is_a_400() {
     assert_eq!(body["error"], "bad_request", "{body}");
     stack.stop().await;
 }
+
+/// The token is checked before the body, path or query: without one the
+/// answer is 401 and with a wrong one 403, even when the input is also bad.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_is_judged_before_the_input() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let path = format!("/api/v1/webhooks/{}", f.webhook_id);
+    for (token, expected) in [(None, 401), (Some("wrong"), 403)] {
+        for (method, url, body) in [
+            (
+                reqwest::Method::PATCH,
+                path.clone(),
+                "{\"rate_per_minute\": 1.5}",
+            ),
+            (
+                reqwest::Method::POST,
+                "/api/v1/teams".to_string(),
+                "not json",
+            ),
+            (
+                reqwest::Method::GET,
+                "/api/v1/channels/not-a-uuid".to_string(),
+                "",
+            ),
+            (
+                reqwest::Method::GET,
+                "/api/v1/channels?team_id=x".to_string(),
+                "",
+            ),
+        ] {
+            let mut request = stack
+                .http
+                .request(method.clone(), stack.api_url(&url))
+                .header("content-type", "application/json")
+                .body(body);
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let status = request.send().await.unwrap().status().as_u16();
+            assert_eq!(status, expected, "{method} {url} with {token:?}");
+        }
+    }
+    // The OpenAPI document needs no token.
+    let doc = stack
+        .http
+        .get(stack.api_url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(doc.status(), 200);
+    stack.stop().await;
+}

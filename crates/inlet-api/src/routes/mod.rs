@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/assets/{file}").route(web::get().to(crate::viewer::asset)));
     cfg.service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(crate::auth::token_first))
             .route("/openapi.json", web::get().to(crate::openapi::openapi_json))
             .route("/teams", web::post().to(teams::create))
             .route("/teams", web::get().to(teams::list))
