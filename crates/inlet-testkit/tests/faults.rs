@@ -4,69 +4,33 @@
 //! the channel's posts are exactly the messages that got a 2xx, once each,
 //! in the order each sender sent them, with seq 1..n.
 
+use inlet_testkit::oracle;
 use inlet_testkit::servers::{PrivatePostgres, PrivateRabbit, PrivateRedis};
 use inlet_testkit::{Fixture, Services, TestDatabase, TestStack};
-use serde_json::json;
-use std::collections::HashSet;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(60);
-
-/// Sends one Slack message; `Some(status)` or `None` when ingress could not
-/// be reached.
+/// Sends one Slack message to the stack's ingress; `Some((status,
+/// Retry-After))`, or `None` when ingress could not be reached.
 async fn send(
     stack: &TestStack,
     f: &Fixture,
     text: &str,
     idempotency_key: Option<&str>,
 ) -> Option<(u16, Option<String>)> {
-    let mut request = stack
-        .http
-        .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
-        .timeout(Duration::from_secs(15))
-        .json(&json!({ "text": text }));
-    if let Some(key) = idempotency_key {
-        request = request.header("Idempotency-Key", key);
-    }
-    let response = request.send().await.ok()?;
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    Some((response.status().as_u16(), retry_after))
+    oracle::send(
+        &stack.http,
+        stack.ingress_port,
+        &f.token,
+        text,
+        idempotency_key,
+    )
+    .await
+    .map(|answer| (answer.status, answer.retry_after))
 }
 
-/// The oracle: the posts are exactly `accepted`, once each, seq 1..n, and
-/// each sender's messages (`sender-<i>-<n>`) in the order it sent them.
+/// The oracle (`inlet_testkit::oracle::assert_exactly`) on the fixture's channel.
 async fn assert_exactly(stack: &TestStack, f: &Fixture, accepted: &[String]) {
-    stack
-        .wait_for_posts(&f.channel_id, accepted.len(), WAIT)
-        .await
-        .unwrap();
-    // A moment for anything extra that should not be there.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
-    let messages: Vec<&str> = posts.iter().map(|p| p.message.as_str()).collect();
-    let unique: HashSet<&str> = messages.iter().copied().collect();
-    assert_eq!(unique.len(), messages.len(), "a message was posted twice");
-    let expected: HashSet<&str> = accepted.iter().map(String::as_str).collect();
-    assert_eq!(unique, expected, "posts differ from the accepted messages");
-    let seqs: Vec<i64> = posts.iter().map(|p| p.seq).collect();
-    assert_eq!(
-        seqs,
-        (1..=posts.len() as i64).collect::<Vec<_>>(),
-        "seq has a gap"
-    );
-    let mut last: std::collections::HashMap<&str, u64> = Default::default();
-    for message in messages {
-        if let Some((sender, n)) = message.rsplit_once('-')
-            && let Ok(n) = n.parse::<u64>()
-            && let Some(previous) = last.insert(sender, n)
-        {
-            assert!(previous < n, "{sender}: {n} after {previous}");
-        }
-    }
+    oracle::assert_exactly(stack, &f.channel_id, accepted).await;
 }
 
 async fn ready_status(stack: &TestStack, service: &str) -> u16 {
