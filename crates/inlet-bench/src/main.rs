@@ -64,6 +64,9 @@ pub struct Args {
 
 struct Durations {
     ceiling: Duration,
+    /// Sent after provisioning and before measuring: the first requests of
+    /// new webhooks fill caches and connection pools.
+    warmup: Duration,
     open: Duration,
     closed: Duration,
     trial: Duration,
@@ -75,6 +78,7 @@ impl Args {
         if self.quick {
             Durations {
                 ceiling: Duration::from_secs(2),
+                warmup: Duration::from_secs(2),
                 open: Duration::from_secs(10),
                 closed: Duration::from_secs(10),
                 trial: Duration::from_secs(8),
@@ -83,6 +87,7 @@ impl Args {
         } else {
             Durations {
                 ceiling: Duration::from_secs(5),
+                warmup: Duration::from_secs(3),
                 open: Duration::from_secs(20),
                 closed: Duration::from_secs(20),
                 trial: Duration::from_secs(15),
@@ -217,6 +222,24 @@ impl Bench {
             .await?;
 
         eprintln!(
+            "== {}: warm-up at {}/s for {:?}",
+            mix.name(),
+            self.args.rate,
+            durations.warmup
+        );
+        let warmup = self
+            .phase(
+                mix,
+                &format!("{run}w"),
+                Pace::Open {
+                    rate: self.args.rate,
+                },
+                durations.warmup,
+                &provisioned,
+            )
+            .await?;
+
+        eprintln!(
             "== {}: open loop at {}/s for {:?}",
             mix.name(),
             self.args.rate,
@@ -299,6 +322,7 @@ impl Bench {
         }
         Ok(report::MixReport {
             mix: mix.name().to_string(),
+            warmup: report::summarize(&warmup),
             open_loop: report::summarize(&open),
             open_loop_usage: usage,
             closed_loop: closed_summary,

@@ -1,5 +1,8 @@
 //! Each service's memory and CPU, read from `/proc` while a phase runs:
-//! peak resident set (sampled every 100 ms) and CPU seconds used.
+//! peak resident set (sampled every 100 ms) and CPU seconds used. The
+//! servers the pipeline runs on (RabbitMQ, PostgreSQL, Redis) are measured
+//! too, each as the sum of its processes, so that the CPU a message costs
+//! can be split between Inlet and what it stands on.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,18 +24,53 @@ pub struct Usage {
     pub cpu_s: f64,
 }
 
-/// The services' pids, from `scripts/up`'s pid files.
-pub fn pids(run_dir: &Path) -> BTreeMap<String, u32> {
-    SERVICES
+/// The servers, by the command names of their processes.
+pub const SERVERS: [(&str, &[&str]); 3] = [
+    ("rabbitmq", &["beam.smp", "erl_child_setup", "epmd"]),
+    ("postgresql", &["postgres"]),
+    ("redis", &["redis-server"]),
+];
+
+/// Whether `name` (a key of [`pids`]) is one of Inlet's services.
+pub fn is_service(name: &str) -> bool {
+    SERVICES.contains(&name)
+}
+
+/// The services' pids, from `scripts/up`'s pid files, and the servers'
+/// (every process with one of their command names).
+pub fn pids(run_dir: &Path) -> BTreeMap<String, Vec<u32>> {
+    let mut groups: BTreeMap<String, Vec<u32>> = SERVICES
         .iter()
         .filter_map(|service| {
             let text = std::fs::read_to_string(run_dir.join(format!("{service}.pid"))).ok()?;
             let pid = text.trim().parse().ok()?;
             Path::new(&format!("/proc/{pid}"))
                 .exists()
-                .then(|| (service.to_string(), pid))
+                .then(|| (service.to_string(), vec![pid]))
         })
-        .collect()
+        .collect();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return groups;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else {
+            continue;
+        };
+        if let Some((server, _)) = SERVERS
+            .iter()
+            .find(|(_, names)| names.contains(&comm.trim()))
+        {
+            groups.entry(server.to_string()).or_default().push(pid);
+        }
+    }
+    groups
 }
 
 fn rss_mib(pid: u32) -> Option<f64> {
@@ -63,31 +101,38 @@ fn cpu_s(pid: u32, ticks: f64) -> Option<f64> {
     Some((utime + stime) / ticks)
 }
 
+/// CPU seconds of each process of a group.
+fn group_cpu_s(group: &[u32], ticks: f64) -> BTreeMap<u32, f64> {
+    group
+        .iter()
+        .filter_map(|&pid| Some((pid, cpu_s(pid, ticks)?)))
+        .collect()
+}
+
 /// Samples the services until stopped.
 pub struct Sampler {
     peaks: Arc<Mutex<BTreeMap<String, f64>>>,
-    start_cpu: BTreeMap<String, f64>,
-    pids: BTreeMap<String, u32>,
+    start_cpu: BTreeMap<String, BTreeMap<u32, f64>>,
+    pids: BTreeMap<String, Vec<u32>>,
     ticks: f64,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Sampler {
-    pub fn start(pids: BTreeMap<String, u32>) -> Self {
+    pub fn start(pids: BTreeMap<String, Vec<u32>>) -> Self {
         let ticks = clock_ticks();
         let start_cpu = pids
             .iter()
-            .filter_map(|(name, &pid)| Some((name.clone(), cpu_s(pid, ticks)?)))
+            .map(|(name, group)| (name.clone(), group_cpu_s(group, ticks)))
             .collect();
         let peaks = Arc::new(Mutex::new(BTreeMap::new()));
         let shared = peaks.clone();
         let watched = pids.clone();
         let task = tokio::spawn(async move {
             loop {
-                for (name, &pid) in &watched {
-                    if let Some(rss) = rss_mib(pid)
-                        && let Ok(mut peaks) = shared.lock()
-                    {
+                for (name, group) in &watched {
+                    let rss: f64 = group.iter().filter_map(|&pid| rss_mib(pid)).sum();
+                    if let Ok(mut peaks) = shared.lock() {
                         let peak: &mut f64 = peaks.entry(name.clone()).or_insert(0.0);
                         *peak = peak.max(rss);
                     }
@@ -109,9 +154,13 @@ impl Sampler {
         let peaks = self.peaks.lock().map(|p| p.clone()).unwrap_or_default();
         self.pids
             .iter()
-            .map(|(name, &pid)| {
-                let cpu = cpu_s(pid, self.ticks).unwrap_or(0.0)
-                    - self.start_cpu.get(name).copied().unwrap_or(0.0);
+            .map(|(name, group)| {
+                // Processes that ended meanwhile are left out.
+                let start = self.start_cpu.get(name);
+                let cpu = group_cpu_s(group, self.ticks)
+                    .iter()
+                    .filter_map(|(pid, end)| Some(end - start?.get(pid)?))
+                    .sum();
                 (
                     name.clone(),
                     Usage {

@@ -32,6 +32,10 @@ pub struct Summary {
     pub backlog_at_end: u64,
     pub ingress: Latency,
     pub e2e: Latency,
+    /// p99 of each second of the phase (by due time), to tell a steady
+    /// tail from a stall.
+    pub ingress_p99_by_second_ms: Vec<f64>,
+    pub e2e_p99_by_second_ms: Vec<f64>,
     pub check: Check,
 }
 
@@ -53,6 +57,8 @@ pub struct Curves {
 #[derive(Clone, Debug, Serialize)]
 pub struct MixReport {
     pub mix: String,
+    /// Not in the figures, but verified like every phase.
+    pub warmup: Summary,
     pub open_loop: Summary,
     pub open_loop_usage: BTreeMap<String, Usage>,
     pub closed_loop: Summary,
@@ -60,6 +66,29 @@ pub struct MixReport {
     pub trials: Vec<Trial>,
     pub max_sustained_per_s: f64,
     pub latency_curves: Curves,
+}
+
+impl MixReport {
+    /// The verification of every phase of the mix.
+    pub fn checks(&self) -> impl Iterator<Item = &Check> {
+        [&self.warmup, &self.open_loop, &self.closed_loop]
+            .into_iter()
+            .chain(self.trials.iter().map(|t| &t.summary))
+            .map(|summary| &summary.check)
+    }
+
+    /// CPU time each process group spent per message accepted in the
+    /// closed loop (where the pipeline runs flat out), in microseconds.
+    pub fn closed_loop_cpu_us_per_message(&self) -> BTreeMap<String, f64> {
+        let accepted = self.closed_loop.accepted_per_s * self.closed_loop.seconds;
+        if accepted < 1.0 {
+            return BTreeMap::new();
+        }
+        self.closed_loop_usage
+            .iter()
+            .map(|(name, usage)| (name.clone(), usage.cpu_s * 1e6 / accepted))
+            .collect()
+    }
 }
 
 fn histogram() -> Histogram<u64> {
@@ -99,8 +128,33 @@ fn histograms(phase: &PhaseResult) -> (Histogram<u64>, Histogram<u64>, u64) {
     (ingress, e2e, last_delivery_ns)
 }
 
+/// The p99 ingress and end-to-end latency of each second of the phase.
+fn by_second(phase: &PhaseResult) -> (Vec<f64>, Vec<f64>) {
+    let ledger = &phase.ledger;
+    let mut seconds: Vec<(Histogram<u64>, Histogram<u64>)> = Vec::new();
+    for n in 0..ledger.capacity() {
+        if ledger.outcome(n) != ACCEPTED {
+            continue;
+        }
+        let scheduled = ledger.scheduled_ns[n].load(Ordering::Relaxed);
+        let answered = ledger.answered_ns[n].load(Ordering::Relaxed);
+        let second = (scheduled / 1_000_000_000) as usize;
+        while seconds.len() <= second {
+            seconds.push((histogram(), histogram()));
+        }
+        let (ingress, e2e) = &mut seconds[second];
+        let _ = ingress.record((answered.saturating_sub(scheduled) / 1000).max(1));
+        if let Some(&received) = phase.receipts.first_ns.get(&(n as u64)) {
+            let _ = e2e.record((received.saturating_sub(scheduled) / 1000).max(1));
+        }
+    }
+    let p99 = |h: &Histogram<u64>| h.value_at_quantile(0.99) as f64 / 1000.0;
+    seconds.iter().map(|(i, e)| (p99(i), p99(e))).unzip()
+}
+
 pub fn summarize(phase: &PhaseResult) -> Summary {
     let (ingress, e2e, last_delivery_ns) = histograms(phase);
+    let (ingress_p99_by_second_ms, e2e_p99_by_second_ms) = by_second(phase);
     let seconds = phase.duration.as_secs_f64();
     let accepted = phase.check.accepted;
     Summary {
@@ -114,6 +168,8 @@ pub fn summarize(phase: &PhaseResult) -> Summary {
         backlog_at_end: accepted.saturating_sub(phase.received_at_end),
         ingress: latency(&ingress),
         e2e: latency(&e2e),
+        ingress_p99_by_second_ms,
+        e2e_p99_by_second_ms,
         check: phase.check.clone(),
     }
 }
@@ -207,38 +263,15 @@ impl Report {
             .find(|m| m.mix == "mixed")
             .or_else(|| mixes.first())
             .cloned();
-        let lost: u64 = mixes
-            .iter()
-            .map(|m| {
-                m.open_loop.check.lost
-                    + m.closed_loop.check.lost
-                    + m.trials.iter().map(|t| t.summary.check.lost).sum::<u64>()
-            })
-            .sum();
-        let duplicated: u64 = mixes
-            .iter()
-            .map(|m| {
-                m.open_loop.check.duplicated
-                    + m.closed_loop.check.duplicated
-                    + m.trials
-                        .iter()
-                        .map(|t| t.summary.check.duplicated)
-                        .sum::<u64>()
-            })
-            .sum();
-        let out_of_order: u64 = mixes
-            .iter()
-            .map(|m| {
-                m.open_loop.check.out_of_order
-                    + m.closed_loop.check.out_of_order
-                    + m.trials
-                        .iter()
-                        .map(|t| t.summary.check.out_of_order)
-                        .sum::<u64>()
-            })
-            .sum();
+        let total = |field: fn(&Check) -> u64| -> u64 {
+            mixes.iter().flat_map(MixReport::checks).map(field).sum()
+        };
+        let lost = total(|c| c.lost);
+        let duplicated = total(|c| c.duplicated);
+        let out_of_order = total(|c| c.out_of_order);
         let h = headline.unwrap_or(MixReport {
             mix: String::new(),
+            warmup: Summary::default(),
             open_loop: Summary::default(),
             open_loop_usage: BTreeMap::new(),
             closed_loop: Summary::default(),
@@ -338,19 +371,17 @@ impl Report {
             "order"
         );
         for m in &self.mixes {
-            let checks = std::iter::once(&m.open_loop.check)
-                .chain(std::iter::once(&m.closed_loop.check))
-                .chain(m.trials.iter().map(|t| &t.summary.check));
             let (mut lost, mut dup, mut order) = (0, 0, 0);
-            for check in checks {
+            for check in m.checks() {
                 lost += check.lost;
                 dup += check.duplicated;
                 order += check.out_of_order;
             }
             let rss = m
                 .open_loop_usage
-                .values()
-                .map(|u| u.peak_rss_mib)
+                .iter()
+                .filter(|(name, _)| crate::procs::is_service(name))
+                .map(|(_, u)| u.peak_rss_mib)
                 .fold(0.0, f64::max);
             println!(
                 "{:<20} {:>9.0} {:>9.0} {:>7.2}ms {:>7.2}ms {:>7.2}ms {:>7.2}ms {:>7.1}MiB {:>6} {:>5} {:>5}",
@@ -372,8 +403,24 @@ impl Report {
             self.offered_per_s
         );
         println!();
+        println!("CPU per accepted message in the closed loop (µs)");
+        for m in &self.mixes {
+            let per_message = m.closed_loop_cpu_us_per_message();
+            let parts: Vec<String> = per_message
+                .iter()
+                .map(|(name, us)| format!("{name} {us:.0}"))
+                .collect();
+            let total: f64 = per_message.values().sum();
+            println!("  {:<20} total {total:.0}: {}", m.mix, parts.join(", "));
+        }
+        println!();
         let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
-        let worst_rss = self.rss_mib.values().copied().fold(0.0, f64::max);
+        let worst_rss = self
+            .rss_mib
+            .iter()
+            .filter(|(name, _)| crate::procs::is_service(name))
+            .map(|(_, rss)| *rss)
+            .fold(0.0, f64::max);
         println!("targets ({} mix)", self.mix);
         println!(
             "  sustained ≥ 5000/s                  {:>10.0}   {}",

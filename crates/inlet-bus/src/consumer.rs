@@ -1,10 +1,16 @@
 //! Consuming shard queues with manual acks.
 //!
-//! A [`ConsumerSet`] is one connection, one channel with a prefetch, and one
-//! consumer per shard queue merged into one stream. A replica registers first
-//! on its preferred shards and on the others only after a delay, as standby:
+//! A [`ConsumerSet`] is one channel with a prefetch, and one consumer per
+//! shard queue merged into one stream. A replica registers first on its
+//! preferred shards and on the others only after a delay, as standby:
 //! single active consumer makes the first registered consumer active, so this
 //! spreads the shards over the replicas while keeping failover.
+//!
+//! A worker splits its shards over several *lanes* ([`ConsumerSet::open_lanes`]):
+//! one set per lane, each on its own channel of one shared connection, so
+//! that one lane's batch waiting on the broker or the database does not
+//! hold back the other shards. A shard belongs to exactly one lane, so the
+//! order within a shard is kept.
 
 use crate::topology::{Hop, Topology};
 use futures_util::StreamExt;
@@ -14,6 +20,8 @@ use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions};
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, Consumer};
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -23,8 +31,54 @@ pub fn preferred_shards(index: u16, replicas: u16, shards: u16) -> (Vec<u16>, Ve
     (0..shards).partition(|s| s % replicas == index % replicas)
 }
 
+/// Splits a replica's (preferred, standby) shards over at most `lanes`
+/// lanes (never more lanes than shards, always at least one).
+pub fn split_lanes(
+    (preferred, standby): (Vec<u16>, Vec<u16>),
+    lanes: usize,
+) -> Vec<(Vec<u16>, Vec<u16>)> {
+    let count = lanes.clamp(1, (preferred.len() + standby.len()).max(1));
+    let mut split = vec![(Vec::new(), Vec::new()); count];
+    for (i, shard) in preferred.into_iter().enumerate() {
+        split[i % count].0.push(shard);
+    }
+    for (i, shard) in standby.into_iter().enumerate() {
+        split[i % count].1.push(shard);
+    }
+    split
+}
+
+/// How many of a worker's lanes are consuming (readiness: all of them).
+#[derive(Debug, Default)]
+pub struct Consuming {
+    up: AtomicUsize,
+    expected: AtomicUsize,
+}
+
+impl Consuming {
+    /// A round of `lanes` lanes starts.
+    pub fn expect(&self, lanes: usize) {
+        self.expected.store(lanes, Ordering::Relaxed);
+    }
+
+    pub fn lane_up(&self) {
+        self.up.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn lane_down(&self) {
+        self.up.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// True when every lane of the current round consumes.
+    pub fn all(&self) -> bool {
+        let expected = self.expected.load(Ordering::Relaxed);
+        expected > 0 && self.up.load(Ordering::Relaxed) >= expected
+    }
+}
+
 pub struct ConsumerSet {
-    connection: Connection,
+    /// Shared by the lanes of one round; closing it ends them all.
+    connection: Arc<Connection>,
     channel: Channel,
     streams: SelectAll<Consumer>,
     topology: Topology,
@@ -89,31 +143,62 @@ impl ConsumerSet {
         topology: &Topology,
         hop: Hop,
         prefetch: u16,
-        (preferred, standby): (Vec<u16>, Vec<u16>),
+        shards: (Vec<u16>, Vec<u16>),
         standby_delay: Duration,
     ) -> Result<Self, lapin::Error> {
-        let connection = crate::connect(url, name).await?;
-        let channel = connection.create_channel().await?;
-        topology.declare(&channel).await?;
-        channel
-            .basic_qos(prefetch, BasicQosOptions::default())
-            .await?;
-        let mut set = Self {
-            connection,
-            channel,
-            streams: SelectAll::new(),
-            topology: topology.clone(),
+        let mut sets = Self::open_lanes(
+            url,
+            name,
+            topology,
             hop,
-            tag: name.to_string(),
-            standby,
-            standby_at: Instant::now() + standby_delay,
-            acks: AckTracker::default(),
-        };
-        set.consume(&preferred).await?;
-        if set.standby_at <= Instant::now() {
-            set.register_standby().await?;
+            prefetch,
+            vec![shards],
+            standby_delay,
+        )
+        .await?;
+        Ok(sets.remove(0))
+    }
+
+    /// Connects once and opens one set per lane (from [`split_lanes`]), each
+    /// on its own channel: the lanes are consumed side by side.
+    pub async fn open_lanes(
+        url: &str,
+        name: &str,
+        topology: &Topology,
+        hop: Hop,
+        prefetch: u16,
+        lanes: Vec<(Vec<u16>, Vec<u16>)>,
+        standby_delay: Duration,
+    ) -> Result<Vec<Self>, lapin::Error> {
+        let connection = Arc::new(crate::connect(url, name).await?);
+        let standby_at = Instant::now() + standby_delay;
+        let mut sets = Vec::with_capacity(lanes.len());
+        for (lane, (preferred, standby)) in lanes.into_iter().enumerate() {
+            let channel = connection.create_channel().await?;
+            if lane == 0 {
+                topology.declare(&channel).await?;
+            }
+            channel
+                .basic_qos(prefetch, BasicQosOptions::default())
+                .await?;
+            let mut set = Self {
+                connection: connection.clone(),
+                channel,
+                streams: SelectAll::new(),
+                topology: topology.clone(),
+                hop,
+                tag: name.to_string(),
+                standby,
+                standby_at,
+                acks: AckTracker::default(),
+            };
+            set.consume(&preferred).await?;
+            if set.standby_at <= Instant::now() {
+                set.register_standby().await?;
+            }
+            sets.push(set);
         }
-        Ok(set)
+        Ok(sets)
     }
 
     async fn consume(&mut self, shards: &[u16]) -> Result<(), lapin::Error> {
@@ -217,9 +302,12 @@ impl ConsumerSet {
         self.connection.status().connected() && self.channel.status().connected()
     }
 
-    /// Closes the connection; unacknowledged deliveries return to their queues.
+    /// Closes the connection (every lane's); unacknowledged deliveries
+    /// return to their queues.
     pub async fn close(self) {
-        let _ = self.connection.close(200, "closing".into()).await;
+        if self.connection.status().connected() {
+            let _ = self.connection.close(200, "closing".into()).await;
+        }
     }
 }
 
@@ -260,6 +348,34 @@ mod tests {
         assert_eq!(acks.through, 6, "5 and 6 were acked already");
         assert_eq!(acks.plan(&[7, 8]), AckPlan::Through(8));
         assert_eq!(acks.plan(&[]), AckPlan::Each(vec![]));
+    }
+
+    #[test]
+    fn lanes_share_the_shards_and_each_shard_has_one_lane() {
+        let lanes = split_lanes(preferred_shards(0, 2, 10), 3);
+        assert_eq!(
+            lanes,
+            vec![
+                (vec![0, 6], vec![1, 7]),
+                (vec![2, 8], vec![3, 9]),
+                (vec![4], vec![5]),
+            ]
+        );
+        assert_eq!(split_lanes((vec![0], vec![]), 4).len(), 1, "no empty lanes");
+        assert_eq!(split_lanes((vec![], vec![]), 4).len(), 1, "always one lane");
+    }
+
+    #[test]
+    fn consuming_means_every_lane_of_the_round() {
+        let consuming = Consuming::default();
+        assert!(!consuming.all());
+        consuming.expect(2);
+        consuming.lane_up();
+        assert!(!consuming.all());
+        consuming.lane_up();
+        assert!(consuming.all());
+        consuming.lane_down();
+        assert!(!consuming.all());
     }
 
     #[test]

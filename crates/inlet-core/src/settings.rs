@@ -156,6 +156,8 @@ impl Default for IngressSettings {
 pub struct FormatterSettings {
     pub metrics_listen: SocketAddr,
     pub prefetch: u16,
+    /// Shard groups consumed side by side (one channel each).
+    pub lanes: usize,
     pub replica_index: u16,
     pub replicas: u16,
     pub standby_delay_ms: u64,
@@ -166,6 +168,7 @@ impl Default for FormatterSettings {
         Self {
             metrics_listen: ([0, 0, 0, 0], 9102).into(),
             prefetch: 32,
+            lanes: 4,
             replica_index: 0,
             replicas: 1,
             standby_delay_ms: 5_000,
@@ -178,6 +181,8 @@ impl Default for FormatterSettings {
 pub struct DeliverySettings {
     pub metrics_listen: SocketAddr,
     pub prefetch: u16,
+    /// Shard groups consumed side by side (one channel each).
+    pub lanes: usize,
     pub batch_size: usize,
     pub batch_linger_ms: u64,
     pub relay_interval_ms: u64,
@@ -192,6 +197,7 @@ impl Default for DeliverySettings {
         Self {
             metrics_listen: ([0, 0, 0, 0], 9103).into(),
             prefetch: 256,
+            lanes: 1,
             batch_size: 256,
             batch_linger_ms: 5,
             relay_interval_ms: 1_000,
@@ -350,7 +356,7 @@ impl Settings {
 
     /// Checks that cannot be expressed in types.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let checks: [(&str, bool, &str); 10] = [
+        let checks: [(&str, bool, &str); 12] = [
             (
                 "amqp.shards",
                 (1..=1024).contains(&self.amqp.shards),
@@ -385,6 +391,16 @@ impl Settings {
                 "formatter.prefetch",
                 self.formatter.prefetch >= 1,
                 "must be at least 1",
+            ),
+            (
+                "formatter.lanes",
+                (1..=64).contains(&self.formatter.lanes),
+                "must be 1 to 64",
+            ),
+            (
+                "delivery.lanes",
+                (1..=64).contains(&self.delivery.lanes),
+                "must be 1 to 64",
             ),
             (
                 "ingress.max_body_bytes",

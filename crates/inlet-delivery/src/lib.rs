@@ -16,7 +16,6 @@ pub use worker::Worker;
 use inlet_core::Settings;
 use inlet_core::redis_link::RedisConnection;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use tokio_util::sync::CancellationToken;
 
 pub struct Delivery {
@@ -33,7 +32,7 @@ impl Delivery {
         let metrics = metrics::DeliveryMetrics::register(&registry)?;
         let pool = inlet_store::connect(&settings.database)?;
         let redis: RedisConnection = inlet_core::redis_link::manager(&settings.redis)?;
-        let consuming = Arc::new(AtomicBool::new(false));
+        let consuming = Arc::new(inlet_bus::Consuming::default());
         let topology = inlet_bus::Topology::new(&settings.amqp);
         let readiness = Arc::new(readiness::DeliveryReadiness {
             consuming: consuming.clone(),

@@ -8,10 +8,9 @@ use inlet_store::Pool;
 use inlet_store::pool::ServiceGauges;
 use prometheus::IntGauge;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 pub struct DeliveryReadiness {
-    pub consuming: Arc<AtomicBool>,
+    pub consuming: Arc<inlet_bus::Consuming>,
     pub pool: Pool,
     pub redis: RedisConnection,
     pub gauges: ServiceGauges,
@@ -22,7 +21,7 @@ pub struct DeliveryReadiness {
 impl Readiness for DeliveryReadiness {
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
-            let broker = if self.consuming.load(Ordering::Relaxed) {
+            let broker = if self.consuming.all() {
                 Ok(())
             } else {
                 Err("not consuming".into())

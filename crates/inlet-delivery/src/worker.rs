@@ -7,7 +7,9 @@
 use crate::event::publish_posts;
 use crate::metrics::DeliveryMetrics;
 use chrono::{DateTime, Utc};
-use inlet_bus::{Backoff, ConsumerSet, Delivery, Hop, Topology, preferred_shards};
+use inlet_bus::{
+    Backoff, ConsumerSet, Consuming, Delivery, Hop, Topology, preferred_shards, split_lanes,
+};
 use inlet_core::Settings;
 use inlet_core::redis_link::RedisConnection;
 use inlet_proto::Message;
@@ -16,7 +18,6 @@ use inlet_store::repo::dead_letters::{self, NewDeadLetter};
 use inlet_store::repo::posts::{self, BatchOutcome, MessagePosts};
 use inlet_store::{NewPost, Pool, Post, StoreError};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -26,7 +27,7 @@ pub struct Worker {
     pub pool: Pool,
     pub redis: RedisConnection,
     pub metrics: DeliveryMetrics,
-    pub consuming: Arc<AtomicBool>,
+    pub consuming: Arc<Consuming>,
 }
 
 impl Worker {
@@ -37,25 +38,23 @@ impl Worker {
         let mut backoff = Backoff::new(Duration::from_millis(amqp.reconnect_max_backoff_ms));
         while !cancel.is_cancelled() {
             let shards = preferred_shards(cfg.replica_index, cfg.replicas, amqp.shards);
+            let lanes = split_lanes(shards, cfg.lanes);
             let standby = Duration::from_millis(cfg.standby_delay_ms);
-            match ConsumerSet::open(
+            match ConsumerSet::open_lanes(
                 &amqp.url,
                 "inlet-delivery",
                 &topology,
                 Hop::Posts,
                 cfg.prefetch,
-                shards,
+                lanes,
                 standby,
             )
             .await
             {
-                Ok(mut set) => {
+                Ok(sets) => {
                     backoff.reset();
-                    self.consuming.store(true, Ordering::Relaxed);
-                    tracing::info!("delivery consuming");
-                    self.consume(&mut set, &cancel).await;
-                    self.consuming.store(false, Ordering::Relaxed);
-                    set.close().await;
+                    tracing::info!(lanes = sets.len(), "delivery consuming");
+                    self.consume_lanes(sets, &cancel).await;
                 }
                 Err(error) => tracing::warn!(%error, "delivery cannot consume; retrying"),
             }
@@ -63,6 +62,27 @@ impl Worker {
                 _ = cancel.cancelled() => break,
                 _ = tokio::time::sleep(backoff.step()) => {}
             }
+        }
+    }
+
+    /// Consumes every lane side by side until one of them stops (shutdown
+    /// or a broken connection); the others then finish their batch in hand
+    /// and stop too, and the connection is closed.
+    async fn consume_lanes(&self, sets: Vec<ConsumerSet>, cancel: &CancellationToken) {
+        let round = cancel.child_token();
+        self.consuming.expect(sets.len());
+        let lanes = sets.into_iter().map(|mut set| {
+            let round = round.clone();
+            async move {
+                self.consuming.lane_up();
+                self.consume(&mut set, &round).await;
+                self.consuming.lane_down();
+                round.cancel();
+                set
+            }
+        });
+        for set in futures_util::future::join_all(lanes).await {
+            set.close().await;
         }
     }
 

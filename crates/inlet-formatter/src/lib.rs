@@ -16,7 +16,6 @@ use inlet_bus::Publisher;
 use inlet_core::Settings;
 use inlet_store::Directory;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -51,7 +50,7 @@ impl Formatter {
             directory.clone(),
             background.clone(),
         );
-        let consuming = Arc::new(AtomicBool::new(false));
+        let consuming = Arc::new(inlet_bus::Consuming::default());
         let redis = inlet_core::redis_link::manager(&settings.redis)?;
         let topology = inlet_bus::Topology::new(&settings.amqp);
         let readiness = Arc::new(readiness::FormatterReadiness {

@@ -8,11 +8,10 @@ use inlet_core::redis_link::RedisConnection;
 use inlet_store::Pool;
 use inlet_store::pool::ServiceGauges;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 pub struct FormatterReadiness {
     pub publisher: Arc<Publisher>,
-    pub consuming: Arc<AtomicBool>,
+    pub consuming: Arc<inlet_bus::Consuming>,
     pub pool: Pool,
     pub redis: RedisConnection,
     pub gauges: ServiceGauges,
@@ -22,7 +21,7 @@ pub struct FormatterReadiness {
 impl Readiness for FormatterReadiness {
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
-            let connected = self.publisher.is_connected() && self.consuming.load(Ordering::Relaxed);
+            let connected = self.publisher.is_connected() && self.consuming.all();
             let broker = if connected {
                 Ok(())
             } else {

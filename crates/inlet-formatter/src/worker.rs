@@ -7,7 +7,8 @@
 use crate::format::{FormatError, Formatted, format_message};
 use crate::metrics::FormatterMetrics;
 use inlet_bus::{
-    Backoff, BasicProperties, ConsumerSet, Delivery, Hop, Publisher, Topology, preferred_shards,
+    Backoff, BasicProperties, ConsumerSet, Consuming, Delivery, Hop, Publisher, Topology,
+    preferred_shards, split_lanes,
 };
 use inlet_core::{Settings, shard_of};
 use inlet_dialects::Rejection;
@@ -18,7 +19,6 @@ use inlet_store::repo;
 use inlet_store::repo::dead_letters::{self, NewDeadLetter};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -29,7 +29,7 @@ pub struct Worker {
     pub directory: Arc<Directory>,
     pub publisher: Arc<Publisher>,
     pub metrics: FormatterMetrics,
-    pub consuming: Arc<AtomicBool>,
+    pub consuming: Arc<Consuming>,
     /// Records rejections as the verdict of an `Idempotency-Key`.
     pub redis: inlet_core::redis_link::RedisConnection,
 }
@@ -49,25 +49,23 @@ impl Worker {
         let mut backoff = Backoff::new(Duration::from_millis(amqp.reconnect_max_backoff_ms));
         while !cancel.is_cancelled() {
             let shards = preferred_shards(cfg.replica_index, cfg.replicas, amqp.shards);
+            let lanes = split_lanes(shards, cfg.lanes);
             let standby = Duration::from_millis(cfg.standby_delay_ms);
-            let opened = ConsumerSet::open(
+            let opened = ConsumerSet::open_lanes(
                 &amqp.url,
                 "inlet-formatter",
                 &topology,
                 Hop::Raw,
                 cfg.prefetch,
-                shards,
+                lanes,
                 standby,
             )
             .await;
             match opened {
-                Ok(mut set) => {
+                Ok(sets) => {
                     backoff.reset();
-                    self.consuming.store(true, Ordering::Relaxed);
-                    tracing::info!("formatter consuming");
-                    self.consume(&mut set, &cancel).await;
-                    self.consuming.store(false, Ordering::Relaxed);
-                    set.close().await;
+                    tracing::info!(lanes = sets.len(), "formatter consuming");
+                    self.consume_lanes(sets, &cancel).await;
                 }
                 Err(error) => tracing::warn!(%error, "formatter cannot consume; retrying"),
             }
@@ -75,6 +73,27 @@ impl Worker {
                 _ = cancel.cancelled() => break,
                 _ = tokio::time::sleep(backoff.step()) => {}
             }
+        }
+    }
+
+    /// Consumes every lane side by side until one of them stops (shutdown
+    /// or a broken connection); the others then finish their batch in hand
+    /// and stop too, and the connection is closed.
+    async fn consume_lanes(&self, sets: Vec<ConsumerSet>, cancel: &CancellationToken) {
+        let round = cancel.child_token();
+        self.consuming.expect(sets.len());
+        let lanes = sets.into_iter().map(|mut set| {
+            let round = round.clone();
+            async move {
+                self.consuming.lane_up();
+                self.consume(&mut set, &round).await;
+                self.consuming.lane_down();
+                round.cancel();
+                set
+            }
+        });
+        for set in futures_util::future::join_all(lanes).await {
+            set.close().await;
         }
     }
 

@@ -7,7 +7,10 @@
 //! a revocation holds within a second even if no invalidation arrives); the
 //! rest for `directory_ttl` (30 s) unless a control message from inlet-api
 //! invalidates it first. Unknown tokens are cached too (bounded), to blunt
-//! floods of made-up tokens.
+//! floods of made-up tokens. A token in use is read again in the background
+//! once half its time is gone, so a busy webhook's requests never wait for
+//! the database (the bound holds: an entry is trusted for `token_ttl` from
+//! the moment its read started).
 
 use crate::error::StoreError;
 use crate::model::{Channel, Webhook};
@@ -38,19 +41,36 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
     }
 
     fn get(&self, key: &K) -> Option<V> {
+        self.get_aged(key).map(|(v, _)| v)
+    }
+
+    /// The entry and its age, if still fresh.
+    fn get_aged(&self, key: &K) -> Option<(V, Duration)> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .get(key)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, v)| v.clone())
+            .map(|(at, v)| (v, at.elapsed()))
+            .filter(|(_, age)| *age < self.ttl)
+            .map(|(v, age)| (v.clone(), age))
     }
 
     fn put(&self, key: K, value: V) {
+        self.put_read_at(key, value, Instant::now());
+    }
+
+    /// Stores a value read from the database at `read_at` (its age counts
+    /// from then), unless a newer read is stored already.
+    fn put_read_at(&self, key: K, value: V, read_at: Instant) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(key, (Instant::now(), value));
+        match entries.get(&key) {
+            Some((at, _)) if *at > read_at => {}
+            _ => {
+                entries.insert(key, (read_at, value));
+            }
+        }
     }
 
     fn remove(&self, key: &K) {
@@ -70,7 +90,9 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
 
 pub struct Directory {
     pool: Pool,
-    tokens: TtlMap<TokenHash, Option<Arc<Webhook>>>,
+    tokens: Arc<TtlMap<TokenHash, Option<Arc<Webhook>>>>,
+    /// Tokens being read again in the background.
+    refreshing: Arc<Mutex<std::collections::HashSet<TokenHash>>>,
     teams: TtlMap<Uuid, Arc<TeamDirectory>>,
     channels_by_id: TtlMap<Uuid, Option<Arc<Channel>>>,
     webhooks_by_id: TtlMap<Uuid, Option<Arc<Webhook>>>,
@@ -82,7 +104,8 @@ impl Directory {
     pub fn new(pool: Pool, token_ttl: Duration, directory_ttl: Duration) -> Self {
         Self {
             pool,
-            tokens: TtlMap::new(token_ttl),
+            tokens: Arc::new(TtlMap::new(token_ttl)),
+            refreshing: Arc::default(),
             teams: TtlMap::new(directory_ttl),
             channels_by_id: TtlMap::new(directory_ttl),
             webhooks_by_id: TtlMap::new(directory_ttl),
@@ -100,15 +123,46 @@ impl Directory {
         &self,
         token: TokenHash,
     ) -> Result<Option<Arc<Webhook>>, StoreError> {
-        if let Some(hit) = self.tokens.get(&token) {
+        if let Some((hit, age)) = self.tokens.get_aged(&token) {
+            if hit.is_some() && age >= self.tokens.ttl / 2 {
+                self.refresh_token(token);
+            }
             return Ok(hit);
         }
+        let read_at = Instant::now();
         let client = self.pool.get().await?;
         let found = repo::webhooks::by_token(&**client, token)
             .await?
             .map(Arc::new);
-        self.tokens.put(token, found.clone());
+        self.tokens.put_read_at(token, found.clone(), read_at);
         Ok(found)
+    }
+
+    /// Reads a token again in the background (once at a time per token); a
+    /// failed read leaves the entry to expire.
+    fn refresh_token(&self, token: TokenHash) {
+        let mut refreshing = self.refreshing.lock().unwrap_or_else(|p| p.into_inner());
+        if !refreshing.insert(token) {
+            return;
+        }
+        drop(refreshing);
+        let (pool, tokens, refreshing) = (
+            self.pool.clone(),
+            self.tokens.clone(),
+            self.refreshing.clone(),
+        );
+        tokio::spawn(async move {
+            let read_at = Instant::now();
+            if let Ok(client) = pool.get().await
+                && let Ok(found) = repo::webhooks::by_token(&**client, token).await
+            {
+                tokens.put_read_at(token, found.map(Arc::new), read_at);
+            }
+            refreshing
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&token);
+        });
     }
 
     /// A team's directory, loaded whole when not cached.
@@ -170,5 +224,31 @@ impl Directory {
         self.teams.clear();
         self.channels_by_id.clear();
         self.webhooks_by_id.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_read_never_replaces_a_newer_one() {
+        let map = TtlMap::new(Duration::from_secs(1));
+        let earlier = Instant::now();
+        let later = earlier + Duration::from_millis(5);
+        map.put_read_at(1, "new", later);
+        map.put_read_at(1, "old", earlier);
+        assert_eq!(map.get(&1), Some("new"));
+    }
+
+    #[test]
+    fn an_entry_ages_from_the_moment_its_read_started() {
+        let map = TtlMap::new(Duration::from_millis(100));
+        let long_ago = Instant::now() - Duration::from_millis(150);
+        map.put_read_at(1, "read long ago", long_ago);
+        assert_eq!(map.get(&1), None, "older than the ttl when stored");
+        map.put_read_at(2, "recent", Instant::now() - Duration::from_millis(60));
+        let (_, age) = map.get_aged(&2).unwrap();
+        assert!(age >= Duration::from_millis(60), "age {age:?}");
     }
 }

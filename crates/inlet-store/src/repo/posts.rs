@@ -5,12 +5,14 @@
 //! whatever its size: dedupe by message id, lock the channel rows in id order
 //! (no deadlocks between replicas), bump `last_seq` under that lock (so seq
 //! becomes visible in commit order), insert all posts with one statement.
+//! The batch's statements are prepared once per connection (the pool's
+//! statement cache), and the dedupe and the lock go out together.
 
 use crate::error::StoreError;
 use crate::model::{NewPost, Post};
 use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
 use std::collections::{BTreeMap, HashSet};
-use tokio_postgres::Client;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
@@ -35,7 +37,7 @@ pub struct BatchOutcome {
 
 /// Stores a batch of messages in one transaction.
 pub async fn store_batch(
-    client: &mut Client,
+    client: &mut crate::pool::Client,
     batch: &[MessagePosts],
 ) -> Result<BatchOutcome, StoreError> {
     let tx = client.transaction().await?;
@@ -45,16 +47,29 @@ pub async fn store_batch(
         .map(|m| m.message_id)
         .filter(|id| seen.insert(*id))
         .collect();
-    let fresh: HashSet<Uuid> = tx
-        .query(
+    // Every channel the batch may write to, locked in id order while the
+    // message ids are claimed (both in one round trip).
+    let channel_ids: Vec<Uuid> = batch
+        .iter()
+        .flat_map(|m| m.posts.iter().map(|p| p.channel_id))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let claim = tx
+        .prepare_cached(
             "INSERT INTO processed_messages (message_id) SELECT unnest($1::uuid[])
              ON CONFLICT DO NOTHING RETURNING message_id",
-            &[&ids],
         )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+        .await?;
+    let lock = tx
+        .prepare_cached("SELECT id FROM channels WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .await?;
+    let (claimed, locked) =
+        futures_util::future::join(tx.query(&claim, &[&ids]), tx.query(&lock, &[&channel_ids]))
+            .await;
+    let fresh: HashSet<Uuid> = claimed?.iter().map(|r| r.get(0)).collect();
+    // A missing channel fails the seq allocation below, if it gets posts.
+    locked?;
     let fresh = claim_idempotency_keys(&tx, batch, fresh).await?;
     let duplicates = ids
         .iter()
@@ -86,7 +101,7 @@ pub async fn store_batch(
 /// Records the idempotency keys of the fresh messages; a message whose key
 /// an earlier message already holds is no longer fresh (it posts nothing).
 async fn claim_idempotency_keys(
-    tx: &impl GenericClient,
+    tx: &Transaction<'_>,
     batch: &[MessagePosts],
     mut fresh: HashSet<Uuid>,
 ) -> Result<HashSet<Uuid>, StoreError> {
@@ -105,13 +120,15 @@ async fn claim_idempotency_keys(
     let hooks: Vec<Uuid> = keyed.iter().map(|k| k.0).collect();
     let messages: Vec<Uuid> = keyed.iter().map(|k| k.1).collect();
     let keys: Vec<&str> = keyed.iter().map(|k| k.2).collect();
-    let claimed: HashSet<Uuid> = tx
-        .query(
+    let statement = tx
+        .prepare_cached(
             "INSERT INTO idempotency_keys (webhook_id, message_id, key)
              SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[])
              ON CONFLICT (webhook_id, key) DO NOTHING RETURNING message_id",
-            &[&hooks, &messages, &keys],
         )
+        .await?;
+    let claimed: HashSet<Uuid> = tx
+        .query(&statement, &[&hooks, &messages, &keys])
         .await?
         .iter()
         .map(|r| r.get(0))
@@ -132,31 +149,23 @@ pub async fn prune_idempotency_keys(client: &impl GenericClient) -> Result<u64, 
         .await?)
 }
 
-/// Bumps each channel's `last_seq` by its number of posts, under the row
-/// locks taken in id order, and returns each post's seq.
-async fn allocate_seqs(
-    tx: &impl GenericClient,
-    posts: &[&NewPost],
-) -> Result<Vec<i64>, StoreError> {
+/// Bumps each channel's `last_seq` by its number of posts (the rows are
+/// locked already, in id order) and returns each post's seq.
+async fn allocate_seqs(tx: &Transaction<'_>, posts: &[&NewPost]) -> Result<Vec<i64>, StoreError> {
     let mut counts: BTreeMap<Uuid, i64> = BTreeMap::new();
     for post in posts {
         *counts.entry(post.channel_id).or_default() += 1;
     }
     let channel_ids: Vec<Uuid> = counts.keys().copied().collect();
     let increments: Vec<i64> = counts.values().copied().collect();
-    tx.query(
-        "SELECT id FROM channels WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-        &[&channel_ids],
-    )
-    .await?;
-    let rows = tx
-        .query(
+    let statement = tx
+        .prepare_cached(
             "UPDATE channels SET last_seq = channels.last_seq + v.n
              FROM unnest($1::uuid[], $2::int8[]) AS v(id, n)
              WHERE channels.id = v.id RETURNING channels.id, channels.last_seq",
-            &[&channel_ids, &increments],
         )
         .await?;
+    let rows = tx.query(&statement, &[&channel_ids, &increments]).await?;
     if rows.len() != channel_ids.len() {
         return Err(StoreError::NotFound("channel of a post"));
     }
@@ -183,7 +192,7 @@ async fn allocate_seqs(
 }
 
 async fn insert_posts(
-    tx: &impl GenericClient,
+    tx: &Transaction<'_>,
     posts: &[&NewPost],
     seqs: &[i64],
 ) -> Result<Vec<Post>, StoreError> {
@@ -211,9 +220,10 @@ async fn insert_posts(
          RETURNING {}",
         Post::COLUMNS
     );
+    let statement = tx.prepare_cached(&sql).await?;
     let rows = tx
         .query(
-            &sql,
+            &statement,
             &[
                 &ids,
                 &channels,
