@@ -33,6 +33,8 @@ pub(crate) struct State {
     pub secrets: Option<inlet_core::secrets::SecretBox>,
     /// Keeps what the broker cannot confirm (`ingress.spool_dir`).
     pub spool: Option<Arc<spool::Spool>>,
+    /// Rate-limit cells this replica reserved and has not spent.
+    pub reserves: rate_limit::Reserves,
 }
 
 /// A built ingress: listeners bound, broker connecting in the background.
@@ -105,6 +107,7 @@ impl Ingress {
             secrets: inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)
                 .map_err(anyhow::Error::msg)?,
             spool,
+            reserves: rate_limit::Reserves::default(),
         });
         let workers = match settings.ingress.workers {
             0 => std::thread::available_parallelism()

@@ -7,34 +7,109 @@
 //!
 //! Redis unreachable (or slower than [`REDIS_TIMEOUT`]): `open` accepts and
 //! counts it, `closed` answers 503 (`ingress.rate_limit_without_redis`).
+//!
+//! A busy webhook does not cost a Redis call per request: a replica reserves
+//! a few cells at once (an eighth of the burst, at most [`MAX_CHUNK`]) and
+//! spends them locally for at most [`RESERVE_LIFETIME`]. Reserved cells are
+//! charged when reserved, so replicas together never admit more than the
+//! limit; a replica's unused cells can at worst make another replica refuse
+//! up to a chunk early, and a webhook with a burst under 16 reserves one
+//! cell at a time, exactly as before.
 
 use crate::State;
 use inlet_core::settings::RateLimitFallback;
 use inlet_dialects::{ErrorCode, Rejection};
 use inlet_store::Webhook;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
 
 /// How long a rate check may take before Redis counts as unreachable.
 const REDIS_TIMEOUT: Duration = Duration::from_millis(100);
 
+/// Most cells a replica reserves at once.
+pub const MAX_CHUNK: u64 = 16;
+
+/// How long reserved cells may be spent: past it they are dropped, so that
+/// cells reserved long ago never add to a fresh burst.
+pub const RESERVE_LIFETIME: Duration = Duration::from_secs(1);
+
 /// KEYS[1]: the webhook's key. ARGV[1]: emission interval (µs between
 /// requests at the rate). ARGV[2]: tolerance (µs), `(burst - 1) ×` the
-/// interval. Returns {1, 0} when allowed, else {0, µs until allowed}.
+/// interval. ARGV[3]: cells wanted. Reserves as many of them as fit and
+/// returns {cells, 0}, or {0, µs until one fits}.
 /// Sent with EVAL: Redis keeps the compiled script in its cache.
 const GCRA: &str = r"
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local emission = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
+local wanted = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
 if tat - now > tolerance then
   return {0, tat - tolerance - now}
 end
-local next_tat = tat + emission
+local cells = math.min(wanted, math.floor((tolerance - (tat - now)) / emission) + 1)
+local next_tat = tat + cells * emission
 redis.call('SET', KEYS[1], string.format('%d', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1)
-return {1, 0}
+return {cells, 0}
 ";
+
+/// Cells a replica reserves at once for a burst of `burst`.
+pub fn chunk_of(burst: u64) -> u64 {
+    (burst / 8).clamp(1, MAX_CHUNK)
+}
+
+/// Cells reserved from the shared limit and not spent yet, per webhook.
+#[derive(Default)]
+pub struct Reserves {
+    cells: Mutex<HashMap<Uuid, Reserve>>,
+}
+
+struct Reserve {
+    left: u64,
+    until: Instant,
+}
+
+impl Reserves {
+    /// Spends one reserved cell of `webhook`, if it has one still valid.
+    pub fn take(&self, webhook: Uuid, now: Instant) -> bool {
+        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        match cells.get_mut(&webhook) {
+            Some(reserve) if reserve.left > 0 && reserve.until > now => {
+                reserve.left -= 1;
+                true
+            }
+            Some(_) => {
+                cells.remove(&webhook);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Keeps `extra` freshly reserved cells (reserved at `now`).
+    pub fn keep(&self, webhook: Uuid, extra: u64, now: Instant) {
+        if extra == 0 {
+            return;
+        }
+        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        if cells.len() >= 100_000 {
+            cells.clear();
+        }
+        let reserve = cells.entry(webhook).or_insert(Reserve {
+            left: 0,
+            until: now,
+        });
+        if reserve.until <= now {
+            reserve.left = 0;
+        }
+        reserve.left += extra;
+        reserve.until = now + RESERVE_LIFETIME;
+    }
+}
 
 /// The limit that applies to `webhook`: (per minute, burst), or `None`.
 pub fn limit_of(webhook: &Webhook, default_per_minute: u32, burst: u32) -> Option<(u64, u64)> {
@@ -66,15 +141,29 @@ pub async fn admit(state: &State, webhook: &Webhook) -> Result<(), Rejection> {
     else {
         return Ok(());
     };
+    if state.reserves.take(webhook.id, Instant::now()) {
+        return Ok(());
+    }
     let (emission, tolerance) = gcra_parameters(rate, burst);
     let key = format!("{}rate:{}", state.settings.redis.prefix, webhook.id);
     let mut redis = state.redis.clone();
     let mut eval = redis::cmd("EVAL");
-    eval.arg(GCRA).arg(1).arg(key).arg(emission).arg(tolerance);
+    eval.arg(GCRA)
+        .arg(1)
+        .arg(key)
+        .arg(emission)
+        .arg(tolerance)
+        .arg(chunk_of(burst));
+    let reserved_at = Instant::now();
     let checked =
         tokio::time::timeout(REDIS_TIMEOUT, eval.query_async::<(i64, i64)>(&mut redis)).await;
     match checked {
-        Ok(Ok((1, _))) => Ok(()),
+        Ok(Ok((cells, _))) if cells >= 1 => {
+            state
+                .reserves
+                .keep(webhook.id, cells as u64 - 1, reserved_at);
+            Ok(())
+        }
         Ok(Ok((_, wait_micros))) => Err(Rejection::rate_limited(
             format!("over this webhook's limit of {rate} requests per minute (burst {burst})"),
             retry_after_secs(wait_micros.max(0) as u64),
@@ -101,6 +190,33 @@ mod tests {
         // 600 per minute: one every 100 ms; a burst of 60 tolerates 59 intervals.
         assert_eq!(gcra_parameters(600, 60), (100_000, 5_900_000));
         assert_eq!(gcra_parameters(1, 1), (60_000_000, 0));
+    }
+
+    #[test]
+    fn chunks_are_an_eighth_of_the_burst_and_one_for_small_bursts() {
+        assert_eq!(chunk_of(6), 1);
+        assert_eq!(chunk_of(15), 1);
+        assert_eq!(chunk_of(60), 7);
+        assert_eq!(chunk_of(10_000), MAX_CHUNK);
+    }
+
+    #[test]
+    fn reserved_cells_are_spent_once_and_expire() {
+        let reserves = Reserves::default();
+        let (hook, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let now = Instant::now();
+        assert!(!reserves.take(hook, now));
+        reserves.keep(hook, 2, now);
+        assert!(!reserves.take(other, now), "cells belong to their webhook");
+        assert!(reserves.take(hook, now));
+        assert!(reserves.take(hook, now));
+        assert!(!reserves.take(hook, now), "only two were kept");
+        reserves.keep(hook, 3, now);
+        assert!(
+            !reserves.take(hook, now + RESERVE_LIFETIME),
+            "expired cells are not spent"
+        );
+        assert!(!reserves.take(hook, now), "and are dropped");
     }
 
     #[test]

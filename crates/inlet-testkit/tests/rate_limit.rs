@@ -84,6 +84,53 @@ async fn a_webhook_over_its_rate_gets_429_on_every_replica_and_others_do_not() {
     stack.stop().await;
 }
 
+/// With a burst of 60, each replica reserves 7 cells per Redis call: the
+/// replicas together still never admit more than the limit, and refuse at
+/// most a chunk early each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cells_reserved_in_chunks_never_admit_more_than_the_limit() {
+    let mut stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    // 60 per minute: a burst of 60 (the default burst), then one a second.
+    set_rate(&stack, &f, 60).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let first = stack.ingress_port;
+    stack.spawn(INGRESS_ONLY).await.unwrap();
+    let second = stack.ingress_port;
+
+    let started = std::time::Instant::now();
+    let mut accepted = 0;
+    for n in 0..100 {
+        // Unevenly: two through the first replica for each one through the second.
+        let port = if n % 3 == 2 { second } else { first };
+        match post(&stack, port, &f.token).await.status().as_u16() {
+            200 => accepted += 1,
+            429 => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    // One more cell refills each second the test ran.
+    let refilled = started.elapsed().as_secs() + 1;
+    assert!(
+        accepted <= 60 + refilled,
+        "{accepted} admitted: over the limit"
+    );
+    assert!(
+        accepted >= 60 - 2 * 6,
+        "{accepted} admitted: more than a chunk per replica refused early"
+    );
+    let posts = stack
+        .wait_for_posts(
+            &f.channel_id,
+            accepted as usize,
+            std::time::Duration::from_secs(15),
+        )
+        .await
+        .unwrap();
+    assert_eq!(posts.len(), accepted as usize);
+    stack.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_integration_endpoint_is_limited_too() {
     let stack = TestStack::start().await.unwrap();
