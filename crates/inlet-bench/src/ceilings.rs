@@ -170,6 +170,26 @@ pub async fn postgres_database(admin_url: &str, database: &str) -> anyhow::Resul
     Ok(database.to_string())
 }
 
+/// Empties the ceiling table and flushes PostgreSQL's dirty pages now
+/// (`CHECKPOINT`), so that what the ceilings wrote is not flushed in the
+/// middle of a measured phase. Needs a superuser or `pg_checkpoint`; without
+/// it the phases run anyway.
+pub async fn settle_postgres(admin_url: &str, database: Option<&str>) -> anyhow::Result<()> {
+    let mut config: tokio_postgres::Config = admin_url.parse()?;
+    if let Some(database) = database {
+        config.dbname(database);
+    }
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    if database.is_some() {
+        client.batch_execute("TRUNCATE bench_posts").await?;
+    }
+    if let Err(error) = client.batch_execute("CHECKPOINT").await {
+        eprintln!("(no CHECKPOINT before measuring: {error})");
+    }
+    Ok(())
+}
+
 pub async fn postgres(
     admin_url: &str,
     database: &str,

@@ -221,6 +221,9 @@ impl Bench {
             .provision(&run, self.args.channels, self.args.hooks)
             .await?;
 
+        // Each mix starts from clean buffers: no flush of an earlier
+        // phase's writes lands in this one's figures.
+        ceilings::settle_postgres(&self.settings.database.url, None).await?;
         eprintln!(
             "== {}: warm-up at {}/s for {:?}",
             mix.name(),
@@ -412,6 +415,7 @@ async fn measure_ceilings(
     )
     .await?;
     let http_per_s = ceilings::http(payload, k, duration).await?;
+    ceilings::settle_postgres(&settings.database.url, Some(&database)).await?;
     Ok(ceilings::Ceilings {
         amqp_confirm_per_s,
         pg_insert_per_s,
