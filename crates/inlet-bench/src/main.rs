@@ -48,8 +48,10 @@ pub struct Args {
     /// Where the JSON report goes.
     #[arg(long, default_value = ".inlet/bench/latest.json")]
     out: PathBuf,
-    /// HTTP connections of the load generator (and concurrency of the ceilings).
-    #[arg(long, default_value_t = 32)]
+    /// HTTP connections of the load generator (and concurrency of the
+    /// ceilings). An open-loop phase can offer at most this many requests
+    /// per ingress latency.
+    #[arg(long, default_value_t = 64)]
     connections: usize,
     /// Offered rate of the latency phase, messages per second.
     #[arg(long, default_value_t = 1000.0)]
@@ -82,7 +84,7 @@ impl Args {
                 open: Duration::from_secs(10),
                 closed: Duration::from_secs(10),
                 trial: Duration::from_secs(8),
-                trials: 2,
+                trials: 3,
             }
         } else {
             Durations {
@@ -282,14 +284,17 @@ impl Bench {
         let closed_summary = report::summarize(&closed);
 
         // The highest rate the pipeline sustains: start just under what the
-        // closed loop delivered, step down by a fifth until a run passes.
+        // closed loop delivered; step up by 15 % while trials pass, down by
+        // a fifth while they fail, until one of each brackets it (or the
+        // trials run out).
         let mut rate = (closed_summary
             .accepted_per_s
             .min(closed_summary.delivered_per_s)
             * 0.95)
             .floor();
         let mut trials = Vec::new();
-        let mut sustained = 0.0;
+        let mut sustained: f64 = 0.0;
+        let mut failed_at = f64::INFINITY;
         for t in 0..durations.trials {
             if rate < 1.0 {
                 break;
@@ -318,10 +323,19 @@ impl Bench {
                 summary,
             });
             if passed {
-                sustained = rate;
+                sustained = sustained.max(rate);
+            } else {
+                failed_at = failed_at.min(rate);
+            }
+            let next = if passed {
+                (rate * 1.15).floor()
+            } else {
+                (rate * 0.8).floor()
+            };
+            if next >= failed_at || next <= sustained {
                 break;
             }
-            rate = (rate * 0.8).floor();
+            rate = next;
         }
         Ok(report::MixReport {
             mix: mix.name().to_string(),
