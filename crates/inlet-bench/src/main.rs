@@ -136,6 +136,9 @@ pub struct PhaseResult {
     pub duration: Duration,
     /// Received on Redis by the end of sending.
     pub received_at_end: u64,
+    /// Each process's memory and CPU from the start of sending until every
+    /// accepted message was delivered (the verification not included).
+    pub usage: std::collections::BTreeMap<String, procs::Usage>,
 }
 
 struct Bench {
@@ -167,6 +170,7 @@ impl Bench {
         )
         .await?;
         tokio::time::sleep_until(start.into()).await;
+        let sampler = procs::Sampler::start(procs::pids(&self.args.run_dir));
         load::run(
             Phase {
                 mix,
@@ -185,6 +189,7 @@ impl Bench {
             .filter(|&n| ledger.outcome(n) == ACCEPTED)
             .count() as u64;
         listener.drain(accepted, Duration::from_secs(10)).await;
+        let usage = sampler.finish();
         // A moment for stragglers that would be duplicates.
         tokio::time::sleep(Duration::from_millis(300)).await;
         let receipts = listener.finish().await?;
@@ -202,6 +207,7 @@ impl Bench {
             check,
             duration,
             received_at_end,
+            usage,
         })
     }
 
@@ -250,7 +256,6 @@ impl Bench {
             self.args.rate,
             durations.open
         );
-        let sampler = procs::Sampler::start(procs::pids(&self.args.run_dir));
         let open = self
             .phase(
                 mix,
@@ -262,7 +267,6 @@ impl Bench {
                 &provisioned,
             )
             .await?;
-        let usage = sampler.finish();
 
         eprintln!(
             "== {}: closed loop, {} connections, {:?}",
@@ -270,7 +274,6 @@ impl Bench {
             self.args.connections,
             durations.closed
         );
-        let sampler = procs::Sampler::start(procs::pids(&self.args.run_dir));
         let closed = self
             .phase(
                 mix,
@@ -280,7 +283,6 @@ impl Bench {
                 &provisioned,
             )
             .await?;
-        let closed_usage = sampler.finish();
         let closed_summary = report::summarize(&closed);
 
         // The highest rate the pipeline sustains: start just under what the
@@ -341,9 +343,9 @@ impl Bench {
             mix: mix.name().to_string(),
             warmup: report::summarize(&warmup),
             open_loop: report::summarize(&open),
-            open_loop_usage: usage,
+            open_loop_usage: open.usage.clone(),
             closed_loop: closed_summary,
-            closed_loop_usage: closed_usage,
+            closed_loop_usage: closed.usage.clone(),
             trials,
             max_sustained_per_s: sustained,
             latency_curves: report::curves(&open),

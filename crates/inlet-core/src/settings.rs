@@ -187,6 +187,9 @@ pub struct DeliverySettings {
     pub batch_linger_ms: u64,
     pub relay_interval_ms: u64,
     pub relay_grace_ms: u64,
+    /// How often delivery vacuums the channel counters it updates with
+    /// every batch (0: leave it to autovacuum).
+    pub vacuum_interval_ms: u64,
     pub replica_index: u16,
     pub replicas: u16,
     pub standby_delay_ms: u64,
@@ -202,6 +205,7 @@ impl Default for DeliverySettings {
             batch_linger_ms: 5,
             relay_interval_ms: 1_000,
             relay_grace_ms: 2_000,
+            vacuum_interval_ms: 10_000,
             replica_index: 0,
             replicas: 1,
             standby_delay_ms: 5_000,

@@ -29,6 +29,8 @@ pub struct Relay {
 impl Relay {
     pub async fn run(&self, cancel: CancellationToken) {
         let interval = Duration::from_millis(self.settings.delivery.relay_interval_ms);
+        let vacuum_every = Duration::from_millis(self.settings.delivery.vacuum_interval_ms);
+        let mut vacuumed = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => return,
@@ -39,6 +41,21 @@ impl Relay {
                 Ok(n) => tracing::info!(posts = n, "outbox relay re-published posts"),
                 Err(error) => tracing::warn!(%error, "outbox relay tick failed"),
             }
+            if !vacuum_every.is_zero() && vacuumed.elapsed() >= vacuum_every {
+                vacuumed = tokio::time::Instant::now();
+                self.vacuum().await;
+            }
+        }
+    }
+
+    /// Vacuums the channel counters (see `delivery.vacuum_interval_ms`).
+    async fn vacuum(&self) {
+        let result = match self.pool.get().await {
+            Ok(client) => inlet_store::repo::channels::vacuum(&**client).await,
+            Err(error) => Err(error.into()),
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, "cannot vacuum the channel counters");
         }
     }
 

@@ -749,3 +749,43 @@ async fn workers_stopped_gracefully_mid_stream_lose_and_double_nothing() {
     assert_eq!(seqs, (1..=total as i64).collect::<Vec<_>>());
     stack.stop().await;
 }
+
+/// Every batch updates its channels' counters; delivery vacuums them itself
+/// so that a server without autovacuum does not bloat them without end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_vacuums_the_channel_counters() {
+    let stack = TestStack::start_with(inlet_testkit::Services::ALL, |s| {
+        s.delivery.relay_interval_ms = 100;
+        s.delivery.vacuum_interval_ms = 300;
+    })
+    .await
+    .unwrap();
+    let f = stack.fixture().await.unwrap();
+    assert_eq!(stack.slack_status(&f.token, r#"{"text":"one"}"#).await, 200);
+    stack
+        .wait_for_posts(&f.channel_id, 1, Duration::from_secs(15))
+        .await
+        .unwrap();
+    let client = stack.pool.get().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        // Statistics reach pg_stat_user_tables within about half a second.
+        let vacuums: i64 = client
+            .query_one(
+                "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'channels'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if vacuums > 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "channels was never vacuumed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    stack.stop().await;
+}

@@ -176,3 +176,13 @@ pub async fn get_or_create_direct(
         .await?;
     Ok(channel)
 }
+
+/// Vacuums the channels table, whose counters (`last_seq`,
+/// `published_seq`) every delivered batch updates: reclaims the dead row
+/// versions those updates leave. Skipped when another vacuum holds the table.
+pub async fn vacuum(client: &impl GenericClient) -> Result<(), StoreError> {
+    client
+        .batch_execute("VACUUM (SKIP_LOCKED) channels")
+        .await?;
+    Ok(())
+}
