@@ -14,6 +14,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "rejections",
         include_str!("../migrations/0002_rejections.sql"),
     ),
+    (
+        3,
+        "hot_counters",
+        include_str!("../migrations/0003_hot_counters.sql"),
+    ),
 ];
 
 /// Advisory lock key held while migrating ("inlet" in ASCII).

@@ -789,3 +789,47 @@ async fn delivery_vacuums_the_channel_counters() {
     }
     stack.stop().await;
 }
+
+/// The counters' updates are heap-only (no index covers them, pages keep
+/// room): PostgreSQL prunes their old versions as it goes, vacuum or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_counter_updates_are_heap_only() {
+    let stack = TestStack::start_with(inlet_testkit::Services::ALL, |s| {
+        s.delivery.vacuum_interval_ms = 0;
+    })
+    .await
+    .unwrap();
+    let f = stack.fixture().await.unwrap();
+    for n in 0..20 {
+        let body = format!(r#"{{"text":"n{n}"}}"#);
+        assert_eq!(stack.slack_status(&f.token, &body).await, 200);
+    }
+    stack
+        .wait_for_posts(&f.channel_id, 20, Duration::from_secs(15))
+        .await
+        .unwrap();
+    let client = stack.pool.get().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let (updates, heap_only) = loop {
+        // Statistics reach pg_stat_user_tables within about half a second.
+        let row = client
+            .query_one(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'channels'",
+                &[],
+            )
+            .await
+            .unwrap();
+        let (updates, heap_only): (i64, i64) = (row.get(0), row.get(1));
+        // At least one batch's seq bump and watermark per post's batch.
+        if updates >= 2 || tokio::time::Instant::now() > deadline {
+            break (updates, heap_only);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(updates >= 2, "no counter updates seen");
+    assert!(
+        heap_only * 10 >= updates * 9,
+        "{heap_only} of {updates} counter updates were heap-only"
+    );
+    stack.stop().await;
+}
