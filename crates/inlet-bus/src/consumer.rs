@@ -230,6 +230,18 @@ impl ConsumerSet {
         max: usize,
         linger: Duration,
     ) -> Result<Vec<Delivery>, lapin::Error> {
+        self.next_batch_within(max, usize::MAX, linger).await
+    }
+
+    /// [`ConsumerSet::next_batch`], stopping also once the deliveries hold
+    /// `max_bytes` (the first is always taken): bounds the memory a batch
+    /// takes whatever its messages carry.
+    pub async fn next_batch_within(
+        &mut self,
+        max: usize,
+        max_bytes: usize,
+        linger: Duration,
+    ) -> Result<Vec<Delivery>, lapin::Error> {
         let first = loop {
             if self.streams.is_empty() {
                 // Nothing to consume until the standby shards are registered.
@@ -253,8 +265,9 @@ impl ConsumerSet {
             break self.streams.next().await;
         };
         let mut batch = vec![next_item(first)?];
+        let mut bytes = batch[0].data.len();
         let deadline = Instant::now() + linger;
-        while batch.len() < max {
+        while batch.len() < max && bytes < max_bytes {
             let item = if linger.is_zero() {
                 match futures_util::FutureExt::now_or_never(self.streams.next()) {
                     Some(item) => item,
@@ -266,7 +279,9 @@ impl ConsumerSet {
                     Err(_) => break,
                 }
             };
-            batch.push(next_item(item)?);
+            let delivery = next_item(item)?;
+            bytes += delivery.data.len();
+            batch.push(delivery);
         }
         Ok(batch)
     }

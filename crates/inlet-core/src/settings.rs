@@ -199,7 +199,7 @@ impl Default for DeliverySettings {
     fn default() -> Self {
         Self {
             metrics_listen: ([0, 0, 0, 0], 9103).into(),
-            prefetch: 64,
+            prefetch: 16,
             lanes: 1,
             batch_size: 256,
             batch_linger_ms: 5,

@@ -22,6 +22,11 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+/// Most bytes of formatted messages stored in one transaction: a batch's
+/// memory (decoded posts, their props, the rows returned) is a few times
+/// this.
+const BATCH_MAX_BYTES: usize = 2 * 1024 * 1024;
+
 pub struct Worker {
     pub settings: Settings,
     pub pool: Pool,
@@ -92,7 +97,7 @@ impl Worker {
         loop {
             let batch = tokio::select! {
                 _ = cancel.cancelled() => return,
-                batch = set.next_batch(max, linger) => batch,
+                batch = set.next_batch_within(max, BATCH_MAX_BYTES, linger) => batch,
             };
             match batch {
                 Ok(deliveries) => {

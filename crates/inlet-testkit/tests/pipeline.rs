@@ -833,3 +833,43 @@ async fn channel_counter_updates_are_heap_only() {
     );
     stack.stop().await;
 }
+
+/// A batch stops at its byte budget (the first delivery always comes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_stops_at_its_byte_budget() {
+    let ingress_only = Services {
+        ingress: true,
+        formatter: false,
+        delivery: false,
+        api: true,
+    };
+    let stack = TestStack::start_with(ingress_only, |_| {}).await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    // Five raw webhooks of about 10 KB each, on one channel, so one shard.
+    let text = "x".repeat(10_000);
+    for _ in 0..5 {
+        let body = json!({ "text": text }).to_string();
+        assert_eq!(stack.slack_status(&f.token, &body).await, 200);
+    }
+    let topology = inlet_bus::Topology::new(&stack.settings.amqp);
+    let shards = (0..stack.settings.amqp.shards).collect::<Vec<_>>();
+    let mut set = inlet_bus::ConsumerSet::open(
+        &stack.settings.amqp.url,
+        "test-byte-budget",
+        &topology,
+        inlet_bus::Hop::Raw,
+        16,
+        (shards, Vec::new()),
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    let linger = Duration::from_millis(500);
+    // 25 KB: the third delivery crosses it.
+    let first = set.next_batch_within(16, 25_000, linger).await.unwrap();
+    assert_eq!(first.len(), 3);
+    let rest = set.next_batch_within(16, 25_000, linger).await.unwrap();
+    assert_eq!(rest.len(), 2);
+    set.close().await;
+    stack.stop().await;
+}
