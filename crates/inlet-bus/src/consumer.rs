@@ -76,6 +76,37 @@ impl Consuming {
     }
 }
 
+/// Runs `consume` on every lane side by side until one of them returns
+/// (shutdown or a broken connection); the others are then cancelled, finish
+/// their batch in hand and return too, and the connection is closed.
+/// `consuming` counts the lanes at work, for readiness.
+pub async fn consume_lanes<F, Fut>(
+    sets: Vec<ConsumerSet>,
+    consuming: &Consuming,
+    cancel: &tokio_util::sync::CancellationToken,
+    consume: F,
+) where
+    F: Fn(ConsumerSet, tokio_util::sync::CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = ConsumerSet>,
+{
+    let round = cancel.child_token();
+    consuming.expect(sets.len());
+    let lanes = sets.into_iter().map(|set| {
+        let round = round.clone();
+        let lane = consume(set, round.clone());
+        async move {
+            consuming.lane_up();
+            let set = lane.await;
+            consuming.lane_down();
+            round.cancel();
+            set
+        }
+    });
+    for set in futures_util::future::join_all(lanes).await {
+        set.close().await;
+    }
+}
+
 pub struct ConsumerSet {
     /// Shared by the lanes of one round; closing it ends them all.
     connection: Arc<Connection>,

@@ -8,7 +8,8 @@ use crate::event::publish_posts;
 use crate::metrics::DeliveryMetrics;
 use chrono::{DateTime, Utc};
 use inlet_bus::{
-    Backoff, ConsumerSet, Consuming, Delivery, Hop, Topology, preferred_shards, split_lanes,
+    Backoff, ConsumerSet, Consuming, Delivery, Hop, Topology, consume_lanes, preferred_shards,
+    split_lanes,
 };
 use inlet_core::Settings;
 use inlet_core::redis_link::RedisConnection;
@@ -59,7 +60,16 @@ impl Worker {
                 Ok(sets) => {
                     backoff.reset();
                     tracing::info!(lanes = sets.len(), "delivery consuming");
-                    self.consume_lanes(sets, &cancel).await;
+                    consume_lanes(
+                        sets,
+                        &self.consuming,
+                        &cancel,
+                        |mut set, round| async move {
+                            self.consume(&mut set, &round).await;
+                            set
+                        },
+                    )
+                    .await;
                 }
                 Err(error) => tracing::warn!(%error, "delivery cannot consume; retrying"),
             }
@@ -67,27 +77,6 @@ impl Worker {
                 _ = cancel.cancelled() => break,
                 _ = tokio::time::sleep(backoff.step()) => {}
             }
-        }
-    }
-
-    /// Consumes every lane side by side until one of them stops (shutdown
-    /// or a broken connection); the others then finish their batch in hand
-    /// and stop too, and the connection is closed.
-    async fn consume_lanes(&self, sets: Vec<ConsumerSet>, cancel: &CancellationToken) {
-        let round = cancel.child_token();
-        self.consuming.expect(sets.len());
-        let lanes = sets.into_iter().map(|mut set| {
-            let round = round.clone();
-            async move {
-                self.consuming.lane_up();
-                self.consume(&mut set, &round).await;
-                self.consuming.lane_down();
-                round.cancel();
-                set
-            }
-        });
-        for set in futures_util::future::join_all(lanes).await {
-            set.close().await;
         }
     }
 

@@ -8,7 +8,7 @@ use crate::format::{FormatError, Formatted, format_message};
 use crate::metrics::FormatterMetrics;
 use inlet_bus::{
     Backoff, BasicProperties, ConsumerSet, Consuming, Delivery, Hop, Publisher, Topology,
-    preferred_shards, split_lanes,
+    consume_lanes, preferred_shards, split_lanes,
 };
 use inlet_core::{Settings, shard_of};
 use inlet_dialects::Rejection;
@@ -65,7 +65,16 @@ impl Worker {
                 Ok(sets) => {
                     backoff.reset();
                     tracing::info!(lanes = sets.len(), "formatter consuming");
-                    self.consume_lanes(sets, &cancel).await;
+                    consume_lanes(
+                        sets,
+                        &self.consuming,
+                        &cancel,
+                        |mut set, round| async move {
+                            self.consume(&mut set, &round).await;
+                            set
+                        },
+                    )
+                    .await;
                 }
                 Err(error) => tracing::warn!(%error, "formatter cannot consume; retrying"),
             }
@@ -73,27 +82,6 @@ impl Worker {
                 _ = cancel.cancelled() => break,
                 _ = tokio::time::sleep(backoff.step()) => {}
             }
-        }
-    }
-
-    /// Consumes every lane side by side until one of them stops (shutdown
-    /// or a broken connection); the others then finish their batch in hand
-    /// and stop too, and the connection is closed.
-    async fn consume_lanes(&self, sets: Vec<ConsumerSet>, cancel: &CancellationToken) {
-        let round = cancel.child_token();
-        self.consuming.expect(sets.len());
-        let lanes = sets.into_iter().map(|mut set| {
-            let round = round.clone();
-            async move {
-                self.consuming.lane_up();
-                self.consume(&mut set, &round).await;
-                self.consuming.lane_down();
-                round.cancel();
-                set
-            }
-        });
-        for set in futures_util::future::join_all(lanes).await {
-            set.close().await;
         }
     }
 
