@@ -76,15 +76,71 @@ impl Consuming {
     }
 }
 
+/// What a worker consumes: its hop's shard queues, split into lanes.
+#[derive(Clone, Debug)]
+pub struct LaneSpec {
+    /// The connection's name (the broker's management UI shows it).
+    pub name: &'static str,
+    pub hop: Hop,
+    pub prefetch: u16,
+    pub replica_index: u16,
+    pub replicas: u16,
+    pub lanes: usize,
+    /// How long before registering on the other replicas' shards as standby.
+    pub standby_delay: Duration,
+}
+
+/// A worker's consume loop: opens its lanes, runs `consume` on each side by
+/// side (see [`consume_lanes`]) and, when the round ends, reconnects with
+/// backoff, until `cancel`.
+pub async fn run_lanes<F, Fut>(
+    amqp: &inlet_core::settings::AmqpSettings,
+    spec: LaneSpec,
+    consuming: &Consuming,
+    cancel: &tokio_util::sync::CancellationToken,
+    consume: F,
+) where
+    F: Fn(ConsumerSet, tokio_util::sync::CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = ConsumerSet>,
+{
+    let topology = Topology::new(amqp);
+    let mut backoff = crate::Backoff::new(Duration::from_millis(amqp.reconnect_max_backoff_ms));
+    while !cancel.is_cancelled() {
+        let shards = preferred_shards(spec.replica_index, spec.replicas, amqp.shards);
+        let opened = ConsumerSet::open_lanes(
+            &amqp.url,
+            spec.name,
+            &topology,
+            spec.hop,
+            spec.prefetch,
+            split_lanes(shards, spec.lanes),
+            spec.standby_delay,
+        )
+        .await;
+        match opened {
+            Ok(sets) => {
+                backoff.reset();
+                tracing::info!(name = spec.name, lanes = sets.len(), "consuming");
+                consume_lanes(sets, consuming, cancel, &consume).await;
+            }
+            Err(error) => tracing::warn!(name = spec.name, %error, "cannot consume; retrying"),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep(backoff.step()) => {}
+        }
+    }
+}
+
 /// Runs `consume` on every lane side by side until one of them returns
 /// (shutdown or a broken connection); the others are then cancelled, finish
 /// their batch in hand and return too, and the connection is closed.
 /// `consuming` counts the lanes at work, for readiness.
-pub async fn consume_lanes<F, Fut>(
+async fn consume_lanes<F, Fut>(
     sets: Vec<ConsumerSet>,
     consuming: &Consuming,
     cancel: &tokio_util::sync::CancellationToken,
-    consume: F,
+    consume: &F,
 ) where
     F: Fn(ConsumerSet, tokio_util::sync::CancellationToken) -> Fut,
     Fut: std::future::Future<Output = ConsumerSet>,

@@ -12,7 +12,7 @@ pub mod publisher;
 pub mod replies;
 pub mod topology;
 
-pub use consumer::{ConsumerSet, Consuming, consume_lanes, preferred_shards, split_lanes};
+pub use consumer::{ConsumerSet, Consuming, LaneSpec, preferred_shards, run_lanes, split_lanes};
 pub use lapin;
 pub use lapin::BasicProperties;
 pub use lapin::message::Delivery;

@@ -7,10 +7,7 @@
 use crate::event::publish_posts;
 use crate::metrics::DeliveryMetrics;
 use chrono::{DateTime, Utc};
-use inlet_bus::{
-    Backoff, ConsumerSet, Consuming, Delivery, Hop, Topology, consume_lanes, preferred_shards,
-    split_lanes,
-};
+use inlet_bus::{Backoff, ConsumerSet, Consuming, Delivery, Hop, LaneSpec, run_lanes};
 use inlet_core::Settings;
 use inlet_core::redis_link::RedisConnection;
 use inlet_proto::Message;
@@ -38,46 +35,21 @@ pub struct Worker {
 
 impl Worker {
     pub async fn run(&self, cancel: CancellationToken) {
-        let amqp = &self.settings.amqp;
         let cfg = &self.settings.delivery;
-        let topology = Topology::new(amqp);
-        let mut backoff = Backoff::new(Duration::from_millis(amqp.reconnect_max_backoff_ms));
-        while !cancel.is_cancelled() {
-            let shards = preferred_shards(cfg.replica_index, cfg.replicas, amqp.shards);
-            let lanes = split_lanes(shards, cfg.lanes);
-            let standby = Duration::from_millis(cfg.standby_delay_ms);
-            match ConsumerSet::open_lanes(
-                &amqp.url,
-                "inlet-delivery",
-                &topology,
-                Hop::Posts,
-                cfg.prefetch,
-                lanes,
-                standby,
-            )
-            .await
-            {
-                Ok(sets) => {
-                    backoff.reset();
-                    tracing::info!(lanes = sets.len(), "delivery consuming");
-                    consume_lanes(
-                        sets,
-                        &self.consuming,
-                        &cancel,
-                        |mut set, round| async move {
-                            self.consume(&mut set, &round).await;
-                            set
-                        },
-                    )
-                    .await;
-                }
-                Err(error) => tracing::warn!(%error, "delivery cannot consume; retrying"),
-            }
-            tokio::select! {
-                _ = cancel.cancelled() => break,
-                _ = tokio::time::sleep(backoff.step()) => {}
-            }
-        }
+        let spec = LaneSpec {
+            name: "inlet-delivery",
+            hop: Hop::Posts,
+            prefetch: cfg.prefetch,
+            replica_index: cfg.replica_index,
+            replicas: cfg.replicas,
+            lanes: cfg.lanes,
+            standby_delay: Duration::from_millis(cfg.standby_delay_ms),
+        };
+        let consume = |mut set: ConsumerSet, round: CancellationToken| async move {
+            self.consume(&mut set, &round).await;
+            set
+        };
+        run_lanes(&self.settings.amqp, spec, &self.consuming, &cancel, consume).await;
     }
 
     async fn consume(&self, set: &mut ConsumerSet, cancel: &CancellationToken) {

@@ -7,8 +7,7 @@
 use crate::format::{FormatError, Formatted, format_message};
 use crate::metrics::FormatterMetrics;
 use inlet_bus::{
-    Backoff, BasicProperties, ConsumerSet, Consuming, Delivery, Hop, Publisher, Topology,
-    consume_lanes, preferred_shards, split_lanes,
+    Backoff, BasicProperties, ConsumerSet, Consuming, Delivery, Hop, LaneSpec, Publisher, run_lanes,
 };
 use inlet_core::{Settings, shard_of};
 use inlet_dialects::Rejection;
@@ -43,46 +42,21 @@ enum Handled {
 
 impl Worker {
     pub async fn run(&self, cancel: CancellationToken) {
-        let amqp = &self.settings.amqp;
         let cfg = &self.settings.formatter;
-        let topology = Topology::new(amqp);
-        let mut backoff = Backoff::new(Duration::from_millis(amqp.reconnect_max_backoff_ms));
-        while !cancel.is_cancelled() {
-            let shards = preferred_shards(cfg.replica_index, cfg.replicas, amqp.shards);
-            let lanes = split_lanes(shards, cfg.lanes);
-            let standby = Duration::from_millis(cfg.standby_delay_ms);
-            let opened = ConsumerSet::open_lanes(
-                &amqp.url,
-                "inlet-formatter",
-                &topology,
-                Hop::Raw,
-                cfg.prefetch,
-                lanes,
-                standby,
-            )
-            .await;
-            match opened {
-                Ok(sets) => {
-                    backoff.reset();
-                    tracing::info!(lanes = sets.len(), "formatter consuming");
-                    consume_lanes(
-                        sets,
-                        &self.consuming,
-                        &cancel,
-                        |mut set, round| async move {
-                            self.consume(&mut set, &round).await;
-                            set
-                        },
-                    )
-                    .await;
-                }
-                Err(error) => tracing::warn!(%error, "formatter cannot consume; retrying"),
-            }
-            tokio::select! {
-                _ = cancel.cancelled() => break,
-                _ = tokio::time::sleep(backoff.step()) => {}
-            }
-        }
+        let spec = LaneSpec {
+            name: "inlet-formatter",
+            hop: Hop::Raw,
+            prefetch: cfg.prefetch,
+            replica_index: cfg.replica_index,
+            replicas: cfg.replicas,
+            lanes: cfg.lanes,
+            standby_delay: Duration::from_millis(cfg.standby_delay_ms),
+        };
+        let consume = |mut set: ConsumerSet, round: CancellationToken| async move {
+            self.consume(&mut set, &round).await;
+            set
+        };
+        run_lanes(&self.settings.amqp, spec, &self.consuming, &cancel, consume).await;
     }
 
     async fn consume(&self, set: &mut ConsumerSet, cancel: &CancellationToken) {
