@@ -70,25 +70,42 @@ pub enum Pace {
 }
 
 pub struct Phase {
-    pub mix: Mix,
+    /// Marks this phase's messages.
     pub run: String,
     pub pace: Pace,
     pub duration: Duration,
-    pub connections: usize,
     pub address: SocketAddr,
-    pub hooks: Vec<Hook>,
 }
 
-/// Sends the phase's messages; returns the ledger once every connection
-/// has its last answer.
-pub async fn run(phase: Phase, ledger: Arc<Ledger>) -> anyhow::Result<()> {
-    let host = phase.address.to_string();
-    let mut tasks = Vec::with_capacity(phase.connections);
-    let k = phase.connections as u64;
+/// One generator per connection for a whole mix (its threads and cases go
+/// on from phase to phase).
+pub fn generators(
+    mix: Mix,
+    run: &str,
+    address: SocketAddr,
+    hooks: &[Hook],
+    connections: usize,
+) -> Vec<Generator> {
+    let host = address.to_string();
+    let k = connections as u64;
+    (0..k)
+        .map(|c| Generator::new(mix, run, &host, hooks.to_vec(), c, k))
+        .collect()
+}
+
+/// Sends the phase's messages, connection `c` from `generators[c]`; returns
+/// the generators once every connection has its last answer.
+pub async fn run(
+    phase: Phase,
+    ledger: Arc<Ledger>,
+    generators: Vec<Generator>,
+) -> anyhow::Result<Vec<Generator>> {
+    let mut tasks = Vec::with_capacity(generators.len());
+    let k = generators.len() as u64;
     let capacity = ledger.capacity() as u64;
-    for c in 0..k {
+    for (c, mut generator) in (0..k).zip(generators) {
         let mut connection = Connection::open(phase.address).await?;
-        let mut generator = Generator::new(phase.mix, &phase.run, &host, phase.hooks.clone(), c, k);
+        generator.begin_phase(&phase.run);
         let ledger = ledger.clone();
         let pace = phase.pace;
         let duration = phase.duration;
@@ -145,10 +162,12 @@ pub async fn run(phase: Phase, ledger: Arc<Ledger>) -> anyhow::Result<()> {
                 ledger.answered_ns[i].store(ledger.now_ns(), Ordering::Relaxed);
                 ledger.outcome[i].store(outcome, Ordering::Release);
             }
+            generator
         }));
     }
+    let mut generators = Vec::with_capacity(tasks.len());
     for task in tasks {
-        task.await?;
+        generators.push(task.await?);
     }
-    Ok(())
+    Ok(generators)
 }

@@ -14,7 +14,7 @@ mod report;
 use anyhow::Context;
 use clap::Parser;
 use load::{ACCEPTED, Ledger, Pace, Phase};
-use mixes::{LANES_PER_HOOK, Mix};
+use mixes::{Generator, LANES_PER_HOOK, Mix};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,7 +80,7 @@ impl Args {
         if self.quick {
             Durations {
                 ceiling: Duration::from_secs(2),
-                warmup: Duration::from_secs(2),
+                warmup: Duration::from_secs(3),
                 open: Duration::from_secs(10),
                 closed: Duration::from_secs(10),
                 trial: Duration::from_secs(8),
@@ -89,7 +89,7 @@ impl Args {
         } else {
             Durations {
                 ceiling: Duration::from_secs(5),
-                warmup: Duration::from_secs(3),
+                warmup: Duration::from_secs(4),
                 open: Duration::from_secs(20),
                 closed: Duration::from_secs(20),
                 trial: Duration::from_secs(15),
@@ -150,11 +150,11 @@ struct Bench {
 impl Bench {
     async fn phase(
         &self,
-        mix: Mix,
         run: &str,
         pace: Pace,
         duration: Duration,
         provisioned: &provision::Provisioned,
+        generators: &mut Vec<Generator>,
     ) -> anyhow::Result<PhaseResult> {
         let capacity = match pace {
             Pace::Open { rate } => (rate * duration.as_secs_f64()).ceil() as usize + 1,
@@ -171,17 +171,15 @@ impl Bench {
         .await?;
         tokio::time::sleep_until(start.into()).await;
         let sampler = procs::Sampler::start(procs::pids(&self.args.run_dir));
-        load::run(
+        *generators = load::run(
             Phase {
-                mix,
                 run: run.to_string(),
                 pace,
                 duration,
-                connections: self.args.connections,
                 address: self.args.ingress,
-                hooks: provisioned.hooks.clone(),
             },
             ledger.clone(),
+            std::mem::take(generators),
         )
         .await?;
         let received_at_end = listener.received.load(Ordering::Relaxed);
@@ -229,6 +227,13 @@ impl Bench {
             .provision(&run, self.args.channels, self.args.hooks)
             .await?;
 
+        let mut generators = load::generators(
+            mix,
+            &run,
+            self.args.ingress,
+            &provisioned.hooks,
+            self.args.connections,
+        );
         // Each mix starts from clean buffers: no flush of an earlier
         // phase's writes lands in this one's figures.
         ceilings::settle_postgres(&self.settings.database.url, None).await?;
@@ -240,13 +245,13 @@ impl Bench {
         );
         let warmup = self
             .phase(
-                mix,
                 &format!("{run}w"),
                 Pace::Open {
                     rate: self.args.rate,
                 },
                 durations.warmup,
                 &provisioned,
+                &mut generators,
             )
             .await?;
 
@@ -258,13 +263,13 @@ impl Bench {
         );
         let open = self
             .phase(
-                mix,
                 &format!("{run}o"),
                 Pace::Open {
                     rate: self.args.rate,
                 },
                 durations.open,
                 &provisioned,
+                &mut generators,
             )
             .await?;
 
@@ -276,11 +281,11 @@ impl Bench {
         );
         let closed = self
             .phase(
-                mix,
                 &format!("{run}c"),
                 Pace::Closed,
                 durations.closed,
                 &provisioned,
+                &mut generators,
             )
             .await?;
         let closed_summary = report::summarize(&closed);
@@ -308,11 +313,11 @@ impl Bench {
             );
             let trial = self
                 .phase(
-                    mix,
                     &format!("{run}t{t}"),
                     Pace::Open { rate },
                     durations.trial,
                     &provisioned,
+                    &mut generators,
                 )
                 .await?;
             let summary = report::summarize(&trial);

@@ -41,12 +41,14 @@ impl Mix {
 /// Threads per webhook in the talkSpirit mix, and cases per webhook in the
 /// emakin mix.
 pub const LANES_PER_HOOK: usize = 10;
-/// An emakin lane opens its case, then sends this many updates before it
-/// opens the next one (openings wait for the formatter's verdict).
+/// An emakin case gets this many updates before its lane opens the next
+/// one (openings wait for the formatter's verdict).
 const UPDATES_PER_CASE: u64 = 20;
 
 /// A message to send.
 pub struct Job {
+    /// The lane (thread or case sequence) the message belongs to, unique
+    /// within the mix: talkSpirit lanes are even, emakin lanes odd.
     pub lane: Option<u32>,
     pub request: Request,
 }
@@ -54,15 +56,31 @@ pub struct Job {
 /// Makes the messages of one connection: numbers `n ≡ connection (mod
 /// connections)`, and the lanes `lane ≡ connection (mod connections)`, so
 /// that a lane is only ever sent on one connection.
+///
+/// A generator lives for a whole mix, across its phases: its threads and
+/// cases go on from one phase to the next, so that a measured phase sees
+/// the steady state (a case opened every `UPDATES_PER_CASE + 1` emakin
+/// messages, replies in threads rooted earlier) rather than every lane
+/// opening at once. The warm-up is long enough to open every lane.
 pub struct Generator {
     mix: Mix,
+    /// Names this mix's threads and cases.
     run: String,
+    /// Marks the current phase's messages.
+    phase: String,
     host: String,
     hooks: Vec<Hook>,
     connection: u64,
     connections: u64,
-    /// Messages sent so far per lane (emakin: opening or update).
-    lane_counts: Vec<u64>,
+    /// Lanes per kind (talkSpirit threads, emakin case sequences).
+    lanes: u64,
+    /// Messages sent so far per talkSpirit lane, and per emakin lane.
+    thread_counts: Vec<u64>,
+    case_counts: Vec<u64>,
+    /// Messages of each kind sent by this connection: picks the next of
+    /// its lanes in turn.
+    threads_sent: u64,
+    cases_sent: u64,
 }
 
 impl Generator {
@@ -79,25 +97,34 @@ impl Generator {
         Self {
             mix,
             run: run.to_string(),
+            phase: run.to_string(),
             host: host.to_string(),
             hooks,
             connection,
             connections: connections.max(1),
-            lane_counts: vec![0; lanes],
+            lanes: lanes as u64,
+            thread_counts: vec![0; lanes],
+            case_counts: vec![0; lanes],
+            threads_sent: 0,
+            cases_sent: 0,
         }
     }
 
-    /// One of this connection's lanes.
-    fn lane(&self, spread: u64) -> usize {
-        let lanes = self.lane_counts.len() as u64;
-        let own = (lanes.saturating_sub(self.connection))
+    /// Marks the following messages with `phase` (see [`find_marker`]).
+    pub fn begin_phase(&mut self, phase: &str) {
+        self.phase = phase.to_string();
+    }
+
+    /// This connection's `turn`-th lane, in rotation.
+    fn lane(&self, turn: u64) -> usize {
+        let own = (self.lanes.saturating_sub(self.connection))
             .div_ceil(self.connections)
             .max(1);
-        ((self.connection + self.connections * (spread % own)) % lanes.max(1)) as usize
+        ((self.connection + self.connections * (turn % own)) % self.lanes.max(1)) as usize
     }
 
     pub fn marker(&self, n: u64) -> String {
-        format!("ib{}-{n}", self.run)
+        format!("ib{}-{n}", self.phase)
     }
 
     pub fn next(&mut self, n: u64) -> Job {
@@ -112,11 +139,11 @@ impl Generator {
             other => other,
         };
         let marker = self.marker(n);
-        // Spread lanes and hooks with a multiplicative step so that
-        // consecutive messages land on different channels.
-        let spread = n.wrapping_mul(0x9E37_79B9) >> 8;
         match kind {
             Mix::Slack | Mix::SlackAttachments | Mix::GithubPush | Mix::Mixed => {
+                // A multiplicative step spreads consecutive messages over
+                // the channels.
+                let spread = n.wrapping_mul(0x9E37_79B9) >> 8;
                 let hook = &self.hooks[(spread % self.hooks.len() as u64) as usize];
                 let request = match kind {
                     Mix::Slack => slack(&self.host, hook, &marker),
@@ -129,33 +156,42 @@ impl Generator {
                 }
             }
             Mix::TalkspiritThreads => {
-                let lane = self.lane(spread);
+                let lane = self.lane(self.threads_sent);
+                self.threads_sent += 1;
                 let hook = &self.hooks[lane / LANES_PER_HOOK];
-                let index = self.lane_counts[lane];
-                self.lane_counts[lane] += 1;
+                let index = self.thread_counts[lane];
+                self.thread_counts[lane] += 1;
                 Job {
-                    lane: Some(lane as u32),
+                    lane: Some(lane as u32 * 2),
                     request: talkspirit(&self.host, hook, &marker, lane, index, &self.run),
                 }
             }
             Mix::EmakinCases => {
-                let lane = self.lane(spread);
+                let lane = self.lane(self.cases_sent);
+                self.cases_sent += 1;
                 let hook = &self.hooks[lane / LANES_PER_HOOK];
-                let index = self.lane_counts[lane];
-                self.lane_counts[lane] += 1;
-                let case = format!(
-                    "case-{}-{lane}-{}",
-                    self.run,
-                    index / (UPDATES_PER_CASE + 1)
-                );
-                let opening = index.is_multiple_of(UPDATES_PER_CASE + 1);
+                let index = self.case_counts[lane];
+                self.case_counts[lane] += 1;
+                let (case, opening) = case_of(lane as u64, index);
+                let case = format!("case-{}-{lane}-{case}", self.run);
                 Job {
-                    lane: Some(lane as u32),
+                    lane: Some(lane as u32 * 2 + 1),
                     request: emakin(&self.host, hook, &marker, &case, opening),
                 }
             }
         }
     }
+}
+
+/// The case of a lane's `index`-th message, and whether the message opens
+/// it. A lane's first message opens its first case; later cases open every
+/// `UPDATES_PER_CASE + 1` messages, shifted per lane so that the lanes'
+/// openings do not fall together.
+fn case_of(lane: u64, index: u64) -> (u64, bool) {
+    let cycle = UPDATES_PER_CASE + 1;
+    // 8 is prime to the cycle (21): the shifts take every value.
+    let shifted = index + (lane * 8) % cycle;
+    (shifted / cycle, index == 0 || shifted.is_multiple_of(cycle))
 }
 
 fn json(host: &str, path: &str, extra: &[(&str, String)], body: serde_json::Value) -> Request {
@@ -349,13 +385,72 @@ mod tests {
     #[test]
     fn a_lane_belongs_to_one_connection() {
         let connections = 7;
-        for c in 0..connections {
-            let mut generator =
-                Generator::new(Mix::TalkspiritThreads, "r", "h", hooks(), c, connections);
-            for j in 0..200 {
-                let lane = generator.next(j * connections + c).lane.map(u64::from);
-                assert_eq!(lane.map(|l| l % connections), Some(c));
+        for mix in [Mix::TalkspiritThreads, Mix::EmakinCases, Mix::Mixed] {
+            for c in 0..connections {
+                let mut generator = Generator::new(mix, "r", "h", hooks(), c, connections);
+                for j in 0..200 {
+                    let job = generator.next(j * connections + c);
+                    if let Some(lane) = job.lane.map(u64::from) {
+                        assert_eq!((lane / 2) % connections, c, "{mix:?}");
+                    }
+                }
             }
         }
+    }
+
+    #[test]
+    fn every_case_is_opened_before_its_updates_in_the_mixed_mix() {
+        let connections = 3;
+        for c in 0..connections {
+            let mut generator = Generator::new(Mix::Mixed, "r", "h", hooks(), c, connections);
+            let mut opened = std::collections::HashSet::new();
+            for j in 0..3000 {
+                let job = generator.next(j * connections + c);
+                let body: serde_json::Value =
+                    serde_json::from_slice(&job.request.body).unwrap_or_default();
+                if let Some(case) = body.get("id").and_then(|v| v.as_str()) {
+                    assert!(opened.insert(case.to_string()), "{case} opened twice");
+                } else if let Some(case) = body["references"][0].as_str() {
+                    assert!(
+                        opened.contains(case),
+                        "an update of {case} before its opening"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn case_openings_are_spread_over_the_lanes() {
+        // After every lane's first message, a 21st of the messages are
+        // openings in every stretch of a cycle, not all at once.
+        let lanes = 40u64;
+        for index in 1..200u64 {
+            let openings = (0..lanes).filter(|&l| case_of(l, index).1).count();
+            assert!(
+                openings <= 3,
+                "{openings} lanes open a case at message {index}"
+            );
+        }
+        assert!((0..lanes).all(|l| case_of(l, 0) == (0, true)));
+    }
+
+    #[test]
+    fn threads_and_cases_go_on_across_phases() {
+        let mut generator = Generator::new(Mix::TalkspiritThreads, "r", "h", hooks(), 0, 1);
+        let first = generator.next(0);
+        generator.begin_phase("r2");
+        let mut body = serde_json::Value::Null;
+        for n in 0..(hooks().len() * LANES_PER_HOOK) as u64 {
+            let job = generator.next(n);
+            if job.lane == first.lane {
+                body = serde_json::from_slice(&job.request.body).unwrap_or_default();
+            }
+        }
+        assert!(
+            body.get("title").is_none(),
+            "a new phase replies in the thread"
+        );
+        assert!(find_marker(body["content"].as_str().unwrap_or(""), "r2").is_some());
     }
 }
