@@ -2,14 +2,16 @@
 //! connection `n % K` (a lane's messages on the lane's connection, see
 //! `mixes`), so each connection sends its messages one after the other.
 //!
-//! - Open loop: message `n` is due at `start + n / rate`; its latencies are
-//!   measured from that due time, so a stalled answer delays the messages
-//!   behind it and the delay is counted (coordinated omission corrected).
+//! - Open loop: message `n` is due at `start + n / rate` (released by the
+//!   [`Pacer`]); its latencies are measured from that due time, so a
+//!   stalled answer delays the messages behind it and the delay is counted
+//!   (coordinated omission corrected).
 //! - Closed loop: each connection sends as soon as its previous answer came
 //!   back, until the deadline; latencies are measured from the send.
 
 use crate::http::Connection;
 use crate::mixes::{Generator, Mix};
+use crate::pacer::Pacer;
 use crate::provision::Hook;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -103,33 +105,39 @@ pub async fn run(
     let mut tasks = Vec::with_capacity(generators.len());
     let k = generators.len() as u64;
     let capacity = ledger.capacity() as u64;
+    let pacer = match phase.pace {
+        Pace::Open { rate } => Some(Pacer::start(
+            ledger.start,
+            rate,
+            phase.duration,
+            generators.len(),
+        )?),
+        Pace::Closed => None,
+    };
     for (c, mut generator) in (0..k).zip(generators) {
         let mut connection = Connection::open(phase.address).await?;
         generator.begin_phase(&phase.run);
         let ledger = ledger.clone();
+        let pacer = pacer.clone();
         let pace = phase.pace;
         let duration = phase.duration;
         tasks.push(tokio::spawn(async move {
             let mut j = 0u64;
             loop {
                 let n = j * k + c;
-                j += 1;
                 if n >= capacity {
                     break;
                 }
-                let due_ns = match pace {
-                    Pace::Open { rate } => {
+                let due_ns = match (pace, &pacer) {
+                    (Pace::Open { rate }, Some(pacer)) => {
                         let due = (n as f64 / rate * 1e9) as u64;
                         if due >= duration.as_nanos() as u64 {
                             break;
                         }
-                        let now = ledger.now_ns();
-                        if due > now {
-                            tokio::time::sleep(Duration::from_nanos(due - now)).await;
-                        }
+                        pacer.wait(c as usize, j).await;
                         due
                     }
-                    Pace::Closed => {
+                    _ => {
                         let now = ledger.now_ns();
                         if now >= duration.as_nanos() as u64 {
                             break;
@@ -137,6 +145,7 @@ pub async fn run(
                         now
                     }
                 };
+                j += 1;
                 let job = generator.next(n);
                 let i = n as usize;
                 ledger.scheduled_ns[i].store(due_ns, Ordering::Relaxed);

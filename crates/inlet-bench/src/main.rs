@@ -7,6 +7,7 @@ mod http;
 mod load;
 mod mixes;
 mod observe;
+mod pacer;
 mod procs;
 mod provision;
 mod report;
