@@ -19,6 +19,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "hot_counters",
         include_str!("../migrations/0003_hot_counters.sql"),
     ),
+    (
+        4,
+        "replay_started",
+        include_str!("../migrations/0004_replay_started.sql"),
+    ),
 ];
 
 /// Advisory lock key held while migrating ("inlet" in ASCII).

@@ -169,3 +169,57 @@ async fn the_watermark_only_moves_forward_and_counts_what_is_pending() {
         vec![(3, 2)]
     );
 }
+
+/// A replayed message that fails again before its replay closes the old
+/// letter is a new open letter: it must not be counted as the old one,
+/// which the replay then closes.
+#[tokio::test]
+async fn a_message_failing_again_during_its_replay_is_a_new_open_letter() {
+    use inlet_store::repo::dead_letters::{self, Closing, NewDeadLetter};
+    let db = TestDatabase::create().await.unwrap();
+    let pool = pool(&db).await;
+    let client = pool.get().await.unwrap();
+    let letter = NewDeadLetter {
+        message_id: Uuid::now_v7(),
+        stage: "formatter",
+        reason: "action_prohibited",
+        detail: "not a member",
+        dialect: Some("slack"),
+        webhook_id: None,
+        payload: b"raw",
+    };
+    let first = dead_letters::record(&**client, &letter).await.unwrap();
+    // A redelivery of the same failure is the same letter.
+    assert_eq!(
+        dead_letters::record(&**client, &letter).await.unwrap(),
+        first
+    );
+
+    // The replay marks the letter, publishes, and the message fails again
+    // before the replay closes the letter.
+    assert!(dead_letters::start_replay(&**client, first).await.unwrap());
+    let second = dead_letters::record(&**client, &letter).await.unwrap();
+    assert_ne!(
+        second, first,
+        "the new failure was absorbed by the replayed letter"
+    );
+    assert_eq!(
+        dead_letters::record(&**client, &letter).await.unwrap(),
+        second
+    );
+    assert!(
+        dead_letters::close(&**client, first, Closing::Replayed)
+            .await
+            .unwrap()
+    );
+
+    let open: Vec<Uuid> = dead_letters::list_open(&**client, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(open, vec![second]);
+    // A closed letter cannot be replayed again.
+    assert!(!dead_letters::start_replay(&**client, first).await.unwrap());
+}

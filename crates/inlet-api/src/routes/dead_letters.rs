@@ -107,8 +107,15 @@ pub async fn replay(
     let properties = BasicProperties::default()
         .with_message_id(found.letter.message_id.to_string().into())
         .with_content_type("application/x-protobuf".into());
-    // Published first, closed second: a crash in between leaves it open, and
-    // a second replay posts nothing new (delivery keeps message ids).
+    // Marked first, so that the message failing again at once is a new
+    // letter and not this one; published second; closed third: a crash
+    // before the close leaves it open, and a second replay posts nothing
+    // new (delivery keeps message ids).
+    if !dead_letters::start_replay(&**client, found.letter.id).await? {
+        return Err(ApiError::Conflict(
+            "this dead letter was already replayed or discarded".into(),
+        ));
+    }
     state
         .publisher
         .publish(hop, shard, &bytes, properties)

@@ -33,7 +33,9 @@ pub struct NewDeadLetter<'a> {
 }
 
 /// Records a dead letter once per (message, stage) and returns its id: a
-/// redelivered poison message does not make a second row.
+/// redelivered poison message does not make a second row. A letter whose
+/// replay has started does not count: its message failing again is a new
+/// letter, even before the replay closes the old one.
 pub async fn record(
     client: &impl GenericClient,
     letter: &NewDeadLetter<'_>,
@@ -43,7 +45,8 @@ pub async fn record(
             "INSERT INTO dead_letters (id, message_id, stage, reason, detail, dialect, webhook_id, payload)
              SELECT $1, $2, $3, $4, $5, $6, $7, $8
              WHERE NOT EXISTS (SELECT 1 FROM dead_letters WHERE message_id = $2 AND stage = $3
-                               AND replayed_at IS NULL AND discarded_at IS NULL)
+                               AND replayed_at IS NULL AND discarded_at IS NULL
+                               AND replay_started_at IS NULL)
              RETURNING id",
             &[
                 &Uuid::now_v7(),
@@ -63,7 +66,7 @@ pub async fn record(
     let existing = client
         .query_one(
             "SELECT id FROM dead_letters WHERE message_id = $1 AND stage = $2
-             AND replayed_at IS NULL AND discarded_at IS NULL",
+             AND replayed_at IS NULL AND discarded_at IS NULL AND replay_started_at IS NULL",
             &[&letter.message_id, &letter.stage],
         )
         .await?;
@@ -170,6 +173,14 @@ pub async fn close(
              WHERE id = $1 AND replayed_at IS NULL AND discarded_at IS NULL"
         }
     };
+    Ok(client.execute(sql, &[&id]).await? == 1)
+}
+
+/// Marks an open dead letter as being replayed, before its message is
+/// published again; false when it is no longer open.
+pub async fn start_replay(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
+    let sql = "UPDATE dead_letters SET replay_started_at = now()
+               WHERE id = $1 AND replayed_at IS NULL AND discarded_at IS NULL";
     Ok(client.execute(sql, &[&id]).await? == 1)
 }
 
