@@ -74,7 +74,7 @@ impl Default for AmqpSettings {
             shards: 16,
             topology_version: 1,
             confirm_timeout_ms: 5_000,
-            publish_channels: 4,
+            publish_channels: 1,
             delivery_limit: 20,
             queue_expires_ms: 0,
             reconnect_max_backoff_ms: 5_000,
