@@ -170,6 +170,65 @@ async fn the_watermark_only_moves_forward_and_counts_what_is_pending() {
     );
 }
 
+/// The relay's query reads the pending channels' posts above their
+/// watermark, not the table: with many published posts elsewhere and a
+/// pending channel whose posts are all within the grace (the usual state
+/// under load), it must touch a handful of pages, not every post.
+#[tokio::test]
+async fn the_relay_reads_only_what_is_pending() {
+    let db = TestDatabase::create().await.unwrap();
+    let pool = pool(&db).await;
+    let mut client = pool.get().await.unwrap();
+    let team = teams::create(&**client, "acme", "Acme").await.unwrap();
+    let mut published = Vec::new();
+    for i in 0..8 {
+        let c = channels::create(&**client, team.id, &format!("c{i}"), "C", ChannelKind::Open)
+            .await
+            .unwrap();
+        let texts: Vec<String> = (0..1000).map(|n| format!("post {n}")).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        posts::store_batch(&mut client, &[message(c.id, &texts)])
+            .await
+            .unwrap();
+        published.push((c.id, 1000));
+    }
+    posts::mark_published(&**client, &published).await.unwrap();
+    let pending = channels::create(&**client, team.id, "pending", "P", ChannelKind::Open)
+        .await
+        .unwrap();
+    posts::store_batch(&mut client, &[message(pending.id, &["new"])])
+        .await
+        .unwrap();
+    client.batch_execute("ANALYZE").await.unwrap();
+
+    // Nothing is older than the grace: nothing to re-publish.
+    let grace = std::time::Duration::from_secs(3600);
+    assert!(
+        posts::unpublished(&**client, grace, 500)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let plan: serde_json::Value = client
+        .query_one(
+            &format!(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {} ORDER BY c.id, p.seq LIMIT 500",
+                posts::unpublished_sql()
+            ),
+            &[&grace.as_secs_f64(), &500i64],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let top = &plan[0]["Plan"];
+    let pages = top["Shared Hit Blocks"].as_i64().unwrap_or(0)
+        + top["Shared Read Blocks"].as_i64().unwrap_or(0);
+    assert!(
+        pages < 50,
+        "the relay's query touched {pages} pages: {plan}"
+    );
+}
+
 /// A replayed message that fails again before its replay closes the old
 /// letter is a new open letter: it must not be counted as the old one,
 /// which the replay then closes.
