@@ -1,6 +1,6 @@
 //! The rows Inlet keeps, as the API shows them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use tokio_postgres::Row;
@@ -228,6 +228,29 @@ pub struct Post {
 impl Post {
     pub(crate) const COLUMNS: &'static str = "id, channel_id, seq, root_id, thread_key, case_id, message, \
          username, icon_url, props, webhook_id, dialect, message_id, part, received_at, created_at";
+    /// The post `new` became, stored with `seq` at `created_at`.
+    pub(crate) fn stored(new: &NewPost, seq: i64, created_at: DateTime<Utc>) -> Self {
+        Self {
+            id: new.id,
+            channel_id: new.channel_id,
+            seq,
+            root_id: new.root_id,
+            thread_key: new.thread_key.clone(),
+            case_id: new.case_id.clone(),
+            message: new.message.clone(),
+            username: new.username.clone(),
+            icon_url: new.icon_url.clone(),
+            props: new.props.clone(),
+            webhook_id: new.webhook_id,
+            dialect: new.dialect.clone(),
+            message_id: new.message_id,
+            part: new.part,
+            // PostgreSQL keeps microseconds.
+            received_at: new.received_at.trunc_subsecs(6),
+            created_at,
+        }
+    }
+
     pub(crate) fn from_row(row: &Row) -> Self {
         Self {
             id: row.get(0),

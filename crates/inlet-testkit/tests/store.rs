@@ -282,3 +282,50 @@ async fn a_message_failing_again_during_its_replay_is_a_new_open_letter() {
     // A closed letter cannot be replayed again.
     assert!(!dead_letters::start_replay(&**client, first).await.unwrap());
 }
+
+/// The posts a batch returns (which delivery publishes) are not read back
+/// from the table; they must equal what a read of the table returns.
+#[tokio::test]
+async fn the_stored_posts_are_what_a_read_returns() {
+    let db = TestDatabase::create().await.unwrap();
+    let pool = pool(&db).await;
+    let mut client = pool.get().await.unwrap();
+    let team = teams::create(&**client, "acme", "Acme").await.unwrap();
+    let a = channels::create(&**client, team.id, "a", "A", ChannelKind::Open)
+        .await
+        .unwrap();
+    let b = channels::create(&**client, team.id, "b", "B", ChannelKind::Open)
+        .await
+        .unwrap();
+    let mut first = message(a.id, &["héllo 🎉", "part two"]);
+    for post in &mut first.posts {
+        post.thread_key = Some("deploy-42".into());
+        post.icon_url = Some("https://example.com/i.png".into());
+        post.webhook_id = Some(Uuid::now_v7());
+        post.props = serde_json::json!({
+            "from_webhook": "true",
+            "attachments": [{"color": "#36a64f", "fields": [{"title": "ms", "value": 1.5e-7}],
+                "ts": 1_700_000_000_u64, "ratio": 100.0, "big": u64::MAX, "neg": -3, "empty": {}}],
+            "z": null, "a": [true, false, "\u{1}\t\"quoted\""],
+        });
+        // Nanoseconds, which PostgreSQL does not keep.
+        post.received_at = chrono::DateTime::from_timestamp(1_763_859_000, 123_456_789).unwrap();
+    }
+    let second = message(b.id, &["other channel"]);
+    let outcome = posts::store_batch(&mut client, &[first, second])
+        .await
+        .unwrap();
+    assert_eq!(outcome.stored.len(), 3);
+    for stored in &outcome.stored {
+        let read = posts::get(&**client, stored.id).await.unwrap();
+        assert_eq!(stored, &read);
+        assert_eq!(
+            serde_json::to_string(stored).unwrap(),
+            serde_json::to_string(&read).unwrap()
+        );
+    }
+    assert_eq!(
+        outcome.stored[0].received_at.timestamp_subsec_nanos(),
+        123_456_000
+    );
+}
