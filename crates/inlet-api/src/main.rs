@@ -41,6 +41,7 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => {
+            inlet_core::memory::spawn_trimmer();
             let api = inlet_api::Api::build(settings).await?;
             tracing::info!(
                 port = api.port,

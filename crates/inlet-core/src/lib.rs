@@ -3,6 +3,7 @@
 //! (`/metrics`, `/healthz`, `/readyz`) and the shutdown signal.
 
 pub mod ids;
+pub mod memory;
 pub mod ops;
 pub mod ordering;
 pub mod redis_link;

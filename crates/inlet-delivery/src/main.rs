@@ -24,6 +24,7 @@ async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = inlet_core::Settings::load(args.config.as_deref())?;
     inlet_core::telemetry::init_tracing(&settings.telemetry);
+    inlet_core::memory::spawn_trimmer();
     let delivery = inlet_delivery::Delivery::build(settings).await?;
     tracing::info!(ops_port = delivery.ops_port, "inlet-delivery started");
     delivery

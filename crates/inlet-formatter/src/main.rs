@@ -24,6 +24,7 @@ async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = inlet_core::Settings::load(args.config.as_deref())?;
     inlet_core::telemetry::init_tracing(&settings.telemetry);
+    inlet_core::memory::spawn_trimmer();
     let formatter = inlet_formatter::Formatter::build(settings).await?;
     tracing::info!(ops_port = formatter.ops_port, "inlet-formatter started");
     formatter

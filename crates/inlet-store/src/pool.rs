@@ -1,7 +1,7 @@
 //! The connection pool, with timeouts so a pool never waits forever.
 
 use crate::error::StoreError;
-use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime, Timeouts};
+use deadpool_postgres::{Manager, ManagerConfig, QueueMode, RecyclingMethod, Runtime, Timeouts};
 use inlet_core::settings::DatabaseSettings;
 use std::str::FromStr;
 use std::time::Duration;
@@ -33,6 +33,12 @@ pub fn connect(settings: &DatabaseSettings) -> Result<Pool, StoreError> {
     Pool::builder(manager)
         .max_size(settings.pool_size)
         .timeouts(timeouts)
+        // The most recently used connection first: a steady load keeps
+        // reusing the few connections it needs (their prepared statements
+        // and buffers warm), and the others stay small. First-in-first-out
+        // cycles through all of them, so every connection's buffers grow
+        // to the largest batch it was ever handed.
+        .queue_mode(QueueMode::Lifo)
         .runtime(Runtime::Tokio1)
         .build()
         .map_err(|e| StoreError::Other(format!("cannot build the pool: {e}")))
