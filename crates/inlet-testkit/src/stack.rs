@@ -118,7 +118,11 @@ impl TestStack {
             api_port: 0,
             ops_ports: Default::default(),
             pool,
-            http: reqwest::Client::new(),
+            // A service that never answers fails the test instead of
+            // hanging it.
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()?,
             cancel: CancellationToken::new(),
             tasks: Vec::new(),
             _database: database,
@@ -207,18 +211,30 @@ impl TestStack {
         self.ops_ports.remove(service);
     }
 
-    /// Waits until a service's `/readyz` answers 200.
+    /// Waits until a service's `/readyz` answers 200; the error says what
+    /// it answered last.
     pub async fn wait_ready(&self, ops_port: u16, timeout: Duration) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;
         let url = format!("http://127.0.0.1:{ops_port}/readyz");
         loop {
-            if let Ok(response) = self.http.get(&url).send().await
-                && response.status() == 200
-            {
-                return Ok(());
-            }
+            let asked = self
+                .http
+                .get(&url)
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await;
+            let last = match asked {
+                Ok(response) if response.status() == 200 => return Ok(()),
+                Ok(response) => {
+                    let status = response.status();
+                    format!("{status}: {}", response.text().await.unwrap_or_default())
+                }
+                Err(error) => error.to_string(),
+            };
             if tokio::time::Instant::now() > deadline {
-                anyhow::bail!("service on ops port {ops_port} not ready within {timeout:?}");
+                anyhow::bail!(
+                    "service on ops port {ops_port} not ready within {timeout:?}; last answer: {last}"
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -389,8 +405,10 @@ impl TestStack {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }
         // Queues expire on their own (`amqp.queue_expires_ms`); see
-        // `Topology::delete_exchanges` for why they are not deleted.
-        delete_exchanges(&self.settings).await;
+        // `Topology::delete_exchanges` for why they are not deleted. Best
+        // effort: a broker that does not answer does not hold the test.
+        let _ =
+            tokio::time::timeout(Duration::from_secs(10), delete_exchanges(&self.settings)).await;
     }
 }
 
