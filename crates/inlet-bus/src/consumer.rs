@@ -107,7 +107,7 @@ pub async fn run_lanes<F, Fut>(
     let mut backoff = crate::Backoff::new(Duration::from_millis(amqp.reconnect_max_backoff_ms));
     while !cancel.is_cancelled() {
         let shards = preferred_shards(spec.replica_index, spec.replicas, amqp.shards);
-        let opened = ConsumerSet::open_lanes(
+        let opening = ConsumerSet::open_lanes(
             &amqp.url,
             spec.name,
             &topology,
@@ -115,8 +115,11 @@ pub async fn run_lanes<F, Fut>(
             spec.prefetch,
             split_lanes(shards, spec.lanes),
             spec.standby_delay,
-        )
-        .await;
+        );
+        let opened = tokio::select! {
+            _ = cancel.cancelled() => break,
+            opened = crate::within(Duration::from_millis(amqp.open_timeout_ms), opening) => opened,
+        };
         match opened {
             Ok(sets) => {
                 backoff.reset();

@@ -40,6 +40,22 @@ pub async fn connect(url: &str, name: &str) -> Result<Connection, lapin::Error> 
     Connection::connect_uri(uri, properties).await
 }
 
+/// Runs `open` (a connection being set up) for at most `limit`: a broker
+/// that accepts the connection and then does not answer must not hold a
+/// service for ever; the caller drops the attempt and tries again.
+pub async fn within<T>(
+    limit: Duration,
+    open: impl std::future::Future<Output = Result<T, lapin::Error>>,
+) -> Result<T, lapin::Error> {
+    match tokio::time::timeout(limit, open).await {
+        Ok(result) => result,
+        Err(_) => Err(lapin::Error::from(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("the broker did not answer within {limit:?}"),
+        ))),
+    }
+}
+
 /// Parses `url`, asking for [`DEFAULT_FRAME_MAX`] unless it names a frame size.
 pub fn with_default_frame_max(url: &str) -> Result<AMQPUri, String> {
     let mut uri: AMQPUri = url.parse()?;

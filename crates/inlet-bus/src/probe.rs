@@ -7,7 +7,12 @@ use lapin::Connection;
 use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
 use prometheus::{IntGaugeVec, Registry};
+use std::time::Duration;
 use tokio::sync::Mutex;
+
+/// A scrape never waits longer than this for the broker (Prometheus gives
+/// up on a scrape after 10 s by default).
+const SAMPLE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct QueueProbe {
     url: String,
@@ -51,12 +56,13 @@ impl QueueProbe {
     pub async fn sample(&self) {
         let mut connection = self.connection.lock().await;
         if connection.as_ref().is_none_or(|c| !c.status().connected()) {
-            *connection = crate::connect(&self.url, "inlet-queue-probe").await.ok();
+            let connecting = crate::connect(&self.url, "inlet-queue-probe");
+            *connection = crate::within(SAMPLE_TIMEOUT, connecting).await.ok();
         }
         let Some(open) = connection.as_ref() else {
             return;
         };
-        if let Err(error) = self.read(open).await {
+        if let Err(error) = crate::within(SAMPLE_TIMEOUT, self.read(open)).await {
             tracing::debug!(%error, "queue depths not sampled");
             *connection = None;
         }

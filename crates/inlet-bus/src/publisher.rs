@@ -72,6 +72,7 @@ impl Publisher {
             url: settings.url.clone(),
             name: name.to_string(),
             channels: settings.publish_channels,
+            open_timeout: Duration::from_millis(settings.open_timeout_ms),
             topology,
             max_backoff: Duration::from_millis(settings.reconnect_max_backoff_ms),
             waiters: publisher.waiters.clone(),
@@ -203,6 +204,7 @@ struct Supervisor {
     url: String,
     name: String,
     channels: usize,
+    open_timeout: Duration,
     topology: Topology,
     max_backoff: Duration,
     waiters: Arc<Waiters>,
@@ -212,7 +214,11 @@ impl Supervisor {
     async fn run(self, publisher: Arc<Publisher>, cancel: CancellationToken) {
         let mut backoff = Backoff::new(self.max_backoff);
         while !cancel.is_cancelled() {
-            match self.open().await {
+            let opened = tokio::select! {
+                _ = cancel.cancelled() => break,
+                opened = crate::within(self.open_timeout, self.open()) => opened,
+            };
+            match opened {
                 Ok(link) => {
                     backoff.reset();
                     let link = Arc::new(link);

@@ -64,6 +64,7 @@ pub struct AmqpSettings {
     pub delivery_limit: u32,
     pub queue_expires_ms: u64,
     pub reconnect_max_backoff_ms: u64,
+    pub open_timeout_ms: u64,
 }
 
 impl Default for AmqpSettings {
@@ -78,6 +79,7 @@ impl Default for AmqpSettings {
             delivery_limit: 20,
             queue_expires_ms: 0,
             reconnect_max_backoff_ms: 5_000,
+            open_timeout_ms: 20_000,
         }
     }
 }
