@@ -329,3 +329,27 @@ async fn the_stored_posts_are_what_a_read_returns() {
         123_456_000
     );
 }
+
+/// The pool hands out its most recently returned connection first, so a
+/// steady load keeps reusing few connections (and their buffers).
+#[tokio::test]
+async fn the_pool_hands_out_the_most_recently_used_connection_first() {
+    let db = TestDatabase::create().await.unwrap();
+    let pool = pool(&db).await;
+    let first = pool.get().await.unwrap();
+    let second = pool.get().await.unwrap();
+    let (first_pid, second_pid) = (backend(&first).await, backend(&second).await);
+    assert_ne!(first_pid, second_pid);
+    drop(first);
+    drop(second);
+    let next = pool.get().await.unwrap();
+    assert_eq!(backend(&next).await, second_pid);
+}
+
+async fn backend(client: &inlet_store::pool::Client) -> i32 {
+    let row = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap();
+    row.get(0)
+}
