@@ -17,7 +17,7 @@ pub use lapin;
 pub use lapin::BasicProperties;
 pub use lapin::message::Delivery;
 pub use probe::QueueProbe;
-pub use publisher::{PublishError, Publisher, Waited};
+pub use publisher::{PublishError, Publisher, Sent};
 pub use topology::{Hop, Topology};
 
 use lapin::uri::AMQPUri;

@@ -12,10 +12,10 @@ use crate::replies::{self, Waiters};
 use crate::topology::{Hop, Topology};
 use inlet_core::settings::AmqpSettings;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::{BasicProperties, Channel, Confirmation, Connection};
+use lapin::{BasicProperties, Channel, Confirmation, Connection, PublisherConfirm};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 
 /// Why a message is not confirmed (and so not safe).
@@ -45,14 +45,6 @@ pub struct Publisher {
     link: RwLock<Option<Arc<Link>>>,
     broken: Notify,
     waiters: Arc<Waiters>,
-}
-
-/// What a waiting publish ended with.
-pub enum Waited {
-    /// The verdict's bytes (a `Verdict` message).
-    Verdict(Vec<u8>),
-    /// Confirmed, but no verdict within the wait: the sender gets 202.
-    TimedOut,
 }
 
 impl Publisher {
@@ -111,6 +103,21 @@ impl Publisher {
         payload: &[u8],
         properties: BasicProperties,
     ) -> Result<(), PublishError> {
+        let sent = self.send(hop, shard, payload, properties).await?;
+        self.confirmed(sent).await
+    }
+
+    /// Hands `payload` to the broker (its frames written in call order on
+    /// the shard's channel) without waiting for the confirm: that is
+    /// [`Publisher::confirmed`], so that several publishes of one shard can
+    /// be in flight at once.
+    pub async fn send(
+        &self,
+        hop: Hop,
+        shard: u16,
+        payload: &[u8],
+        properties: BasicProperties,
+    ) -> Result<Sent, PublishError> {
         let link = self.current().ok_or(PublishError::Unavailable)?;
         let channel = &link.channels[usize::from(shard) % link.channels.len()];
         let exchange = &self.exchanges[match hop {
@@ -126,22 +133,34 @@ impl Publisher {
             immediate: false,
         };
         let properties = properties.with_delivery_mode(2);
-        let confirmed = async {
-            let confirm = channel
-                .basic_publish(
-                    exchange.as_str().into(),
-                    routing_key.as_str().into(),
-                    options,
-                    payload,
-                    properties,
-                )
-                .await?;
-            confirm.await
-        };
-        match tokio::time::timeout(self.confirm_timeout, confirmed).await {
+        let started = tokio::time::Instant::now();
+        let publishing = channel.basic_publish(
+            exchange.as_str().into(),
+            routing_key.as_str().into(),
+            options,
+            payload,
+            properties,
+        );
+        match tokio::time::timeout(self.confirm_timeout, publishing).await {
             Err(_) => Err(PublishError::Timeout),
             Ok(Err(error)) => {
                 // A failed channel fails every pending confirm; rebuild.
+                self.broken.notify_one();
+                Err(PublishError::Channel(error))
+            }
+            Ok(Ok(confirm)) => Ok(Sent {
+                confirm,
+                deadline: started + self.confirm_timeout,
+            }),
+        }
+    }
+
+    /// Waits for the broker's confirm of a [`Publisher::send`], at most
+    /// `confirm_timeout` from the send.
+    pub async fn confirmed(&self, sent: Sent) -> Result<(), PublishError> {
+        match tokio::time::timeout_at(sent.deadline, sent.confirm).await {
+            Err(_) => Err(PublishError::Timeout),
+            Ok(Err(error)) => {
                 self.broken.notify_one();
                 Err(PublishError::Channel(error))
             }
@@ -160,38 +179,27 @@ impl Publisher {
             Ok(Ok(Confirmation::NotRequested)) => Err(PublishError::Nacked),
         }
     }
+
+    /// Registers a sender waiting for the verdict on `correlation_id` (the
+    /// message id); the message must then be published with
+    /// [`DIRECT_REPLY_TO`](replies::DIRECT_REPLY_TO) as `reply_to`.
+    pub fn expect_verdict(&self, correlation_id: &str) -> oneshot::Receiver<Vec<u8>> {
+        self.waiters.register(correlation_id)
+    }
+
+    /// Drops a registration of [`Publisher::expect_verdict`].
+    pub fn forget_verdict(&self, correlation_id: &str) {
+        self.waiters.forget(correlation_id)
+    }
+}
+
+/// A publish handed to the broker, its confirm still to come.
+pub struct Sent {
+    confirm: PublisherConfirm,
+    deadline: tokio::time::Instant,
 }
 
 impl Publisher {
-    /// Publishes with `reply_to` = direct reply-to and `correlation_id` =
-    /// `correlation_id`, waits for the confirm, then for the verdict at most
-    /// `wait`.
-    pub async fn publish_and_wait(
-        &self,
-        hop: Hop,
-        shard: u16,
-        payload: &[u8],
-        properties: BasicProperties,
-        correlation_id: &str,
-        wait: Duration,
-    ) -> Result<Waited, PublishError> {
-        let verdict = self.waiters.register(correlation_id);
-        let properties = properties
-            .with_reply_to(replies::DIRECT_REPLY_TO.into())
-            .with_correlation_id(correlation_id.into());
-        if let Err(error) = self.publish(hop, shard, payload, properties).await {
-            self.waiters.forget(correlation_id);
-            return Err(error);
-        }
-        match tokio::time::timeout(wait, verdict).await {
-            Ok(Ok(bytes)) => Ok(Waited::Verdict(bytes)),
-            _ => {
-                self.waiters.forget(correlation_id);
-                Ok(Waited::TimedOut)
-            }
-        }
-    }
-
     /// Sends a verdict to a waiting sender (best effort, never confirmed).
     pub async fn reply(&self, reply_to: &str, correlation_id: &str, payload: &[u8]) {
         if let Some(link) = self.current() {

@@ -120,6 +120,13 @@ pub struct IngressSettings {
     /// Where messages the broker cannot confirm are kept (fsync'd) and
     /// answered 2xx, then published in order; empty: no spool (503).
     pub spool_dir: String,
+    /// Publishes of one shard awaiting the broker's confirm at once; the
+    /// webhooks that arrive meanwhile leave together in one broker message.
+    pub publish_in_flight: usize,
+    /// Most webhooks in one broker message.
+    pub publish_batch_webhooks: usize,
+    /// Most bytes of webhooks in one broker message.
+    pub publish_batch_bytes: usize,
 }
 
 /// The rate limiter's behaviour while Redis is unreachable.
@@ -149,6 +156,9 @@ impl Default for IngressSettings {
             rate_burst: 60,
             rate_limit_without_redis: RateLimitFallback::Open,
             spool_dir: String::new(),
+            publish_in_flight: 2,
+            publish_batch_webhooks: 64,
+            publish_batch_bytes: 256 * 1024,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! again) is dead-lettered by RabbitMQ into `…dead`; the archiver moves each
 //! into the `dead_letters` table, where operators see, replay or discard it,
 //! and only then acknowledges it. A raw webhook becomes one formatter-stage
-//! dead letter; a formatted batch one delivery-stage dead letter per message.
+//! dead letter (a batch of them one each); a formatted batch one delivery-stage dead letter per message.
 
 use futures_util::StreamExt;
 use inlet_bus::{Backoff, Topology};
@@ -147,23 +147,37 @@ impl Archiver {
                 }
             }
         } else {
-            // A raw webhook (or something unknown: kept as the formatter's).
-            match RawWebhook::decode(delivery.data.as_slice()) {
-                Ok(raw) => {
-                    dead_letters::record(
-                        &**client,
-                        &NewDeadLetter {
-                            message_id: Uuid::parse_str(&raw.message_id).unwrap_or(message_id),
-                            stage: "formatter",
-                            reason: REASON,
-                            detail: &detail,
-                            dialect: (!raw.dialect.is_empty()).then_some(raw.dialect.as_str()),
-                            webhook_id: Uuid::parse_str(&raw.webhook_id).ok(),
-                            payload: &delivery.data,
-                        },
-                    )
-                    .await?;
-                    tracing::warn!(message_id = %raw.message_id, %queue, "raw webhook archived as a dead letter");
+            // Raw webhooks (or something unknown: kept as the formatter's).
+            let kind = delivery.properties.kind().as_ref().map(|k| k.as_str());
+            let webhooks = inlet_proto::raw_webhooks(kind, &delivery.data)
+                .map_err(|e| e.to_string())
+                .and_then(|entries| {
+                    entries
+                        .into_iter()
+                        .map(|bytes| match RawWebhook::decode(bytes.as_slice()) {
+                            Ok(raw) => Ok((raw, bytes)),
+                            Err(error) => Err(error.to_string()),
+                        })
+                        .collect::<Result<Vec<_>, String>>()
+                });
+            match webhooks {
+                Ok(webhooks) => {
+                    for (raw, payload) in &webhooks {
+                        dead_letters::record(
+                            &**client,
+                            &NewDeadLetter {
+                                message_id: Uuid::parse_str(&raw.message_id).unwrap_or(message_id),
+                                stage: "formatter",
+                                reason: REASON,
+                                detail: &detail,
+                                dialect: (!raw.dialect.is_empty()).then_some(raw.dialect.as_str()),
+                                webhook_id: Uuid::parse_str(&raw.webhook_id).ok(),
+                                payload,
+                            },
+                        )
+                        .await?;
+                        tracing::warn!(message_id = %raw.message_id, %queue, "raw webhook archived as a dead letter");
+                    }
                 }
                 Err(error) => {
                     self.record_opaque(

@@ -1,5 +1,6 @@
 //! The formatter's consume loop. Deliveries are taken in batches (whatever
-//! has arrived, up to the prefetch), formatted in order, published to
+//! has arrived, up to the prefetch), each one raw webhook or a batch of them
+//! (ingress's `RawBatch`), formatted in order, published to
 //! delivery as one message per shard, and acknowledged only once confirmed.
 //! A dependency outage holds the batch and retries it; it never closes the
 //! channel (which would burn every message's delivery count).
@@ -90,10 +91,12 @@ impl Worker {
     ) -> bool {
         let mut formatted = Vec::with_capacity(deliveries.len());
         for delivery in &deliveries {
-            match self.handle_with_retry(delivery, cancel).await {
-                Some(Handled::Formatted(message)) => formatted.push(message),
-                Some(Handled::DeadLettered) => {}
-                None => return false,
+            for webhook in webhooks_of(delivery) {
+                match self.handle_with_retry(&webhook, cancel).await {
+                    Some(Handled::Formatted(message)) => formatted.push(message),
+                    Some(Handled::DeadLettered) => {}
+                    None => return false,
+                }
             }
         }
         if !self.publish_with_retry(formatted, cancel).await {
@@ -106,16 +109,16 @@ impl Worker {
         true
     }
 
-    /// Handles one delivery, retrying transient failures until they pass.
+    /// Handles one webhook, retrying transient failures until they pass.
     /// `None` on shutdown.
     async fn handle_with_retry(
         &self,
-        delivery: &Delivery,
+        webhook: &Webhook,
         cancel: &CancellationToken,
     ) -> Option<Handled> {
         let mut backoff = Backoff::new(Duration::from_secs(5));
         loop {
-            match self.handle(delivery).await {
+            match self.handle(webhook).await {
                 Ok(handled) => return Some(handled),
                 Err(detail) => {
                     self.metrics
@@ -134,41 +137,30 @@ impl Worker {
 
     /// `Err` is a transient failure (retry); poison is dead-lettered and
     /// rejections recorded here, and a waiting sender told.
-    async fn handle(&self, delivery: &Delivery) -> Result<Handled, String> {
+    async fn handle(&self, webhook: &Webhook) -> Result<Handled, String> {
         let started = Instant::now();
-        let reply_to = delivery
-            .properties
-            .reply_to()
-            .as_ref()
-            .map(|r| r.to_string())
-            .unwrap_or_default();
-        let raw = match RawWebhook::decode(delivery.data.as_slice()) {
+        let raw = match &webhook.decoded {
             Ok(raw) => raw,
             Err(error) => {
-                let id = delivery
-                    .properties
-                    .message_id()
-                    .as_ref()
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
                 let raw = RawWebhook {
-                    message_id: id,
+                    message_id: webhook.fallback_id.clone(),
                     ..Default::default()
                 };
-                self.dead_letter(
-                    &raw,
-                    &delivery.data,
-                    &reply_to,
-                    "undecodable",
-                    &error.to_string(),
-                )
-                .await?;
+                let reply_to = &webhook.reply_to;
+                self.dead_letter(&raw, &webhook.bytes, reply_to, "undecodable", error)
+                    .await?;
                 return Ok(Handled::DeadLettered);
             }
         };
+        // A batch's reply-to is for those of its webhooks whose sender waits.
+        let reply_to = if raw.wait || webhook.alone {
+            webhook.reply_to.as_str()
+        } else {
+            ""
+        };
         let span = tracing::info_span!("format", message_id = %raw.message_id);
         let limits = self.settings.limits.dialect_limits();
-        let result = format_message(&self.directory, limits, &raw, &reply_to)
+        let result = format_message(&self.directory, limits, raw, reply_to)
             .instrument(span)
             .await;
         let dialect = inlet_dialects::metric_label(&raw.dialect);
@@ -179,12 +171,12 @@ impl Worker {
         let (handled, outcome) = match result {
             Ok(Formatted::Posts(message)) => (Handled::Formatted(message), "posted"),
             Ok(Formatted::Rejected(rejection)) => {
-                self.reject(&raw, &reply_to, &rejection).await?;
+                self.reject(raw, reply_to, &rejection).await?;
                 (Handled::DeadLettered, "duplicate")
             }
             Err(FormatError::Transient(detail)) => return Err(detail),
             Err(FormatError::Poison { reason, detail }) => {
-                self.dead_letter(&raw, &delivery.data, &reply_to, &reason, &detail)
+                self.dead_letter(raw, &webhook.bytes, reply_to, &reason, &detail)
                     .await?;
                 tracing::warn!(message_id = %raw.message_id, %reason, %detail, "raw webhook dead-lettered");
                 (Handled::DeadLettered, "dead_lettered")
@@ -337,4 +329,59 @@ impl Worker {
         // again on redelivery; delivery deduplicates by message id.
         true
     }
+}
+
+/// One raw webhook of a delivery, decoded once (retries reuse it).
+struct Webhook {
+    /// The encoded `RawWebhook`: what a dead letter keeps and a replay
+    /// publishes again.
+    bytes: Vec<u8>,
+    decoded: Result<RawWebhook, String>,
+    /// The delivery's reply-to (the waiting senders' direct reply-to).
+    reply_to: String,
+    /// The delivery held this webhook alone (not a batch).
+    alone: bool,
+    /// The message id to record when the bytes cannot be decoded.
+    fallback_id: String,
+}
+
+/// The webhooks a delivery of the raw hop holds: itself, or a batch's
+/// entries in receipt order. An undecodable batch is one undecodable
+/// webhook (dead-lettered whole).
+fn webhooks_of(delivery: &Delivery) -> Vec<Webhook> {
+    let properties = &delivery.properties;
+    let reply_to = properties
+        .reply_to()
+        .as_ref()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    let message_id = properties
+        .message_id()
+        .as_ref()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let kind = properties.kind().as_ref().map(|k| k.as_str());
+    let entries = match inlet_proto::raw_webhooks(kind, &delivery.data) {
+        Ok(entries) => entries,
+        Err(error) => {
+            return vec![Webhook {
+                bytes: delivery.data.clone(),
+                decoded: Err(format!("undecodable batch: {error}")),
+                reply_to,
+                alone: true,
+                fallback_id: message_id,
+            }];
+        }
+    };
+    let alone = entries.len() == 1 && kind != Some(inlet_proto::RAW_BATCH_TYPE);
+    entries
+        .into_iter()
+        .map(|bytes| Webhook {
+            decoded: RawWebhook::decode(bytes.as_slice()).map_err(|e| e.to_string()),
+            bytes,
+            reply_to: reply_to.clone(),
+            alone,
+            fallback_id: message_id.clone(),
+        })
+        .collect()
 }

@@ -6,7 +6,8 @@
 use crate::State;
 use crate::answer;
 use actix_web::{HttpRequest, HttpResponse, web};
-use inlet_bus::{BasicProperties, Hop, PublishError, Waited};
+use inlet_bus::replies::DIRECT_REPLY_TO;
+use inlet_bus::{BasicProperties, PublishError};
 use inlet_core::{MessageId, OrderingKey, WebhookToken};
 use inlet_dialects::{Dialect, EmptyDirectory, ErrorCode, Rejection, RequestFacts};
 use inlet_proto::Message;
@@ -272,7 +273,7 @@ pub(crate) async fn publish(
     wait: bool,
 ) -> Result<Outcome, Rejection> {
     let shard = key.shard(state.settings.amqp.shards);
-    let properties = BasicProperties::default()
+    let mut properties = BasicProperties::default()
         .with_message_id(raw.message_id.as_str().into())
         .with_content_type("application/x-protobuf".into())
         .with_timestamp((raw.received_at_micros / 1_000_000) as u64);
@@ -283,45 +284,47 @@ pub(crate) async fn publish(
         // Behind what the spool holds, to keep the order.
         return spool_message(spool, bytes, wait).await;
     }
-    let started = Instant::now();
     let publisher = &state.publisher;
-    let result = if wait {
-        let timeout = Duration::from_millis(state.settings.ingress.wait_timeout_ms);
-        publisher
-            .publish_and_wait(
-                Hop::Raw,
-                shard,
-                &bytes,
-                properties,
-                &raw.message_id,
-                timeout,
-            )
-            .await
-    } else {
-        publisher
-            .publish(Hop::Raw, shard, &bytes, properties)
-            .await
-            .map(|()| Waited::TimedOut)
-    };
+    let verdict = wait.then(|| {
+        properties = std::mem::take(&mut properties)
+            .with_reply_to(DIRECT_REPLY_TO.into())
+            .with_correlation_id(raw.message_id.as_str().into());
+        publisher.expect_verdict(&raw.message_id)
+    });
+    let started = Instant::now();
+    let published = state.batcher.publish(shard, bytes, properties).await;
     state
         .metrics
         .confirm
         .observe(started.elapsed().as_secs_f64());
-    match result {
-        Ok(Waited::Verdict(bytes)) => Verdict::decode(bytes.as_slice())
-            .map(Outcome::Verdict)
-            .or(Ok(Outcome::Pending)),
-        Ok(Waited::TimedOut) if wait => Ok(Outcome::Pending),
-        Ok(Waited::TimedOut) => Ok(Outcome::Accepted),
-        Err(error) if state.spool.is_some() => {
-            tracing::warn!(%error, message_id = %raw.message_id, "broker did not confirm; spooling");
-            match &state.spool {
-                Some(spool) => spool_message(spool, bytes, wait).await,
-                None => Err(unavailable("the message broker is unavailable")),
-            }
+    let failed = match published {
+        Ok(()) => {
+            let Some(verdict) = verdict else {
+                return Ok(Outcome::Accepted);
+            };
+            let timeout = Duration::from_millis(state.settings.ingress.wait_timeout_ms);
+            return match tokio::time::timeout(timeout, verdict).await {
+                Ok(Ok(bytes)) => Verdict::decode(bytes.as_slice())
+                    .map(Outcome::Verdict)
+                    .or(Ok(Outcome::Pending)),
+                _ => {
+                    publisher.forget_verdict(&raw.message_id);
+                    Ok(Outcome::Pending)
+                }
+            };
         }
-        Err(PublishError::Unavailable) => Err(unavailable("the message broker is unavailable")),
-        Err(other) => Err(unavailable(format!(
+        Err(failed) => failed,
+    };
+    if verdict.is_some() {
+        publisher.forget_verdict(&raw.message_id);
+    }
+    match (&state.spool, failed.bytes, failed.error.as_ref()) {
+        (Some(spool), Some(bytes), error) => {
+            tracing::warn!(%error, message_id = %raw.message_id, "broker did not confirm; spooling");
+            spool_message(spool, bytes, wait).await
+        }
+        (_, _, PublishError::Unavailable) => Err(unavailable("the message broker is unavailable")),
+        (_, _, other) => Err(unavailable(format!(
             "the message broker did not confirm: {other}"
         ))),
     }

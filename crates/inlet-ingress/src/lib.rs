@@ -6,6 +6,7 @@
 mod accept;
 mod access_log;
 mod answer;
+mod batcher;
 mod body;
 mod integration;
 pub mod metrics;
@@ -26,6 +27,8 @@ pub(crate) struct State {
     pub settings: Settings,
     pub directory: Arc<Directory>,
     pub publisher: Arc<Publisher>,
+    /// Publishes raw webhooks, several per broker message under load.
+    pub batcher: batcher::Batcher,
     pub metrics: metrics::IngressMetrics,
     /// Idempotency keys.
     pub redis: inlet_core::redis_link::RedisConnection,
@@ -98,10 +101,21 @@ impl Ingress {
         });
         let ops = inlet_core::ops::bind(settings.ingress.metrics_listen, registry, readiness)?;
 
+        let batcher = batcher::Batcher::start(
+            publisher.clone(),
+            settings.amqp.shards,
+            batcher::BatchLimits {
+                in_flight: settings.ingress.publish_in_flight,
+                max_webhooks: settings.ingress.publish_batch_webhooks,
+                max_bytes: settings.ingress.publish_batch_bytes,
+            },
+            metrics.publish_batch.clone(),
+        );
         let state = web::Data::new(State {
             settings: settings.clone(),
             directory,
             publisher,
+            batcher,
             metrics,
             redis,
             secrets: inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)

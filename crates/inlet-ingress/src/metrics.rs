@@ -10,6 +10,7 @@ pub struct IngressMetrics {
     pub bytes: HistogramVec,
     pub rejections: IntCounterVec,
     pub confirm: Histogram,
+    pub publish_batch: Histogram,
     pub integration_events: IntCounterVec,
     pub rate_limiter_errors: IntCounter,
     pub spool_messages: IntGauge,
@@ -28,6 +29,14 @@ impl IngressMetrics {
             .buckets(LATENCY_BUCKETS.to_vec()),
         )?;
         registry.register(Box::new(confirm.clone()))?;
+        let publish_batch = Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "inlet_ingress_publish_batch_webhooks",
+                "Raw webhooks per broker message (ingress.publish_in_flight).",
+            )
+            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]),
+        )?;
+        registry.register(Box::new(publish_batch.clone()))?;
         let rate_limiter_errors = IntCounter::new(
             "inlet_ingress_rate_limiter_errors_total",
             "Rate checks that could not reach Redis (answered per ingress.rate_limit_without_redis).",
@@ -71,6 +80,7 @@ impl IngressMetrics {
                 &["reason"],
             )?,
             confirm,
+            publish_batch,
             integration_events: counter_vec(
                 registry,
                 "inlet_integration_events_total",
