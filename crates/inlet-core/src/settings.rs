@@ -372,11 +372,26 @@ impl Settings {
 
     /// Checks that cannot be expressed in types.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let checks: [(&str, bool, &str); 12] = [
+        let checks: [(&str, bool, &str); 15] = [
             (
                 "amqp.shards",
                 (1..=1024).contains(&self.amqp.shards),
                 "must be 1..=1024",
+            ),
+            (
+                "ingress.publish_in_flight",
+                self.ingress.publish_in_flight >= 1,
+                "must be at least 1",
+            ),
+            (
+                "ingress.publish_batch_webhooks",
+                self.ingress.publish_batch_webhooks >= 1,
+                "must be at least 1",
+            ),
+            (
+                "ingress.publish_batch_bytes",
+                self.ingress.publish_batch_bytes >= 1,
+                "must be at least 1",
             ),
             (
                 "amqp.publish_channels",

@@ -149,34 +149,12 @@ impl Archiver {
         } else {
             // Raw webhooks (or something unknown: kept as the formatter's).
             let kind = delivery.properties.kind().as_ref().map(|k| k.as_str());
-            let webhooks = inlet_proto::raw_webhooks(kind, &delivery.data)
-                .map_err(|e| e.to_string())
-                .and_then(|entries| {
-                    entries
-                        .into_iter()
-                        .map(|bytes| match RawWebhook::decode(bytes.as_slice()) {
-                            Ok(raw) => Ok((raw, bytes)),
-                            Err(error) => Err(error.to_string()),
-                        })
-                        .collect::<Result<Vec<_>, String>>()
-                });
-            match webhooks {
-                Ok(webhooks) => {
-                    for (raw, payload) in &webhooks {
-                        dead_letters::record(
-                            &**client,
-                            &NewDeadLetter {
-                                message_id: Uuid::parse_str(&raw.message_id).unwrap_or(message_id),
-                                stage: "formatter",
-                                reason: REASON,
-                                detail: &detail,
-                                dialect: (!raw.dialect.is_empty()).then_some(raw.dialect.as_str()),
-                                webhook_id: Uuid::parse_str(&raw.webhook_id).ok(),
-                                payload,
-                            },
-                        )
-                        .await?;
-                        tracing::warn!(message_id = %raw.message_id, %queue, "raw webhook archived as a dead letter");
+            match inlet_proto::raw_webhooks(kind, &delivery.data) {
+                Ok(entries) => {
+                    let alone = entries.len() == 1;
+                    for payload in &entries {
+                        self.archive_raw(&client, payload, message_id, alone, &detail, &queue)
+                            .await?;
                     }
                 }
                 Err(error) => {
@@ -189,6 +167,45 @@ impl Archiver {
                     )
                     .await?;
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// One raw webhook (alone, or an entry of a batch) as a dead letter of
+    /// its own, with its own bytes, so that a replay publishes it alone.
+    async fn archive_raw(
+        &self,
+        client: &inlet_store::pool::Client,
+        payload: &[u8],
+        delivery_id: Uuid,
+        alone: bool,
+        detail: &str,
+        queue: &str,
+    ) -> anyhow::Result<()> {
+        match RawWebhook::decode(payload) {
+            Ok(raw) => {
+                dead_letters::record(
+                    &***client,
+                    &NewDeadLetter {
+                        message_id: Uuid::parse_str(&raw.message_id).unwrap_or(delivery_id),
+                        stage: "formatter",
+                        reason: REASON,
+                        detail,
+                        dialect: (!raw.dialect.is_empty()).then_some(raw.dialect.as_str()),
+                        webhook_id: Uuid::parse_str(&raw.webhook_id).ok(),
+                        payload,
+                    },
+                )
+                .await?;
+                tracing::warn!(message_id = %raw.message_id, %queue, "raw webhook archived as a dead letter");
+            }
+            Err(error) => {
+                // A bad entry of a batch gets an id of its own.
+                let id = if alone { delivery_id } else { Uuid::now_v7() };
+                let detail = format!("{detail}; undecodable: {error}");
+                self.record_opaque(client, id, "formatter", &detail, payload)
+                    .await?;
             }
         }
         Ok(())

@@ -146,7 +146,8 @@ impl Worker {
                     message_id: webhook.fallback_id.clone(),
                     ..Default::default()
                 };
-                let reply_to = &webhook.reply_to;
+                // Nobody can be told: the waiting sender's id is in the bytes.
+                let reply_to = if webhook.alone { &webhook.reply_to } else { "" };
                 self.dead_letter(&raw, &webhook.bytes, reply_to, "undecodable", error)
                     .await?;
                 return Ok(Handled::DeadLettered);
@@ -341,7 +342,9 @@ struct Webhook {
     reply_to: String,
     /// The delivery held this webhook alone (not a batch).
     alone: bool,
-    /// The message id to record when the bytes cannot be decoded.
+    /// The message id to record when the bytes cannot be decoded: the
+    /// delivery's, or a new one for an entry of a batch (each bad entry
+    /// is a dead letter of its own).
     fallback_id: String,
 }
 
@@ -376,12 +379,19 @@ fn webhooks_of(delivery: &Delivery) -> Vec<Webhook> {
     let alone = entries.len() == 1 && kind != Some(inlet_proto::RAW_BATCH_TYPE);
     entries
         .into_iter()
-        .map(|bytes| Webhook {
-            decoded: RawWebhook::decode(bytes.as_slice()).map_err(|e| e.to_string()),
-            bytes,
-            reply_to: reply_to.clone(),
-            alone,
-            fallback_id: message_id.clone(),
+        .map(|bytes| {
+            let decoded = RawWebhook::decode(bytes.as_slice()).map_err(|e| e.to_string());
+            let fallback_id = match (&decoded, alone) {
+                (Err(_), false) => Uuid::now_v7().to_string(),
+                _ => message_id.clone(),
+            };
+            Webhook {
+                decoded,
+                bytes,
+                reply_to: reply_to.clone(),
+                alone,
+                fallback_id,
+            }
         })
         .collect()
 }

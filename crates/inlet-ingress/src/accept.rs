@@ -5,6 +5,7 @@
 
 use crate::State;
 use crate::answer;
+use crate::batcher::{NotPublished, Published};
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_bus::replies::DIRECT_REPLY_TO;
 use inlet_bus::{BasicProperties, PublishError};
@@ -278,12 +279,6 @@ pub(crate) async fn publish(
         .with_content_type("application/x-protobuf".into())
         .with_timestamp((raw.received_at_micros / 1_000_000) as u64);
     let bytes = raw.encode_to_vec();
-    if let Some(spool) = &state.spool
-        && spool.holds_anything()
-    {
-        // Behind what the spool holds, to keep the order.
-        return spool_message(spool, bytes, wait).await;
-    }
     let publisher = &state.publisher;
     let verdict = wait.then(|| {
         properties = std::mem::take(&mut properties)
@@ -297,11 +292,9 @@ pub(crate) async fn publish(
         .metrics
         .confirm
         .observe(started.elapsed().as_secs_f64());
-    let failed = match published {
-        Ok(()) => {
-            let Some(verdict) = verdict else {
-                return Ok(Outcome::Accepted);
-            };
+    let refused = match (published, verdict) {
+        (Ok(Published::Confirmed), None) => return Ok(Outcome::Accepted),
+        (Ok(Published::Confirmed), Some(verdict)) => {
             let timeout = Duration::from_millis(state.settings.ingress.wait_timeout_ms);
             return match tokio::time::timeout(timeout, verdict).await {
                 Ok(Ok(bytes)) => Verdict::decode(bytes.as_slice())
@@ -313,40 +306,33 @@ pub(crate) async fn publish(
                 }
             };
         }
-        Err(failed) => failed,
+        // Nothing can answer a waiting sender before the broker is back.
+        (Ok(Published::Spooled), verdict) => {
+            if verdict.is_some() {
+                publisher.forget_verdict(&raw.message_id);
+            }
+            return Ok(if wait {
+                Outcome::Pending
+            } else {
+                Outcome::Accepted
+            });
+        }
+        (Err(refused), verdict) => {
+            if verdict.is_some() {
+                publisher.forget_verdict(&raw.message_id);
+            }
+            refused
+        }
     };
-    if verdict.is_some() {
-        publisher.forget_verdict(&raw.message_id);
-    }
-    match (&state.spool, failed.bytes, failed.error.as_ref()) {
-        (Some(spool), Some(bytes), error) => {
-            tracing::warn!(%error, message_id = %raw.message_id, "broker did not confirm; spooling");
-            spool_message(spool, bytes, wait).await
+    Err(match refused {
+        NotPublished::SpoolFailed => {
+            unavailable("the message broker is unavailable and the spool is not writable")
         }
-        (_, _, PublishError::Unavailable) => Err(unavailable("the message broker is unavailable")),
-        (_, _, other) => Err(unavailable(format!(
-            "the message broker did not confirm: {other}"
-        ))),
-    }
-}
-
-/// Writes the message to the spool: accepted once it is on disk (a waiting
-/// sender gets 202: nothing can answer it before the broker is back).
-async fn spool_message(
-    spool: &std::sync::Arc<crate::spool::Spool>,
-    bytes: Vec<u8>,
-    wait: bool,
-) -> Result<Outcome, Rejection> {
-    match spool.append(bytes).await {
-        Ok(()) if wait => Ok(Outcome::Pending),
-        Ok(()) => Ok(Outcome::Accepted),
-        Err(error) => {
-            tracing::error!(%error, "cannot write to the spool");
-            Err(unavailable(
-                "the message broker is unavailable and the spool is not writable",
-            ))
-        }
-    }
+        NotPublished::Broker(error) => match error.as_ref() {
+            PublishError::Unavailable => unavailable("the message broker is unavailable"),
+            other => unavailable(format!("the message broker did not confirm: {other}")),
+        },
+    })
 }
 
 pub(crate) fn unavailable(detail: impl Into<String>) -> Rejection {

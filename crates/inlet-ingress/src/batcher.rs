@@ -11,14 +11,25 @@
 //! load pays no delay, and under heavy load the broker's cost per message,
 //! the largest of the pipeline, is shared. Every webhook of a batch is
 //! answered only after the batch's confirm.
+//!
+//! A batch the broker does not confirm goes to the spool when there is one,
+//! its webhooks in order, and is answered as spooled; otherwise each of its
+//! senders gets the error. A batch whose oldest webhook has already waited
+//! `amqp.confirm_timeout_ms` in the queue (the broker is not keeping up) is
+//! not published at all but treated as unconfirmed, so no request waits
+//! longer than about twice the confirm timeout.
 
+use crate::spool::Spool;
 use inlet_bus::{BasicProperties, Hop, PublishError, Publisher};
+use inlet_core::MessageId;
 use inlet_proto::RAW_BATCH_TYPE;
 use prometheus::Histogram;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::time::Instant;
 
-/// How lanes form their batches (`[ingress]` settings).
+/// How lanes form their batches (`[ingress]` and `[amqp]` settings).
 #[derive(Clone, Copy, Debug)]
 pub struct BatchLimits {
     /// Publishes of one shard awaiting their confirm at once.
@@ -28,13 +39,27 @@ pub struct BatchLimits {
     /// Most bytes of webhooks in one broker message (a larger webhook
     /// still goes, alone).
     pub max_bytes: usize,
+    /// Longest a webhook waits in its lane's queue before it is treated as
+    /// unconfirmed; also how long a publish waits for its confirm.
+    pub confirm_timeout: Duration,
 }
 
-/// A webhook not confirmed: why, and its bytes back (for the spool).
-pub struct NotConfirmed {
-    pub error: Arc<PublishError>,
-    /// `None` only when its lane was gone (the runtime shutting down).
-    pub bytes: Option<Vec<u8>>,
+/// What became of a webhook handed to its lane.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Published {
+    /// The broker confirmed it.
+    Confirmed,
+    /// The broker did not; it is in the spool (fsync'd), published later.
+    Spooled,
+}
+
+/// Why a webhook was not taken.
+#[derive(Debug)]
+pub enum NotPublished {
+    /// The broker did not confirm it (and there is no spool).
+    Broker(Arc<PublishError>),
+    /// The broker did not confirm it and the spool could not keep it.
+    SpoolFailed,
 }
 
 /// One raw webhook waiting in its lane.
@@ -43,11 +68,14 @@ struct Queued {
     bytes: Vec<u8>,
     /// Its properties when published alone.
     properties: BasicProperties,
-    done: oneshot::Sender<Result<(), NotConfirmed>>,
+    /// Past this, the webhook is not published but treated as unconfirmed.
+    deadline: Instant,
+    done: oneshot::Sender<Result<Published, NotPublished>>,
 }
 
 pub struct Batcher {
     lanes: Vec<mpsc::UnboundedSender<Queued>>,
+    confirm_timeout: Duration,
 }
 
 impl Batcher {
@@ -55,6 +83,7 @@ impl Batcher {
     /// the batcher is dropped and their queues are empty.
     pub fn start(
         publisher: Arc<Publisher>,
+        spool: Option<Arc<Spool>>,
         shards: u16,
         limits: BatchLimits,
         sizes: Histogram,
@@ -65,6 +94,7 @@ impl Batcher {
                 let lane = Lane {
                     shard,
                     publisher: publisher.clone(),
+                    spool: spool.clone(),
                     limits,
                     sizes: sizes.clone(),
                     slots: Arc::new(Semaphore::new(limits.in_flight.max(1))),
@@ -73,42 +103,41 @@ impl Batcher {
                 sender
             })
             .collect();
-        Self { lanes }
+        Self {
+            lanes,
+            confirm_timeout: limits.confirm_timeout,
+        }
     }
 
-    /// Publishes one encoded `RawWebhook` on `shard`'s lane and waits for
-    /// the broker's confirm of the message that carried it. Calls for one
-    /// shard are published in call order.
+    /// Publishes one encoded `RawWebhook` on `shard`'s lane and waits until
+    /// the broker confirmed the message that carried it, or the spool holds
+    /// it. Calls for one shard are published in call order. Once queued, a
+    /// webhook is published (or spooled) even if the caller goes away.
     pub async fn publish(
         &self,
         shard: u16,
         bytes: Vec<u8>,
         properties: BasicProperties,
-    ) -> Result<(), NotConfirmed> {
+    ) -> Result<Published, NotPublished> {
+        let unavailable = || NotPublished::Broker(Arc::new(PublishError::Unavailable));
+        let lane = self.lanes.get(usize::from(shard)).ok_or_else(unavailable)?;
         let (done, outcome) = oneshot::channel();
         let queued = Queued {
             bytes,
             properties,
+            deadline: Instant::now() + self.confirm_timeout,
             done,
         };
-        let unavailable = |bytes| NotConfirmed {
-            error: Arc::new(PublishError::Unavailable),
-            bytes,
-        };
-        let Some(lane) = self.lanes.get(usize::from(shard)) else {
-            return Err(unavailable(Some(queued.bytes)));
-        };
-        if let Err(refused) = lane.send(queued) {
-            return Err(unavailable(Some(refused.0.bytes)));
-        }
-        // The lane always answers; a lane gone (runtime ending) cannot.
-        outcome.await.unwrap_or_else(|_| Err(unavailable(None)))
+        lane.send(queued).map_err(|_| unavailable())?;
+        // The lane always answers; a lane gone (the runtime ending) cannot.
+        outcome.await.unwrap_or_else(|_| Err(unavailable()))
     }
 }
 
 struct Lane {
     shard: u16,
     publisher: Arc<Publisher>,
+    spool: Option<Arc<Spool>>,
     limits: BatchLimits,
     sizes: Histogram,
     slots: Arc<Semaphore>,
@@ -141,9 +170,17 @@ impl Lane {
                 bytes += next.bytes.len();
                 batch.push(next);
             }
-            // A sender that gave up (its request gone) is not published.
-            batch.retain(|queued| !queued.done.is_closed());
-            if batch.is_empty() {
+            if batch[0].deadline <= Instant::now() {
+                // The broker is not keeping up: do not make these wait
+                // for yet another publish.
+                drop(slot);
+                settle_unconfirmed(&self.spool, batch, PublishError::Timeout).await;
+                continue;
+            }
+            if self.spool.as_ref().is_some_and(|s| s.holds_anything()) {
+                // Behind what the spool holds, to keep the order.
+                drop(slot);
+                settle_unconfirmed(&self.spool, batch, PublishError::Unavailable).await;
                 continue;
             }
             self.publish(batch, slot).await;
@@ -167,24 +204,37 @@ impl Lane {
                 .await
         };
         match sent {
-            Err(error) => answer(batch, Err(Arc::new(error))),
+            Err(error) => {
+                drop(slot);
+                settle_unconfirmed(&self.spool, batch, error).await;
+            }
             Ok(sent) => {
                 let publisher = self.publisher.clone();
+                let spool = self.spool.clone();
                 tokio::spawn(async move {
-                    let confirmed = publisher.confirmed(sent).await.map_err(Arc::new);
+                    let confirmed = publisher.confirmed(sent).await;
                     drop(slot);
-                    answer(batch, confirmed);
+                    match confirmed {
+                        Ok(()) => {
+                            for queued in batch {
+                                let _ = queued.done.send(Ok(Published::Confirmed));
+                            }
+                        }
+                        Err(error) => settle_unconfirmed(&spool, batch, error).await,
+                    }
                 });
             }
         }
     }
 }
 
-/// A batch's properties: protobuf of the batch type, stamped with its first
-/// webhook's time, and the direct reply-to when any of its senders waits
-/// (each waiting webhook says so itself, `RawWebhook.wait`).
+/// A batch's properties: protobuf of the batch type, an id of its own,
+/// stamped with its first webhook's time, and the direct reply-to when any
+/// of its senders waits (each waiting webhook says so itself,
+/// `RawWebhook.wait`).
 fn batch_properties(batch: &[Queued]) -> BasicProperties {
     let mut properties = BasicProperties::default()
+        .with_message_id(MessageId::new().to_string().into())
         .with_content_type("application/x-protobuf".into())
         .with_type(RAW_BATCH_TYPE.into());
     if let Some(timestamp) = batch[0].properties.timestamp() {
@@ -196,15 +246,90 @@ fn batch_properties(batch: &[Queued]) -> BasicProperties {
     properties
 }
 
-fn answer(batch: Vec<Queued>, outcome: Result<(), Arc<PublishError>>) {
+/// Webhooks the broker did not confirm: into the spool in their order when
+/// there is one (each answered as spooled once on disk), else each sender
+/// gets `error`.
+async fn settle_unconfirmed(spool: &Option<Arc<Spool>>, batch: Vec<Queued>, error: PublishError) {
+    let error = Arc::new(error);
+    let Some(spool) = spool else {
+        for queued in batch {
+            let _ = queued.done.send(Err(NotPublished::Broker(error.clone())));
+        }
+        return;
+    };
+    tracing::warn!(%error, webhooks = batch.len(), "broker did not confirm; spooling");
     for queued in batch {
-        let result = match &outcome {
-            Ok(()) => Ok(()),
-            Err(error) => Err(NotConfirmed {
-                error: error.clone(),
-                bytes: Some(queued.bytes),
-            }),
+        let outcome = match spool.append(queued.bytes).await {
+            Ok(()) => Ok(Published::Spooled),
+            Err(spool_error) => {
+                tracing::error!(%spool_error, "cannot write to the spool");
+                Err(NotPublished::SpoolFailed)
+            }
         };
-        let _ = queued.done.send(result);
+        let _ = queued.done.send(outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inlet_core::settings::AmqpSettings;
+    use tokio_util::sync::CancellationToken;
+
+    /// A batcher whose publisher never connects (nothing listens on port 1).
+    fn batcher(confirm_timeout: Duration, cancel: &CancellationToken) -> Batcher {
+        let settings = AmqpSettings {
+            url: "amqp://guest:guest@127.0.0.1:1/%2f".into(),
+            ..Default::default()
+        };
+        let publisher = Publisher::start(&settings, "test", cancel.clone());
+        let limits = BatchLimits {
+            in_flight: 1,
+            max_webhooks: 64,
+            max_bytes: 1024,
+            confirm_timeout,
+        };
+        let sizes = Histogram::with_opts(prometheus::HistogramOpts::new("sizes", "test")).unwrap();
+        Batcher::start(publisher, None, 2, limits, sizes)
+    }
+
+    fn refusal(outcome: Result<Published, NotPublished>) -> String {
+        match outcome {
+            Err(NotPublished::Broker(error)) => error.to_string(),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_broker_a_webhook_is_refused_at_once() {
+        let cancel = CancellationToken::new();
+        let batcher = batcher(Duration::from_secs(60), &cancel);
+        let outcome = batcher
+            .publish(1, vec![1; 10], BasicProperties::default())
+            .await;
+        assert_eq!(refusal(outcome), PublishError::Unavailable.to_string());
+        cancel.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_webhook_that_waited_past_the_confirm_timeout_is_not_published() {
+        let cancel = CancellationToken::new();
+        let batcher = batcher(Duration::ZERO, &cancel);
+        let outcome = batcher
+            .publish(1, vec![1; 10], BasicProperties::default())
+            .await;
+        assert_eq!(refusal(outcome), PublishError::Timeout.to_string());
+        cancel.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_shard_without_a_lane_is_refused() {
+        let cancel = CancellationToken::new();
+        let batcher = batcher(Duration::from_secs(60), &cancel);
+        let outcome = batcher
+            .publish(7, vec![1; 10], BasicProperties::default())
+            .await;
+        assert_eq!(refusal(outcome), PublishError::Unavailable.to_string());
+        cancel.cancel();
     }
 }

@@ -34,8 +34,6 @@ pub(crate) struct State {
     pub redis: inlet_core::redis_link::RedisConnection,
     /// Opens webhook signing secrets (`secrets.key_file`).
     pub secrets: Option<inlet_core::secrets::SecretBox>,
-    /// Keeps what the broker cannot confirm (`ingress.spool_dir`).
-    pub spool: Option<Arc<spool::Spool>>,
     /// Rate-limit cells this replica reserved and has not spent.
     pub reserves: rate_limit::Reserves,
 }
@@ -103,11 +101,13 @@ impl Ingress {
 
         let batcher = batcher::Batcher::start(
             publisher.clone(),
+            spool.clone(),
             settings.amqp.shards,
             batcher::BatchLimits {
                 in_flight: settings.ingress.publish_in_flight,
                 max_webhooks: settings.ingress.publish_batch_webhooks,
                 max_bytes: settings.ingress.publish_batch_bytes,
+                confirm_timeout: Duration::from_millis(settings.amqp.confirm_timeout_ms),
             },
             metrics.publish_batch.clone(),
         );
@@ -120,7 +120,6 @@ impl Ingress {
             redis,
             secrets: inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)
                 .map_err(anyhow::Error::msg)?,
-            spool,
             reserves: rate_limit::Reserves::default(),
         });
         let workers = match settings.ingress.workers {

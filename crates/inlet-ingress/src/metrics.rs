@@ -24,7 +24,8 @@ impl IngressMetrics {
         let confirm = Histogram::with_opts(
             prometheus::HistogramOpts::new(
                 "inlet_ingress_publish_confirm_seconds",
-                "Time from publishing a raw webhook to the broker's confirm.",
+                "Time from handing a raw webhook to its shard's lane to the broker's confirm \
+                 (or the spool's fsync), waiting for a free publish slot included.",
             )
             .buckets(LATENCY_BUCKETS.to_vec()),
         )?;

@@ -190,11 +190,12 @@ async fn a_batch_with_an_undecodable_webhook_posts_the_others_and_dead_letters_i
     let f = stack.fixture().await.unwrap();
     let first = raw_webhook(&f, "first of the batch");
     let last = raw_webhook(&f, "last of the batch");
-    let garbage: &[u8] = b"\xff\xff not a protobuf message";
+    let garbage: [&[u8]; 2] = [b"\xff\xff not a protobuf message", b"\xff\xfe another"];
     let body = inlet_proto::encode_raw_batch([
         first.encode_to_vec().as_slice(),
-        garbage,
+        garbage[0],
         last.encode_to_vec().as_slice(),
+        garbage[1],
     ]);
     let topology = inlet_bus::Topology::new(&stack.settings.amqp);
     let shard = inlet_core::shard_of(&f.channel_id, stack.settings.amqp.shards);
@@ -211,15 +212,19 @@ async fn a_batch_with_an_undecodable_webhook_posts_the_others_and_dead_letters_i
     let texts: Vec<&str> = posts.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(texts, ["first of the batch", "last of the batch"]);
     assert_eq!(posts[0].message_id.to_string(), first.message_id);
-    let letters = wait_for_dead_letters(&stack, 1).await;
-    assert_eq!(letters.len(), 1);
-    let (_, stage, reason, payload) = &letters[0];
-    assert_eq!(
-        (stage.as_str(), reason.as_str()),
-        ("formatter", "undecodable")
-    );
-    // The dead letter keeps the bad webhook's own bytes, not the batch's.
-    assert_eq!(payload.as_slice(), garbage);
+    let letters = wait_for_dead_letters(&stack, 2).await;
+    assert_eq!(letters.len(), 2);
+    for ((message_id, stage, reason, payload), bad) in letters.iter().zip(garbage) {
+        assert_eq!(
+            (stage.as_str(), reason.as_str()),
+            ("formatter", "undecodable")
+        );
+        // Each bad webhook is a dead letter of its own, with its own bytes
+        // (not the batch's) under an id of its own.
+        assert_eq!(payload.as_slice(), bad);
+        assert!(!message_id.is_nil());
+    }
+    assert_ne!(letters[0].0, letters[1].0);
     stack.stop().await;
 }
 

@@ -120,3 +120,52 @@ async fn with_the_broker_down_messages_are_spooled_and_posted_in_order_after_a_r
     stack.stop().await;
     let _ = std::fs::remove_dir_all(&spool_dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_the_broker_cannot_take_is_spooled_whole_and_posted_once_each() {
+    let rabbit = PrivateRabbit::start().unwrap();
+    let spool_dir = std::env::temp_dir().join(format!("inlet-spool-{}", uuid::Uuid::new_v4()));
+    let url = rabbit.url();
+    let dir = spool_dir.to_string_lossy().into_owned();
+    let stack = TestStack::start_with(Services::ALL, |s| {
+        s.amqp.url = url;
+        s.ingress.spool_dir = dir;
+        // Webhooks queue behind one publish per shard: they leave together.
+        s.ingress.publish_in_flight = 1;
+        s.ingress.rate_per_minute = 0;
+    })
+    .await
+    .unwrap();
+    let f = stack.fixture().await.unwrap();
+    assert_eq!(send(&stack, &f.token, "before").await, 200);
+    stack
+        .wait_for_posts(&f.channel_id, 1, Duration::from_secs(15))
+        .await
+        .unwrap();
+
+    rabbit.stop().unwrap();
+    let burst = (0..40).map(|n| {
+        let (stack, token) = (&stack, &f.token);
+        async move { send(stack, token, &format!("burst-{n}")).await }
+    });
+    let statuses = futures_util::future::join_all(burst).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let metrics = stack.metrics("ingress").await.unwrap();
+    assert_eq!(gauge(&metrics, "inlet_ingress_spool_messages"), 40.0);
+
+    rabbit.start_again().unwrap();
+    let posts = stack
+        .wait_for_posts(&f.channel_id, 41, Duration::from_secs(60))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let posts_now = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    assert_eq!(posts_now.len(), 41, "more posts than messages");
+    let mut messages: Vec<&str> = posts.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(messages[0], "before");
+    messages.sort();
+    messages.dedup();
+    assert_eq!(messages.len(), 41, "a message posted twice");
+    stack.stop().await;
+    let _ = std::fs::remove_dir_all(&spool_dir);
+}
