@@ -191,21 +191,19 @@ impl Publisher {
     pub fn forget_verdict(&self, correlation_id: &str) {
         self.waiters.forget(correlation_id)
     }
-}
 
-/// A publish handed to the broker, its confirm still to come.
-pub struct Sent {
-    confirm: PublisherConfirm,
-    deadline: tokio::time::Instant,
-}
-
-impl Publisher {
     /// Sends a verdict to a waiting sender (best effort, never confirmed).
     pub async fn reply(&self, reply_to: &str, correlation_id: &str, payload: &[u8]) {
         if let Some(link) = self.current() {
             replies::send(&link.channels[0], reply_to, correlation_id, payload).await;
         }
     }
+}
+
+/// A publish handed to the broker, its confirm still to come.
+pub struct Sent {
+    confirm: PublisherConfirm,
+    deadline: tokio::time::Instant,
 }
 
 struct Supervisor {

@@ -95,6 +95,22 @@ fn bad_value_is_refused_with_its_key() {
 }
 
 #[test]
+fn the_publishing_lanes_need_room_for_at_least_one_webhook() {
+    for key in [
+        "publish_in_flight",
+        "publish_batch_webhooks",
+        "publish_batch_bytes",
+    ] {
+        let var = format!("INLET__INGRESS__{}", key.to_uppercase());
+        let err = Settings::load_from(None, &env(&[(var.as_str(), "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("ingress.{key}")), "{err}");
+        assert!(Settings::load_from(None, &env(&[(var.as_str(), "1")])).is_ok());
+    }
+}
+
+#[test]
 fn missing_config_file_is_refused() {
     let err = Settings::load_from(Some(Path::new("/nonexistent/inlet.toml")), &[])
         .unwrap_err()
