@@ -151,6 +151,29 @@ pub fn counter_vec(
     Ok(metric)
 }
 
+/// `inlet_dead_lettered_total{stage, reason}`: messages a stage
+/// dead-lettered, by reason; `stage` is a constant label of the service
+/// (`formatter`, `delivery`), `reason` a bounded set chosen by it. The
+/// `reasons` known in advance start at 0, so an alert on one of them sees
+/// its series before the first dead letter.
+pub fn dead_letters_counter(
+    registry: &Registry,
+    stage: &str,
+    reasons: &[&str],
+) -> prometheus::Result<IntCounterVec> {
+    let opts = Opts::new(
+        "inlet_dead_lettered_total",
+        "Messages dead-lettered, by stage and reason.",
+    )
+    .const_label("stage", stage);
+    let metric = IntCounterVec::new(opts, &["reason"])?;
+    for reason in reasons {
+        metric.with_label_values(&[reason]);
+    }
+    registry.register(Box::new(metric.clone()))?;
+    Ok(metric)
+}
+
 pub fn histogram_vec(
     registry: &Registry,
     name: &str,

@@ -11,6 +11,18 @@ pub struct DeliveryMetrics {
     pub redis_publish: IntCounterVec,
     pub outbox_pending: IntGauge,
     pub end_to_end: HistogramVec,
+    pub dead_letters: IntCounterVec,
+}
+
+/// The reasons delivery dead-letters for; anything else counts as `other`.
+const REASONS: [&str; 3] = ["undecodable", "rejected_by_database", "database_error"];
+
+/// The `reason` label of a delivery dead letter (a bounded set).
+pub fn reason_label(reason: &str) -> &'static str {
+    REASONS
+        .into_iter()
+        .find(|r| *r == reason)
+        .unwrap_or("other")
 }
 
 const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
@@ -59,6 +71,9 @@ impl DeliveryMetrics {
                 "From ingress receiving a webhook to its post published on Redis.",
                 &["dialect"],
                 LATENCY_BUCKETS,
+            )?,
+            dead_letters: inlet_core::telemetry::dead_letters_counter(
+                registry, "delivery", &REASONS,
             )?,
         })
     }

@@ -1,8 +1,10 @@
-//! Success verdicts, sent after the commit: to a sender that waits (over
-//! the direct reply-to, best effort) and into the sender's idempotency
-//! record in Redis (so a repeat of the same `Idempotency-Key` answers the
-//! first verdict).
+//! Verdicts, sent after the commit: to a sender that waits (over the
+//! direct reply-to, best effort) and into the sender's idempotency record
+//! in Redis (so a repeat of the same `Idempotency-Key` answers the first
+//! verdict). A stored message's verdict lists its posts; a dead-lettered
+//! one's names the reason and the dead letter.
 
+use crate::worker::DeadLettered;
 use inlet_core::redis_link::RedisConnection;
 use inlet_core::settings::RedisSettings;
 use inlet_proto::Message;
@@ -31,8 +33,13 @@ pub async fn send_all(
             .collect();
         let fetched;
         if mine.is_empty() {
-            // A redelivery or a repeat: its posts were stored earlier.
-            fetched = stored_earlier(pool, message).await;
+            // A redelivery or a repeat: its posts were stored earlier. If
+            // they cannot be read now, say nothing rather than "no posts":
+            // the sender has (or will get) 202 with the message id.
+            let Some(earlier) = stored_earlier(pool, message).await else {
+                continue;
+            };
+            fetched = earlier;
             mine = fetched.iter().collect();
         }
         let verdict = Verdict {
@@ -54,13 +61,11 @@ pub async fn send_all(
     }
 }
 
-async fn stored_earlier(pool: &Pool, message: &FormattedMessage) -> Vec<Post> {
-    let Ok(client) = pool.get().await else {
-        return Vec::new();
-    };
-    let Ok(mut id) = Uuid::parse_str(&message.message_id) else {
-        return Vec::new();
-    };
+/// The posts a message made in an earlier delivery; `None` when they
+/// cannot be read (or there are none, which a committed message never has).
+async fn stored_earlier(pool: &Pool, message: &FormattedMessage) -> Option<Vec<Post>> {
+    let client = pool.get().await.ok()?;
+    let mut id = Uuid::parse_str(&message.message_id).ok()?;
     if let (false, Ok(webhook)) = (
         message.idempotency_key.is_empty(),
         Uuid::parse_str(&message.webhook_id),
@@ -69,7 +74,46 @@ async fn stored_earlier(pool: &Pool, message: &FormattedMessage) -> Vec<Post> {
     {
         id = original;
     }
-    posts::by_message(&**client, id).await.unwrap_or_default()
+    posts::by_message(&**client, id)
+        .await
+        .ok()
+        .filter(|posts| !posts.is_empty())
+}
+
+/// Tells each dead-lettered message's waiting sender, and its
+/// `Idempotency-Key` record, that it was not posted: the reason and the
+/// dead letter's id (never `ok` with no posts).
+pub async fn send_dead_lettered(
+    letters: &[DeadLettered],
+    redis: &RedisConnection,
+    settings: &RedisSettings,
+    replies: &Channel,
+) {
+    for letter in letters
+        .iter()
+        .filter(|l| !l.reply_to.is_empty() || !l.idempotency_key.is_empty())
+    {
+        let verdict = Verdict {
+            message_id: letter.message_id.clone(),
+            ok: false,
+            error: letter.reason.clone(),
+            detail: letter.detail.clone(),
+            dead_letter_id: letter.dead_letter_id.to_string(),
+            ..Default::default()
+        };
+        let bytes = verdict.encode_to_vec();
+        if !letter.reply_to.is_empty() {
+            inlet_bus::replies::send(replies, &letter.reply_to, &letter.message_id, &bytes).await;
+        }
+        if !letter.idempotency_key.is_empty() {
+            let (hook, key, id) = (
+                &letter.webhook_id,
+                &letter.idempotency_key,
+                &letter.message_id,
+            );
+            inlet_store::idempotency::remember(redis, settings, hook, key, id, &bytes).await;
+        }
+    }
 }
 
 async fn remember(

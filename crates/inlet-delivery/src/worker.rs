@@ -83,6 +83,7 @@ impl Worker {
         cancel: &CancellationToken,
     ) -> bool {
         let mut messages = Vec::new();
+        let mut failed = Vec::new();
         for delivery in &deliveries {
             match FormattedBatch::decode(delivery.data.as_slice()) {
                 Ok(batch) => {
@@ -90,7 +91,7 @@ impl Worker {
                         match to_message_posts(&message) {
                             Ok(posts) => messages.push((message, posts)),
                             Err(detail) => {
-                                if !self
+                                let Some(letter) = self
                                     .dead_letter_until_done(
                                         &message,
                                         "undecodable",
@@ -98,9 +99,10 @@ impl Worker {
                                         cancel,
                                     )
                                     .await
-                                {
+                                else {
                                     return false;
-                                }
+                                };
+                                failed.push(letter);
                             }
                         }
                     }
@@ -108,25 +110,37 @@ impl Worker {
                 Err(error) => {
                     let message = FormattedMessage::default();
                     let detail = format!("undecodable formatted batch: {error}");
-                    if !self
+                    if self
                         .dead_letter_until_done(&message, "undecodable", &detail, cancel)
                         .await
+                        .is_none()
                     {
                         return false;
                     }
                 }
             }
         }
-        let Some(stored) = self.store_with_retry(&messages, cancel).await else {
+        let Some((stored, refused)) = self.store_with_retry(&messages, cancel).await else {
             return false;
         };
+        failed.extend(refused);
         self.publish(&stored).await;
-        let formatted: Vec<FormattedMessage> =
-            messages.into_iter().map(|(message, _)| message).collect();
+        let formatted: Vec<FormattedMessage> = messages
+            .into_iter()
+            .map(|(message, _)| message)
+            .filter(|m| !failed.iter().any(|f| f.message_id == m.message_id))
+            .collect();
         crate::verdicts::send_all(
             &formatted,
             &stored,
             &self.pool,
+            &self.redis,
+            &self.settings.redis,
+            set.channel(),
+        )
+        .await;
+        crate::verdicts::send_dead_lettered(
+            &failed,
             &self.redis,
             &self.settings.redis,
             set.channel(),
@@ -141,18 +155,19 @@ impl Worker {
 
     /// Stores the batch, retrying while PostgreSQL is unavailable; on any
     /// other failure, stores message by message and dead-letters the ones
-    /// that fail. `None` on shutdown.
+    /// that fail (returned beside the stored posts). `None` on shutdown.
     async fn store_with_retry(
         &self,
         messages: &[(FormattedMessage, MessagePosts)],
         cancel: &CancellationToken,
-    ) -> Option<Vec<Post>> {
+    ) -> Option<(Vec<Post>, Vec<DeadLettered>)> {
         let all: Vec<MessagePosts> = messages.iter().map(|(_, p)| p.clone()).collect();
         match self.store_until_available(&all, cancel).await? {
-            Ok(outcome) => Some(self.count(outcome)),
+            Ok(outcome) => Some((self.count(outcome), Vec::new())),
             Err(error) => {
                 tracing::warn!(%error, "batch refused; isolating the message at fault");
                 let mut stored = Vec::new();
+                let mut failed = Vec::new();
                 for (message, posts) in messages {
                     match self
                         .store_until_available(std::slice::from_ref(posts), cancel)
@@ -166,16 +181,14 @@ impl Worker {
                                 }
                                 _ => "database_error",
                             };
-                            if !self
+                            let letter = self
                                 .dead_letter_until_done(message, reason, &error.to_string(), cancel)
-                                .await
-                            {
-                                return None;
-                            }
+                                .await?;
+                            failed.push(letter);
                         }
                     }
                 }
-                Some(stored)
+                Some((stored, failed))
             }
         }
     }
@@ -262,13 +275,15 @@ impl Worker {
         }
     }
 
+    /// Records the dead letter, retrying until PostgreSQL takes it; `None`
+    /// on shutdown.
     async fn dead_letter_until_done(
         &self,
         message: &FormattedMessage,
         reason: &str,
         detail: &str,
         cancel: &CancellationToken,
-    ) -> bool {
+    ) -> Option<DeadLettered> {
         let payload = message.encode_to_vec();
         let dialect = message.posts.first().map(|p| p.dialect.clone());
         let webhook_id = message
@@ -291,24 +306,52 @@ impl Worker {
                 Err(error) => Err(error.into()),
             };
             match result {
-                Ok(_) => {
+                Ok(id) => {
                     self.metrics
                         .posts
                         .with_label_values(&["dead_lettered"])
                         .inc_by(message.posts.len() as u64);
-                    tracing::warn!(message_id = %message.message_id, %reason, %detail, "formatted message dead-lettered");
-                    return true;
+                    self.metrics
+                        .dead_letters
+                        .with_label_values(&[crate::metrics::reason_label(reason)])
+                        .inc();
+                    if reason == "rejected_by_database" {
+                        tracing::error!(message_id = %message.message_id, %reason, %detail, dead_letter_id = %id, "the database refused a formatted message");
+                    } else {
+                        tracing::warn!(message_id = %message.message_id, %reason, %detail, dead_letter_id = %id, "formatted message dead-lettered");
+                    }
+                    return Some(DeadLettered {
+                        message_id: message.message_id.clone(),
+                        webhook_id: message.webhook_id.clone(),
+                        reply_to: message.reply_to.clone(),
+                        idempotency_key: message.idempotency_key.clone(),
+                        reason: reason.to_string(),
+                        detail: detail.to_string(),
+                        dead_letter_id: id,
+                    });
                 }
                 Err(error) => {
                     tracing::warn!(%error, "cannot record a dead letter; retrying");
                     tokio::select! {
-                        _ = cancel.cancelled() => return false,
+                        _ = cancel.cancelled() => return None,
                         _ = tokio::time::sleep(backoff.step()) => {}
                     }
                 }
             }
         }
     }
+}
+
+/// A formatted message that delivery dead-lettered: what its waiting
+/// sender and its `Idempotency-Key` record are told.
+pub struct DeadLettered {
+    pub message_id: String,
+    pub webhook_id: String,
+    pub reply_to: String,
+    pub idempotency_key: String,
+    pub reason: String,
+    pub detail: String,
+    pub dead_letter_id: Uuid,
 }
 
 fn to_message_posts(message: &FormattedMessage) -> Result<MessagePosts, String> {

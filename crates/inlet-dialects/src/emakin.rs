@@ -156,6 +156,7 @@ fn read_references(object: &Map<String, Value>) -> Result<Vec<String>, Rejection
 }
 
 fn check_case_id(id: &str, field: &Path<'_>) -> Result<(), Rejection> {
+    crate::storable::check_identifier(id, field)?;
     if id.len() > MAX_CASE_ID_BYTES {
         return Err(Rejection::invalid(format!(
             "field `{field}` is {} bytes long; at most {MAX_CASE_ID_BYTES} are accepted",

@@ -8,7 +8,8 @@
 //! Shared by the dialects: `body` (bytes to a JSON object), `code` (where
 //! the code is in a text), `markup` and `mrkdwn` (Slack markup to
 //! markdown), `mentions` (neutralising `@channel`/`@here`/`@all`), `split`
-//! (long messages), `fields` and `notes` (typed fields, `props.dropped`).
+//! (long messages), `fields` and `notes` (typed fields, `props.dropped`),
+//! `storable` (what PostgreSQL cannot hold never leaves a translation).
 
 pub mod body;
 mod code;
@@ -24,6 +25,7 @@ mod multipart;
 mod notes;
 pub mod slack;
 pub mod split;
+pub mod storable;
 pub mod talkspirit;
 pub mod url;
 
@@ -96,9 +98,12 @@ pub fn translate(
     facts: &RequestFacts<'_>,
     body: &[u8],
 ) -> Result<Translation, Rejection> {
-    match dialect {
+    let mut translation = match dialect {
         Dialect::Slack => slack::translate(facts, body),
         Dialect::Talkspirit => talkspirit::translate(facts, body),
         Dialect::Emakin => emakin::translate(facts, body),
-    }
+    }?;
+    storable::make_storable(&mut translation);
+    storable::check_size(std::slice::from_ref(&translation), body.len())?;
+    Ok(translation)
 }

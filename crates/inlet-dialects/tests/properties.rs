@@ -2,14 +2,16 @@
 //! them panics (any bytes, any JSON-ish payload, any Slack-ish text), every
 //! integration request gets a verdict, and a long message is split into
 //! parts that give back the whole text, none over the limit, with the
-//! attachments on the last one.
+//! attachments on the last one. No translation holds a NUL anywhere, which
+//! PostgreSQL could not store (decisions.md 39).
 
 use inlet_dialects::integrations::{
     IntegrationError, IntegrationOutcome, IntegrationRequest, names, translate_integration,
 };
 use inlet_dialects::split::split_message;
 use inlet_dialects::{
-    Dialect, EmptyDirectory, Limits, Markup, RequestFacts, Translation, WebhookView, translate,
+    Dialect, EmptyDirectory, Limits, Markup, RequestFacts, Target, ThreadRef, Translation,
+    WebhookView, translate,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -81,6 +83,8 @@ fn slackish_text() -> impl Strategy<Value = String> {
         Just("https://x.example/@here".to_string()),
         Just("\n".to_string()),
         Just(" ".to_string()),
+        Just("\u{0}".to_string()),
+        Just("\u{1}\u{85}\u{202e}".to_string()),
         "[a-zé😀]{1,6}",
     ];
     prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
@@ -366,6 +370,42 @@ fn assert_integration_verdict(result: &Result<IntegrationOutcome, IntegrationErr
     }
 }
 
+/// Whether no string of a translation (message, author, props keys and
+/// values, thread, case, target) holds a NUL.
+fn storable(t: &Translation) -> bool {
+    fn value(v: &Value) -> bool {
+        match v {
+            Value::String(s) => !s.contains('\0'),
+            Value::Array(items) => items.iter().all(value),
+            Value::Object(map) => map.iter().all(|(k, v)| !k.contains('\0') && value(v)),
+            _ => true,
+        }
+    }
+    let nul = |s: &str| s.contains('\0');
+    let target = match &t.target {
+        Target::Default => false,
+        Target::ChannelName(s) | Target::ChannelId(s) | Target::DirectUser(s) => nul(s),
+    };
+    let thread = match &t.thread {
+        Some(ThreadRef::Key(s)) | Some(ThreadRef::Root(s)) => nul(s),
+        None => false,
+    };
+    let case = t.case.as_ref().is_some_and(|c| {
+        c.opens.as_deref().is_some_and(nul) || c.references.iter().any(|r| nul(r))
+    });
+    !target
+        && !thread
+        && !case
+        && t.drafts.iter().all(|d| {
+            let a = &d.author;
+            !nul(&d.message)
+                && !nul(&a.username)
+                && !a.icon_url.as_deref().is_some_and(nul)
+                && !a.icon_emoji.as_deref().is_some_and(nul)
+                && d.props.iter().all(|(k, v)| !nul(k) && value(v))
+        })
+}
+
 fn other_dialect(talkspirit: bool) -> Dialect {
     if talkspirit {
         Dialect::Talkspirit
@@ -419,6 +459,9 @@ proptest! {
         let body = serde_json::to_vec(&payload).unwrap();
         let result = run_integration(pick, &event, Some("application/json"), &body, false);
         assert_integration_verdict(&result);
+        if let Ok(IntegrationOutcome::Post { posts, .. }) = &result {
+            prop_assert!(posts.iter().all(storable), "a NUL left in {posts:?}");
+        }
     }
 
     #[test]
@@ -430,7 +473,9 @@ proptest! {
     ) {
         let body = serde_json::to_vec(&payload).unwrap();
         let dialect = other_dialect(talkspirit);
-        let _ = run_in(&dialect, &body, None, max, &hook(Markup::Markdown, mentions));
+        if let Some(t) = run_in(&dialect, &body, None, max, &hook(Markup::Markdown, mentions)) {
+            prop_assert!(storable(&t), "a NUL left in {t:?}");
+        }
     }
 
     #[test]
@@ -479,7 +524,9 @@ proptest! {
     fn arbitrary_payloads_never_panic(payload in slackish_json(), slack in any::<bool>()) {
         let markup = if slack { Markup::Slack } else { Markup::Markdown };
         let body = serde_json::to_vec(&payload).unwrap();
-        let _ = run(&body, None, 16, &hook(markup, slack));
+        if let Some(t) = run(&body, None, 16, &hook(markup, slack)) {
+            prop_assert!(storable(&t), "a NUL left in {t:?}");
+        }
     }
 
     #[test]

@@ -78,11 +78,14 @@ pub async fn format_message(
             "the translator panicked on this payload",
         )
     })??;
+    // Ingress publishes only what translates into posts, with the same pure
+    // function: nothing to post here means the two disagree (a bug, or
+    // services run with different limits), never a verdict on the payload.
     let Some(first) = translations.first() else {
-        return Ok(Formatted::Rejected(Rejection::new(
-            ErrorCode::InvalidPayload,
-            "nothing to post",
-        )));
+        return Err(poison(
+            "nothing_to_post",
+            "the translation made no post, although ingress's did",
+        ));
     };
 
     if !raw.path_channel_id.is_empty() && raw.path_channel_id != webhook.channel_id.to_string() {

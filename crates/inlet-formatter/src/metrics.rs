@@ -7,6 +7,29 @@ use prometheus::{HistogramVec, IntCounterVec, Registry};
 pub struct FormatterMetrics {
     pub messages: IntCounterVec,
     pub duration: HistogramVec,
+    pub dead_letters: IntCounterVec,
+}
+
+/// The formatter's own reasons (the others are the dialects' codes).
+const KNOWN_REASONS: [&str; 6] = [
+    "undecodable",
+    "webhook_not_found",
+    "translator_panic",
+    "unknown_dialect",
+    "database_error",
+    "nothing_to_post",
+];
+
+/// The `reason` label of a formatter dead letter. Reasons are the
+/// formatter's own names and the dialects' error codes, a bounded set;
+/// anything that does not look like one counts as `other`.
+pub fn reason_label(reason: &str) -> &str {
+    let plain = reason.len() <= 40
+        && !reason.is_empty()
+        && reason
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if plain { reason } else { "other" }
 }
 
 impl FormatterMetrics {
@@ -24,6 +47,11 @@ impl FormatterMetrics {
                 "Time to translate and resolve one raw webhook.",
                 &["dialect"],
                 LATENCY_BUCKETS,
+            )?,
+            dead_letters: inlet_core::telemetry::dead_letters_counter(
+                registry,
+                "formatter",
+                &KNOWN_REASONS,
             )?,
         })
     }

@@ -24,6 +24,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use uuid::Uuid;
 
+/// Most bytes of formatted messages in one broker message of the posts
+/// hop; a single message larger than this goes alone (ingress bounds it,
+/// `inlet_dialects::storable::MAX_TRANSLATION_BYTES`).
+const BATCH_MAX_BYTES: usize = 4 * 1024 * 1024;
+
 pub struct Worker {
     pub settings: Settings,
     pub directory: Arc<Directory>,
@@ -250,6 +255,10 @@ impl Worker {
         let id = dead_letters::record(&**client, &letter)
             .await
             .map_err(|e| e.to_string())?;
+        self.metrics
+            .dead_letters
+            .with_label_values(&[crate::metrics::reason_label(reason)])
+            .inc();
         let verdict = Verdict {
             message_id: raw.message_id.clone(),
             error: reason.into(),
@@ -285,49 +294,73 @@ impl Worker {
     }
 
     /// Publishes the formatted messages, one broker message per shard (in
-    /// order within the shard), retrying until confirmed. False on shutdown.
+    /// order within the shard; several when they would exceed
+    /// [`BATCH_MAX_BYTES`]), retrying until confirmed. Shards go side by
+    /// side; a shard's broker messages one after the other, so a retry
+    /// never puts a later one ahead. False on shutdown.
     async fn publish_with_retry(
         &self,
         formatted: Vec<FormattedMessage>,
         cancel: &CancellationToken,
     ) -> bool {
         let shards = self.settings.amqp.shards;
-        let mut by_shard: BTreeMap<u16, FormattedBatch> = BTreeMap::new();
+        let mut by_shard: BTreeMap<u16, Vec<FormattedBatch>> = BTreeMap::new();
         for message in formatted {
             let shard = shard_of(&message.ordering_key, shards);
-            by_shard.entry(shard).or_default().messages.push(message);
-        }
-        let encoded: Vec<(u16, Vec<u8>)> = by_shard
-            .into_iter()
-            .map(|(s, b)| (s, b.encode_to_vec()))
-            .collect();
-        let mut backoff = Backoff::new(Duration::from_secs(5));
-        let mut pending: Vec<&(u16, Vec<u8>)> = encoded.iter().collect();
-        while !pending.is_empty() {
-            let results = futures_util::future::join_all(pending.iter().map(|(shard, bytes)| {
-                let properties =
-                    BasicProperties::default().with_content_type("application/x-protobuf".into());
-                self.publisher
-                    .publish(Hop::Posts, *shard, bytes, properties)
-            }))
-            .await;
-            let mut failed = Vec::new();
-            for (item, result) in pending.into_iter().zip(results) {
-                if let Err(error) = result {
-                    tracing::warn!(%error, shard = item.0, "formatted posts not confirmed; retrying");
-                    failed.push(item);
+            let batches = by_shard.entry(shard).or_default();
+            let size = message.encoded_len();
+            match batches.last_mut() {
+                Some(last)
+                    if last.messages.is_empty() || last.encoded_len() + size <= BATCH_MAX_BYTES =>
+                {
+                    last.messages.push(message)
                 }
-            }
-            pending = failed;
-            if !pending.is_empty() {
-                tokio::select! {
-                    _ = cancel.cancelled() => return false,
-                    _ = tokio::time::sleep(backoff.step()) => {}
-                }
+                _ => batches.push(FormattedBatch {
+                    messages: vec![message],
+                }),
             }
         }
+        let shards = by_shard.into_iter().map(|(shard, batches)| {
+            let encoded: Vec<Vec<u8>> = batches.iter().map(|b| b.encode_to_vec()).collect();
+            self.publish_shard(shard, encoded, cancel)
+        });
         // Shard groups that were confirmed before a retry may be published
         // again on redelivery; delivery deduplicates by message id.
+        futures_util::future::join_all(shards)
+            .await
+            .into_iter()
+            .all(|published| published)
+    }
+
+    /// Publishes one shard's broker messages in order, each retried until
+    /// confirmed. False on shutdown.
+    async fn publish_shard(
+        &self,
+        shard: u16,
+        encoded: Vec<Vec<u8>>,
+        cancel: &CancellationToken,
+    ) -> bool {
+        let mut backoff = Backoff::new(Duration::from_secs(5));
+        for bytes in &encoded {
+            loop {
+                let properties =
+                    BasicProperties::default().with_content_type("application/x-protobuf".into());
+                match self
+                    .publisher
+                    .publish(Hop::Posts, shard, bytes, properties)
+                    .await
+                {
+                    Ok(_) => break,
+                    Err(error) => {
+                        tracing::warn!(%error, shard, "formatted posts not confirmed; retrying");
+                        tokio::select! {
+                            _ = cancel.cancelled() => return false,
+                            _ = tokio::time::sleep(backoff.step()) => {}
+                        }
+                    }
+                }
+            }
+        }
         true
     }
 }

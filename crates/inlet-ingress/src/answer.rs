@@ -77,8 +77,12 @@ pub fn verdict(id: MessageId, verdict: &Verdict) -> HttpResponse {
 /// The status and JSON of a verdict (decisions.md 11).
 pub fn verdict_body(id: MessageId, verdict: &Verdict) -> (StatusCode, Value) {
     if !verdict.ok {
-        let code = ErrorCode::parse(&verdict.error).unwrap_or(ErrorCode::InvalidPayload);
-        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        // A code senders know keeps its status (a channel archived in
+        // flight is 410); any other is a dead letter of the pipeline's own
+        // (decisions.md 39): 500, with the dead letter's id.
+        let status = ErrorCode::parse(&verdict.error)
+            .and_then(|code| StatusCode::from_u16(code.http_status()).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut body = json!({"ok": false, "id": id.to_string(), "error": verdict.error, "detail": verdict.detail});
         if !verdict.dead_letter_id.is_empty() {
             body["dead_letter_id"] = verdict.dead_letter_id.clone().into();

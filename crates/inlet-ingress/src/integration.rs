@@ -137,7 +137,7 @@ async fn process(
             .with_label_values(&[integration.name(), event, outcome])
             .inc();
     };
-    let (posts, vendor_key) = match integrations::translate_integration(&request) {
+    let (posts, vendor_key, event) = match integrations::translate_integration(&request) {
         Err(error) => {
             count("other", "rejected");
             state
@@ -151,10 +151,20 @@ async fn process(
                 .json(error.answer()));
         }
         Ok(outcome @ IntegrationOutcome::Ignored { .. }) => {
-            if let IntegrationOutcome::Ignored { event, reason, .. } = &outcome {
+            let mut body = outcome.answer(integration.display_name());
+            if let IntegrationOutcome::Ignored {
+                event,
+                reason,
+                message,
+            } = &outcome
+            {
                 count(event, reason.as_str());
+                if accept::wants_wait(http) {
+                    let detail = message.as_deref().unwrap_or(reason.sentence());
+                    not_posted(&mut body, id, reason.as_str(), event, detail);
+                }
             }
-            return Ok(success(outcome.answer(integration.display_name()), id));
+            return Ok(success(body, id));
         }
         Ok(IntegrationOutcome::Post {
             posts,
@@ -162,11 +172,16 @@ async fn process(
             event,
         }) => {
             count(&event, "posted");
-            (posts, idempotency_key)
+            (posts, idempotency_key, event)
         }
     };
     let Some(first) = posts.first() else {
-        return Ok(success(success_answer(), id));
+        let mut body = success_answer();
+        if accept::wants_wait(http) {
+            let detail = "the event carried nothing to post";
+            not_posted(&mut body, id, "empty", &event, detail);
+        }
+        return Ok(success(body, id));
     };
     let destination = resolve(&state.directory, &webhook, &first.target)
         .await
@@ -277,6 +292,16 @@ fn vendor_headers(http: &HttpRequest) -> Vec<(String, String)> {
             Some((name.as_str().to_string(), value.to_str().ok()?.to_string()))
         })
         .collect()
+}
+
+/// A waiting sender's answer when nothing was meant to be posted: the
+/// `wait=true` shape with no posts and `not_posted` saying why
+/// (http-api.md "Answers"), beside Zulip's `result` and `msg`.
+fn not_posted(body: &mut Value, id: MessageId, reason: &str, event: &str, detail: &str) {
+    body["ok"] = true.into();
+    body["id"] = id.to_string().into();
+    body["posts"] = json!([]);
+    body["not_posted"] = json!({"reason": reason, "event": event, "detail": detail});
 }
 
 /// The `wait=true` shape, with Zulip's `result` and `msg` beside it.

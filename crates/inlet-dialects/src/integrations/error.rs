@@ -28,6 +28,8 @@ pub enum IntegrationCode {
     NoText,
     /// Too many Slack attachments (400, the dialect's code).
     TooManyAttachments,
+    /// The posts the payload makes would be too large to carry (413).
+    PayloadTooLarge,
 }
 
 impl IntegrationCode {
@@ -42,6 +44,7 @@ impl IntegrationCode {
             IntegrationCode::UnsupportedMediaType => "unsupported_media_type",
             IntegrationCode::NoText => "no_text",
             IntegrationCode::TooManyAttachments => "too_many_attachments",
+            IntegrationCode::PayloadTooLarge => "payload_too_large",
         }
     }
 
@@ -55,6 +58,7 @@ impl IntegrationCode {
             | IntegrationCode::TooManyAttachments => 400,
             IntegrationCode::InvalidSignature => 401,
             IntegrationCode::UnsupportedMediaType => 415,
+            IntegrationCode::PayloadTooLarge => 413,
         }
     }
 
@@ -136,6 +140,7 @@ impl From<Rejection> for IntegrationError {
             ErrorCode::UnsupportedMediaType => IntegrationCode::UnsupportedMediaType,
             ErrorCode::NoText => IntegrationCode::NoText,
             ErrorCode::TooManyAttachments => IntegrationCode::TooManyAttachments,
+            ErrorCode::PayloadTooLarge => IntegrationCode::PayloadTooLarge,
             _ => IntegrationCode::InvalidPayload,
         };
         Self::new(code, r.detail)

@@ -75,6 +75,18 @@ pub enum IgnoreReason {
 }
 
 impl IgnoreReason {
+    /// Why nothing was posted, in a sentence (the `not_posted.detail` of a
+    /// waiting sender's answer).
+    pub fn sentence(self) -> &'static str {
+        match self {
+            IgnoreReason::Filtered => {
+                "left out by the webhook's `only_events`, `exclude_events` or `branches`"
+            }
+            IgnoreReason::Unsupported => "not an event this integration supports",
+            IgnoreReason::NotWanted => "an event this integration deliberately does not post",
+        }
+    }
+
     /// The metric label for the ignored-events counter.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -264,7 +276,11 @@ pub fn translate_integration(
         if !filter.allows(&event) {
             return Ok(ignored(event, IgnoreReason::Filtered, None));
         }
-        let posts = posts.into_iter().map(|t| with_params(t, &params)).collect();
+        let posts: Vec<Translation> = posts
+            .into_iter()
+            .map(|t| storable(with_params(t, &params)))
+            .collect();
+        crate::storable::check_size(&posts, req.body.len())?;
         return Ok(IntegrationOutcome::Post {
             event,
             posts,
@@ -299,8 +315,9 @@ pub fn translate_integration(
     let target = params.target();
     let posts = messages
         .into_iter()
-        .map(|m| post(m, &params, target.clone(), req))
-        .collect();
+        .map(|m| storable(post(m, &params, target.clone(), req)))
+        .collect::<Vec<_>>();
+    crate::storable::check_size(&posts, req.body.len())?;
     Ok(IntegrationOutcome::Post {
         event,
         posts,
@@ -308,6 +325,13 @@ pub fn translate_integration(
             .delivery_id(&headers)
             .filter(|k| !k.is_empty() && k.len() <= 255),
     })
+}
+
+/// The last pass of every translation (decisions.md 39): vendors' strings
+/// lose their NULs, which PostgreSQL cannot store.
+fn storable(mut translation: Translation) -> Translation {
+    crate::storable::make_storable(&mut translation);
+    translation
 }
 
 /// `event` back when it is to be formatted; else what to answer: it is not

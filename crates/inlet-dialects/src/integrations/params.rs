@@ -2,6 +2,7 @@
 
 use super::error::IntegrationError;
 use crate::draft::Target;
+use crate::storable::is_storable;
 
 /// Request headers; names are compared case-insensitively.
 #[derive(Clone, Copy)]
@@ -30,7 +31,8 @@ pub struct Params<'a> {
 }
 
 impl<'a> Params<'a> {
-    /// Reads the parameters; a `topic` too long for a thread key is refused.
+    /// Reads the parameters; a `topic` too long for a thread key, and a
+    /// `topic` or `stream` holding a NUL, are refused.
     /// `body` is the raw request body, for formatters that show it as sent.
     pub fn new(query: &'a [(String, String)], body: &'a [u8]) -> Result<Self, IntegrationError> {
         let mut params = Self {
@@ -39,6 +41,13 @@ impl<'a> Params<'a> {
             body,
         };
         params.topic = params.get("topic").filter(|t| !t.is_empty());
+        for name in ["topic", "stream"] {
+            if params.get(name).is_some_and(|v| !is_storable(v)) {
+                return Err(IntegrationError::invalid(format!(
+                    "parameter `{name}` contains a NUL character (U+0000), which it cannot hold"
+                )));
+            }
+        }
         if let Some(topic) = params.topic
             && topic.len() > super::text::MAX_THREAD_KEY_BYTES
         {

@@ -6,6 +6,7 @@
 use crate::draft::{Target, ThreadRef};
 use crate::error::Rejection;
 use crate::fields::{Path, opt_array, opt_bool, opt_object, opt_str};
+use crate::storable::check_identifier;
 use serde_json::{Map, Value};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
@@ -93,7 +94,15 @@ impl<'a> Payload<'a> {
             (Some(key), None) => {
                 thread_key(key, &Path::ROOT.key("thread_key")).map(|k| Some(ThreadRef::Key(k)))
             }
-            (None, Some(id)) => Ok(Some(ThreadRef::Root(id.to_string()))),
+            (None, Some(id)) => {
+                let field = if self.root_id.is_some() {
+                    "root_id"
+                } else {
+                    "thread_ts"
+                };
+                check_identifier(id, &field)?;
+                Ok(Some(ThreadRef::Root(id.to_string())))
+            }
             (None, None) => Ok(None),
         }
     }
@@ -107,6 +116,7 @@ fn non_blank(value: Option<&str>) -> Option<&str> {
 /// The thread key held by `field`, NFC-normalised so that visually equal
 /// keys are equal (also talkspirit's `thread_id`).
 pub(crate) fn thread_key(raw: &str, field: &Path<'_>) -> Result<String, Rejection> {
+    check_identifier(raw, field)?;
     let key = match is_nfc_quick(raw.chars()) {
         IsNormalized::Yes => raw.to_string(),
         _ => raw.nfc().collect(),
@@ -177,6 +187,7 @@ fn parse_target(channel: Option<&str>) -> Result<Target, Rejection> {
     let Some(raw) = channel.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok(Target::Default);
     };
+    check_identifier(raw, &"channel")?;
     if let Some(user) = raw.strip_prefix('@') {
         if user.is_empty() {
             return Err(Rejection::invalid(

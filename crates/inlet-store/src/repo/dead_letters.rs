@@ -40,6 +40,10 @@ pub async fn record(
     client: &impl GenericClient,
     letter: &NewDeadLetter<'_>,
 ) -> Result<Uuid, StoreError> {
+    // A detail may quote the payload; PostgreSQL's `text` cannot hold NUL.
+    let reason = text_value(letter.reason);
+    let detail = text_value(letter.detail);
+    let dialect = letter.dialect.map(text_value);
     let inserted = client
         .query_opt(
             "INSERT INTO dead_letters (id, message_id, stage, reason, detail, dialect, webhook_id, payload)
@@ -52,9 +56,9 @@ pub async fn record(
                 &Uuid::now_v7(),
                 &letter.message_id,
                 &letter.stage,
-                &letter.reason,
-                &letter.detail,
-                &letter.dialect,
+                &reason,
+                &detail,
+                &dialect,
                 &letter.webhook_id,
                 &letter.payload,
             ],
@@ -71,6 +75,15 @@ pub async fn record(
         )
         .await?;
     Ok(existing.get(0))
+}
+
+/// `s` as PostgreSQL's `text` can hold it: without NUL characters.
+pub(crate) fn text_value(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\0') {
+        std::borrow::Cow::Owned(s.replace('\0', ""))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 /// Dead letters neither replayed nor discarded, oldest first.

@@ -17,7 +17,12 @@ pub async fn record(
         .execute(
             "INSERT INTO rejections (message_id, webhook_id, code, detail) VALUES ($1, $2, $3, $4)
              ON CONFLICT DO NOTHING",
-            &[&message_id, &webhook_id, &code, &detail],
+            &[
+                &message_id,
+                &webhook_id,
+                &super::dead_letters::text_value(code),
+                &super::dead_letters::text_value(detail),
+            ],
         )
         .await?;
     Ok(())
