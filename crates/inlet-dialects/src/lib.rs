@@ -9,7 +9,8 @@
 //! the code is in a text), `markup` and `mrkdwn` (Slack markup to
 //! markdown), `mentions` (neutralising `@channel`/`@here`/`@all`), `split`
 //! (long messages), `fields` and `notes` (typed fields, `props.dropped`),
-//! `storable` (what PostgreSQL cannot hold never leaves a translation).
+//! `links` (no `javascript:` link in any markdown) and `storable` (what
+//! PostgreSQL cannot hold never leaves a translation).
 
 pub mod body;
 mod code;
@@ -18,6 +19,7 @@ pub mod emakin;
 pub mod error;
 mod fields;
 pub mod integrations;
+pub mod links;
 mod markup;
 mod mentions;
 mod mrkdwn;
@@ -103,7 +105,14 @@ pub fn translate(
         Dialect::Talkspirit => talkspirit::translate(facts, body),
         Dialect::Emakin => emakin::translate(facts, body),
     }?;
-    storable::make_storable(&mut translation);
+    finish(&mut translation);
     storable::check_size(std::slice::from_ref(&translation), body.len())?;
     Ok(translation)
+}
+
+/// The last passes over every translation, of a dialect or an integration:
+/// unsafe links neutralised, then nothing PostgreSQL cannot store.
+pub(crate) fn finish(translation: &mut Translation) {
+    links::neutralise_translation(translation);
+    storable::make_storable(translation);
 }

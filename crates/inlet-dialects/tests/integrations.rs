@@ -10,7 +10,7 @@
 //! files from the current output, to be reviewed.
 
 use inlet_dialects::integrations::{
-    IntegrationOutcome, IntegrationRequest, integration, names, sign_hmac_sha256,
+    IntegrationOutcome, IntegrationRequest, carried_headers, integration, names, sign_hmac_sha256,
     translate_integration,
 };
 use inlet_dialects::{Limits, Target, ThreadRef, WebhookView};
@@ -154,7 +154,34 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
         signing_secret: secret,
         limits,
     };
-    let actual = outcome_json(&translate_integration(&req));
+    let outcome = translate_integration(&req);
+    // The formatter translates again from what ingress carried: only the
+    // headers the integration declares, and no secret (ingress checked the
+    // signature). It must come to the same posts.
+    if outcome.is_ok()
+        && let Some(integration) = integration(req.name)
+    {
+        let carried = carried_headers(integration, &headers);
+        let again = translate_integration(&IntegrationRequest {
+            headers: &carried,
+            signing_secret: None,
+            ..req
+        });
+        if again != outcome {
+            return Err(format!(
+                "{stem}: the formatter's translation differs from ingress's: {:?} / {:?}",
+                again, outcome
+            ));
+        }
+        let secretish = ["signature", "token", "secret", "authorization"];
+        if let Some((name, _)) = carried
+            .iter()
+            .find(|(n, _)| secretish.iter().any(|s| n.contains(s)))
+        {
+            return Err(format!("{stem}: header {name} is carried past ingress"));
+        }
+    }
+    let actual = outcome_json(&outcome);
     let expected_path = dir.join(format!("{stem}.expected.json"));
     let expected: Value = match std::fs::read(&expected_path) {
         Ok(bytes) => serde_json::from_slice(&bytes).unwrap(),

@@ -205,7 +205,9 @@ async fn process(
         received_at_micros: accept::now_micros(),
         content_type: content_type.unwrap_or_default(),
         body: body.to_vec(),
-        headers: headers
+        // Only what the translation reads: a secret or a signature header
+        // never goes past the check that used it (decisions.md 40).
+        headers: integrations::carried_headers(integration, &headers)
             .into_iter()
             .map(|(name, value)| Header { name, value })
             .collect(),
@@ -276,8 +278,10 @@ fn query_without_key(http: &HttpRequest) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// The headers a vendor payload may depend on (event type, delivery id,
-/// signature), lower-cased; never `Authorization` or cookies.
+/// The headers a vendor's request may be judged by (event type, delivery
+/// id, signature or token), lower-cased; never `Authorization` or cookies.
+/// Read here only: what goes on the raw message is
+/// [`integrations::carried_headers`].
 fn vendor_headers(http: &HttpRequest) -> Vec<(String, String)> {
     http.headers()
         .iter()

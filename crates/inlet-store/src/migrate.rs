@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "replay_started",
         include_str!("../migrations/0004_replay_started.sql"),
     ),
+    (
+        5,
+        "scrub_secret_headers",
+        include_str!("../migrations/0005_scrub_secret_headers.sql"),
+    ),
 ];
 
 /// Advisory lock key held while migrating ("inlet" in ASCII).

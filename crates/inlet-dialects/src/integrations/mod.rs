@@ -188,6 +188,12 @@ pub trait Integration: Sync {
     fn delivery_id(&self, _headers: &Headers<'_>) -> Option<String> {
         None
     }
+    /// The request headers the translation reads (its event type and
+    /// delivery id): the only ones carried past ingress, so never a secret
+    /// or a signature, which only [`Self::verify`] reads, at ingress.
+    fn headers(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// A whole dialect reached through the integration URL (`slack`)
     /// translates the request itself, body reading included, and names its
     /// event; the framework then applies the event filter, `stream` and
@@ -259,6 +265,19 @@ pub fn names() -> &'static [&'static str] {
     &NAMES
 }
 
+/// The headers of `all` that `integration`'s translation reads (names
+/// compared case-insensitively): what ingress keeps on the raw message.
+pub fn carried_headers(
+    integration: &dyn Integration,
+    all: &[(String, String)],
+) -> Vec<(String, String)> {
+    let wanted = integration.headers();
+    all.iter()
+        .filter(|(name, _)| wanted.iter().any(|w| w.eq_ignore_ascii_case(name)))
+        .cloned()
+        .collect()
+}
+
 /// Translates one integration request.
 pub fn translate_integration(
     req: &IntegrationRequest<'_>,
@@ -327,10 +346,10 @@ pub fn translate_integration(
     })
 }
 
-/// The last pass of every translation (decisions.md 39): vendors' strings
-/// lose their NULs, which PostgreSQL cannot store.
+/// The last passes of every translation (decisions.md 39, 41): unsafe links
+/// neutralised, NULs (which PostgreSQL cannot store) removed.
 fn storable(mut translation: Translation) -> Translation {
-    crate::storable::make_storable(&mut translation);
+    crate::finish(&mut translation);
     translation
 }
 

@@ -59,6 +59,10 @@ impl Integration for Gitea {
         headers.get("X-Gitea-Delivery").map(str::to_string)
     }
 
+    fn headers(&self) -> &'static [&'static str] {
+        &[EVENT_HEADER, "X-Gitea-Delivery"]
+    }
+
     fn format(
         &self,
         event: &str,

@@ -77,6 +77,10 @@ impl Integration for GitHub {
         headers.get("X-GitHub-Delivery").map(str::to_string)
     }
 
+    fn headers(&self) -> &'static [&'static str] {
+        &[EVENT_HEADER, "X-GitHub-Delivery"]
+    }
+
     fn format(
         &self,
         event: &str,

@@ -81,6 +81,10 @@ impl Integration for GitLab {
         headers.get("X-Gitlab-Event-UUID").map(str::to_string)
     }
 
+    fn headers(&self) -> &'static [&'static str] {
+        &[EVENT_HEADER, "X-Gitlab-Event-UUID"]
+    }
+
     fn format(
         &self,
         event: &str,

@@ -77,6 +77,10 @@ impl Integration for Sentry {
         headers.get("Request-ID").map(str::to_string)
     }
 
+    fn headers(&self) -> &'static [&'static str] {
+        &[EVENT_HEADER, "Request-ID"]
+    }
+
     fn format(
         &self,
         event: &str,
