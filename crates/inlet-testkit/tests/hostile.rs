@@ -364,3 +364,64 @@ async fn the_token_is_judged_before_the_input() {
     assert_eq!(doc.status(), 200);
     stack.stop().await;
 }
+
+/// `Content-Encoding: gzip` (vendors send it) is decompressed on every
+/// entry point, within the body limit; a plain body labelled gzip is a
+/// clear 400, an encoding we do not take a 415, a bomb a 413. Only the
+/// accepted ones are posted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gzip_bodies_are_read_and_other_encodings_get_415() {
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let gzip = |data: &[u8]| {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    };
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let post = |path: String, encoding: &'static str, body: Vec<u8>| {
+        let request = stack
+            .http
+            .post(stack.ingress_url(&path))
+            .header("content-type", "application/json")
+            .header("content-encoding", encoding)
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap_or_default())
+        }
+    };
+    let slack = format!("/hooks/{}", f.token);
+    let talkspirit = format!("/v1/incoming/{}", f.token);
+    let github = format!("/api/v1/external/github?api_key={}", f.token);
+
+    let (status, _) = post(slack.clone(), "gzip", gzip(br#"{"text":"zipped"}"#)).await;
+    assert_eq!(status, 200);
+    let (status, _) = post(talkspirit, "x-gzip", gzip(br#"{"content":"zipped too"}"#)).await;
+    assert_eq!(status, 200);
+    let (status, body) = post(slack.clone(), "br", br#"{"text":"x"}"#.to_vec()).await;
+    assert_eq!((status, body.as_str()), (415, "unsupported_media_type"));
+    let (status, body) = post(github.clone(), "deflate", b"{}".to_vec()).await;
+    assert_eq!(status, 415, "{body}");
+    let (status, _) = post(slack.clone(), "gzip", br#"{"text":"plain"}"#.to_vec()).await;
+    assert_eq!(status, 400);
+    // 2 MiB of spaces around a valid payload, in a few kilobytes.
+    let mut bomb = br#"{"text":"boom""#.to_vec();
+    bomb.extend(vec![b' '; 2 * MIB]);
+    bomb.push(b'}');
+    let (status, _) = post(slack, "gzip", gzip(&bomb)).await;
+    assert_eq!(status, 413);
+
+    let posts = stack
+        .wait_for_posts(&f.channel_id, 2, Duration::from_secs(10))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let posts = stack.posts(posts[0].channel_id).await.unwrap();
+    let texts: Vec<&str> = posts.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(texts, ["zipped", "zipped too"]);
+    stack.stop().await;
+}
