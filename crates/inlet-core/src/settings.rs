@@ -107,6 +107,9 @@ pub struct IngressSettings {
     pub metrics_listen: SocketAddr,
     pub public_base_url: String,
     pub max_body_bytes: usize,
+    /// Most bytes of request bodies held at once, across connections;
+    /// past it, `503` with `Retry-After` before a body is read.
+    pub body_budget_bytes: usize,
     pub body_timeout_ms: u64,
     pub wait_timeout_ms: u64,
     pub token_cache_ttl_ms: u64,
@@ -148,6 +151,7 @@ impl Default for IngressSettings {
             metrics_listen: ([0, 0, 0, 0], 9101).into(),
             public_base_url: "http://127.0.0.1:8080".into(),
             max_body_bytes: 1024 * 1024,
+            body_budget_bytes: 64 * 1024 * 1024,
             body_timeout_ms: 10_000,
             wait_timeout_ms: 10_000,
             token_cache_ttl_ms: 1_000,
@@ -372,7 +376,7 @@ impl Settings {
 
     /// Checks that cannot be expressed in types.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let checks: [(&str, bool, &str); 15] = [
+        let checks: [(&str, bool, &str); 16] = [
             (
                 "amqp.shards",
                 (1..=1024).contains(&self.amqp.shards),
@@ -437,6 +441,12 @@ impl Settings {
                 "ingress.max_body_bytes",
                 self.ingress.max_body_bytes >= 1024,
                 "must be at least 1024",
+            ),
+            (
+                "ingress.body_budget_bytes",
+                self.ingress.body_budget_bytes >= self.ingress.max_body_bytes
+                    && self.ingress.body_budget_bytes <= u32::MAX as usize,
+                "must be at least ingress.max_body_bytes and at most 4 GiB",
             ),
             (
                 "limits.max_post_runes",

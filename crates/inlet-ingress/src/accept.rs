@@ -156,6 +156,7 @@ async fn process(
     let body = crate::body::read_limited(
         request.http,
         body,
+        &state.body_budget,
         settings.ingress.max_body_bytes,
         deadline,
     )

@@ -102,8 +102,14 @@ async fn process(
     crate::rate_limit::admit(state, &webhook).await?;
     let settings = &state.settings;
     let deadline = Duration::from_millis(settings.ingress.body_timeout_ms);
-    let body =
-        crate::body::read_limited(http, body, settings.ingress.max_body_bytes, deadline).await?;
+    let body = crate::body::read_limited(
+        http,
+        body,
+        &state.body_budget,
+        settings.ingress.max_body_bytes,
+        deadline,
+    )
+    .await?;
     state
         .metrics
         .bytes

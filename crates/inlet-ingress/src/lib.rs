@@ -36,6 +36,8 @@ pub(crate) struct State {
     pub secrets: Option<inlet_core::secrets::SecretBox>,
     /// Rate-limit cells this replica reserved and has not spent.
     pub reserves: rate_limit::Reserves,
+    /// The bytes of request bodies held at once (`ingress.body_budget_bytes`).
+    pub body_budget: body::BodyBudget,
 }
 
 /// A built ingress: listeners bound, broker connecting in the background.
@@ -111,6 +113,11 @@ impl Ingress {
             },
             metrics.publish_batch.clone(),
         );
+        let body_budget = body::BodyBudget::new(
+            settings.ingress.body_budget_bytes,
+            metrics.body_bytes_held.clone(),
+            metrics.body_budget_refusals.clone(),
+        );
         let state = web::Data::new(State {
             settings: settings.clone(),
             directory,
@@ -121,6 +128,7 @@ impl Ingress {
             secrets: inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)
                 .map_err(anyhow::Error::msg)?,
             reserves: rate_limit::Reserves::default(),
+            body_budget,
         });
         let workers = match settings.ingress.workers {
             0 => std::thread::available_parallelism()

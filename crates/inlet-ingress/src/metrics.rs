@@ -15,6 +15,8 @@ pub struct IngressMetrics {
     pub rate_limiter_errors: IntCounter,
     pub spool_messages: IntGauge,
     pub spooled: IntCounter,
+    pub body_bytes_held: IntGauge,
+    pub body_budget_refusals: IntCounter,
 }
 
 const BYTE_BUCKETS: &[f64] = &[256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0];
@@ -53,6 +55,16 @@ impl IngressMetrics {
             "Messages written to the spool because the broker could not confirm them.",
         )?;
         registry.register(Box::new(spooled.clone()))?;
+        let body_bytes_held = inlet_core::telemetry::gauge(
+            registry,
+            "inlet_ingress_body_bytes_held",
+            "Bytes of request bodies held at once (ingress.body_budget_bytes bounds it).",
+        )?;
+        let body_budget_refusals = IntCounter::new(
+            "inlet_ingress_body_budget_refusals_total",
+            "Requests answered 503 because ingress.body_budget_bytes was spent.",
+        )?;
+        registry.register(Box::new(body_budget_refusals.clone()))?;
         Ok(Self {
             requests: counter_vec(
                 registry,
@@ -92,6 +104,8 @@ impl IngressMetrics {
             rate_limiter_errors,
             spool_messages,
             spooled,
+            body_bytes_held,
+            body_budget_refusals,
         })
     }
 }

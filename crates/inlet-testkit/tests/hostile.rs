@@ -425,3 +425,73 @@ async fn gzip_bodies_are_read_and_other_encodings_get_415() {
     assert_eq!(texts, ["zipped", "zipped too"]);
     stack.stop().await;
 }
+
+/// Bodies in flight share one budget (`ingress.body_budget_bytes`): while
+/// stalled senders hold it, a request announcing a body larger than what
+/// is left gets 503 with Retry-After before its body is read; a small one
+/// still fits; once the stalled senders go, the budget is whole again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_bodies_cannot_hold_more_than_the_body_budget() {
+    const BODY: usize = 60_000;
+    let stack = TestStack::start_with(inlet_testkit::Services::ALL, |s| {
+        s.ingress.max_body_bytes = 64 * 1024;
+        s.ingress.body_budget_bytes = 3 * 64 * 1024;
+        s.ingress.body_timeout_ms = 30_000;
+    })
+    .await
+    .unwrap();
+    let f = stack.fixture().await.unwrap();
+    let address = format!("127.0.0.1:{}", stack.ingress_port);
+    let head = |length: usize| {
+        format!(
+            "POST /hooks/{} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n",
+            f.token
+        )
+    };
+    let held = || async {
+        let metrics = stack.metrics("ingress").await.unwrap();
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("inlet_ingress_body_bytes_held "))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(-1.0) as usize
+    };
+
+    let mut stalled = Vec::new();
+    for _ in 0..3 {
+        let mut stream = TcpStream::connect(&address).await.unwrap();
+        stream.write_all(head(BODY).as_bytes()).await.unwrap();
+        stream.write_all(br#"{"text":""#).await.unwrap();
+        stalled.push(stream);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while held().await < 3 * BODY {
+        assert!(Instant::now() < deadline, "the stalled bodies hold {}", held().await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Refused at once, before its body is sent.
+    let mut refused = TcpStream::connect(&address).await.unwrap();
+    refused.write_all(head(BODY).as_bytes()).await.unwrap();
+    let answer = read_answer(&mut refused, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("retry-after: 1"), "{answer}");
+    // What is left still takes a small body.
+    assert_eq!(stack.slack_status(&f.token, r#"{"text":"small"}"#).await, 200);
+
+    drop(stalled);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while held().await > 0 {
+        assert!(Instant::now() < deadline, "the budget is not given back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let text = "x".repeat(BODY - 20);
+    let body = format!(r#"{{"text":"{text}"}}"#);
+    assert_eq!(stack.slack_status(&f.token, &body).await, 200);
+    let metrics = stack.metrics("ingress").await.unwrap();
+    assert!(
+        metrics.contains("inlet_ingress_body_budget_refusals_total 1"),
+        "{metrics}"
+    );
+    stack.stop().await;
+}
