@@ -40,6 +40,7 @@ const TIGHT_LIMITS: Limits = Limits {
     max_post_runes: 40,
     max_attachments: 3,
     max_json_depth: 8,
+    max_posts_per_request: 10,
 };
 
 /// The options byte of a dialect target's input.

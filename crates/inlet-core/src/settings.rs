@@ -255,6 +255,9 @@ pub struct LimitsSettings {
     pub max_post_runes: usize,
     pub max_attachments: usize,
     pub max_json_depth: usize,
+    /// Most posts one request may make: a dialect's payload past it is
+    /// `413`; an integration's event keeps its first posts and a note.
+    pub max_posts_per_request: usize,
 }
 
 impl Default for LimitsSettings {
@@ -263,6 +266,7 @@ impl Default for LimitsSettings {
             max_post_runes: 16_383,
             max_attachments: 100,
             max_json_depth: 64,
+            max_posts_per_request: 100,
         }
     }
 }
@@ -274,6 +278,7 @@ impl LimitsSettings {
             max_post_runes: self.max_post_runes,
             max_attachments: self.max_attachments,
             max_json_depth: self.max_json_depth,
+            max_posts_per_request: self.max_posts_per_request,
         }
     }
 }
@@ -376,7 +381,7 @@ impl Settings {
 
     /// Checks that cannot be expressed in types.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let checks: [(&str, bool, &str); 16] = [
+        let checks: [(&str, bool, &str); 17] = [
             (
                 "amqp.shards",
                 (1..=1024).contains(&self.amqp.shards),
@@ -447,6 +452,11 @@ impl Settings {
                 self.ingress.body_budget_bytes >= self.ingress.max_body_bytes
                     && self.ingress.body_budget_bytes <= u32::MAX as usize,
                 "must be at least ingress.max_body_bytes and at most 4 GiB",
+            ),
+            (
+                "limits.max_posts_per_request",
+                (2..=10_000).contains(&self.limits.max_posts_per_request),
+                "must be 2 to 10000",
             ),
             (
                 "limits.max_post_runes",

@@ -9,6 +9,9 @@ pub struct Limits {
     pub max_post_runes: usize,
     pub max_attachments: usize,
     pub max_json_depth: usize,
+    /// Most posts one request may make (split parts, referenced cases and
+    /// an integration's messages counted).
+    pub max_posts_per_request: usize,
 }
 
 impl Default for Limits {
@@ -17,6 +20,7 @@ impl Default for Limits {
             max_post_runes: 16_383,
             max_attachments: 100,
             max_json_depth: 64,
+            max_posts_per_request: 100,
         }
     }
 }

@@ -106,7 +106,11 @@ pub fn translate(
         Dialect::Emakin => emakin::translate(facts, body),
     }?;
     finish(&mut translation);
-    storable::check_size(std::slice::from_ref(&translation), body.len())?;
+    storable::check_size(
+        std::slice::from_ref(&translation),
+        body.len(),
+        facts.limits.max_posts_per_request,
+    )?;
     Ok(translation)
 }
 

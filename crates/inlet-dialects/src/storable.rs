@@ -68,6 +68,20 @@ pub fn check_identifier(value: &str, field: &dyn Display) -> Result<(), Rejectio
 /// request's posts always fit in one broker message.
 pub const MAX_TRANSLATION_BYTES: usize = 8 * 1024 * 1024;
 
+/// The cases a translation's drafts may be posted in (an update is posted
+/// once per referenced case, counted as if each existed).
+fn targets(t: &Translation) -> usize {
+    t.case.as_ref().map_or(1, |c| c.references.len().max(1))
+}
+
+/// The most posts `translations` can make.
+pub fn posts_of(translations: &[Translation]) -> usize {
+    translations
+        .iter()
+        .map(|t| t.drafts.len().saturating_mul(targets(t)))
+        .fold(0, usize::saturating_add)
+}
+
 /// What the formatter adds to each post (ids, channel, dialect…), counted
 /// on top of its text and props.
 const POST_OVERHEAD_BYTES: usize = 256;
@@ -78,12 +92,22 @@ const POST_OVERHEAD_BYTES: usize = 256;
 /// and the answer must not depend on it. `body_len` bounds what one draft's
 /// props can take (a few times the body), so the exact count, which
 /// serialises the props, is only made when the posts could reach the limit.
-pub fn check_size(translations: &[Translation], body_len: usize) -> Result<(), Rejection> {
-    let targets = |t: &Translation| t.case.as_ref().map_or(1, |c| c.references.len().max(1));
-    let posts: usize = translations
-        .iter()
-        .map(|t| t.drafts.len().saturating_mul(targets(t)))
-        .sum();
+pub fn check_size(
+    translations: &[Translation],
+    body_len: usize,
+    max_posts: usize,
+) -> Result<(), Rejection> {
+    let posts = posts_of(translations);
+    if posts > max_posts {
+        return Err(Rejection::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "this payload can make {posts} posts; at most {max_posts} are accepted \
+                 (limits.max_posts_per_request: a long text is split into parts, and an \
+                 update is posted once per referenced case)"
+            ),
+        ));
+    }
     let per_post_bound = body_len.saturating_mul(4).saturating_add(4096);
     if posts.saturating_mul(per_post_bound) <= MAX_TRANSLATION_BYTES {
         return Ok(());
@@ -279,25 +303,39 @@ mod tests {
     fn posts_within_the_limit_pass_and_past_it_are_payload_too_large() {
         // One part of a 1 MiB body: far under the limit, never counted.
         let one = sized(1, 1 << 20, 0, 0);
-        assert!(check_size(&[one], 1 << 20).is_ok());
+        assert!(check_size(&[one], 1 << 20, 100).is_ok());
         // 32 parts each carrying 300 KiB of props: 9.6 MiB.
         let split = sized(32, 16 * 1024, 300 * 1024, 0);
-        let error = check_size(&[split], 800 * 1024).unwrap_err();
+        let error = check_size(&[split], 800 * 1024, 100).unwrap_err();
         assert_eq!(error.code, ErrorCode::PayloadTooLarge);
         assert!(error.detail.contains("32 posts"), "{}", error.detail);
         // The same props on 8 parts: 2.5 MiB, accepted.
         let fewer = sized(8, 16 * 1024, 300 * 1024, 0);
-        assert!(check_size(&[fewer], 800 * 1024).is_ok());
+        assert!(check_size(&[fewer], 800 * 1024, 100).is_ok());
     }
 
     #[test]
     fn a_case_update_counts_every_referenced_case() {
         // 40 referenced cases × 300 KiB of props: as if each existed.
         let update = sized(1, 100, 300 * 1024, 40);
-        let error = check_size(&[update], 310 * 1024).unwrap_err();
+        let error = check_size(&[update], 310 * 1024, 100).unwrap_err();
         assert!(error.detail.contains("40 posts"), "{}", error.detail);
         let few = sized(1, 100, 300 * 1024, 3);
-        assert!(check_size(&[few], 310 * 1024).is_ok());
+        assert!(check_size(&[few], 310 * 1024, 100).is_ok());
+    }
+
+    #[test]
+    fn more_posts_than_the_limit_is_payload_too_large() {
+        let many = sized(11, 10, 0, 0);
+        let error = check_size(std::slice::from_ref(&many), 100, 10).unwrap_err();
+        assert_eq!(error.code, ErrorCode::PayloadTooLarge);
+        assert!(error.detail.contains("11 posts"), "{}", error.detail);
+        assert!(check_size(&[many], 100, 11).is_ok());
+        let update = sized(2, 10, 0, 6);
+        assert!(
+            check_size(&[update], 100, 11).is_err(),
+            "2 parts in 6 cases"
+        );
     }
 
     #[test]

@@ -66,6 +66,7 @@ fn limits_from(request: &Value) -> Limits {
         max_post_runes: or("max_post_runes", defaults.max_post_runes),
         max_attachments: or("max_attachments", 3),
         max_json_depth: or("max_json_depth", defaults.max_json_depth),
+        max_posts_per_request: or("max_posts_per_request", defaults.max_posts_per_request),
     }
 }
 

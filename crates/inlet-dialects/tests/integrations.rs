@@ -2,7 +2,8 @@
 //! `tests/fixtures/integrations/<name>/<case>.json` body is sent to
 //! `integration/<name>` and the outcome compared with
 //! `<case>.expected.json`. `<case>.request.json` may give `headers`,
-//! `query`, `content_type`, `secret` and `sign_with` (the secret the
+//! `query`, `content_type`, `max_post_runes`, `max_posts_per_request`,
+//! `secret` and `sign_with` (the secret the
 //! sender signs with; the signature header is then computed). For GitHub
 //! the event header defaults to the file name's part before `__`, as in
 //! Zulip's tests. `sign_header` names another vendor's signature header
@@ -138,6 +139,9 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
         max_post_runes: request["max_post_runes"]
             .as_u64()
             .map_or(16_383, |n| n as usize),
+        max_posts_per_request: request["max_posts_per_request"]
+            .as_u64()
+            .map_or(100, |n| n as usize),
         ..Limits::default()
     };
     let req = IntegrationRequest {

@@ -48,6 +48,8 @@ fn run_in(
         webhook: hook,
         limits: Limits {
             max_post_runes,
+            // The splitting properties cut short texts into many parts.
+            max_posts_per_request: 10_000,
             ..Limits::default()
         },
         directory: &EmptyDirectory,

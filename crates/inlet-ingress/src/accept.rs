@@ -177,6 +177,8 @@ async fn process(
         directory: &EmptyDirectory,
     };
     let translation = inlet_dialects::translate(&request.dialect, &facts, &body)?;
+    let posts = inlet_dialects::storable::posts_of(std::slice::from_ref(&translation));
+    crate::rate_limit::charge_posts(state, &webhook, posts).await;
     let destination = resolve(&state.directory, &webhook, &translation.target)
         .await
         .map_err(|e| match e {

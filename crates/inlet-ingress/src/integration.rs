@@ -181,6 +181,8 @@ async fn process(
             (posts, idempotency_key, event)
         }
     };
+    crate::rate_limit::charge_posts(state, &webhook, inlet_dialects::storable::posts_of(&posts))
+        .await;
     let Some(first) = posts.first() else {
         let mut body = success_answer();
         if accept::wants_wait(http) {

@@ -57,6 +57,20 @@ redis.call('SET', KEYS[1], string.format('%d', next_tat), 'PX', math.ceil((next_
 return {cells, 0}
 ";
 
+/// KEYS[1]: the webhook's key. ARGV[1]: emission interval (µs). ARGV[2]:
+/// cells to charge. Charges them whatever the balance (the request they
+/// belong to was already admitted): the webhook's next requests wait for
+/// them, as if each post had been a request of its own.
+const CHARGE: &str = r"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local next_tat = tat + tonumber(ARGV[2]) * tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%d', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1)
+return 0
+";
+
 /// Cells a replica reserves at once for a burst of `burst`.
 pub fn chunk_of(burst: u64) -> u64 {
     (burst / 8).clamp(1, MAX_CHUNK)
@@ -178,6 +192,31 @@ pub async fn admit(state: &State, webhook: &Webhook) -> Result<(), Rejection> {
                 )),
             }
         }
+    }
+}
+
+/// Charges the posts of an admitted request beyond its first (one cell
+/// each) to `webhook`'s rate: a request that makes fifty posts costs what
+/// fifty requests cost. Best effort: with Redis unreachable nothing is
+/// charged (the request was admitted under the fallback already).
+pub async fn charge_posts(state: &State, webhook: &Webhook, posts: usize) {
+    let settings = &state.settings.ingress;
+    let extra = posts.saturating_sub(1) as u64;
+    let Some((rate, burst)) = limit_of(webhook, settings.rate_per_minute, settings.rate_burst)
+    else {
+        return;
+    };
+    if extra == 0 {
+        return;
+    }
+    let (emission, _) = gcra_parameters(rate, burst);
+    let key = format!("{}rate:{}", state.settings.redis.prefix, webhook.id);
+    let mut redis = state.redis.clone();
+    let mut eval = redis::cmd("EVAL");
+    eval.arg(CHARGE).arg(1).arg(key).arg(emission).arg(extra);
+    let charged = tokio::time::timeout(REDIS_TIMEOUT, eval.query_async::<i64>(&mut redis)).await;
+    if !matches!(charged, Ok(Ok(_))) {
+        state.metrics.rate_limiter_errors.inc();
     }
 }
 

@@ -466,7 +466,11 @@ async fn stalled_bodies_cannot_hold_more_than_the_body_budget() {
     }
     let deadline = Instant::now() + Duration::from_secs(5);
     while held().await < 3 * BODY {
-        assert!(Instant::now() < deadline, "the stalled bodies hold {}", held().await);
+        assert!(
+            Instant::now() < deadline,
+            "the stalled bodies hold {}",
+            held().await
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -475,9 +479,15 @@ async fn stalled_bodies_cannot_hold_more_than_the_body_budget() {
     refused.write_all(head(BODY).as_bytes()).await.unwrap();
     let answer = read_answer(&mut refused, Duration::from_secs(5)).await;
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
-    assert!(answer.to_ascii_lowercase().contains("retry-after: 1"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after: 1"),
+        "{answer}"
+    );
     // What is left still takes a small body.
-    assert_eq!(stack.slack_status(&f.token, r#"{"text":"small"}"#).await, 200);
+    assert_eq!(
+        stack.slack_status(&f.token, r#"{"text":"small"}"#).await,
+        200
+    );
 
     drop(stalled);
     let deadline = Instant::now() + Duration::from_secs(5);

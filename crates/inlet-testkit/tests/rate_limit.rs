@@ -197,3 +197,48 @@ async fn without_redis_the_limiter_fails_open_or_closed_as_configured() {
         stack.stop().await;
     }
 }
+
+/// A request counts what it costs: its posts beyond the first are charged
+/// to the webhook's rate, so one request that makes 5 posts spends 5 of a
+/// burst of 6. Past `limits.max_posts_per_request` a Slack payload is 413
+/// and posts nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_is_charged_one_cell_per_post_and_too_many_posts_is_413() {
+    let stack = TestStack::start_with(Services::ALL, |s| {
+        s.limits.max_post_runes = 64;
+        s.limits.max_posts_per_request = 5;
+    })
+    .await
+    .unwrap();
+    let f = stack.fixture().await.unwrap();
+    set_rate(&stack, &f, 6).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let other = stack.fixture().await.unwrap();
+    let send_to = |token: String, text: String| {
+        stack
+            .http
+            .post(stack.ingress_url(&format!("/hooks/{token}")))
+            .json(&json!({ "text": text }))
+            .send()
+    };
+    let send = |text: String| send_to(f.token.clone(), text);
+    // 6 parts of at most 64 characters: over the limit of 5, nothing posted.
+    let too_many = send_to(other.token.clone(), "word ".repeat(70)).await.unwrap();
+    assert_eq!(too_many.status(), 413);
+    // 5 parts: admitted, and charged 5 cells of the burst of 6.
+    let five = send("word ".repeat(60)).await.unwrap();
+    assert_eq!(five.status(), 200);
+    let statuses = [
+        send("one".into()).await.unwrap().status().as_u16(),
+        send("two".into()).await.unwrap().status().as_u16(),
+    ];
+    assert_eq!(statuses, [200, 429], "the five posts cost five cells");
+    let posts = stack
+        .wait_for_posts(&f.channel_id, 6, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(posts.len(), 6, "five parts and one");
+    let channel = other.channel_id.parse().unwrap();
+    assert!(stack.posts(channel).await.unwrap().is_empty());
+    stack.stop().await;
+}

@@ -299,7 +299,8 @@ pub fn translate_integration(
             .into_iter()
             .map(|t| storable(with_params(t, &params)))
             .collect();
-        crate::storable::check_size(&posts, req.body.len())?;
+        let posts = cap_posts(posts, req.limits.max_posts_per_request, &event);
+        crate::storable::check_size(&posts, req.body.len(), req.limits.max_posts_per_request)?;
         return Ok(IntegrationOutcome::Post {
             event,
             posts,
@@ -336,7 +337,8 @@ pub fn translate_integration(
         .into_iter()
         .map(|m| storable(post(m, &params, target.clone(), req)))
         .collect::<Vec<_>>();
-    crate::storable::check_size(&posts, req.body.len())?;
+    let posts = cap_posts(posts, req.limits.max_posts_per_request, &event);
+    crate::storable::check_size(&posts, req.body.len(), req.limits.max_posts_per_request)?;
     Ok(IntegrationOutcome::Post {
         event,
         posts,
@@ -344,6 +346,51 @@ pub fn translate_integration(
             .delivery_id(&headers)
             .filter(|k| !k.is_empty() && k.len() <= 255),
     })
+}
+
+/// At most `max` posts for one event (`limits.max_posts_per_request`): a
+/// vendor cannot reshape its payload, so instead of refusing it the first
+/// posts are kept and the last kept one is followed, in its thread, by a
+/// note of how many were left out (decisions.md 44).
+fn cap_posts(posts: Vec<Translation>, max: usize, event: &str) -> Vec<Translation> {
+    let total = crate::storable::posts_of(&posts);
+    if total <= max || max < 2 {
+        return posts;
+    }
+    let mut room = max - 1;
+    let mut kept: Vec<Translation> = Vec::new();
+    for mut translation in posts {
+        if room == 0 {
+            break;
+        }
+        translation.drafts.truncate(room);
+        room -= translation.drafts.len();
+        kept.push(translation);
+    }
+    let left_out = total - (max - 1);
+    if let Some(last) = kept.last_mut()
+        && let Some(model) = last.drafts.last().cloned()
+    {
+        let mut props = model.props;
+        props.remove("attachments");
+        let mut dropped = Dropped::default();
+        dropped.note(
+            &Path::ROOT.key("posts"),
+            "over limits.max_posts_per_request",
+        );
+        if let Some(value) = dropped.into_value() {
+            props.insert("dropped".into(), value);
+        }
+        last.drafts.push(crate::draft::Draft {
+            message: format!(
+                "… and {left_out} more posts of this `{event}` event, left out: one request \
+                 makes at most {max} posts."
+            ),
+            author: model.author,
+            props,
+        });
+    }
+    kept
 }
 
 /// The last passes of every translation (decisions.md 39, 41): unsafe links
