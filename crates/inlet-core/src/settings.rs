@@ -113,6 +113,10 @@ pub struct IngressSettings {
     pub body_timeout_ms: u64,
     pub wait_timeout_ms: u64,
     pub token_cache_ttl_ms: u64,
+    /// Unknown-token answers one source address may get per minute (per
+    /// replica) before its requests are answered `429` without a token
+    /// lookup; 0: no limit.
+    pub unknown_tokens_per_minute: u32,
     pub workers: usize,
     /// Rate limit of webhooks without their own `rate_per_minute` (0: none).
     pub rate_per_minute: u32,
@@ -155,6 +159,7 @@ impl Default for IngressSettings {
             body_timeout_ms: 10_000,
             wait_timeout_ms: 10_000,
             token_cache_ttl_ms: 1_000,
+            unknown_tokens_per_minute: 60,
             workers: 0,
             rate_per_minute: 600,
             rate_burst: 60,

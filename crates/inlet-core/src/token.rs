@@ -1,10 +1,21 @@
 //! Webhook tokens: generated from the OS CSPRNG, shown once, stored only as a
-//! SHA-256 hash.
+//! SHA-256 hash. A token Inlet issues ends with a short keyed MAC of its
+//! random part ([`TokenKey`]), so ingress tells a token it issued from a
+//! guess without asking the database (decisions.md 45).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt;
+
+/// Bytes of the MAC at the end of a signed token: 48 bits, so a guess
+/// passes the check once in 2^48 tries.
+const MAC_BYTES: usize = 6;
+/// A signed token: the random bytes and the MAC, 40 URL-safe characters.
+const SIGNED_LEN: usize = (TOKEN_BYTES + MAC_BYTES) * 4 / 3;
+/// Keeps this MAC from ever being the MAC of something else.
+const MAC_CONTEXT: &[u8] = b"inlet webhook token v1";
 
 /// Bytes of randomness in a new token: 192 bits, 32 URL-safe characters.
 const TOKEN_BYTES: usize = 24;
@@ -54,6 +65,59 @@ impl WebhookToken {
 impl fmt::Debug for WebhookToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("WebhookToken(<redacted>)")
+    }
+}
+
+/// The key that signs the tokens Inlet issues (kept in PostgreSQL, one per
+/// installation). Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct TokenKey([u8; 32]);
+
+impl TokenKey {
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        bytes.try_into().ok().map(Self)
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(MAC_CONTEXT);
+        mac
+    }
+
+    /// A fresh token: 24 random bytes and the MAC of them.
+    pub fn issue(&self) -> Result<WebhookToken, getrandom::Error> {
+        let mut bytes = [0u8; TOKEN_BYTES + MAC_BYTES];
+        getrandom::fill(&mut bytes[..TOKEN_BYTES])?;
+        let mut mac = self.mac();
+        mac.update(&bytes[..TOKEN_BYTES]);
+        let tag = mac.finalize().into_bytes();
+        bytes[TOKEN_BYTES..].copy_from_slice(&tag[..MAC_BYTES]);
+        Ok(WebhookToken(URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    /// Whether `token` has the shape of a signed token (any key).
+    pub fn is_signed_shape(token: &WebhookToken) -> bool {
+        token.0.len() == SIGNED_LEN
+    }
+
+    /// Whether `token` was issued with this key (compared in constant time).
+    pub fn signed(&self, token: &WebhookToken) -> bool {
+        if !Self::is_signed_shape(token) {
+            return false;
+        }
+        let Ok(bytes) = URL_SAFE_NO_PAD.decode(&token.0) else {
+            return false;
+        };
+        let (random, tag) = bytes.split_at(TOKEN_BYTES);
+        let mut mac = self.mac();
+        mac.update(random);
+        mac.verify_truncated_left(tag).is_ok()
+    }
+}
+
+impl fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenKey(<redacted>)")
     }
 }
 
@@ -116,6 +180,26 @@ mod tests {
     fn debug_never_shows_the_token() {
         let t = WebhookToken::generate().unwrap();
         assert!(!format!("{t:?}").contains(t.expose()));
+    }
+
+    #[test]
+    fn issued_tokens_are_signed_by_their_key_only() {
+        let key = TokenKey::from_bytes(&[7; 32]).unwrap();
+        let other = TokenKey::from_bytes(&[8; 32]).unwrap();
+        let token = key.issue().unwrap();
+        assert_eq!(token.expose().len(), 40);
+        assert!(WebhookToken::parse(token.expose()).is_ok());
+        assert!(key.signed(&token));
+        assert!(!other.signed(&token));
+        // One character changed anywhere: not signed.
+        let mut changed = token.expose().to_string().into_bytes();
+        changed[3] = if changed[3] == b'A' { b'B' } else { b'A' };
+        let changed = WebhookToken::parse(std::str::from_utf8(&changed).unwrap()).unwrap();
+        assert!(!key.signed(&changed));
+        // Unsigned shapes: an old token, a guess of the right length.
+        assert!(!key.signed(&WebhookToken::generate().unwrap()));
+        assert!(!key.signed(&WebhookToken::parse(&"a".repeat(40)).unwrap()));
+        assert!(!format!("{key:?}").contains('7'));
     }
 
     #[test]

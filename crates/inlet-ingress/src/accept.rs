@@ -6,6 +6,7 @@
 use crate::State;
 use crate::answer;
 use crate::batcher::{NotPublished, Published};
+use crate::token_screen::Screened;
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_bus::replies::DIRECT_REPLY_TO;
 use inlet_bus::{BasicProperties, PublishError};
@@ -141,7 +142,7 @@ async fn process(
     request: &Request<'_>,
     body: web::Payload,
 ) -> Result<Outcome, Rejection> {
-    let webhook = webhook_for(state, request.token).await?;
+    let webhook = webhook_for(state, request.http, request.token).await?;
     if let Some(channel) = request.path_channel
         && channel != webhook.channel_id.to_string()
     {
@@ -258,13 +259,49 @@ pub(crate) async fn repeat_of(
     }
 }
 
-pub(crate) async fn webhook_for(state: &State, token: &str) -> Result<Webhook, Rejection> {
-    // Unknown, revoked and disabled tokens get one and the same answer.
+/// The webhook of `token`. Unknown, revoked and disabled tokens get one
+/// and the same answer; a token never issued here costs no lookup, and a
+/// source address that keeps naming unknown tokens is answered `429`
+/// (decisions.md 45).
+pub(crate) async fn webhook_for(
+    state: &State,
+    http: &HttpRequest,
+    token: &str,
+) -> Result<Webhook, Rejection> {
     let no_service = || Rejection::new(ErrorCode::NoService, "no such webhook");
-    let token = WebhookToken::parse(token).map_err(|_| no_service())?;
-    match state.directory.webhook_by_token(token.hash()).await {
+    let checks = &state.metrics.token_checks;
+    let peer = http.peer_addr().map(|a| a.ip());
+    let now = Instant::now();
+    let failed = || {
+        if let Some(peer) = peer {
+            state.failed_lookups.failed(peer, now);
+        }
+        no_service()
+    };
+    let Ok(token) = WebhookToken::parse(token) else {
+        return Err(failed());
+    };
+    let hash = token.hash();
+    let screened = state.token_screen.judge(&token, &hash);
+    // A signed token was given to its sender: never held back by others
+    // sharing its address.
+    if screened != Screened::Issued
+        && let Some(wait) = peer.and_then(|p| state.failed_lookups.blocked(p, now))
+    {
+        checks.with_label_values(&["limited"]).inc();
+        return Err(Rejection::rate_limited(
+            "this address named too many unknown webhook tokens; retry later",
+            wait,
+        ));
+    }
+    if screened == Screened::Unknown {
+        checks.with_label_values(&["screened"]).inc();
+        return Err(failed());
+    }
+    checks.with_label_values(&["looked_up"]).inc();
+    match state.directory.webhook_by_token(hash).await {
         Ok(Some(webhook)) => Ok((*webhook).clone()),
-        Ok(None) => Err(no_service()),
+        Ok(None) => Err(failed()),
         // Never 404 when we do not know: vendors disable endpoints that 4xx.
         Err(error) => Err(unavailable(format!("token lookup: {error}"))),
     }

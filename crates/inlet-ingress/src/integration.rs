@@ -98,7 +98,7 @@ async fn process(
             id,
         ));
     };
-    let webhook = accept::webhook_for(state, &token).await?;
+    let webhook = accept::webhook_for(state, http, &token).await?;
     crate::rate_limit::admit(state, &webhook).await?;
     let settings = &state.settings;
     let deadline = Duration::from_millis(settings.ingress.body_timeout_ms);

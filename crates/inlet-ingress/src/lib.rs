@@ -13,6 +13,7 @@ pub mod metrics;
 mod rate_limit;
 mod readiness;
 pub mod spool;
+pub mod token_screen;
 
 use actix_web::{App, HttpServer, dev::Server, web};
 use inlet_bus::Publisher;
@@ -38,6 +39,10 @@ pub(crate) struct State {
     pub reserves: rate_limit::Reserves,
     /// The bytes of request bodies held at once (`ingress.body_budget_bytes`).
     pub body_budget: body::BodyBudget,
+    /// Tells tokens Inlet issued from guesses without a lookup.
+    pub token_screen: Arc<token_screen::TokenScreen>,
+    /// Unknown-token answers per source address.
+    pub failed_lookups: token_screen::FailedLookups,
 }
 
 /// A built ingress: listeners bound, broker connecting in the background.
@@ -95,7 +100,7 @@ impl Ingress {
         let readiness = Arc::new(readiness::IngressReadiness {
             spool: spool.clone(),
             publisher: publisher.clone(),
-            pool,
+            pool: pool.clone(),
             redis: redis.clone(),
             gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
         });
@@ -118,6 +123,11 @@ impl Ingress {
             metrics.body_bytes_held.clone(),
             metrics.body_budget_refusals.clone(),
         );
+        let token_screen = Arc::new(token_screen::TokenScreen::default());
+        tokio::spawn({
+            let (screen, pool, cancel) = (token_screen.clone(), pool.clone(), background.clone());
+            async move { screen.keep_loaded(pool, cancel).await }
+        });
         let state = web::Data::new(State {
             settings: settings.clone(),
             directory,
@@ -129,6 +139,10 @@ impl Ingress {
                 .map_err(anyhow::Error::msg)?,
             reserves: rate_limit::Reserves::default(),
             body_budget,
+            token_screen,
+            failed_lookups: token_screen::FailedLookups::new(
+                settings.ingress.unknown_tokens_per_minute,
+            ),
         });
         let workers = match settings.ingress.workers {
             0 => std::thread::available_parallelism()

@@ -17,6 +17,7 @@ pub struct IngressMetrics {
     pub spooled: IntCounter,
     pub body_bytes_held: IntGauge,
     pub body_budget_refusals: IntCounter,
+    pub token_checks: IntCounterVec,
 }
 
 const BYTE_BUCKETS: &[f64] = &[256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0];
@@ -106,6 +107,14 @@ impl IngressMetrics {
             spooled,
             body_bytes_held,
             body_budget_refusals,
+            token_checks: counter_vec(
+                registry,
+                "inlet_ingress_token_checks_total",
+                "Webhook tokens checked, by outcome: screened (never issued here, answered without a \
+                 lookup), looked_up (cache or PostgreSQL), limited (the source address is over \
+                 ingress.unknown_tokens_per_minute).",
+                &["outcome"],
+            )?,
         })
     }
 }

@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "scrub_secret_headers",
         include_str!("../migrations/0005_scrub_secret_headers.sql"),
     ),
+    (
+        6,
+        "token_key",
+        include_str!("../migrations/0006_token_key.sql"),
+    ),
 ];
 
 /// Advisory lock key held while migrating ("inlet" in ASCII).

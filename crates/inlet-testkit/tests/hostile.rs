@@ -505,3 +505,88 @@ async fn stalled_bodies_cannot_hold_more_than_the_body_budget() {
     );
     stack.stop().await;
 }
+
+/// Tokens Inlet issues are signed, so a guess is answered 404 without a
+/// token lookup, whatever its shape; a token issued before tokens were
+/// signed still works; an address that keeps naming unknown tokens gets 429
+/// with Retry-After, while signed tokens from it still pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_tokens_cost_no_lookup_and_an_address_that_keeps_guessing_gets_429() {
+    const LIMIT: usize = 30;
+    let api_only = inlet_testkit::Services {
+        ingress: false,
+        formatter: false,
+        delivery: false,
+        api: true,
+    };
+    let mut stack = TestStack::start_with(api_only, |s| {
+        s.ingress.unknown_tokens_per_minute = LIMIT as u32;
+    })
+    .await
+    .unwrap();
+    let signed = stack.fixture().await.unwrap();
+    assert_eq!(signed.token.len(), 40, "issued tokens carry their MAC");
+    // A webhook whose token was issued before tokens were signed.
+    let earlier = stack.fixture().await.unwrap();
+    let old_token = inlet_core::WebhookToken::generate().unwrap();
+    let client = stack.pool.get().await.unwrap();
+    client
+        .execute(
+            "UPDATE webhooks SET token_hash = $2, token_signed = false WHERE id = $1::text::uuid",
+            &[&earlier.webhook_id, &old_token.hash().as_bytes()],
+        )
+        .await
+        .unwrap();
+    stack.spawn(inlet_testkit::Services::ALL).await.unwrap();
+
+    let checks = |outcome: &'static str| {
+        let stack = &stack;
+        async move {
+            let metrics = stack.metrics("ingress").await.unwrap();
+            let prefix = format!("inlet_ingress_token_checks_total{{outcome=\"{outcome}\"}} ");
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(prefix.as_str()))
+                .map_or(0, |v| v.trim().parse::<u64>().unwrap())
+        }
+    };
+    let guess = |n: usize| {
+        let a = uuid::Uuid::new_v4().simple().to_string();
+        let b = uuid::Uuid::new_v4().simple().to_string();
+        // Both shapes: an old token's 32 characters, a signed one's 40.
+        if n % 2 == 0 { a } else { format!("{a}{b}")[..40].to_string() }
+    };
+    let mut failures = 0;
+    // The key is loaded in the background at start.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while checks("screened").await == 0 {
+        assert!(Instant::now() < deadline, "guesses are never screened");
+        assert_eq!(stack.slack_status(&guess(failures), r#"{"text":"x"}"#).await, 404);
+        failures += 1;
+    }
+    let looked_up = checks("looked_up").await;
+    let screened = checks("screened").await;
+    for _ in 0..20 {
+        assert_eq!(stack.slack_status(&guess(failures), r#"{"text":"x"}"#).await, 404);
+        failures += 1;
+    }
+    assert_eq!(checks("screened").await, screened + 20);
+    assert_eq!(checks("looked_up").await, looked_up, "a guess was looked up");
+    assert_eq!(stack.slack_status(&old_token.expose().to_string(), r#"{"text":"old"}"#).await, 200);
+    assert_eq!(stack.slack_status(&signed.token, r#"{"text":"signed"}"#).await, 200);
+
+    while failures < LIMIT {
+        assert_eq!(stack.slack_status(&guess(failures), r#"{"text":"x"}"#).await, 404);
+        failures += 1;
+    }
+    let limited = stack.post_slack(&guess(failures), r#"{"text":"x"}"#).await.unwrap();
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(
+        stack.slack_status(&old_token.expose().to_string(), r#"{"text":"old"}"#).await,
+        429,
+        "an unsigned token from a limited address is not looked up"
+    );
+    assert_eq!(stack.slack_status(&signed.token, r#"{"text":"signed"}"#).await, 200);
+    stack.stop().await;
+}

@@ -223,7 +223,9 @@ async fn a_request_is_charged_one_cell_per_post_and_too_many_posts_is_413() {
     };
     let send = |text: String| send_to(f.token.clone(), text);
     // 6 parts of at most 64 characters: over the limit of 5, nothing posted.
-    let too_many = send_to(other.token.clone(), "word ".repeat(70)).await.unwrap();
+    let too_many = send_to(other.token.clone(), "word ".repeat(70))
+        .await
+        .unwrap();
     assert_eq!(too_many.status(), 413);
     // 5 parts: admitted, and charged 5 cells of the burst of 6.
     let five = send("word ".repeat(60)).await.unwrap();

@@ -151,8 +151,11 @@ fn with_token(state: &State, webhook: Webhook, token: &WebhookToken) -> WebhookW
     }
 }
 
-fn new_token() -> Result<WebhookToken, ApiError> {
-    WebhookToken::generate().map_err(|e| ApiError::Internal(format!("no randomness: {e}")))
+/// A fresh token signed with this installation's key (decisions.md 45).
+async fn new_token(client: &inlet_store::pool::Client) -> Result<WebhookToken, ApiError> {
+    let key = webhooks::token_key(&***client).await?;
+    key.issue()
+        .map_err(|e| ApiError::Internal(format!("no randomness: {e}")))
 }
 
 /// Create a webhook; the answer holds its token and URLs (shown only now).
@@ -174,7 +177,7 @@ pub async fn create(
             "a webhook's channel cannot be a direct channel".into(),
         ));
     }
-    let token = new_token()?;
+    let token = new_token(&client).await?;
     let webhook = webhooks::create(&**client, &new, token.hash()).await?;
     Ok(HttpResponse::Created().json(with_token(&state, webhook, &token)))
 }
@@ -230,7 +233,7 @@ pub async fn rotate(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
-    let token = new_token()?;
+    let token = new_token(&client).await?;
     let webhook = webhooks::rotate(&**client, *id, token.hash()).await?;
     state.tokens_changed().await;
     Ok(HttpResponse::Ok().json(with_token(&state, webhook, &token)))

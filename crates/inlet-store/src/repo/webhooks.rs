@@ -3,6 +3,7 @@
 use crate::error::StoreError;
 use crate::model::Webhook;
 use inlet_core::TokenHash;
+use inlet_core::token::TokenKey;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
@@ -127,7 +128,8 @@ pub async fn rotate(
     token: TokenHash,
 ) -> Result<Webhook, StoreError> {
     let sql = format!(
-        "UPDATE webhooks SET token_hash = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING {}",
+        "UPDATE webhooks SET token_hash = $2, token_signed = true
+         WHERE id = $1 AND revoked_at IS NULL RETURNING {}",
         Webhook::COLUMNS
     );
     let row = client
@@ -202,4 +204,34 @@ pub async fn update(
         .await?
         .ok_or(StoreError::NotFound("webhook"))?;
     Ok(Webhook::from_row(&row))
+}
+
+/// The key that signs the tokens this installation issues (migration 6).
+pub async fn token_key(client: &impl GenericClient) -> Result<TokenKey, StoreError> {
+    let row = client
+        .query_one("SELECT key FROM token_key WHERE id = 1", &[])
+        .await?;
+    let bytes: Vec<u8> = row.get(0);
+    TokenKey::from_bytes(&bytes)
+        .ok_or_else(|| StoreError::Invalid("token_key.key is not 32 bytes".into()))
+}
+
+/// The hashes of the active tokens issued before tokens were signed: the
+/// only unsigned tokens worth a database lookup. The set only shrinks.
+pub async fn unsigned_token_hashes(
+    client: &impl GenericClient,
+) -> Result<Vec<TokenHash>, StoreError> {
+    let rows = client
+        .query(
+            "SELECT token_hash FROM webhooks WHERE NOT token_signed AND revoked_at IS NULL",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let bytes: Vec<u8> = r.get(0);
+            bytes.try_into().ok().map(TokenHash)
+        })
+        .collect())
 }
