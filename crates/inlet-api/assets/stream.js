@@ -67,6 +67,8 @@ export class ChannelStream {
     this.stopped = false;
     this.controller = null;
     this.wakeUp = null;
+    /** What the last 429 asked to wait (`Retry-After`), in ms. */
+    this.retryAfterMs = 0;
   }
 
   start() {
@@ -107,17 +109,22 @@ export class ChannelStream {
         return;
       }
       failures = outcome === 'was-live' ? 1 : failures + 1;
-      await this.pause(failures);
+      if (outcome === 'busy') {
+        await this.pause(failures, this.retryAfterMs, 'Too many live streams');
+      } else {
+        await this.pause(failures);
+      }
     }
   }
 
-  async pause(failures) {
+  /** Waits before the next attempt: the backoff, or `atLeastMs` if longer. */
+  async pause(failures, atLeastMs = 0, why = 'Connection lost') {
     const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (failures - 1));
-    const delay = Math.round(ceiling * (0.5 + Math.random() / 2));
+    const delay = Math.max(atLeastMs, Math.round(ceiling * (0.5 + Math.random() / 2)));
     const until = Date.now() + delay;
     const tick = () => {
       const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
-      this.onState('reconnecting', `Connection lost · retrying in ${seconds} s`);
+      this.onState('reconnecting', `${why} · retrying in ${seconds} s`);
     };
     tick();
     const timer = setInterval(tick, 1000);
@@ -129,7 +136,7 @@ export class ChannelStream {
     this.wakeUp = null;
   }
 
-  /** One connection: resolves with how it ended ('was-live', 'failed', 'refused', 'missing'), or throws. */
+  /** One connection: resolves with how it ended ('was-live', 'failed', 'busy', 'refused', 'missing'), or throws. */
   async follow() {
     const controller = new AbortController();
     this.controller = controller;
@@ -158,6 +165,13 @@ export class ChannelStream {
     });
     if (response.status === 401 || response.status === 403) return 'refused';
     if (response.status === 404) return 'missing';
+    if (response.status === 429) {
+      // Too many live streams (this token's or the server's): wait at least
+      // as long as the server asks before trying again.
+      const seconds = Number(response.headers.get('Retry-After'));
+      this.retryAfterMs = seconds > 0 ? seconds * 1000 : 0;
+      return 'busy';
+    }
     if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
     let live = false;
     const parser = new EventParser((event) => {

@@ -61,6 +61,12 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.trim().to_string())
 }
 
+/// The hash of the request's bearer token: what a token's live streams are
+/// counted by (the token itself is not kept).
+pub fn token_hash(req: &HttpRequest) -> Result<TokenHash, ApiError> {
+    bearer(req).map(|token| TokenHash::of(&token))
+}
+
 /// Checks the request's bearer token for `access`.
 pub fn require(req: &HttpRequest, state: &crate::State, access: Access) -> Result<(), ApiError> {
     let token = bearer(req)?;

@@ -1,10 +1,16 @@
 //! The API's one error type, mapped to HTTP in one place: 4xx bodies are
 //! precise, 5xx bodies say nothing internal (the cause goes to the log).
 
+use crate::stream_slots::Refused;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use inlet_store::StoreError;
 use std::fmt;
+
+/// What a refused live stream is told to wait (`Retry-After`, seconds):
+/// slots come back as other streams end, which no one can foresee; this
+/// keeps clients from asking again at once.
+pub const STREAMS_RETRY_AFTER_SECS: u32 = 10;
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -13,8 +19,19 @@ pub enum ApiError {
     BadRequest(String),
     NotFound(String),
     Conflict(String),
+    /// A live stream past `api.max_streams_per_token` or `api.max_streams_total`.
+    TooManyStreams(Refused),
     Unavailable(String),
     Internal(String),
+}
+
+/// Every error answer's body (the OpenAPI document shows it).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code, e.g. `not_found`, `too_many_streams`.
+    pub error: String,
+    /// What went wrong, for a person.
+    pub detail: String,
 }
 
 impl fmt::Display for ApiError {
@@ -25,6 +42,14 @@ impl fmt::Display for ApiError {
             ApiError::BadRequest(d) | ApiError::NotFound(d) | ApiError::Conflict(d) => {
                 f.write_str(d)
             }
+            ApiError::TooManyStreams(Refused::PerToken(cap)) => write!(
+                f,
+                "this token has {cap} live streams open, the most allowed; close one or retry later"
+            ),
+            ApiError::TooManyStreams(Refused::Total(cap)) => write!(
+                f,
+                "the server has {cap} live streams open, the most it allows; retry later"
+            ),
             ApiError::Unavailable(_) => f.write_str("a dependency is unavailable; retry later"),
             ApiError::Internal(_) => f.write_str("internal error"),
         }
@@ -39,6 +64,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::TooManyStreams(_) => "too_many_streams",
             ApiError::Unavailable(_) => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -53,6 +79,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooManyStreams(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -63,10 +90,19 @@ impl ResponseError for ApiError {
             tracing::error!(%cause, "api request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, ApiError::Unauthenticated) {
-            response.insert_header(("WWW-Authenticate", "Bearer"));
+        match self {
+            ApiError::Unauthenticated => {
+                response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            ApiError::TooManyStreams(_) => {
+                response.insert_header(("Retry-After", STREAMS_RETRY_AFTER_SECS.to_string()));
+            }
+            _ => {}
         }
-        response.json(serde_json::json!({"error": self.code(), "detail": self.to_string()}))
+        response.json(ErrorBody {
+            error: self.code().to_string(),
+            detail: self.to_string(),
+        })
     }
 }
 

@@ -6,9 +6,12 @@
 
 mod auth;
 mod error;
+mod live_feed;
+mod metrics;
 pub mod openapi;
 mod readiness;
 mod routes;
+mod stream_slots;
 mod viewer;
 
 pub use auth::TokenSet;
@@ -37,6 +40,11 @@ pub(crate) struct State {
     /// Replays dead letters onto the bus (connects in the background; a
     /// replay while the broker is away answers 503).
     pub publisher: Arc<inlet_bus::Publisher>,
+    /// The channels' posts as they are published, shared by the live streams.
+    pub live_feed: live_feed::LiveFeed,
+    /// The caps on live streams.
+    pub stream_slots: Arc<stream_slots::StreamSlots>,
+    pub metrics: metrics::ApiMetrics,
 }
 
 pub struct Api {
@@ -45,7 +53,7 @@ pub struct Api {
     server: Server,
     ops: Server,
     shutdown: CancellationToken,
-    /// Stops the publisher's supervisor, after the server.
+    /// Stops the publisher's supervisor and the live feed, after the server.
     background: CancellationToken,
     shutdown_timeout: Duration,
 }
@@ -65,11 +73,22 @@ impl Api {
             redis: redis.clone(),
             gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
         });
+        let metrics = metrics::ApiMetrics::register(&registry)?;
         let ops = inlet_core::ops::bind(settings.api.metrics_listen, registry, readiness)?;
         let shutdown = CancellationToken::new();
         let background = CancellationToken::new();
         let publisher =
             inlet_bus::Publisher::start(&settings.amqp, "inlet-api", background.clone());
+        let live_feed = live_feed::LiveFeed::start(
+            &settings.redis,
+            settings.api.stream_buffer_events,
+            background.clone(),
+        )?;
+        let stream_slots = stream_slots::StreamSlots::new(
+            settings.api.max_streams_per_token,
+            settings.api.max_streams_total,
+            metrics.clone(),
+        );
         let shutdown_timeout = Duration::from_millis(settings.service.shutdown_timeout_ms);
         let listen = settings.api.listen;
         let secrets = inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)
@@ -83,6 +102,9 @@ impl Api {
             secrets,
             shutdown: shutdown.clone(),
             publisher,
+            live_feed,
+            stream_slots,
+            metrics,
         });
         let http = HttpServer::new(move || {
             App::new()
@@ -93,6 +115,13 @@ impl Api {
                 .configure(routes::configure)
         })
         .disable_signals()
+        // A client that closes its connection ends its live stream at once
+        // (actix drops the response body when it reads the EOF). With
+        // half-closed connections allowed, the EOF is only noted and the
+        // stream lingers until a heartbeat fails to be written, 15 to 45 s
+        // later, holding its slot all the while. No client of this API
+        // sends a request and then half-closes to wait for the answer.
+        .h1_allow_half_closed(false)
         .shutdown_timeout(shutdown_timeout.as_secs().max(1))
         .bind(listen)?;
         let port = http.addrs().first().map(|a| a.port()).unwrap_or(0);

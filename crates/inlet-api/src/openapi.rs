@@ -105,6 +105,24 @@ mod tests {
     }
 
     #[test]
+    fn the_stream_documents_its_429_with_retry_after_and_the_error_body() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let refused = &doc["paths"]["/api/v1/channels/{id}/events"]["get"]["responses"]["429"];
+        assert!(
+            refused["headers"]["Retry-After"].is_object(),
+            "no Retry-After: {refused}"
+        );
+        let content = &refused["content"]["application/json"];
+        assert_eq!(content["example"]["error"], "too_many_streams", "{refused}");
+        assert_eq!(
+            content["schema"]["$ref"], "#/components/schemas/ErrorBody",
+            "{refused}"
+        );
+        let body = &doc["components"]["schemas"]["ErrorBody"];
+        assert_eq!(body["required"], serde_json::json!(["error", "detail"]));
+    }
+
+    #[test]
     fn the_document_declares_bearer_auth() {
         let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
         assert_eq!(

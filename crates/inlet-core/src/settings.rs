@@ -241,6 +241,13 @@ pub struct ApiSettings {
     pub metrics_listen: SocketAddr,
     pub admin_tokens: Vec<String>,
     pub read_tokens: Vec<String>,
+    /// Live event streams one token may hold open at once in one process.
+    pub max_streams_per_token: usize,
+    /// Live event streams one process holds open at once, all tokens together.
+    pub max_streams_total: usize,
+    /// Live events a stream may fall behind its channel's shared feed
+    /// before it catches up from PostgreSQL instead.
+    pub stream_buffer_events: usize,
 }
 
 impl Default for ApiSettings {
@@ -250,6 +257,9 @@ impl Default for ApiSettings {
             metrics_listen: ([0, 0, 0, 0], 9104).into(),
             admin_tokens: Vec::new(),
             read_tokens: Vec::new(),
+            max_streams_per_token: 20,
+            max_streams_total: 1_000,
+            stream_buffer_events: 256,
         }
     }
 }
@@ -386,7 +396,7 @@ impl Settings {
 
     /// Checks that cannot be expressed in types.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let checks: [(&str, bool, &str); 17] = [
+        let checks: [(&str, bool, &str); 20] = [
             (
                 "amqp.shards",
                 (1..=1024).contains(&self.amqp.shards),
@@ -472,6 +482,21 @@ impl Settings {
                 "limits.max_json_depth",
                 (2..=128).contains(&self.limits.max_json_depth),
                 "must be 2..=128",
+            ),
+            (
+                "api.max_streams_total",
+                self.api.max_streams_total >= 1,
+                "must be at least 1",
+            ),
+            (
+                "api.max_streams_per_token",
+                self.api.max_streams_per_token >= 1,
+                "must be at least 1",
+            ),
+            (
+                "api.stream_buffer_events",
+                (1..=65_536).contains(&self.api.stream_buffer_events),
+                "must be 1 to 65536",
             ),
         ];
         for (key, ok, reason) in checks {

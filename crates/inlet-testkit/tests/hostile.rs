@@ -554,39 +554,82 @@ async fn unknown_tokens_cost_no_lookup_and_an_address_that_keeps_guessing_gets_4
         let a = uuid::Uuid::new_v4().simple().to_string();
         let b = uuid::Uuid::new_v4().simple().to_string();
         // Both shapes: an old token's 32 characters, a signed one's 40.
-        if n % 2 == 0 { a } else { format!("{a}{b}")[..40].to_string() }
+        if n.is_multiple_of(2) {
+            a
+        } else {
+            format!("{a}{b}")[..40].to_string()
+        }
     };
     let mut failures = 0;
     // The key is loaded in the background at start.
     let deadline = Instant::now() + Duration::from_secs(10);
     while checks("screened").await == 0 {
         assert!(Instant::now() < deadline, "guesses are never screened");
-        assert_eq!(stack.slack_status(&guess(failures), r#"{"text":"x"}"#).await, 404);
+        assert_eq!(
+            stack
+                .slack_status(&guess(failures), r#"{"text":"x"}"#)
+                .await,
+            404
+        );
         failures += 1;
     }
     let looked_up = checks("looked_up").await;
     let screened = checks("screened").await;
     for _ in 0..20 {
-        assert_eq!(stack.slack_status(&guess(failures), r#"{"text":"x"}"#).await, 404);
+        assert_eq!(
+            stack
+                .slack_status(&guess(failures), r#"{"text":"x"}"#)
+                .await,
+            404
+        );
         failures += 1;
     }
     assert_eq!(checks("screened").await, screened + 20);
-    assert_eq!(checks("looked_up").await, looked_up, "a guess was looked up");
-    assert_eq!(stack.slack_status(&old_token.expose().to_string(), r#"{"text":"old"}"#).await, 200);
-    assert_eq!(stack.slack_status(&signed.token, r#"{"text":"signed"}"#).await, 200);
+    assert_eq!(
+        checks("looked_up").await,
+        looked_up,
+        "a guess was looked up"
+    );
+    assert_eq!(
+        stack
+            .slack_status(old_token.expose(), r#"{"text":"old"}"#)
+            .await,
+        200
+    );
+    assert_eq!(
+        stack
+            .slack_status(&signed.token, r#"{"text":"signed"}"#)
+            .await,
+        200
+    );
 
     while failures < LIMIT {
-        assert_eq!(stack.slack_status(&guess(failures), r#"{"text":"x"}"#).await, 404);
+        assert_eq!(
+            stack
+                .slack_status(&guess(failures), r#"{"text":"x"}"#)
+                .await,
+            404
+        );
         failures += 1;
     }
-    let limited = stack.post_slack(&guess(failures), r#"{"text":"x"}"#).await.unwrap();
+    let limited = stack
+        .post_slack(&guess(failures), r#"{"text":"x"}"#)
+        .await
+        .unwrap();
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
     assert_eq!(
-        stack.slack_status(&old_token.expose().to_string(), r#"{"text":"old"}"#).await,
+        stack
+            .slack_status(old_token.expose(), r#"{"text":"old"}"#)
+            .await,
         429,
         "an unsigned token from a limited address is not looked up"
     );
-    assert_eq!(stack.slack_status(&signed.token, r#"{"text":"signed"}"#).await, 200);
+    assert_eq!(
+        stack
+            .slack_status(&signed.token, r#"{"text":"signed"}"#)
+            .await,
+        200
+    );
     stack.stop().await;
 }

@@ -668,7 +668,7 @@ async fn created_webhooks_come_with_their_token_and_url_once() {
     .await
     .unwrap();
     let f = stack.fixture().await.unwrap();
-    assert_eq!(f.token.len(), 32);
+    assert_eq!(f.token.len(), 40, "24 random bytes and a 6-byte MAC");
     let rotated = stack
         .api_post(
             &format!("/api/v1/webhooks/{}/rotate", f.webhook_id),

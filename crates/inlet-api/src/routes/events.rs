@@ -1,20 +1,27 @@
 //! The live stream of a channel: Server-Sent Events, one per post, `id` =
-//! seq. It subscribes to Redis first, then replays from PostgreSQL what
-//! follows `Last-Event-ID` (or `?after_seq=`), then goes live; it drops
-//! what it already sent and fills any gap from PostgreSQL, so the seam has
-//! neither a gap nor a duplicate. The first event, `ready`, carries the seq
-//! the stream starts after.
+//! seq. It joins the channel's live feed first (one Redis subscription per
+//! channel, shared by every stream of the process: `live_feed`), then
+//! replays from PostgreSQL what follows `Last-Event-ID` (or `?after_seq=`),
+//! then goes live; it drops what it already sent and fills any gap from
+//! PostgreSQL, so the seam has neither a gap nor a duplicate. The first
+//! event, `ready`, carries the seq the stream starts after.
+//!
+//! A stream that falls more than `api.stream_buffer_events` behind the
+//! shared feed catches up from PostgreSQL (the channel's seq is gap-free),
+//! so a slow reader loses nothing and holds nobody back. Each stream holds a
+//! slot (`stream_slots`) until it ends; past the caps the answer is `429`.
 
 use crate::State;
 use crate::auth::{Access, require};
 use crate::error::ApiError;
+use crate::live_feed::Subscription;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
-use futures_util::StreamExt;
 use inlet_store::Post;
 use inlet_store::repo::{channels, posts};
 use serde::Deserialize;
 use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -32,7 +39,12 @@ pub struct StreamQuery {
 /// `Last-Event-ID` / `after_seq`, then live.
 #[utoipa::path(get, path = "/api/v1/channels/{id}/events", tag = "reading",
     params(("id" = Uuid, Path), StreamQuery, ("Last-Event-ID" = Option<i64>, Header, description = "resume after this seq")),
-    responses((status = 200, content_type = "text/event-stream", body = String), (status = 400), (status = 401), (status = 403), (status = 404)),
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 400), (status = 401), (status = 403), (status = 404),
+        (status = 429, body = crate::error::ErrorBody, description = "too many live streams: the token already holds `api.max_streams_per_token` of them, \
+or the server `api.max_streams_total`; `error` is `too_many_streams`",
+            headers(("Retry-After" = u32, description = "seconds to wait before trying again")),
+            example = json!({"error": "too_many_streams", "detail": "this token has 20 live streams open, the most allowed; close one or retry later"})),
+        (status = 503, description = "Redis is unavailable: live streams cannot start; retry later")),
     security(("bearer" = [])))]
 pub async fn stream(
     req: HttpRequest,
@@ -41,6 +53,12 @@ pub async fn stream(
     query: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     require(&req, &state, Access::Read)?;
+    // Before anything that costs: past the caps the answer is a cheap 429.
+    // The slot goes with the stream and is released when it ends.
+    let slot = state
+        .stream_slots
+        .take(crate::auth::token_hash(&req)?)
+        .map_err(ApiError::TooManyStreams)?;
     let client = state.pool.get().await?;
     let channel = channels::get(&**client, *id).await?;
     drop(client);
@@ -54,24 +72,22 @@ pub async fn stream(
         .unwrap_or(channel.last_seq)
         .max(0);
 
-    let client = redis::Client::open(state.settings.redis.url.as_str())
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let mut pubsub = client
-        .get_async_pubsub()
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let topic = inlet_core::redis_link::channel_topic(&state.settings.redis, &channel.id);
-    pubsub
-        .subscribe(&topic)
+    let live = state
+        .live_feed
+        .join(topic)
         .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        .map_err(ApiError::Unavailable)?;
 
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     let state = state.into_inner();
     actix_web::rt::spawn(async move {
-        if let Err(error) = pump(&state, channel.id, after, pubsub, &tx).await {
+        if let Err(error) = pump(&state, channel.id, after, live, &tx).await {
             tracing::debug!(%error, "event stream ended");
         }
+        // However the stream ended, its slot is free again (and its
+        // subscription went back to the feed as `pump` returned).
+        drop(slot);
     });
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
@@ -86,11 +102,12 @@ pub async fn stream(
 }
 
 fn event(post: &Post) -> Bytes {
-    sse(post.seq, &serde_json::to_string(post).unwrap_or_default())
+    posted_frame(post.seq, &serde_json::to_string(post).unwrap_or_default())
 }
 
-fn sse(seq: i64, data: &str) -> Bytes {
-    Bytes::from(format!("id: {seq}\nevent: posted\ndata: {data}\n\n"))
+/// The `posted` event of a post whose JSON is `post`.
+pub(crate) fn posted_frame(seq: i64, post: &str) -> Bytes {
+    Bytes::from(format!("id: {seq}\nevent: posted\ndata: {post}\n\n"))
 }
 
 /// Sends what follows `last` from PostgreSQL; returns the new last seq.
@@ -122,7 +139,7 @@ async fn pump(
     state: &State,
     channel: Uuid,
     after: i64,
-    mut pubsub: redis::aio::PubSub,
+    mut live: Subscription,
     tx: &mpsc::Sender<Bytes>,
 ) -> Result<(), String> {
     // Tells the listener where the stream starts, so it can resume from
@@ -132,35 +149,38 @@ async fn pump(
         .await
         .map_err(|_| "listener gone")?;
     let mut last = replay(state, channel, after, tx).await?;
-    let mut live = pubsub.on_message();
     loop {
-        let message = tokio::select! {
+        let received = tokio::select! {
             _ = state.shutdown.cancelled() => return Ok(()),
+            // The client went away: actix dropped the response body and with
+            // it the receiving end. End now, releasing the slot and the
+            // subscription, rather than at the next failed send.
+            _ = tx.closed() => return Err("listener gone".into()),
             _ = tokio::time::sleep(HEARTBEAT) => {
                 tx.send(Bytes::from_static(b": heartbeat\n\n")).await.map_err(|_| "listener gone")?;
                 continue;
             }
-            message = live.next() => message.ok_or("redis subscription ended")?,
+            received = live.events.recv() => received,
         };
-        let Ok(payload) = message.get_payload::<String>() else {
-            continue;
+        let event = match received {
+            Ok(event) => event,
+            Err(RecvError::Lagged(_)) => {
+                // This stream fell behind the shared feed and missed what it
+                // overwrote; PostgreSQL has all of it (seq is gap-free).
+                state.metrics.stream_catch_ups.inc();
+                last = replay(state, channel, last, tx).await?;
+                continue;
+            }
+            Err(RecvError::Closed) => return Err("redis subscription ended".into()),
         };
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(&payload) else {
-            continue;
-        };
-        let Some(seq) = value["seq"].as_i64() else {
-            continue;
-        };
-        if seq <= last {
+        if event.seq <= last {
             continue; // already sent (replay or an outbox re-publish)
         }
-        if seq > last + 1 {
+        if event.seq > last + 1 {
             last = replay(state, channel, last, tx).await?; // a gap: fill it from PostgreSQL
             continue;
         }
-        tx.send(sse(seq, &value["post"].to_string()))
-            .await
-            .map_err(|_| "listener gone")?;
-        last = seq;
+        tx.send(event.frame).await.map_err(|_| "listener gone")?;
+        last = event.seq;
     }
 }

@@ -111,6 +111,22 @@ fn the_publishing_lanes_need_room_for_at_least_one_webhook() {
 }
 
 #[test]
+fn the_stream_limits_refuse_0() {
+    for key in [
+        "max_streams_per_token",
+        "max_streams_total",
+        "stream_buffer_events",
+    ] {
+        let var = format!("INLET__API__{}", key.to_uppercase());
+        let err = Settings::load_from(None, &env(&[(var.as_str(), "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("api.{key}")), "{err}");
+        assert!(Settings::load_from(None, &env(&[(var.as_str(), "1")])).is_ok());
+    }
+}
+
+#[test]
 fn missing_config_file_is_refused() {
     let err = Settings::load_from(Some(Path::new("/nonexistent/inlet.toml")), &[])
         .unwrap_err()
