@@ -10,6 +10,9 @@ use std::fmt;
 pub enum ApiError {
     Unauthenticated,
     Forbidden,
+    /// The request is understood and allowed to this token, but a rule of
+    /// the directory refuses it (the code ingress answers for the same rule).
+    Prohibited(String),
     BadRequest(String),
     NotFound(String),
     Conflict(String),
@@ -22,9 +25,10 @@ impl fmt::Display for ApiError {
         match self {
             ApiError::Unauthenticated => f.write_str("a bearer token is required"),
             ApiError::Forbidden => f.write_str("this token may not do that"),
-            ApiError::BadRequest(d) | ApiError::NotFound(d) | ApiError::Conflict(d) => {
-                f.write_str(d)
-            }
+            ApiError::Prohibited(d)
+            | ApiError::BadRequest(d)
+            | ApiError::NotFound(d)
+            | ApiError::Conflict(d) => f.write_str(d),
             ApiError::Unavailable(_) => f.write_str("a dependency is unavailable; retry later"),
             ApiError::Internal(_) => f.write_str("internal error"),
         }
@@ -36,6 +40,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::Forbidden => "forbidden",
+            ApiError::Prohibited(_) => "action_prohibited",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
@@ -49,7 +54,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::Prohibited(_) => StatusCode::FORBIDDEN,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

@@ -6,9 +6,10 @@ use crate::auth::Access;
 use crate::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_core::WebhookToken;
+use inlet_store::ChannelKind;
 use inlet_store::Webhook;
 use inlet_store::repo::webhooks::{self, NewWebhook, WebhookChanges};
-use inlet_store::{ChannelKind, repo::channels};
+use inlet_store::repo::{channels, users};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -20,6 +21,8 @@ fn default_true() -> bool {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
+    /// An open or private channel; a private one must have the owner as a
+    /// member (else 403 `action_prohibited`).
     channel_id: Uuid,
     owner_id: Uuid,
     display_name: Option<String>,
@@ -157,7 +160,9 @@ fn new_token() -> Result<WebhookToken, ApiError> {
 
 /// Create a webhook; the answer holds its token and URLs (shown only now).
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "management", request_body = CreateWebhook,
-    responses((status = 201, body = WebhookWithToken), (status = 400), (status = 401), (status = 403), (status = 404)),
+    responses((status = 201, body = WebhookWithToken), (status = 400), (status = 401),
+        (status = 403, description = "`forbidden`: not an admin token; `action_prohibited`: the channel is private and the owner is not a member of it"),
+        (status = 404, description = "no such channel, or no such owner in the channel's team")),
     security(("bearer" = [])))]
 pub async fn create(
     req: HttpRequest,
@@ -169,10 +174,28 @@ pub async fn create(
     let secret = body.signing_secret.clone().filter(|s| !s.is_empty());
     let mut new = body.validate()?;
     new.signing_secret_sealed = secret.map(|s| seal(&state, &s)).transpose()?;
-    if channels::get(&**client, new.channel_id).await?.kind == ChannelKind::Direct {
+    let channel = channels::get(&**client, new.channel_id).await?;
+    if channel.kind == ChannelKind::Direct {
         return Err(ApiError::BadRequest(
             "a webhook's channel cannot be a direct channel".into(),
         ));
+    }
+    let owner = users::get(&**client, new.owner_id).await?;
+    if owner.team_id != channel.team_id {
+        return Err(ApiError::NotFound(
+            "owner in the channel's team not found".into(),
+        ));
+    }
+    // The rule ingress applies to every post (semantics.md "Channel
+    // resolution"): refused here too, so a webhook that could never post is
+    // never made. An owner removed later is ingress's to refuse.
+    if channel.kind == ChannelKind::Private
+        && !channels::is_member(&**client, channel.id, owner.id).await?
+    {
+        return Err(ApiError::Prohibited(format!(
+            "the owner is not a member of the private channel {:?}; add them to it first",
+            channel.name
+        )));
     }
     let token = new_token()?;
     let webhook = webhooks::create(&**client, &new, token.hash()).await?;
