@@ -4,7 +4,21 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use inlet_store::StoreError;
+use serde::Serialize;
 use std::fmt;
+use utoipa::ToSchema;
+
+/// Every error answer of the API.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Machine-readable: `unauthenticated`, `forbidden` (the token may not
+    /// do that), `action_prohibited` (a rule of the directory refuses it),
+    /// `bad_request`, `not_found`, `conflict`, `request_timeout`,
+    /// `payload_too_large`, `service_unavailable` or `internal_error`.
+    error: &'static str,
+    /// What is wrong, for a person.
+    detail: String,
+}
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -16,6 +30,10 @@ pub enum ApiError {
     BadRequest(String),
     NotFound(String),
     Conflict(String),
+    /// The body did not arrive within `api.body_timeout_ms`.
+    RequestTimeout(String),
+    /// The body is larger than `api.max_body_bytes`.
+    PayloadTooLarge(String),
     Unavailable(String),
     Internal(String),
 }
@@ -28,7 +46,9 @@ impl fmt::Display for ApiError {
             ApiError::Prohibited(d)
             | ApiError::BadRequest(d)
             | ApiError::NotFound(d)
-            | ApiError::Conflict(d) => f.write_str(d),
+            | ApiError::Conflict(d)
+            | ApiError::RequestTimeout(d)
+            | ApiError::PayloadTooLarge(d) => f.write_str(d),
             ApiError::Unavailable(_) => f.write_str("a dependency is unavailable; retry later"),
             ApiError::Internal(_) => f.write_str("internal error"),
         }
@@ -44,6 +64,8 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::RequestTimeout(_) => "request_timeout",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Unavailable(_) => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -58,6 +80,8 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -71,7 +95,10 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthenticated) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        response.json(serde_json::json!({"error": self.code(), "detail": self.to_string()}))
+        response.json(ErrorBody {
+            error: self.code(),
+            detail: self.to_string(),
+        })
     }
 }
 

@@ -232,6 +232,11 @@ pub struct ApiSettings {
     pub metrics_listen: SocketAddr,
     pub admin_tokens: Vec<String>,
     pub read_tokens: Vec<String>,
+    /// Largest management request body; larger ones get 413 before being
+    /// read (management bodies are a few KiB at most).
+    pub max_body_bytes: usize,
+    /// A body not fully received within this time gets 408, as at ingress.
+    pub body_timeout_ms: u64,
 }
 
 impl Default for ApiSettings {
@@ -241,6 +246,8 @@ impl Default for ApiSettings {
             metrics_listen: ([0, 0, 0, 0], 9104).into(),
             admin_tokens: Vec::new(),
             read_tokens: Vec::new(),
+            max_body_bytes: 64 * 1024,
+            body_timeout_ms: 10_000,
         }
     }
 }
@@ -372,7 +379,7 @@ impl Settings {
 
     /// Checks that cannot be expressed in types.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let checks: [(&str, bool, &str); 15] = [
+        let checks: [(&str, bool, &str); 17] = [
             (
                 "amqp.shards",
                 (1..=1024).contains(&self.amqp.shards),
@@ -437,6 +444,16 @@ impl Settings {
                 "ingress.max_body_bytes",
                 self.ingress.max_body_bytes >= 1024,
                 "must be at least 1024",
+            ),
+            (
+                "api.max_body_bytes",
+                self.api.max_body_bytes >= 1024,
+                "must be at least 1024",
+            ),
+            (
+                "api.body_timeout_ms",
+                self.api.body_timeout_ms >= 100,
+                "must be at least 100",
             ),
             (
                 "limits.max_post_runes",
