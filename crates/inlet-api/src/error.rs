@@ -18,6 +18,9 @@ pub struct ErrorBody {
     error: &'static str,
     /// What is wrong, for a person.
     detail: String,
+    /// The input field at fault, when the error is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
 }
 
 #[derive(Debug)]
@@ -28,6 +31,11 @@ pub enum ApiError {
     /// the directory refuses it (the code ingress answers for the same rule).
     Prohibited(String),
     BadRequest(String),
+    /// One input field breaks its rule; the answer names the field.
+    InvalidField {
+        field: &'static str,
+        reason: String,
+    },
     NotFound(String),
     Conflict(String),
     /// The body did not arrive within `api.body_timeout_ms`.
@@ -49,6 +57,7 @@ impl fmt::Display for ApiError {
             | ApiError::Conflict(d)
             | ApiError::RequestTimeout(d)
             | ApiError::PayloadTooLarge(d) => f.write_str(d),
+            ApiError::InvalidField { field, reason } => write!(f, "{field}: {reason}"),
             ApiError::Unavailable(_) => f.write_str("a dependency is unavailable; retry later"),
             ApiError::Internal(_) => f.write_str("internal error"),
         }
@@ -61,7 +70,7 @@ impl ApiError {
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::Forbidden => "forbidden",
             ApiError::Prohibited(_) => "action_prohibited",
-            ApiError::BadRequest(_) => "bad_request",
+            ApiError::BadRequest(_) | ApiError::InvalidField { .. } => "bad_request",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::RequestTimeout(_) => "request_timeout",
@@ -77,7 +86,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::Prohibited(_) => StatusCode::FORBIDDEN,
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::InvalidField { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
@@ -98,6 +107,10 @@ impl ResponseError for ApiError {
         response.json(ErrorBody {
             error: self.code(),
             detail: self.to_string(),
+            field: match self {
+                ApiError::InvalidField { field, .. } => Some(field),
+                _ => None,
+            },
         })
     }
 }

@@ -7,6 +7,7 @@
 mod auth;
 mod body;
 mod error;
+mod fields;
 pub mod openapi;
 mod readiness;
 mod routes;
