@@ -100,3 +100,19 @@ pub async fn token_first(
     }
     next.call(req).await
 }
+
+/// Lets only admin tokens through to a management route, before its path,
+/// query or body is extracted: a read token gets 403 whatever its input
+/// (judged first, bad input would be answered 400 and tell a caller that
+/// may not manage how its input was judged). Runs after [`token_first`],
+/// so the token is known to be an admin or a read token here.
+pub async fn admin_only(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let state = req
+        .app_data::<actix_web::web::Data<crate::State>>()
+        .ok_or_else(|| ApiError::Internal("no state".into()))?;
+    require(req.request(), state, Access::Manage)?;
+    next.call(req).await
+}

@@ -5,7 +5,25 @@ use crate::stream_slots::Refused;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use inlet_store::StoreError;
+use serde::Serialize;
 use std::fmt;
+use utoipa::ToSchema;
+
+/// Every error answer of the API.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Machine-readable: `unauthenticated`, `forbidden` (the token may not
+    /// do that), `action_prohibited` (a rule of the directory refuses it),
+    /// `bad_request`, `not_found`, `conflict`, `request_timeout`,
+    /// `payload_too_large`, `too_many_streams`, `service_unavailable` or
+    /// `internal_error`.
+    error: &'static str,
+    /// What is wrong, for a person.
+    detail: String,
+    /// The input field at fault, when the error is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
+}
 
 /// What a refused live stream is told to wait (`Retry-After`, seconds):
 /// slots come back as other streams end, which no one can foresee; this
@@ -16,22 +34,25 @@ pub const STREAMS_RETRY_AFTER_SECS: u32 = 10;
 pub enum ApiError {
     Unauthenticated,
     Forbidden,
+    /// The request is understood and allowed to this token, but a rule of
+    /// the directory refuses it (the code ingress answers for the same rule).
+    Prohibited(String),
     BadRequest(String),
+    /// One input field breaks its rule; the answer names the field.
+    InvalidField {
+        field: &'static str,
+        reason: String,
+    },
     NotFound(String),
     Conflict(String),
     /// A live stream past `api.max_streams_per_token` or `api.max_streams_total`.
     TooManyStreams(Refused),
+    /// The body did not arrive within `api.body_timeout_ms`.
+    RequestTimeout(String),
+    /// The body is larger than `api.max_body_bytes`.
+    PayloadTooLarge(String),
     Unavailable(String),
     Internal(String),
-}
-
-/// Every error answer's body (the OpenAPI document shows it).
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// A stable code, e.g. `not_found`, `too_many_streams`.
-    pub error: String,
-    /// What went wrong, for a person.
-    pub detail: String,
 }
 
 impl fmt::Display for ApiError {
@@ -39,9 +60,6 @@ impl fmt::Display for ApiError {
         match self {
             ApiError::Unauthenticated => f.write_str("a bearer token is required"),
             ApiError::Forbidden => f.write_str("this token may not do that"),
-            ApiError::BadRequest(d) | ApiError::NotFound(d) | ApiError::Conflict(d) => {
-                f.write_str(d)
-            }
             ApiError::TooManyStreams(Refused::PerToken(cap)) => write!(
                 f,
                 "this token has {cap} live streams open, the most allowed; close one or retry later"
@@ -50,6 +68,13 @@ impl fmt::Display for ApiError {
                 f,
                 "the server has {cap} live streams open, the most it allows; retry later"
             ),
+            ApiError::Prohibited(d)
+            | ApiError::BadRequest(d)
+            | ApiError::NotFound(d)
+            | ApiError::Conflict(d)
+            | ApiError::RequestTimeout(d)
+            | ApiError::PayloadTooLarge(d) => f.write_str(d),
+            ApiError::InvalidField { field, reason } => write!(f, "{field}: {reason}"),
             ApiError::Unavailable(_) => f.write_str("a dependency is unavailable; retry later"),
             ApiError::Internal(_) => f.write_str("internal error"),
         }
@@ -61,10 +86,13 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::Forbidden => "forbidden",
-            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Prohibited(_) => "action_prohibited",
+            ApiError::BadRequest(_) | ApiError::InvalidField { .. } => "bad_request",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooManyStreams(_) => "too_many_streams",
+            ApiError::RequestTimeout(_) => "request_timeout",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Unavailable(_) => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -75,11 +103,13 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Forbidden | ApiError::Prohibited(_) => StatusCode::FORBIDDEN,
+            ApiError::BadRequest(_) | ApiError::InvalidField { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManyStreams(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -100,8 +130,12 @@ impl ResponseError for ApiError {
             _ => {}
         }
         response.json(ErrorBody {
-            error: self.code().to_string(),
+            error: self.code(),
             detail: self.to_string(),
+            field: match self {
+                ApiError::InvalidField { field, .. } => Some(field),
+                _ => None,
+            },
         })
     }
 }

@@ -5,7 +5,9 @@
 //! (they hold no data; the page's own calls carry a token).
 
 mod auth;
+mod body;
 mod error;
+mod fields;
 mod live_feed;
 mod metrics;
 pub mod openapi;
@@ -91,6 +93,7 @@ impl Api {
         );
         let shutdown_timeout = Duration::from_millis(settings.service.shutdown_timeout_ms);
         let listen = settings.api.listen;
+        let json_limit = settings.api.max_body_bytes;
         let secrets = inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)
             .map_err(anyhow::Error::msg)?;
         let state = web::Data::new(State {
@@ -109,7 +112,14 @@ impl Api {
         let http = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(web::JsonConfig::default().error_handler(error::json_error))
+                // The body was already read within `api.max_body_bytes`
+                // (routes::manage); this only keeps actix's own 2 MiB limit
+                // from being the smaller one.
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(json_limit)
+                        .error_handler(error::json_error),
+                )
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .configure(routes::configure)

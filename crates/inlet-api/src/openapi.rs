@@ -1,10 +1,13 @@
 //! The OpenAPI document, generated from the handlers' annotations and the
 //! types they read and write. Served at `GET /api/v1/openapi.json`.
 
+use crate::error::ErrorBody;
 use crate::routes::{channels, dead_letters, events, posts, teams, users, webhooks};
 use crate::viewer;
 use actix_web::HttpResponse;
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -25,8 +28,10 @@ use utoipa::{Modify, OpenApi};
         openapi_json,
         viewer::index, viewer::asset,
     ),
-    modifiers(&BearerAuth),
-    tags((name = "management", description = "Admin token required"),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth, &ErrorAnswers),
+    tags((name = "management", description = "Admin token required, judged before anything of the request is read; \
+             the body is read within `api.max_body_bytes` (413) and `api.body_timeout_ms` (408)"),
          (name = "reading", description = "Admin or read token"),
          (name = "viewer", description = "The web viewer's page and assets: no token")),
 )]
@@ -42,6 +47,65 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }
+}
+
+/// What every operation of the API may answer besides its own: each error
+/// is an [`ErrorBody`], and a management route (`routes::manage`) reads its
+/// body within the API's limits, so it may answer 408 and 413 too.
+struct ErrorAnswers;
+
+impl Modify for ErrorAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let error_body = || Content::new(Some(Ref::from_schema_name("ErrorBody")));
+        let answer = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content("application/json", error_body())
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/v1/") {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if is_management(operation) {
+                    let responses = &mut operation.responses.responses;
+                    responses.entry("408".into()).or_insert_with(|| {
+                        answer("the body was not received within `api.body_timeout_ms`")
+                    });
+                    responses
+                        .entry("413".into())
+                        .or_insert_with(|| answer("the body is larger than `api.max_body_bytes`"));
+                }
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && (status.starts_with('4') || status.starts_with('5'))
+                        && response.content.is_empty()
+                    {
+                        response
+                            .content
+                            .insert("application/json".into(), error_body());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_management(operation: &Operation) -> bool {
+    operation
+        .tags
+        .as_ref()
+        .is_some_and(|tags| tags.iter().any(|t| t == "management"))
 }
 
 /// This document.
@@ -101,6 +165,70 @@ mod tests {
                 doc["paths"][path]["get"]["security"].is_null(),
                 "the viewer's GET {path} needs no token"
             );
+        }
+    }
+
+    /// The document's "management" tag (admin token, 408 and 413) is
+    /// exactly the routes the route table wraps in `manage`.
+    #[test]
+    fn the_management_tag_marks_exactly_the_routes_that_need_an_admin_token() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let table = include_str!("routes/mod.rs");
+        let mut managed = 0;
+        for chunk in table.split(".route(").skip(1) {
+            let Some((path, rest)) = chunk
+                .trim_start()
+                .strip_prefix('"')
+                .and_then(|c| c.split_once('"'))
+            else {
+                continue;
+            };
+            let Some(method) = rest.split("web::").nth(1).and_then(|m| m.split('(').next()) else {
+                continue;
+            };
+            let wrapped = rest
+                .trim_start_matches([',', ' ', '\n'])
+                .starts_with("manage(");
+            managed += usize::from(wrapped);
+            let operation = &doc["paths"][format!("/api/v1{path}")][method];
+            let tagged = operation["tags"]
+                .as_array()
+                .is_some_and(|tags| tags.iter().any(|t| t == "management"));
+            assert_eq!(
+                wrapped, tagged,
+                "{method} {path}: manage() and the tag disagree"
+            );
+            if wrapped {
+                for status in ["408", "413"] {
+                    assert!(
+                        operation["responses"][status].is_object(),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+        assert!(managed >= 15, "found {managed} managed routes");
+    }
+
+    #[test]
+    fn every_error_answer_has_the_error_body() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let error_ref = "#/components/schemas/ErrorBody";
+        assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            if !path.starts_with("/api/v1/") {
+                continue;
+            }
+            for (method, operation) in item.as_object().unwrap() {
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        assert_eq!(
+                            response["content"]["application/json"]["schema"]["$ref"], error_ref,
+                            "{method} {path} {status}"
+                        );
+                    }
+                }
+            }
         }
     }
 

@@ -248,6 +248,11 @@ pub struct ApiSettings {
     /// Live events a stream may fall behind its channel's shared feed
     /// before it catches up from PostgreSQL instead.
     pub stream_buffer_events: usize,
+    /// Largest management request body; larger ones get 413 before being
+    /// read (management bodies are a few KiB at most).
+    pub max_body_bytes: usize,
+    /// A body not fully received within this time gets 408, as at ingress.
+    pub body_timeout_ms: u64,
 }
 
 impl Default for ApiSettings {
@@ -260,6 +265,8 @@ impl Default for ApiSettings {
             max_streams_per_token: 20,
             max_streams_total: 1_000,
             stream_buffer_events: 256,
+            max_body_bytes: 64 * 1024,
+            body_timeout_ms: 10_000,
         }
     }
 }
@@ -396,7 +403,7 @@ impl Settings {
 
     /// Checks that cannot be expressed in types.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let checks: [(&str, bool, &str); 20] = [
+        let checks: [(&str, bool, &str); 22] = [
             (
                 "amqp.shards",
                 (1..=1024).contains(&self.amqp.shards),
@@ -472,6 +479,16 @@ impl Settings {
                 "limits.max_posts_per_request",
                 (2..=10_000).contains(&self.limits.max_posts_per_request),
                 "must be 2 to 10000",
+            ),
+            (
+                "api.max_body_bytes",
+                self.api.max_body_bytes >= 1024,
+                "must be at least 1024",
+            ),
+            (
+                "api.body_timeout_ms",
+                self.api.body_timeout_ms >= 100,
+                "must be at least 100",
             ),
             (
                 "limits.max_post_runes",

@@ -153,14 +153,16 @@ fn check_channel(
             "this webhook is locked to its channel; remove `channel` from the payload",
         ));
     }
-    if channel.kind != ChannelKind::Open
-        && elsewhere
-        && !team.is_member(channel.id, webhook.owner_id)
-    {
-        return Err(reject(
-            ErrorCode::ActionProhibited,
-            "the webhook's owner is not a member of that private channel",
-        ));
+    // A webhook posts with its owner's reach: never into a private channel
+    // the owner is not in, whether it was named by an override or is the
+    // webhook's own channel (the owner may have left it since).
+    if channel.kind != ChannelKind::Open && !team.is_member(channel.id, webhook.owner_id) {
+        let detail = if elsewhere {
+            "the webhook's owner is not a member of that private channel"
+        } else {
+            "the webhook's owner is no longer a member of its private channel"
+        };
+        return Err(reject(ErrorCode::ActionProhibited, detail));
     }
     if channel.archived {
         return Err(reject(

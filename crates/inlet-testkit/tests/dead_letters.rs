@@ -1,11 +1,13 @@
 //! Dead letters through the API: a message the formatter cannot place is
 //! listed with its reason and its request (never the token), replayed once
 //! its cause is fixed (posted exactly once), or discarded; the archiver
-//! turns what the broker's delivery limit gave up on into dead letters.
+//! turns what the broker's delivery limit gave up on into dead letters. A
+//! message in flight when its webhook's owner leaves the webhook's private
+//! channel is one of them.
 
 use inlet_proto::Message;
 use inlet_testkit::{Fixture, Services, TestStack};
-use lapin::options::BasicPublishOptions;
+use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -203,6 +205,109 @@ async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let posts = stack.posts(secret.parse().unwrap()).await.unwrap();
     assert_eq!(posts.len(), 1);
+    stack.stop().await;
+}
+
+/// Raw messages waiting for a formatter (while none runs).
+async fn raw_messages_queued(stack: &TestStack) -> u32 {
+    let topology = inlet_bus::Topology::new(&stack.settings.amqp);
+    let connection = inlet_bus::connect(&stack.settings.amqp.url, "test")
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    let mut queued = 0;
+    for shard in 0..topology.shards {
+        let queue = topology.queue(inlet_bus::Hop::Raw, shard);
+        queued += channel
+            .queue_declare(queue.as_str().into(), passive, FieldTable::default())
+            .await
+            .unwrap()
+            .message_count();
+    }
+    let _ = connection.close(200, "counted".into()).await;
+    queued
+}
+
+/// The owner leaves the webhook's own private channel while a message is
+/// in flight: the formatter (whose check is authoritative) dead-letters it
+/// as `action_prohibited`, the waiting sender gets 403 with the dead
+/// letter's id, and a replay once the owner is back posts it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_is_dead_lettered() {
+    let mut stack = TestStack::start_with(Services::ALL, |s| s.ingress.wait_timeout_ms = 25_000)
+        .await
+        .unwrap();
+    let f = stack.fixture().await.unwrap();
+    let secret = stack
+        .api_post(
+            "/api/v1/channels",
+            json!({"team_id": f.team_id, "name": "secret", "private": true}),
+        )
+        .await
+        .unwrap();
+    let secret = secret["id"].as_str().unwrap().to_string();
+    membership(&stack, &secret, &f.owner_id, true).await;
+    let hook = stack
+        .api_post(
+            "/api/v1/webhooks",
+            json!({"channel_id": secret, "owner_id": f.owner_id}),
+        )
+        .await
+        .unwrap();
+    let token = hook["token"].as_str().unwrap();
+
+    stack.stop_service("formatter").await;
+    let waiting = {
+        let request = stack
+            .http
+            .post(stack.ingress_url(&format!("/hooks/{token}?wait=true")))
+            .header("content-type", "application/json")
+            .body(r#"{"text":"in flight"}"#);
+        tokio::spawn(async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        })
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while raw_messages_queued(&stack).await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "never accepted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    membership(&stack, &secret, &f.owner_id, false).await;
+    stack.spawn(FORMATTER_ONLY).await.unwrap();
+
+    let (status, verdict) = waiting.await.unwrap();
+    assert_eq!(status, 403, "{verdict}");
+    assert_eq!(verdict["error"], "action_prohibited", "{verdict}");
+    let letters = wait_for_letters(&stack, 1).await;
+    assert_eq!(letters[0]["reason"], "action_prohibited");
+    assert_eq!(letters[0]["id"], verdict["dead_letter_id"], "{verdict}");
+    assert!(
+        stack
+            .posts(secret.parse().unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    membership(&stack, &secret, &f.owner_id, true).await;
+    let id = letters[0]["id"].as_str().unwrap();
+    let (status, _) = api(
+        &stack,
+        reqwest::Method::POST,
+        &format!("/api/v1/dead-letters/{id}/replay"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let posts = stack.wait_for_posts(&secret, 1, WAIT).await.unwrap();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].message, "in flight");
+    assert!(open_letters(&stack).await.is_empty());
     stack.stop().await;
 }
 

@@ -2,6 +2,8 @@
 //! refused with 413 before it is read, whether announced or chunked; a body
 //! that trickles in is cut off at the body deadline; rotated-away, revoked
 //! and unknown tokens get one and the same answer. Nothing is posted.
+//! And at the management API: the token and its access level are judged
+//! before the input, and bodies have the same size limit and deadline.
 
 use inlet_testkit::{Services, TestStack};
 use std::time::{Duration, Instant};
@@ -9,6 +11,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const MIB: usize = 1024 * 1024;
+
+const API_ONLY: Services = Services {
+    ingress: false,
+    formatter: false,
+    delivery: false,
+    api: true,
+};
 
 /// Reads whatever the server answers until it closes or `limit` passes.
 async fn read_answer(stream: &mut TcpStream, limit: Duration) -> String {
@@ -631,5 +640,193 @@ async fn unknown_tokens_cost_no_lookup_and_an_address_that_keeps_guessing_gets_4
             .await,
         200
     );
+    stack.stop().await;
+}
+
+/// Every management operation of the OpenAPI document, called with bad
+/// input (ids that are not UUIDs, a body that is not JSON): a read token
+/// gets 403 `forbidden`, never the 400 that an admin token gets, which
+/// would tell it how its input was judged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_token_gets_403_on_every_management_route_before_its_input_is_judged() {
+    let stack = TestStack::start_with(API_ONLY, |s| {
+        s.api.read_tokens = vec!["reader-token-123".into()];
+    })
+    .await
+    .unwrap();
+    let doc: serde_json::Value = stack
+        .http
+        .get(stack.api_url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let management = operation["tags"]
+                .as_array()
+                .is_some_and(|tags| tags.iter().any(|t| t == "management"));
+            if !management {
+                continue;
+            }
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let mut url = path.clone();
+            let mut query = Vec::new();
+            for parameter in &parameters {
+                let name = parameter["name"].as_str().unwrap();
+                match parameter["in"].as_str() {
+                    Some("path") => url = url.replace(&format!("{{{name}}}"), "not-a-uuid"),
+                    Some("query") => query.push(format!("{name}=not-a-uuid")),
+                    _ => {}
+                }
+            }
+            if !query.is_empty() {
+                url = format!("{url}?{}", query.join("&"));
+            }
+            let has_input = !parameters.is_empty() || operation["requestBody"].is_object();
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let send = |token: &str| {
+                stack
+                    .http
+                    .request(method.clone(), stack.api_url(&url))
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .body("not json")
+                    .send()
+            };
+            let reader = send("reader-token-123").await.unwrap();
+            assert_eq!(reader.status(), 403, "{method} {url} with a read token");
+            let body: serde_json::Value = reader.json().await.unwrap();
+            assert_eq!(body["error"], "forbidden", "{method} {url}: {body}");
+            let admin = send(&stack.admin_token).await.unwrap().status();
+            let expected = if has_input { 400 } else { 200 };
+            assert_eq!(admin, expected, "{method} {url} with the admin token");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 16, "{checked} management operations");
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_management_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
+    let stack = TestStack::start_with(API_ONLY, |s| s.api.body_timeout_ms = 1_000)
+        .await
+        .unwrap();
+    let mut stream = TcpStream::connect(format!("127.0.0.1:{}", stack.api_port))
+        .await
+        .unwrap();
+    let body = br#"{"name":"slow-team"}"#;
+    let head = format!(
+        "POST /api/v1/teams HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        stack.admin_token,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    // One byte every 300 ms: the whole body would take 6 s.
+    let mut answer = String::new();
+    for byte in body.iter() {
+        if stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut buffer = [0u8; 1024];
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(1), stream.read(&mut buffer)).await
+            && n > 0
+        {
+            answer = String::from_utf8_lossy(&buffer[..n]).into_owned();
+            break;
+        }
+    }
+    if answer.is_empty() {
+        answer = read_answer(&mut stream, Duration::from_secs(5)).await;
+    }
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_millis(3_500),
+        "cut off after {:?}",
+        started.elapsed()
+    );
+    let teams = stack
+        .http
+        .get(stack.api_url("/api/v1/teams"))
+        .bearer_auth(&stack.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!teams.contains("slow-team"), "{teams}");
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_management_body_over_the_limit_gets_413_announced_or_chunked() {
+    let stack = TestStack::start_with(API_ONLY, |_| {}).await.unwrap();
+    let limit = stack.settings.api.max_body_bytes;
+    let address = format!("127.0.0.1:{}", stack.api_port);
+    let head = |framing: String| {
+        format!(
+            "POST /api/v1/teams HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\n{framing}\r\n\r\n",
+            stack.admin_token
+        )
+    };
+
+    // Announced: refused on the header alone, before a byte of the body.
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    let announced = head(format!("Content-Length: {}", limit + 1));
+    stream.write_all(announced.as_bytes()).await.unwrap();
+    let answer = read_answer(&mut stream, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("payload_too_large"), "{answer}");
+
+    // Chunked: refused once the limit is passed, a JSON body that would
+    // otherwise be a valid team.
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(head("Transfer-Encoding: chunked".into()).as_bytes())
+        .await
+        .unwrap();
+    let json = format!(
+        r#"{{"name":"big-team","display_name":"{}"}}"#,
+        "x".repeat(limit)
+    );
+    for chunk in json.as_bytes().chunks(8 * 1024) {
+        let frame = format!("{:x}\r\n", chunk.len());
+        let wrote = async {
+            stream.write_all(frame.as_bytes()).await?;
+            stream.write_all(chunk).await?;
+            stream.write_all(b"\r\n").await
+        };
+        if wrote.await.is_err() {
+            break; // the server answered and closed
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let answer = read_answer(&mut stream, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+
+    // Nothing was made.
+    let teams = stack
+        .http
+        .get(stack.api_url("/api/v1/teams"))
+        .bearer_auth(&stack.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!teams.contains("big-team"), "{teams}");
     stack.stop().await;
 }

@@ -3,6 +3,7 @@
 use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
+use crate::fields;
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_store::repo::channels;
 use inlet_store::{Channel, ChannelKind};
@@ -17,6 +18,8 @@ pub struct NewChannel {
     /// 1-64 characters of a-z, 0-9, '.', '_' or '-'.
     #[schema(pattern = "^[a-z0-9._-]{1,64}$")]
     name: String,
+    /// At most 64 characters; the name when absent.
+    #[schema(max_length = 64)]
     display_name: Option<String>,
     #[serde(default)]
     private: bool,
@@ -35,7 +38,7 @@ pub struct ChannelList {
 
 /// Create a channel.
 #[utoipa::path(post, path = "/api/v1/channels", tag = "management", request_body = NewChannel,
-    responses((status = 201, body = Channel), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)),
+    responses((status = 201, body = Channel), (status = 400, description = "invalid input; `field` names the field at fault"), (status = 401), (status = 403), (status = 404), (status = 409)),
     security(("bearer" = [])))]
 pub async fn create(
     req: HttpRequest,
@@ -43,6 +46,10 @@ pub async fn create(
     body: web::Json<NewChannel>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
+    fields::channel_name(&body.name)?;
+    if let Some(display) = &body.display_name {
+        fields::display_name("display_name", display)?;
+    }
     let kind = if body.private {
         ChannelKind::Private
     } else {

@@ -3,6 +3,7 @@
 use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
+use crate::fields;
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_store::Team;
 use inlet_store::repo::teams;
@@ -12,9 +13,11 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTeam {
-    /// 1-64 characters of a-z, 0-9, '.', '_' or '-'.
-    #[schema(pattern = "^[a-z0-9._-]{1,64}$")]
+    /// 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit.
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$")]
     name: String,
+    /// At most 64 characters; the name when absent.
+    #[schema(max_length = 64)]
     display_name: Option<String>,
 }
 
@@ -25,7 +28,7 @@ pub struct TeamList {
 
 /// Create a team.
 #[utoipa::path(post, path = "/api/v1/teams", tag = "management", request_body = NewTeam,
-    responses((status = 201, body = Team), (status = 400), (status = 401), (status = 403), (status = 409)),
+    responses((status = 201, body = Team), (status = 400, description = "invalid input; `field` names the field at fault"), (status = 401), (status = 403), (status = 409)),
     security(("bearer" = [])))]
 pub async fn create(
     req: HttpRequest,
@@ -33,6 +36,10 @@ pub async fn create(
     body: web::Json<NewTeam>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
+    fields::team_name(&body.name)?;
+    if let Some(display) = &body.display_name {
+        fields::display_name("display_name", display)?;
+    }
     let display = body
         .display_name
         .clone()

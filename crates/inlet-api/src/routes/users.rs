@@ -3,6 +3,7 @@
 use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
+use crate::fields;
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_store::User;
 use inlet_store::repo::users;
@@ -14,9 +15,12 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     team_id: Uuid,
-    /// 1-64 characters of a-z, 0-9, '.', '_' or '-'.
+    /// 1-64 characters of a-z, 0-9, '.', '_' or '-'; not `all`, `channel`
+    /// or `here` (mention keywords).
     #[schema(pattern = "^[a-z0-9._-]{1,64}$")]
     username: String,
+    /// At most 64 characters; the username when absent.
+    #[schema(max_length = 64)]
     display_name: Option<String>,
 }
 
@@ -33,7 +37,7 @@ pub struct UserList {
 
 /// Create a user of a team.
 #[utoipa::path(post, path = "/api/v1/users", tag = "management", request_body = NewUser,
-    responses((status = 201, body = User), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)),
+    responses((status = 201, body = User), (status = 400, description = "invalid input; `field` names the field at fault"), (status = 401), (status = 403), (status = 404), (status = 409)),
     security(("bearer" = [])))]
 pub async fn create(
     req: HttpRequest,
@@ -41,6 +45,10 @@ pub async fn create(
     body: web::Json<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
+    fields::username(&body.username)?;
+    if let Some(display) = &body.display_name {
+        fields::display_name("display_name", display)?;
+    }
     let display = body
         .display_name
         .clone()

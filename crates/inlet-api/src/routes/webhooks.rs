@@ -4,11 +4,13 @@
 use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
+use crate::fields;
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_core::WebhookToken;
+use inlet_store::ChannelKind;
 use inlet_store::Webhook;
 use inlet_store::repo::webhooks::{self, NewWebhook, WebhookChanges};
-use inlet_store::{ChannelKind, repo::channels};
+use inlet_store::repo::{channels, users};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -20,12 +22,22 @@ fn default_true() -> bool {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
+    /// An open or private channel; a private one must have the owner as a
+    /// member (else 403 `action_prohibited`).
     channel_id: Uuid,
     owner_id: Uuid,
+    /// At most 64 characters; "Incoming Webhook" when absent.
+    #[schema(max_length = 64)]
     display_name: Option<String>,
+    /// At most 1024 characters.
     #[serde(default)]
+    #[schema(max_length = 1024)]
     description: String,
+    /// The posts' username unless a payload overrides it; at most 64 characters.
+    #[schema(max_length = 64)]
     username: Option<String>,
+    /// An http(s) URL of at most 2048 bytes.
+    #[schema(max_length = 2048)]
     icon_url: Option<String>,
     #[serde(default)]
     channel_locked: bool,
@@ -41,7 +53,9 @@ pub struct CreateWebhook {
     /// Requests per minute, when not the server's default.
     #[schema(minimum = 1)]
     rate_per_minute: Option<i32>,
-    /// Verify vendor signatures with this secret (stored sealed; never shown again).
+    /// Verify vendor signatures with this secret (stored sealed; never
+    /// shown again): 8 to 256 bytes; empty means none.
+    #[schema(max_length = 256)]
     signing_secret: Option<String>,
 }
 
@@ -86,25 +100,39 @@ pub struct WebhookWithToken {
     urls: WebhookUrls,
 }
 
+fn check_markup(value: &str) -> Result<(), ApiError> {
+    if value == "markdown" || value == "slack" {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidField {
+            field: "markup",
+            reason: "must be \"markdown\" or \"slack\"".into(),
+        })
+    }
+}
+
 impl CreateWebhook {
     fn validate(self) -> Result<NewWebhook, ApiError> {
         let markup = self.markup.unwrap_or_else(|| "markdown".into());
-        if markup != "markdown" && markup != "slack" {
-            return Err(ApiError::BadRequest(
-                "markup must be \"markdown\" or \"slack\"".into(),
-            ));
+        check_markup(&markup)?;
+        if let Some(name) = &self.display_name {
+            fields::display_name("display_name", name)?;
         }
-        if let Some(url) = &self.icon_url
-            && !inlet_dialects::url::is_web_url(url)
-        {
-            return Err(ApiError::BadRequest(
-                "icon_url must be an http(s) URL".into(),
-            ));
+        fields::description(&self.description)?;
+        if let Some(username) = &self.username {
+            fields::post_username(username)?;
+        }
+        if let Some(url) = &self.icon_url {
+            fields::icon_url(url)?;
+        }
+        if let Some(secret) = self.signing_secret.as_deref().filter(|s| !s.is_empty()) {
+            fields::signing_secret(secret)?;
         }
         if self.rate_per_minute.is_some_and(|r| r <= 0) {
-            return Err(ApiError::BadRequest(
-                "rate_per_minute must be positive".into(),
-            ));
+            return Err(ApiError::InvalidField {
+                field: "rate_per_minute",
+                reason: "must be positive".into(),
+            });
         }
         Ok(NewWebhook {
             channel_id: self.channel_id,
@@ -160,7 +188,11 @@ async fn new_token(client: &inlet_store::pool::Client) -> Result<WebhookToken, A
 
 /// Create a webhook; the answer holds its token and URLs (shown only now).
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "management", request_body = CreateWebhook,
-    responses((status = 201, body = WebhookWithToken), (status = 400), (status = 401), (status = 403), (status = 404)),
+    responses((status = 201, body = WebhookWithToken),
+        (status = 400, description = "invalid input; `field` names the field at fault"),
+        (status = 401),
+        (status = 403, description = "`forbidden`: not an admin token; `action_prohibited`: the channel is private and the owner is not a member of it"),
+        (status = 404, description = "no such channel, or no such owner in the channel's team")),
     security(("bearer" = [])))]
 pub async fn create(
     req: HttpRequest,
@@ -172,10 +204,28 @@ pub async fn create(
     let secret = body.signing_secret.clone().filter(|s| !s.is_empty());
     let mut new = body.validate()?;
     new.signing_secret_sealed = secret.map(|s| seal(&state, &s)).transpose()?;
-    if channels::get(&**client, new.channel_id).await?.kind == ChannelKind::Direct {
+    let channel = channels::get(&**client, new.channel_id).await?;
+    if channel.kind == ChannelKind::Direct {
         return Err(ApiError::BadRequest(
             "a webhook's channel cannot be a direct channel".into(),
         ));
+    }
+    let owner = users::get(&**client, new.owner_id).await?;
+    if owner.team_id != channel.team_id {
+        return Err(ApiError::NotFound(
+            "owner in the channel's team not found".into(),
+        ));
+    }
+    // The rule ingress applies to every post (semantics.md "Channel
+    // resolution"): refused here too, so a webhook that could never post is
+    // never made. An owner removed later is ingress's to refuse.
+    if channel.kind == ChannelKind::Private
+        && !channels::is_member(&**client, channel.id, owner.id).await?
+    {
+        return Err(ApiError::Prohibited(format!(
+            "the owner is not a member of the private channel {:?}; add them to it first",
+            channel.name
+        )));
     }
     let token = new_token(&client).await?;
     let webhook = webhooks::create(&**client, &new, token.hash()).await?;
@@ -242,11 +292,17 @@ pub async fn rotate(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhook {
+    /// At most 64 characters.
+    #[schema(max_length = 64)]
     display_name: Option<String>,
+    /// At most 1024 characters.
+    #[schema(max_length = 1024)]
     description: Option<String>,
-    /// Empty clears it.
+    /// At most 64 characters; empty clears it.
+    #[schema(max_length = 64)]
     username: Option<String>,
-    /// Empty clears it.
+    /// An http(s) URL of at most 2048 bytes; empty clears it.
+    #[schema(max_length = 2048)]
     icon_url: Option<String>,
     channel_locked: Option<bool>,
     allow_username_override: Option<bool>,
@@ -260,31 +316,36 @@ pub struct UpdateWebhook {
     rate_per_minute: Option<i32>,
     /// false: the token answers no_service until enabled again.
     enabled: Option<bool>,
-    /// A new signing secret ("" removes it).
+    /// A new signing secret of 8 to 256 bytes ("" removes it).
+    #[schema(max_length = 256)]
     signing_secret: Option<String>,
 }
 
 impl UpdateWebhook {
     fn validate(self) -> Result<WebhookChanges, ApiError> {
-        if let Some(markup) = &self.markup
-            && markup != "markdown"
-            && markup != "slack"
-        {
-            return Err(ApiError::BadRequest(
-                "markup must be \"markdown\" or \"slack\"".into(),
-            ));
+        if let Some(markup) = &self.markup {
+            check_markup(markup)?;
         }
-        if let Some(url) = self.icon_url.as_deref().filter(|u| !u.is_empty())
-            && !inlet_dialects::url::is_web_url(url)
-        {
-            return Err(ApiError::BadRequest(
-                "icon_url must be an http(s) URL".into(),
-            ));
+        if let Some(name) = &self.display_name {
+            fields::display_name("display_name", name)?;
+        }
+        if let Some(description) = &self.description {
+            fields::description(description)?;
+        }
+        if let Some(username) = &self.username {
+            fields::post_username(username)?;
+        }
+        if let Some(url) = self.icon_url.as_deref().filter(|u| !u.is_empty()) {
+            fields::icon_url(url)?;
+        }
+        if let Some(secret) = self.signing_secret.as_deref().filter(|s| !s.is_empty()) {
+            fields::signing_secret(secret)?;
         }
         if self.rate_per_minute.is_some_and(|r| r < 0) {
-            return Err(ApiError::BadRequest(
-                "rate_per_minute must not be negative".into(),
-            ));
+            return Err(ApiError::InvalidField {
+                field: "rate_per_minute",
+                reason: "must not be negative".into(),
+            });
         }
         Ok(WebhookChanges {
             display_name: self.display_name,
@@ -306,7 +367,9 @@ impl UpdateWebhook {
 /// Change a webhook's settings, or enable/disable it.
 #[utoipa::path(patch, path = "/api/v1/webhooks/{id}", tag = "management", params(("id" = Uuid, Path)),
     request_body = UpdateWebhook,
-    responses((status = 200, body = Webhook), (status = 400), (status = 401), (status = 403), (status = 404)),
+    responses((status = 200, body = Webhook),
+        (status = 400, description = "invalid input; `field` names the field at fault"),
+        (status = 401), (status = 403), (status = 404)),
     security(("bearer" = [])))]
 pub async fn update(
     req: HttpRequest,

@@ -127,6 +127,21 @@ fn the_stream_limits_refuse_0() {
 }
 
 #[test]
+fn the_api_body_limits_refuse_values_no_client_could_meet() {
+    for (key, refused, accepted) in [
+        ("max_body_bytes", "1023", "1024"),
+        ("body_timeout_ms", "99", "100"),
+    ] {
+        let var = format!("INLET__API__{}", key.to_uppercase());
+        let err = Settings::load_from(None, &env(&[(var.as_str(), refused)]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("api.{key}")), "{err}");
+        assert!(Settings::load_from(None, &env(&[(var.as_str(), accepted)])).is_ok());
+    }
+}
+
+#[test]
 fn missing_config_file_is_refused() {
     let err = Settings::load_from(Some(Path::new("/nonexistent/inlet.toml")), &[])
         .unwrap_err()
