@@ -178,10 +178,13 @@ impl Sender {
 /// seq 1..n, and each sender's messages (`<sender>-<n>`) in the order it
 /// sent them.
 pub async fn assert_exactly(stack: &TestStack, channel_id: &str, accepted: &[String]) {
-    stack
+    if let Err(error) = stack
         .wait_for_posts(channel_id, accepted.len(), POSTED_WITHIN)
         .await
-        .unwrap_or_else(|error| panic!("accepted messages missing: {error}"));
+    {
+        let letters = dead_letters(stack).await;
+        panic!("accepted messages missing: {error}; dead letters: {letters:?}");
+    }
     // A moment for anything extra (a late duplicate) to show up.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let channel = channel_id.parse().expect("channel ids are uuids");
@@ -237,4 +240,25 @@ mod tests {
     fn sender_order_catches_a_reordering() {
         assert_sender_order(&["a-0", "a-2", "a-1"]);
     }
+}
+
+/// Every dead letter's stage, reason and detail: where a missing message
+/// may have gone.
+async fn dead_letters(stack: &TestStack) -> Vec<String> {
+    let Ok(client) = stack.pool.get().await else {
+        return Vec::new();
+    };
+    client
+        .query("SELECT stage, reason, detail FROM dead_letters", &[])
+        .await
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    let (stage, reason, detail): (String, String, String) =
+                        (r.get(0), r.get(1), r.get(2));
+                    format!("{stage}/{reason}: {detail}")
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
