@@ -226,22 +226,6 @@ fn assert_sender_order(messages: &[&str]) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sender_order_accepts_interleaved_senders() {
-        assert_sender_order(&["a-0", "b-0", "a-1", "b-1", "a-2"]);
-    }
-
-    #[test]
-    #[should_panic(expected = "a: 1 posted after 2")]
-    fn sender_order_catches_a_reordering() {
-        assert_sender_order(&["a-0", "a-2", "a-1"]);
-    }
-}
-
 /// Every dead letter's stage, reason and detail: where a missing message
 /// may have gone.
 async fn dead_letters(stack: &TestStack) -> Vec<String> {
@@ -261,4 +245,20 @@ async fn dead_letters(stack: &TestStack) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sender_order_accepts_interleaved_senders() {
+        assert_sender_order(&["a-0", "b-0", "a-1", "b-1", "a-2"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "a: 1 posted after 2")]
+    fn sender_order_catches_a_reordering() {
+        assert_sender_order(&["a-0", "a-2", "a-1"]);
+    }
 }
