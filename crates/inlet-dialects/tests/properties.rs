@@ -337,6 +337,8 @@ fn run_integration(
         signing_secret: signed.then_some(b"prop-secret".as_slice()),
         limits: Limits {
             max_post_runes: 40,
+            // Small, so that capping an event's posts is exercised too.
+            max_posts_per_request: 3,
             ..Limits::default()
         },
     };

@@ -299,7 +299,7 @@ pub fn translate_integration(
             .into_iter()
             .map(|t| storable(with_params(t, &params)))
             .collect();
-        let posts = cap_posts(posts, req.limits.max_posts_per_request, &event);
+        let posts = cap_posts(posts, &req.limits, &event);
         crate::storable::check_size(&posts, req.body.len(), req.limits.max_posts_per_request)?;
         return Ok(IntegrationOutcome::Post {
             event,
@@ -337,7 +337,7 @@ pub fn translate_integration(
         .into_iter()
         .map(|m| storable(post(m, &params, target.clone(), req)))
         .collect::<Vec<_>>();
-    let posts = cap_posts(posts, req.limits.max_posts_per_request, &event);
+    let posts = cap_posts(posts, &req.limits, &event);
     crate::storable::check_size(&posts, req.body.len(), req.limits.max_posts_per_request)?;
     Ok(IntegrationOutcome::Post {
         event,
@@ -352,7 +352,8 @@ pub fn translate_integration(
 /// vendor cannot reshape its payload, so instead of refusing it the first
 /// posts are kept and the last kept one is followed, in its thread, by a
 /// note of how many were left out (decisions.md 44).
-fn cap_posts(posts: Vec<Translation>, max: usize, event: &str) -> Vec<Translation> {
+fn cap_posts(posts: Vec<Translation>, limits: &Limits, event: &str) -> Vec<Translation> {
+    let max = limits.max_posts_per_request;
     let total = crate::storable::posts_of(&posts);
     if total <= max || max < 2 {
         return posts;
@@ -381,11 +382,14 @@ fn cap_posts(posts: Vec<Translation>, max: usize, event: &str) -> Vec<Translatio
         if let Some(value) = dropped.into_value() {
             props.insert("dropped".into(), value);
         }
+        let note = format!(
+            "… and {left_out} more posts of this `{event}` event, left out: one request \
+             makes at most {max} posts."
+        );
+        // The note is a post too: never longer than a post may be.
+        let note: String = note.chars().take(limits.max_post_runes.max(1)).collect();
         last.drafts.push(crate::draft::Draft {
-            message: format!(
-                "… and {left_out} more posts of this `{event}` event, left out: one request \
-                 makes at most {max} posts."
-            ),
+            message: note,
             author: model.author,
             props,
         });
