@@ -40,14 +40,24 @@ pub(super) fn link_button(
 
 /// A label as literal markdown text: the characters that could start
 /// emphasis, code or an HTML tag are backslash-escaped (brackets are
-/// escaped by `markdown_link`).
+/// escaped by `markdown_link`). An `_` inside a word starts nothing and is
+/// left alone, so that `:green_book:` stays an emoji.
 pub(super) fn escape_label(label: &str) -> String {
     let mut out = String::with_capacity(label.len());
-    for c in label.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '~' | '<' | '>') {
+    let mut previous: Option<char> = None;
+    let mut chars = label.chars().peekable();
+    while let Some(c) = chars.next() {
+        let in_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let escape = match c {
+            '\\' | '`' | '*' | '~' | '<' | '>' => true,
+            '_' => !(in_word(previous) && in_word(chars.peek().copied())),
+            _ => false,
+        };
+        if escape {
             out.push('\\');
         }
         out.push(c);
+        previous = Some(c);
     }
     out
 }
@@ -59,6 +69,7 @@ mod tests {
     #[test]
     fn labels_are_literal() {
         assert_eq!(escape_label("Run *now* [x]"), r"Run \*now\* [x]");
-        assert_eq!(escape_label("a_b `c` <d>"), r"a\_b \`c\` \<d\>");
+        assert_eq!(escape_label("_a_ `c` <d>"), r"\_a\_ \`c\` \<d\>");
+        assert_eq!(escape_label("Runbook :green_book:"), "Runbook :green_book:");
     }
 }
