@@ -155,6 +155,11 @@ impl DirectoryView for FuzzDirectory {
         self.knows_everyone
             .then(|| format!("channel-{}", channel_id.len()))
     }
+
+    fn username_of(&self, user_id: &str) -> Option<String> {
+        self.knows_everyone
+            .then(|| format!("user-{}", user_id.len()))
+    }
 }
 
 /// Fails (panics, which libFuzzer reports as a crash) unless a dialect's

@@ -17,6 +17,9 @@ impl DirectoryView for Team {
     fn channel_name(&self, id: &str) -> Option<String> {
         (id == "C024BE7LR").then(|| "ops".to_string())
     }
+    fn username_of(&self, _: &str) -> Option<String> {
+        None
+    }
 }
 
 const TYPICAL: &str = r#"{"text": "Deploy of api v2.3.1 finished: <https://ci.example.com/jobs/812|build 812> by <@alice>, see <#C024BE7LR>", "username": "deploy-bot", "icon_emoji": ":rocket:"}"#;

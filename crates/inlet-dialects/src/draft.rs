@@ -67,6 +67,9 @@ pub trait DirectoryView: Sync {
     fn user_exists(&self, username: &str) -> bool;
     /// The URL name of the channel with this id, if it is in the team.
     fn channel_name(&self, channel_id: &str) -> Option<String>;
+    /// The username of the team's user with this id (`<@id>` in Slack
+    /// markup), if there is one.
+    fn username_of(&self, user_id: &str) -> Option<String>;
 }
 
 /// A directory that knows nobody (tests, and ingress's syntactic check).
@@ -78,6 +81,9 @@ impl DirectoryView for EmptyDirectory {
         false
     }
     fn channel_name(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn username_of(&self, _: &str) -> Option<String> {
         None
     }
 }

@@ -86,11 +86,12 @@ fn form(
         // A label may not hold another `|` (Mattermost's rule; it keeps
         // inputs such as `<>|<>|` untouched).
         Some((_, label)) if label.contains('|') => return None,
-        Some((target, label)) => (target, Some(label).filter(|l| !l.is_empty())),
+        // Templates often write `<url | label>`: the spaces are layout.
+        Some((target, label)) => (target.trim(), Some(label.trim()).filter(|l| !l.is_empty())),
         None => (inner, None),
     };
     if let Some(user) = target.strip_prefix('@') {
-        return user_form(user, label, options.directory);
+        return Some(user_form(user, label, options.directory));
     }
     if let Some(channel) = target.strip_prefix('#') {
         return match label {
@@ -110,12 +111,21 @@ fn form(
     None
 }
 
-fn user_form(user: &str, label: Option<&str>, directory: &dyn DirectoryView) -> Option<String> {
+/// `<@name>` for a user of the team, `<@id>` for a user the directory
+/// knows by id, `<@id|label>` as its label; an id nobody knows (a Slack
+/// id) must neither show raw nor notify someone else.
+fn user_form(user: &str, label: Option<&str>, directory: &dyn DirectoryView) -> String {
     if let Some(name) = label {
-        return Some(format!("@{}", name.trim_start_matches('@')));
+        return format!("@{}", name.trim_start_matches('@'));
     }
     let username = user.to_lowercase();
-    (!username.is_empty() && directory.user_exists(&username)).then(|| format!("@{username}"))
+    if !username.is_empty() && directory.user_exists(&username) {
+        return format!("@{username}");
+    }
+    match directory.username_of(user) {
+        Some(username) => format!("@{username}"),
+        None => quiet_mention("unknown-user"),
+    }
 }
 
 fn special_form(command: &str, label: Option<&str>) -> Option<String> {
@@ -123,12 +133,20 @@ fn special_form(command: &str, label: Option<&str>) -> Option<String> {
         "here" => "@here",
         "channel" | "group" => "@channel",
         "everyone" | "all" => "@all",
+        // A Slack user group: Inlet has none, and its handle could be a
+        // username here, so it is shown but never notifies.
         _ if command.starts_with("subteam^") => {
-            return label.map(|handle| format!("@{}", handle.trim_start_matches('@')));
+            let handle = label.map_or("group", |l| l.trim_start_matches('@'));
+            return Some(quiet_mention(handle));
         }
         _ => return label.map(str::to_string),
     };
     Some(mention.to_string())
+}
+
+/// `@name` in a code span: readable, and no client notifies for it.
+fn quiet_mention(name: &str) -> String {
+    format!("`@{}`", one_line(&name.replace('`', "")))
 }
 
 fn link_form(

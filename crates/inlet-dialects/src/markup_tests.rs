@@ -13,6 +13,9 @@ impl DirectoryView for Team {
     fn channel_name(&self, id: &str) -> Option<String> {
         (id == "C123").then(|| "general".to_string())
     }
+    fn username_of(&self, id: &str) -> Option<String> {
+        (id == "0f8e2c1a-4b7d-4e21-9c3a-5d6e7f809a1b").then(|| "bob".to_string())
+    }
 }
 
 fn md(text: &str) -> String {
@@ -56,7 +59,9 @@ fn users_and_channels() {
     assert_eq!(md("<@U123|bob>"), "@bob");
     assert_eq!(md("<@alice>"), "@alice");
     assert_eq!(md("<@Alice>"), "@alice");
-    assert_eq!(md("<@U024BE7LH>"), "<@U024BE7LH>");
+    assert_eq!(md("<@0f8e2c1a-4b7d-4e21-9c3a-5d6e7f809a1b>"), "@bob");
+    // A Slack id nobody here has: shown, never raw, never notifying.
+    assert_eq!(md("<@U024BE7LH>"), "`@unknown-user`");
     assert_eq!(md("<#C999|ops>"), "~ops");
     assert_eq!(md("<#C123>"), "~general");
     assert_eq!(md("<#C999>"), "<#C999>");
@@ -69,9 +74,21 @@ fn special_mentions() {
         "@here @channel @all @channel"
     );
     assert_eq!(md("<!here|here>"), "@here");
-    assert_eq!(md("<!subteam^S123|@oncall>"), "@oncall");
+    // User groups do not exist here: shown, never notifying.
+    assert_eq!(md("<!subteam^S123|@oncall>"), "`@oncall`");
+    assert_eq!(md("<!subteam^S123>"), "`@group`");
+    assert_eq!(md("<!subteam^S123|@on`call>"), "`@oncall`");
     assert_eq!(md("<!date^1392734382^{date}|Feb 18, 2014>"), "Feb 18, 2014");
     assert_eq!(md("<!foo>"), "<!foo>");
+}
+
+#[test]
+fn spaces_around_the_bar_are_layout() {
+    assert_eq!(
+        md("<https://x.example | the docs >"),
+        "[the docs](https://x.example)"
+    );
+    assert_eq!(md("<@U1 | bob>"), "@bob");
 }
 
 #[test]
@@ -147,5 +164,5 @@ fn an_empty_directory_knows_nobody() {
     };
     let mut dropped = Dropped::default();
     let out = translate("<@alice> <#C123>", &options, &Path::ROOT, &mut dropped);
-    assert_eq!(out, "<@alice> <#C123>");
+    assert_eq!(out, "`@unknown-user` <#C123>");
 }

@@ -2,7 +2,8 @@
 //! translated and compared with `<case>.expected.json`. An optional
 //! `<case>.request.json` gives the content type, the webhook settings,
 //! `limits` overrides and a fake team directory:
-//! `{"directory": {"users": ["alice"], "channels": {"C123": "general"}}}`.
+//! `{"directory": {"users": ["alice"], "channels": {"C123": "general"},
+//! "user_ids": {"<uuid>": "bob"}}}`.
 //! Adding a fixture adds a test; `INLET_FIXTURES_WRITE_MISSING=1` writes
 //! the missing expected files from the current output, to be reviewed.
 
@@ -23,6 +24,8 @@ fn fixtures_root() -> PathBuf {
 struct FakeDirectory {
     users: BTreeSet<String>,
     channels: BTreeMap<String, String>,
+    /// User id → username.
+    user_ids: BTreeMap<String, String>,
 }
 
 impl DirectoryView for FakeDirectory {
@@ -31,6 +34,9 @@ impl DirectoryView for FakeDirectory {
     }
     fn channel_name(&self, channel_id: &str) -> Option<String> {
         self.channels.get(channel_id).cloned()
+    }
+    fn username_of(&self, user_id: &str) -> Option<String> {
+        self.user_ids.get(user_id).cloned()
     }
 }
 
@@ -44,6 +50,12 @@ fn directory_from(request: &Value) -> FakeDirectory {
             .filter_map(|u| u.as_str().map(str::to_string))
             .collect(),
         channels: dir["channels"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(id, name)| Some((id.clone(), name.as_str()?.to_string())))
+            .collect(),
+        user_ids: dir["user_ids"]
             .as_object()
             .into_iter()
             .flatten()

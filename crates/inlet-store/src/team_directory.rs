@@ -18,6 +18,7 @@ pub struct TeamDirectory {
     channels_by_name: HashMap<String, Arc<Channel>>,
     channels_by_id: HashMap<Uuid, Arc<Channel>>,
     users_by_name: HashMap<String, Arc<User>>,
+    usernames_by_id: HashMap<Uuid, String>,
     /// (channel, user) for private and direct channels.
     members: HashSet<(Uuid, Uuid)>,
 }
@@ -53,6 +54,9 @@ impl TeamDirectory {
         }
         for row in &users {
             let user = Arc::new(User::from_row(row));
+            directory
+                .usernames_by_id
+                .insert(user.id, user.username.clone());
             directory.users_by_name.insert(user.username.clone(), user);
         }
         directory.members = members.iter().map(|r| (r.get(0), r.get(1))).collect();
@@ -91,5 +95,10 @@ impl DirectoryView for TeamDirectory {
             .get(&id)
             .filter(|c| c.kind != ChannelKind::Direct)
             .map(|c| c.name.clone())
+    }
+
+    fn username_of(&self, user_id: &str) -> Option<String> {
+        let id = Uuid::parse_str(user_id).ok()?;
+        self.usernames_by_id.get(&id).cloned()
     }
 }

@@ -1,22 +1,24 @@
 //! Slack attachments, translated and validated before they are stored in
-//! `props.attachments` (dialects.md, `attachments`; research §3.3):
-//! `pretext`, `text` and field values get markup and mention translation,
-//! `title` mentions only; colours and URLs that clients should not use are
-//! dropped and noted. Only the fields Mattermost renders are kept;
-//! interactive `actions` are dropped (nothing here can answer their
-//! callbacks) and noted.
+//! `props.attachments` (dialects.md, `attachments`; research §3.3): every
+//! text a reader sees (`pretext`, `author_name`, `title`, `text`, field
+//! titles and values, `footer`) gets markup and mention translation;
+//! `blocks` are flattened and link buttons in `actions` become links, both
+//! appended to `text`; colours and URLs that clients should not use are
+//! dropped and noted. Only the fields Mattermost renders are kept.
 
-use super::Cx;
+use super::buttons::{INTERACTIVE, LINK_SEPARATOR, link_button};
+use super::{Cx, blocks};
 use crate::fields::{Path, element_object, opt_array, opt_str, wrong_type};
 use crate::markup::is_link_url;
 use crate::notes::{NOT_LINK_URL, NOT_WEB_URL};
 use crate::url::is_web_url;
 use serde_json::{Map, Value};
 
-/// Stored as sent (Mattermost does not translate them).
-const PLAIN: [&str; 3] = ["fallback", "author_name", "footer"];
-/// Translated like the message text.
-const TRANSLATED: [&str; 2] = ["pretext", "text"];
+/// Stored as sent: the notification text of clients that show no
+/// attachments, plain text by definition.
+const PLAIN: [&str; 1] = ["fallback"];
+/// Translated like the message text (`text` is assembled on its own).
+const TRANSLATED: [&str; 4] = ["pretext", "author_name", "title", "footer"];
 /// Links: http(s) or mailto.
 const LINKS: [&str; 2] = ["author_link", "title_link"];
 /// Images: http(s) only.
@@ -52,9 +54,8 @@ fn attachment(
             out.insert(key.into(), Value::from(cx.finish(translated)));
         }
     }
-    if let Some(title) = opt_str(object, "title", at)? {
-        let translated = cx.title(title, &at.key("title"));
-        out.insert("title".into(), Value::from(cx.finish(translated)));
+    if let Some(text) = text(object, at, cx)? {
+        out.insert("text".into(), Value::from(cx.finish(text)));
     }
     if let Some(color) = opt_str(object, "color", at)?.filter(|c| !c.is_empty()) {
         if is_color(color) {
@@ -74,13 +75,60 @@ fn attachment(
         Some(ts @ (Value::Number(_) | Value::String(_))) => {
             out.insert("ts".into(), ts.clone());
         }
-        Some(other) => return Err(wrong_type(&at.key("ts"), "a number or a string", other)),
-    }
-    if object.get("actions").is_some_and(|a| !a.is_null()) {
-        cx.dropped
-            .note(&at.key("actions"), "interactive actions are not supported");
+        // Cosmetic (clients do not show it) and accepted whatever its type
+        // by Mattermost: not a reason to refuse the post.
+        Some(_) => cx.dropped.note(&at.key("ts"), "not a number or a string"),
     }
     Ok(out)
+}
+
+/// The attachment's `text`, then its flattened `blocks`, then the links of
+/// its `actions`, apart by blank lines; `None` when all are absent.
+fn text(
+    object: &Map<String, Value>,
+    at: &Path<'_>,
+    cx: &mut Cx<'_>,
+) -> Result<Option<String>, crate::Rejection> {
+    let mut pieces = Vec::new();
+    let text = opt_str(object, "text", at)?;
+    if let Some(text) = text {
+        pieces.push(cx.text(text, &at.key("text")));
+    }
+    if let Some(items) = opt_array(object, "blocks", at)? {
+        pieces.push(blocks::flatten(items, &at.key("blocks"), cx)?);
+    }
+    if let Some(items) = opt_array(object, "actions", at)? {
+        pieces.push(actions(items, &at.key("actions"), cx)?);
+    }
+    let pieces: Vec<String> = pieces
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    // An empty `text` sent as such is kept as sent.
+    Ok(match (pieces.is_empty(), text) {
+        (true, None) => None,
+        _ => Some(pieces.join("\n\n")),
+    })
+}
+
+/// Legacy attachment actions: `{"type": "button", "text": "…", "url": "…"}`
+/// buttons are links; anything else is an interactive element.
+fn actions(items: &[Value], at: &Path<'_>, cx: &mut Cx<'_>) -> Result<String, crate::Rejection> {
+    let mut links = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let item_at = at.index(i);
+        let Some(action) = element_object(item, &item_at)? else {
+            continue;
+        };
+        if opt_str(action, "type", &item_at)? != Some("button") {
+            cx.dropped.note(&item_at, INTERACTIVE);
+            continue;
+        }
+        let label = opt_str(action, "text", &item_at)?;
+        let url = opt_str(action, "url", &item_at)?;
+        links.extend(link_button(label, url, &item_at, &item_at.key("url"), cx));
+    }
+    Ok(links.join(LINK_SEPARATOR))
 }
 
 fn urls(
@@ -131,9 +179,10 @@ fn translate_fields(
         };
         let mut kept = Map::new();
         if let Some(title) = opt_str(field, "title", &at)? {
-            kept.insert("title".into(), Value::from(title));
+            let translated = cx.text(title, &at.key("title"));
+            kept.insert("title".into(), Value::from(cx.finish(translated)));
         }
-        if let Some(value) = scalar_string(field.get("value"), &at.key("value"))? {
+        if let Some(value) = field_value(field.get("value"), &at.key("value"), cx)? {
             let translated = cx.text(&value, &at.key("value"));
             kept.insert("value".into(), Value::from(cx.finish(translated)));
         }
@@ -146,15 +195,37 @@ fn translate_fields(
     Ok(out)
 }
 
-/// A field value of any JSON scalar, as a string (`5` → `"5"`, as Go's
-/// `%v` does); `null` is no value; arrays and objects are refused.
+/// A field value: any JSON scalar, as a string (`5` → `"5"`, as Go's `%v`
+/// does); `null` is no value. A list of scalars is joined with commas and
+/// noted (Mattermost accepts any type here and prints it, so it is no
+/// reason to refuse a post); objects are refused.
+fn field_value(
+    value: Option<&Value>,
+    at: &Path<'_>,
+    cx: &mut Cx<'_>,
+) -> Result<Option<String>, crate::Rejection> {
+    let Some(Value::Array(items)) = value else {
+        return scalar_string(value, at);
+    };
+    let mut texts = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        texts.extend(scalar_string(Some(item), &at.index(i))?);
+    }
+    cx.dropped.note(at, "a list, joined into one text");
+    Ok(Some(texts.join(", ")))
+}
+
 fn scalar_string(value: Option<&Value>, at: &Path<'_>) -> Result<Option<String>, crate::Rejection> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
         Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-        Some(other) => Err(wrong_type(at, "a string, a number or a boolean", other)),
+        Some(other) => Err(wrong_type(
+            at,
+            "a string, a number, a boolean or a list of them",
+            other,
+        )),
     }
 }
 

@@ -2,11 +2,14 @@
 //! §4.1): `header` → a heading, `section` → its text, its `fields` as a
 //! two-column table and an image accessory as a link, `divider` → a rule,
 //! `context` → one line per element, `image` → an inline image,
-//! `rich_text` → its text (see `rich_text`), `markdown` → as sent.
-//! `actions`, `input` and anything unknown show nothing. Blocks are joined
-//! with blank lines; blocks that show only rules count as nothing.
+//! `rich_text` → its text (see `rich_text`), `markdown` → as sent,
+//! `actions` → its link buttons on one line (see `buttons`). Interactive
+//! elements without a URL (and `input` blocks) are noted in
+//! `props.dropped`; unknown blocks show nothing. Blocks are joined with
+//! blank lines; blocks that show only rules count as nothing.
 
 use super::Cx;
+use super::buttons::{INTERACTIVE, LINK_SEPARATOR, link_button};
 use super::rich_text;
 use crate::error::Rejection;
 use crate::fields::{Path, element_object, opt_array, opt_object, opt_str};
@@ -17,9 +20,13 @@ use serde_json::{Map, Value};
 
 const RULE: &str = "---";
 
-/// The markdown of `blocks`; empty when they show nothing.
-pub(super) fn flatten(blocks: &[Value], cx: &mut Cx<'_>) -> Result<String, Rejection> {
-    let root = Path::ROOT.key("blocks");
+/// The markdown of `blocks` (found at `root`: the payload's `blocks` or an
+/// attachment's); empty when they show nothing.
+pub(super) fn flatten(
+    blocks: &[Value],
+    root: &Path<'_>,
+    cx: &mut Cx<'_>,
+) -> Result<String, Rejection> {
     let mut out = String::new();
     let mut says_something = false;
     for (i, block) in blocks.iter().enumerate() {
@@ -53,6 +60,11 @@ fn render(block: &Map<String, Value>, at: &Path<'_>, cx: &mut Cx<'_>) -> Result<
         "image" => image(block, at, cx, true)?.unwrap_or_default(),
         "rich_text" => rich_text::render(block, at, cx)?,
         "markdown" => opt_str(block, "text", at)?.unwrap_or("").to_string(),
+        "actions" => actions(block, at, cx)?,
+        "input" => {
+            cx.dropped.note(at, INTERACTIVE);
+            String::new()
+        }
         _ => String::new(),
     })
 }
@@ -107,13 +119,54 @@ fn section(
         }
         pieces.push(table(&cells));
     }
-    if let Some(accessory) = opt_object(block, "accessory", at)?
-        && opt_str(accessory, "type", at)? == Some("image")
-        && let Some(link) = image(accessory, &at.key("accessory"), cx, false)?
-    {
-        pieces.push(link);
+    if let Some(accessory) = opt_object(block, "accessory", at)? {
+        let accessory_at = at.key("accessory");
+        let link = match opt_str(accessory, "type", &accessory_at)? {
+            Some("image") => image(accessory, &accessory_at, cx, false)?,
+            _ => element(accessory, &accessory_at, cx)?,
+        };
+        pieces.extend(link);
     }
     Ok(join_nonempty(&pieces, "\n\n"))
+}
+
+/// An `actions` block: its link buttons on one line.
+fn actions(
+    block: &Map<String, Value>,
+    at: &Path<'_>,
+    cx: &mut Cx<'_>,
+) -> Result<String, Rejection> {
+    let Some(elements) = opt_array(block, "elements", at)? else {
+        return Ok(String::new());
+    };
+    let elements_at = at.key("elements");
+    let mut links = Vec::with_capacity(elements.len());
+    for (i, item) in elements.iter().enumerate() {
+        let item_at = elements_at.index(i);
+        if let Some(object) = element_object(item, &item_at)? {
+            links.extend(element(object, &item_at, cx)?);
+        }
+    }
+    Ok(join_nonempty(&links, LINK_SEPARATOR))
+}
+
+/// An interactive element: a button with a URL is a link; anything else
+/// (a button without one, a select, a date picker…) is noted.
+fn element(
+    object: &Map<String, Value>,
+    at: &Path<'_>,
+    cx: &mut Cx<'_>,
+) -> Result<Option<String>, Rejection> {
+    if opt_str(object, "type", at)? != Some("button") {
+        cx.dropped.note(at, INTERACTIVE);
+        return Ok(None);
+    }
+    let label = match opt_object(object, "text", at)? {
+        Some(text) => opt_str(text, "text", &at.key("text"))?,
+        None => None,
+    };
+    let url = opt_str(object, "url", at)?;
+    Ok(link_button(label, url, at, &at.key("url"), cx))
 }
 
 /// One field as a line; more as a two-column table (research §4.1).

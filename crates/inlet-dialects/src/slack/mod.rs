@@ -20,6 +20,7 @@
 mod attachments;
 mod author;
 mod blocks;
+mod buttons;
 mod payload;
 mod rich_text;
 
@@ -72,18 +73,13 @@ pub(crate) struct Cx<'a> {
 impl Cx<'_> {
     /// Slack markup in a field the webhook's `markup` setting governs.
     pub fn text(&mut self, text: &str, field: &Path<'_>) -> String {
-        self.translate(text, field, self.markup == Markup::Slack, true)
+        self.translate(text, field, self.markup == Markup::Slack)
     }
 
     /// A Block Kit `mrkdwn` text object: declared mrkdwn, so emphasis is
     /// always translated.
     pub fn mrkdwn(&mut self, text: &str, field: &Path<'_>) -> String {
-        self.translate(text, field, true, true)
-    }
-
-    /// An attachment title: mentions only, no links (Mattermost's rule).
-    pub fn title(&mut self, text: &str, field: &Path<'_>) -> String {
-        self.translate(text, field, false, false)
+        self.translate(text, field, true)
     }
 
     /// A finished text that is stored on its own (attachment parts).
@@ -95,11 +91,11 @@ impl Cx<'_> {
         }
     }
 
-    fn translate(&mut self, text: &str, field: &Path<'_>, emphasis: bool, links: bool) -> String {
+    fn translate(&mut self, text: &str, field: &Path<'_>, emphasis: bool) -> String {
         let options = Options {
             directory: self.directory,
             emphasis,
-            links,
+            links: true,
         };
         markup::translate(text, &options, field, &mut self.dropped)
     }
@@ -126,7 +122,7 @@ pub fn translate(facts: &RequestFacts<'_>, body: &[u8]) -> Result<Translation, R
             "nothing to post: `text` is empty and there are no attachments or blocks",
         ));
     }
-    let checked = payload.check()?;
+    let checked = payload.check(&mut cx.dropped)?;
     // A blank text beside attachments is no text at all.
     let message = if message.trim().is_empty() {
         String::new()
@@ -177,7 +173,7 @@ fn check_attachment_count(payload: &Payload<'_>, max: usize) -> Result<(), Rejec
 /// The message: the flattened blocks when they say anything (Slack shows
 /// blocks and uses `text` only as the notification fallback), else `text`.
 fn message(payload: &Payload<'_>, cx: &mut Cx<'_>) -> Result<String, Rejection> {
-    let flattened = blocks::flatten(payload.blocks, cx)?;
+    let flattened = blocks::flatten(payload.blocks, &Path::ROOT.key("blocks"), cx)?;
     if !flattened.trim().is_empty() {
         return Ok(flattened);
     }

@@ -6,6 +6,7 @@
 use crate::draft::{Target, ThreadRef};
 use crate::error::Rejection;
 use crate::fields::{Path, opt_array, opt_bool, opt_object, opt_str};
+use crate::notes::Dropped;
 use crate::storable::check_identifier;
 use serde_json::{Map, Value};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
@@ -67,11 +68,16 @@ impl<'a> Payload<'a> {
         })
     }
 
-    /// Checks the values that can be wrong beyond their type.
-    pub fn check(&self) -> Result<Checked, Rejection> {
+    /// Checks the values that can be wrong beyond their type; a cosmetic
+    /// value that is wrong is noted in `dropped` instead.
+    pub fn check(&self, dropped: &mut Dropped) -> Result<Checked, Rejection> {
+        let priority = match &self.priority {
+            Some(priority) => priority.check(dropped)?,
+            None => None,
+        };
         Ok(Checked {
             target: parse_target(self.channel)?,
-            priority: self.priority.as_ref().map(Priority::check).transpose()?,
+            priority,
             post_type: check_type(self.post_type)?,
             thread: self.thread()?,
         })
@@ -144,15 +150,20 @@ fn read_priority(object: &Map<String, Value>) -> Result<Option<Priority<'_>>, Re
 }
 
 impl Priority<'_> {
-    /// `props.priority`, normalised with every key present.
-    fn check(&self) -> Result<Value, Rejection> {
+    /// `props.priority`, normalised with every key present; `None`, noted,
+    /// for a level Inlet does not know (`"high"`): Mattermost accepts any
+    /// level and its clients ignore unknown ones, so the post goes through
+    /// without a priority.
+    fn check(&self, dropped: &mut Dropped) -> Result<Option<Value>, Rejection> {
         let Some(level) = self.level else {
             return Err(Rejection::invalid("field `priority.priority` is required"));
         };
         if !matches!(level, "" | "important" | "urgent") {
-            return Err(Rejection::invalid(format!(
-                "field `priority.priority` must be \"\", \"important\" or \"urgent\", not {level:?}"
-            )));
+            dropped.note(
+                &Path::ROOT.key("priority").key("priority"),
+                "not \"\", \"important\" or \"urgent\"",
+            );
+            return Ok(None);
         }
         if self.persistent_notifications && level != "urgent" {
             // Mattermost refuses this when it saves the post.
@@ -167,7 +178,7 @@ impl Priority<'_> {
             "persistent_notifications".into(),
             Value::from(self.persistent_notifications),
         );
-        Ok(Value::Object(out))
+        Ok(Some(Value::Object(out)))
     }
 }
 
