@@ -32,7 +32,7 @@ pub fn neutralise_translation(translation: &mut Translation) {
             notes.extend(safe.schemes.iter().map(|s| note("message", s)));
         }
         if let Some(attachments) = draft.props.get_mut("attachments") {
-            neutralise_value(attachments, "attachments", &mut notes);
+            neutralise_value(attachments, "attachments", &mut Vec::new(), &mut notes);
         }
         if !notes.is_empty() {
             push_notes(&mut draft.props, notes);
@@ -40,22 +40,54 @@ pub fn neutralise_translation(translation: &mut Translation) {
     }
 }
 
-fn neutralise_value(value: &mut Value, at: &str, notes: &mut Vec<Value>) {
+/// Where a value sits under `props.attachments`, kept as borrowed steps
+/// and written out only for a note.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn path_of(root: &str, steps: &[Step<'_>]) -> String {
+    let mut path = root.to_string();
+    for step in steps {
+        match step {
+            Step::Key(key) => {
+                path.push('.');
+                path.push_str(key);
+            }
+            Step::Index(i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    path
+}
+
+fn neutralise_value<'a>(
+    value: &'a mut Value,
+    root: &str,
+    steps: &mut Vec<Step<'a>>,
+    notes: &mut Vec<Value>,
+) {
     match value {
         Value::String(s) => {
             if let Some(safe) = neutralise(s) {
                 *s = safe.text;
-                notes.extend(safe.schemes.iter().map(|scheme| note(at, scheme)));
+                let at = path_of(root, steps);
+                notes.extend(safe.schemes.iter().map(|scheme| note(&at, scheme)));
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                neutralise_value(item, &format!("{at}[{i}]"), notes);
+                steps.push(Step::Index(i));
+                neutralise_value(item, root, steps, notes);
+                steps.pop();
             }
         }
         Value::Object(map) => {
             for (key, item) in map.iter_mut() {
-                neutralise_value(item, &format!("{at}.{key}"), notes);
+                steps.push(Step::Key(key));
+                neutralise_value(item, root, steps, notes);
+                steps.pop();
             }
         }
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
@@ -90,8 +122,7 @@ pub struct Neutralised {
 
 /// `text` with its unsafe links neutralised; `None` when it has none.
 pub fn neutralise(text: &str) -> Option<Neutralised> {
-    // Every form needs a `:` after the scheme (literal or as a reference).
-    if !text.contains([':', '&', '\\']) || !text.contains(['(', '<', ']']) {
+    if !has_unsafe_destination(text) {
         return None;
     }
     let mut schemes = Vec::new();
@@ -103,70 +134,92 @@ pub fn neutralise(text: &str) -> Option<Neutralised> {
     (!schemes.is_empty()).then_some(Neutralised { text: out, schemes })
 }
 
-/// The unsafe scheme `destination` names, read as a browser would.
+/// The unsafe scheme `destination` names, read as a browser would: HTML
+/// character references and backslash escapes decoded, whitespace and
+/// control characters ignored, case folded. Reads at most the first eleven
+/// characters that count, and allocates nothing: it runs for every link of
+/// every message.
 fn unsafe_scheme(destination: &str) -> Option<&'static str> {
-    let decoded = decode_references(destination.strip_prefix('<').unwrap_or(destination));
-    let mut plain = String::with_capacity(16);
-    let mut chars = decoded.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' && chars.peek().is_some_and(|n| n.is_ascii_punctuation()) {
-            continue;
-        }
+    let rest = destination.strip_prefix('<').unwrap_or(destination);
+    let mut plain = [0u8; 11];
+    let mut len = 0;
+    let mut at = 0;
+    while at < rest.len() && len < plain.len() {
+        let Some(c) = rest[at..].chars().next() else {
+            break;
+        };
+        let mut next = at + c.len_utf8();
+        let c = match c {
+            '&' => match reference_at(&rest[at..]) {
+                Some((decoded, used)) => {
+                    next = at + used;
+                    decoded
+                }
+                None => '&',
+            },
+            '\\' if rest[next..].starts_with(|n: char| n.is_ascii_punctuation()) => {
+                at = next;
+                continue;
+            }
+            c => c,
+        };
+        at = next;
         if c.is_whitespace() || c.is_control() {
             continue;
         }
-        plain.extend(c.to_lowercase());
-        if plain.len() >= 11 {
+        if !c.is_ascii() {
             break;
         }
+        plain[len] = c.to_ascii_lowercase() as u8;
+        len += 1;
     }
-    UNSAFE_SCHEMES.into_iter().find(|s| plain.starts_with(s))
+    let plain = &plain[..len];
+    UNSAFE_SCHEMES
+        .into_iter()
+        .find(|s| plain.starts_with(s.as_bytes()))
 }
 
-/// Decodes the HTML character references a browser would in an `href`:
-/// numeric ones and the few named ones that can spell a scheme.
-fn decode_references(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let end = rest[1..].find(';').map(|i| i + 1).filter(|e| *e <= 12);
-        let decoded = end.and_then(|end| reference(&rest[1..end]).map(|c| (c, end)));
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn reference(name: &str) -> Option<char> {
-    let lower = name.to_ascii_lowercase();
-    if let Some(number) = lower.strip_prefix('#') {
-        let code = match number.strip_prefix('x') {
+/// The character a reference at the start of `s` (`&#106;`, `&#x6A;`,
+/// `&colon;`…) stands for, and its length; the numeric ones and the few
+/// named ones that can spell a scheme, as a browser decodes them in an
+/// `href`.
+fn reference_at(s: &str) -> Option<(char, usize)> {
+    let end = s.get(1..13).unwrap_or(&s[1..]).find(';')? + 1;
+    let name = &s[1..end];
+    let decoded = if let Some(number) = name.strip_prefix('#') {
+        let code = match number.strip_prefix(['x', 'X']) {
             Some(hex) => u32::from_str_radix(hex, 16).ok()?,
             None => number.parse().ok()?,
         };
-        return char::from_u32(code);
-    }
-    match lower.as_str() {
-        "colon" => Some(':'),
-        "tab" => Some('\t'),
-        "newline" => Some('\n'),
-        "sol" => Some('/'),
-        _ => None,
-    }
+        char::from_u32(code)?
+    } else if name.eq_ignore_ascii_case("colon") {
+        ':'
+    } else if name.eq_ignore_ascii_case("tab") {
+        '\t'
+    } else if name.eq_ignore_ascii_case("newline") {
+        '\n'
+    } else if name.eq_ignore_ascii_case("sol") {
+        '/'
+    } else {
+        return None;
+    };
+    Some((decoded, end + 1))
+}
+
+/// Whether any link destination in `text` may be unsafe: the places a
+/// destination starts (`](`, `<`, `]:`) are checked without allocating, so
+/// that the common text, safe links only, costs one scan. Code is not told
+/// apart here: the full pass does that.
+fn has_unsafe_destination(text: &str) -> bool {
+    let after = |i: usize| text[i..].trim_start_matches([' ', '\t', '\n', '\r']);
+    text.match_indices("](")
+        .any(|(i, _)| unsafe_scheme(after(i + 2)).is_some())
+        || text
+            .match_indices('<')
+            .any(|(i, _)| unsafe_scheme(&text[i + 1..]).is_some())
+        || text
+            .match_indices("]:")
+            .any(|(i, _)| unsafe_scheme(after(i + 2)).is_some())
 }
 
 /// `[label](destination "title")` and `![alt](…)`: an unsafe destination
