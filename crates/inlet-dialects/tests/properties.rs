@@ -339,6 +339,7 @@ fn run_integration(
             max_post_runes: 40,
             ..Limits::default()
         },
+        directory: &inlet_dialects::EmptyDirectory,
     };
     translate_integration(&request)
 }
