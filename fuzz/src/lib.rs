@@ -311,6 +311,7 @@ impl<'a> IntegrationInput<'a> {
             webhook: &self.webhook,
             signing_secret: self.signing_secret,
             limits: self.limits,
+            directory: &inlet_dialects::EmptyDirectory,
         }
     }
 }

@@ -44,6 +44,13 @@ export const MARKDOWN_CASES = [
     '<p>(see <a href="https://x.example/a">https://x.example/a</a>) and '
       + '<a href="https://y.example/?a=1&amp;b=2">https://y.example/?a=1&amp;b=2</a>.</p>',
   ],
+  [
+    ':tada: done :white_check_mark: at 10:30:00, :no_such_emoji: `:tada:` :+1:',
+    '<p><span class="emoji" role="img" title=":tada:" aria-label=":tada:">🎉</span> done '
+      + '<span class="emoji" role="img" title=":white_check_mark:" aria-label=":white_check_mark:">✅</span> '
+      + 'at 10:30:00, :no_such_emoji: <code>:tada:</code> '
+      + '<span class="emoji" role="img" title=":+1:" aria-label=":+1:">👍</span></p>',
+  ],
   ['<script>alert(1)</script><img src=x onerror=alert(2)>', '<p>&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;</p>'],
   [`${'> '.repeat(40)}deep`, `${'<blockquote>'.repeat(24)}${'&gt; '.repeat(16)}deep${'</blockquote>'.repeat(24)}`],
 ];

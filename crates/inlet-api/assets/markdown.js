@@ -10,7 +10,10 @@
 // (Mattermost flavour): paragraphs with hard line breaks, ATX headings,
 // fenced code, block quotes, lists, tables, rules; emphasis, strong,
 // strikethrough, code spans, links, autolinks and bare URLs. Images are
-// shown as links, never fetched.
+// shown as links, never fetched. Emoji shortcodes (`:tada:`) show as the
+// emoji, titled with the shortcode; unknown ones stay as written.
+
+import { EMOJI } from './emoji.js';
 
 const LINK_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
 /** Deeper quotes, lists or emphasis than this show as plain text (and cannot exhaust the stack). */
@@ -335,8 +338,26 @@ function inlineAt(text, i, links) {
     case '[': return links ? linkAt(text, i, false) : null;
     case '*': case '_': case '~': return emphasis(text, i, links);
     case 'h': case 'H': case 'w': case 'W': return links ? bareUrl(text, i) : null;
+    case ':': return emojiAt(text, i);
     default: return null;
   }
+}
+
+const SHORTCODE = /:([a-z0-9_+-]{1,64}):/y;
+
+/** `:shortcode:` as its emoji, the shortcode kept as its title and accessible name. */
+function emojiAt(text, i) {
+  SHORTCODE.lastIndex = i;
+  const match = SHORTCODE.exec(text);
+  const emoji = match && EMOJI.get(match[1]);
+  if (!emoji) return null;
+  const span = document.createElement('span');
+  span.className = 'emoji';
+  span.setAttribute('role', 'img');
+  span.title = match[0];
+  span.setAttribute('aria-label', match[0]);
+  span.append(emoji);
+  return { node: span, end: i + match[0].length };
 }
 
 function escaped(text, i) {

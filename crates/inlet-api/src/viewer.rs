@@ -30,13 +30,18 @@ const PAGE: Asset = Asset {
 };
 
 /// What `/assets/{file}` serves, by file name.
-const ASSETS: [(&str, Asset); 6] = [
+const ASSETS: [(&str, Asset); 7] = [
     ("app.js", script(include_bytes!("../assets/app.js"))),
     ("stream.js", script(include_bytes!("../assets/stream.js"))),
     ("posts.js", script(include_bytes!("../assets/posts.js"))),
     (
         "markdown.js",
         script(include_bytes!("../assets/markdown.js")),
+    ),
+    // Written by build.rs from the `emojis` crate.
+    (
+        "emoji.js",
+        script(include_bytes!(concat!(env!("OUT_DIR"), "/emoji.js"))),
     ),
     (
         "style.css",
@@ -168,6 +173,19 @@ mod tests {
                     "{name} imports {file}, which is not served"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_emoji_table_maps_shortcodes_to_emoji() {
+        let (_, asset) = ASSETS.iter().find(|(name, _)| *name == "emoji.js").unwrap();
+        let table = std::str::from_utf8(asset.body).unwrap();
+        for entry in [
+            r#"["tada", "🎉"]"#,
+            r#"["white_check_mark", "✅"]"#,
+            r#"["+1", "👍"]"#,
+        ] {
+            assert!(table.contains(entry), "{entry} missing from emoji.js");
         }
     }
 

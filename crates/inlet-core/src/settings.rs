@@ -134,6 +134,9 @@ pub struct IngressSettings {
     pub publish_batch_webhooks: usize,
     /// Most bytes of webhooks in one broker message.
     pub publish_batch_bytes: usize,
+    /// How often the webhooks' `last_used_at` is written: uses are noted in
+    /// memory and written together, so the shown time is this much late at most.
+    pub last_used_flush_ms: u64,
 }
 
 /// The rate limiter's behaviour while Redis is unreachable.
@@ -168,6 +171,7 @@ impl Default for IngressSettings {
             publish_in_flight: 2,
             publish_batch_webhooks: 64,
             publish_batch_bytes: 256 * 1024,
+            last_used_flush_ms: 5_000,
         }
     }
 }
@@ -403,7 +407,7 @@ impl Settings {
 
     /// Checks that cannot be expressed in types.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let checks: [(&str, bool, &str); 22] = [
+        let checks: [(&str, bool, &str); 23] = [
             (
                 "amqp.shards",
                 (1..=1024).contains(&self.amqp.shards),
@@ -423,6 +427,11 @@ impl Settings {
                 "ingress.publish_batch_bytes",
                 self.ingress.publish_batch_bytes >= 1,
                 "must be at least 1",
+            ),
+            (
+                "ingress.last_used_flush_ms",
+                (100..=600_000).contains(&self.ingress.last_used_flush_ms),
+                "must be 100 to 600000",
             ),
             (
                 "amqp.publish_channels",

@@ -68,6 +68,7 @@ fn bench(c: &mut Criterion) {
         webhook: &webhook,
         signing_secret: Some(&secret),
         limits: Limits::default(),
+        directory: &inlet_dialects::EmptyDirectory,
     };
     assert!(translate_integration(&req).is_ok());
     c.bench_function("github_push_20_commits", |b| {

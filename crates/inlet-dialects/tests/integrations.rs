@@ -157,6 +157,7 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
         webhook: &webhook,
         signing_secret: secret,
         limits,
+        directory: &inlet_dialects::EmptyDirectory,
     };
     let outcome = translate_integration(&req);
     // The formatter translates again from what ingress carried: only the
@@ -337,6 +338,7 @@ fn slack_integration_posts_what_the_slack_dialect_posts() {
             webhook: &webhook,
             signing_secret: None,
             limits: Limits::default(),
+            directory: &inlet_dialects::EmptyDirectory,
         };
         let Ok(IntegrationOutcome::Post { event, posts, .. }) = translate_integration(&req) else {
             panic!("{case}: not posted");

@@ -341,6 +341,7 @@ fn run_integration(
             max_posts_per_request: 3,
             ..Limits::default()
         },
+        directory: &inlet_dialects::EmptyDirectory,
     };
     translate_integration(&request)
 }

@@ -157,6 +157,7 @@ fn translate(
             // Ingress checked the signature; the formatter never needs it.
             signing_secret: None,
             limits,
+            directory,
         };
         return match integrations::translate_integration(&request) {
             Ok(IntegrationOutcome::Post { posts, .. }) => Ok(posts),

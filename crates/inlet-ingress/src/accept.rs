@@ -300,7 +300,12 @@ pub(crate) async fn webhook_for(
     }
     checks.with_label_values(&["looked_up"]).inc();
     match state.directory.webhook_by_token(hash).await {
-        Ok(Some(webhook)) => Ok((*webhook).clone()),
+        Ok(Some(webhook)) => {
+            // A use is a request that names an active webhook's token,
+            // whatever becomes of its body: the owner sees the sender is alive.
+            state.last_used.record(webhook.id, chrono::Utc::now());
+            Ok((*webhook).clone())
+        }
         Ok(None) => Err(failed()),
         // Never 404 when we do not know: vendors disable endpoints that 4xx.
         Err(error) => Err(unavailable(format!("token lookup: {error}"))),

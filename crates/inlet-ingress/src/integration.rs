@@ -128,6 +128,8 @@ async fn process(
         webhook: &view,
         signing_secret: secret.as_deref(),
         limits: settings.limits.dialect_limits(),
+        // A syntactic check, as for the dialects: names render in the formatter.
+        directory: &inlet_dialects::EmptyDirectory,
     };
     let count = |event: &str, outcome: &str| {
         // Only declared event names become label values (bounded).

@@ -9,6 +9,7 @@ mod answer;
 mod batcher;
 mod body;
 mod integration;
+mod last_used;
 pub mod metrics;
 mod rate_limit;
 mod readiness;
@@ -43,6 +44,8 @@ pub(crate) struct State {
     pub token_screen: Arc<token_screen::TokenScreen>,
     /// Unknown-token answers per source address.
     pub failed_lookups: token_screen::FailedLookups,
+    /// Uses of webhooks not yet written to `webhooks.last_used_at`.
+    pub last_used: Arc<last_used::LastUsed>,
 }
 
 /// A built ingress: listeners bound, broker connecting in the background.
@@ -128,6 +131,17 @@ impl Ingress {
             let (screen, pool, cancel) = (token_screen.clone(), pool.clone(), background.clone());
             async move { screen.keep_loaded(pool, cancel).await }
         });
+        let last_used = Arc::new(last_used::LastUsed::default());
+        tokio::spawn({
+            let (last_used, pool, cancel) = (last_used.clone(), pool.clone(), background.clone());
+            let interval = Duration::from_millis(settings.ingress.last_used_flush_ms);
+            let outcomes = metrics.last_used_flushes.clone();
+            async move {
+                last_used
+                    .keep_flushing(pool, interval, outcomes, cancel)
+                    .await
+            }
+        });
         let state = web::Data::new(State {
             settings: settings.clone(),
             directory,
@@ -143,6 +157,7 @@ impl Ingress {
             failed_lookups: token_screen::FailedLookups::new(
                 settings.ingress.unknown_tokens_per_minute,
             ),
+            last_used,
         });
         let workers = match settings.ingress.workers {
             0 => std::thread::available_parallelism()

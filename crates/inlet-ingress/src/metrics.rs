@@ -18,6 +18,7 @@ pub struct IngressMetrics {
     pub body_bytes_held: IntGauge,
     pub body_budget_refusals: IntCounter,
     pub token_checks: IntCounterVec,
+    pub last_used_flushes: IntCounterVec,
 }
 
 const BYTE_BUCKETS: &[f64] = &[256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0];
@@ -113,6 +114,13 @@ impl IngressMetrics {
                 "Webhook tokens checked, by outcome: screened (never issued here, answered without a \
                  lookup), looked_up (cache or PostgreSQL), limited (the source address is over \
                  ingress.unknown_tokens_per_minute).",
+                &["outcome"],
+            )?,
+            last_used_flushes: counter_vec(
+                registry,
+                "inlet_ingress_last_used_flushes_total",
+                "Writes of the webhooks' last_used_at (ingress.last_used_flush_ms), by outcome: ok, \
+                 failed (retried at the next one).",
                 &["outcome"],
             )?,
         })

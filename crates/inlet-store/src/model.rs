@@ -145,6 +145,8 @@ pub struct Webhook {
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When a request last named this webhook's token (null: never). Written
+    /// every `ingress.last_used_flush_ms`, so up to that much late.
     pub last_used_at: Option<DateTime<Utc>>,
     /// Whether vendor signatures are verified (the secret is never shown).
     pub has_signing_secret: bool,

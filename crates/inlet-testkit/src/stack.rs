@@ -73,6 +73,8 @@ pub fn test_settings(database_url: &str) -> Settings {
     s.ingress.workers = 2;
     // Tests send bursts on one webhook; rate limits are tested on purpose.
     s.ingress.rate_per_minute = 0;
+    // Tests wait for `last_used_at`; production writes it less often.
+    s.ingress.last_used_flush_ms = 300;
     s.formatter.metrics_listen = any(0);
     s.formatter.standby_delay_ms = 0;
     s.delivery.metrics_listen = any(0);

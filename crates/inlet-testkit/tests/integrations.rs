@@ -175,3 +175,42 @@ async fn a_webhook_with_a_signing_secret_refuses_unsigned_and_wrongly_signed_req
     assert_eq!(posts.len(), 1);
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slack_payload_gives_the_same_post_on_both_urls() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    // The fixture's owner is `owner`; its channel is `town-square`.
+    let payload = serde_json::json!({
+        "text": format!("ping <@owner> in <#{}>", f.channel_id),
+    })
+    .to_string();
+    assert_eq!(stack.slack_status(&f.token, &payload).await, 200);
+    let url = stack.ingress_url(&format!("/api/v1/external/slack?api_key={}", f.token));
+    let response = stack
+        .http
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(payload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let posts = stack
+        .wait_for_posts(&f.channel_id, 2, Duration::from_secs(15))
+        .await
+        .unwrap();
+    assert_eq!(posts.len(), 2);
+    let by_dialect = |dialect: &str| {
+        posts
+            .iter()
+            .find(|p| p.dialect == dialect)
+            .unwrap_or_else(|| panic!("no {dialect} post"))
+            .message
+            .clone()
+    };
+    let (hooks, integration) = (by_dialect("slack"), by_dialect("integration/slack"));
+    assert_eq!(hooks, "ping @owner in ~town-square");
+    assert_eq!(integration, hooks);
+    stack.stop().await;
+}

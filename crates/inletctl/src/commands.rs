@@ -192,6 +192,28 @@ fn list_lines(v: &Value, key: &str, kind: &str, name_key: &str) -> String {
     }
 }
 
+/// One line per webhook, with when it was last used ("never" before its
+/// first request).
+fn webhook_lines(v: &Value) -> String {
+    let lines: Vec<String> = v["webhooks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|hook| {
+            let last_used = hook["last_used_at"].as_str().unwrap_or("never");
+            format!(
+                "{}  last used {last_used}",
+                id_line(hook, "webhook", "display_name")
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        "no webhooks".into()
+    } else {
+        lines.join("\n")
+    }
+}
+
 pub async fn team(api: &Api, command: TeamCommand) -> anyhow::Result<()> {
     match command {
         TeamCommand::Create { name, display_name } => {
@@ -293,7 +315,7 @@ pub async fn webhook(api: &Api, command: WebhookCommand) -> anyhow::Result<()> {
             let v = api
                 .get(&format!("/api/v1/webhooks?team_id={team_id}"))
                 .await?;
-            api.show(&v, |v| list_lines(v, "webhooks", "webhook", "display_name"));
+            api.show(&v, webhook_lines);
         }
         WebhookCommand::Update(a) => {
             let body = json!({
@@ -514,4 +536,22 @@ pub async fn dead_letters(api: &Api, command: DeadLetterCommand) -> anyhow::Resu
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_lines_show_when_each_was_last_used() {
+        let answer = json!({"webhooks": [
+            {"id": "a", "display_name": "CI", "last_used_at": "2025-01-02T03:04:05Z"},
+            {"id": "b", "display_name": "Alerts", "last_used_at": null},
+        ]});
+        assert_eq!(
+            webhook_lines(&answer),
+            "webhook a CI  last used 2025-01-02T03:04:05Z\nwebhook b Alerts  last used never"
+        );
+        assert_eq!(webhook_lines(&json!({"webhooks": []})), "no webhooks");
+    }
 }

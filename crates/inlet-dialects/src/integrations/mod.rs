@@ -34,7 +34,7 @@ pub use params::{Headers, Params};
 pub use signature::{sign_hmac_sha256, verify_hmac_sha256};
 
 use crate::body::{JsonText, json_text_strict};
-use crate::draft::{Limits, Target, ThreadRef, Translation, WebhookView};
+use crate::draft::{DirectoryView, Limits, Target, ThreadRef, Translation, WebhookView};
 use crate::fields::Path;
 use crate::mentions::neutralise;
 use crate::notes::Dropped;
@@ -57,6 +57,10 @@ pub struct IntegrationRequest<'a> {
     /// The webhook's signing secret, when it has one.
     pub signing_secret: Option<&'a [u8]>,
     pub limits: Limits,
+    /// The webhook's team, for payloads that name users and channels
+    /// (`slack`): ingress checks with [`crate::EmptyDirectory`], the
+    /// formatter renders with the team's, as for the dialects.
+    pub directory: &'a dyn DirectoryView,
 }
 
 /// Why nothing is posted for an accepted request (all answered `200`).

@@ -5,14 +5,13 @@
 //! multipart bodies alike), so the posts are the same; the event is
 //! `message`, and `stream` / `topic` apply as for any integration.
 //!
-//! The translation sees an empty directory: `<@username>` and `<#C123>`
-//! stay as written, as in ingress's syntactic check, since integration
-//! requests carry no directory.
+//! The translation sees the request's directory, as the dialect does:
+//! `<@username>` and `<#C123>` render the same on both URLs.
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::{DialectPosts, Formatted, IgnoreReason, Integration, IntegrationRequest};
-use crate::draft::{EmptyDirectory, RequestFacts};
+use crate::draft::RequestFacts;
 use serde_json::Value;
 
 pub struct Slack;
@@ -41,7 +40,7 @@ impl Integration for Slack {
             content_type: req.content_type,
             webhook: req.webhook,
             limits: req.limits,
-            directory: &EmptyDirectory,
+            directory: req.directory,
         };
         Some(
             crate::slack::translate(&facts, req.body)

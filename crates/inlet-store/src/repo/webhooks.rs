@@ -2,6 +2,7 @@
 
 use crate::error::StoreError;
 use crate::model::Webhook;
+use chrono::{DateTime, Utc};
 use inlet_core::TokenHash;
 use inlet_core::token::TokenKey;
 use tokio_postgres::GenericClient;
@@ -234,4 +235,25 @@ pub async fn unsigned_token_hashes(
             bytes.try_into().ok().map(TokenHash)
         })
         .collect())
+}
+
+/// Records when webhooks were last used, in one statement for many. A time
+/// older than the stored one is ignored: replicas flush independently and
+/// must not move `last_used_at` back.
+pub async fn record_last_used(
+    client: &impl GenericClient,
+    uses: &[(Uuid, DateTime<Utc>)],
+) -> Result<u64, StoreError> {
+    if uses.is_empty() {
+        return Ok(0);
+    }
+    let (ids, times): (Vec<Uuid>, Vec<DateTime<Utc>>) = uses.iter().copied().unzip();
+    Ok(client
+        .execute(
+            "UPDATE webhooks AS w SET last_used_at = u.at \
+             FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at) \
+             WHERE w.id = u.id AND (w.last_used_at IS NULL OR w.last_used_at < u.at)",
+            &[&ids, &times],
+        )
+        .await?)
 }
