@@ -7,7 +7,7 @@
 //! gets (the API, the SSE stream, Redis listeners), not only our viewer.
 //!
 //! A neutralised link keeps its label as text (`[x]`), an autolink its text
-//! without the brackets, a definition is escaped so it defines nothing; each
+//! without the brackets, a definition loses its destination so it defines nothing; each
 //! is noted in `props.dropped`. Code spans and blocks are left as written:
 //! nothing in them is a link.
 //!
@@ -346,25 +346,34 @@ fn is_scheme_start(inner: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
 }
 
-/// `[label]: destination` lines with an unsafe destination are escaped
-/// (`\[label]: …`), so they define nothing.
+/// `[label]: destination` lines with an unsafe destination lose the
+/// destination (`[label]: `), so they define nothing and show as text.
+/// Like every rule here it only removes characters: a part of a split
+/// message never grows past the post limit.
 fn definitions(prose: &str, schemes: &mut Vec<&'static str>, out: &mut String) {
     for line in prose.split_inclusive('\n') {
         let trimmed = line.trim_start_matches(' ');
         let indent = line.len() - trimmed.len();
-        let unsafe_definition = indent <= 3
-            && trimmed.starts_with('[')
-            && trimmed
-                .find("]:")
-                .and_then(|i| unsafe_scheme(trimmed[i + 2..].trim_start()))
-                .inspect(|scheme| schemes.push(scheme))
-                .is_some();
-        if unsafe_definition {
-            out.push_str(&line[..indent]);
-            out.push('\\');
-            out.push_str(trimmed);
-        } else {
-            out.push_str(line);
+        let destination = (indent <= 3 && trimmed.starts_with('['))
+            .then(|| trimmed.find("]:"))
+            .flatten()
+            .map(|i| {
+                let after = &trimmed[i + 2..];
+                let start = i + 2 + (after.len() - after.trim_start().len());
+                let length = trimmed[start..]
+                    .find(char::is_whitespace)
+                    .unwrap_or(trimmed.len() - start);
+                indent + start..indent + start + length
+            })
+            .filter(|range| !range.is_empty());
+        match destination.and_then(|range| unsafe_scheme(&line[range.clone()]).map(|s| (s, range)))
+        {
+            Some((scheme, range)) => {
+                schemes.push(scheme);
+                out.push_str(&line[..range.start]);
+                out.push_str(&line[range.end..]);
+            }
+            None => out.push_str(line),
         }
     }
 }
@@ -406,11 +415,24 @@ mod tests {
     fn autolinks_and_definitions_are_neutralised() {
         assert_eq!(safe("see <javascript:alert(1)>"), "see javascript:alert(1)");
         assert_eq!(
-            safe("[x]\n\n[x]: javascript:alert(1)\n"),
-            "[x]\n\n\\[x]: javascript:alert(1)\n"
+            safe("[x]\n\n[x]: javascript:alert(1) \"t\"\n"),
+            "[x]\n\n[x]:  \"t\"\n"
         );
         let n = neutralise("<data:text/html,x> and [a](vbscript:y)").unwrap();
         assert_eq!(n.schemes, vec!["vbscript:", "data:"]);
+    }
+
+    #[test]
+    fn neutralising_never_lengthens_a_text() {
+        for text in [
+            "[d]: vbscript:msg",
+            "see <javascript:x> and [a](data:y) ![i](data:z)\n[r]: javascript:q",
+            "[2ef]: vbscript:msg kk<<<<E<<\n[2ef]: vbscript:msgb<<<Db<<<Dpath> today",
+        ] {
+            let out = safe(text);
+            assert_ne!(out, text);
+            assert!(out.chars().count() <= text.chars().count(), "{out:?}");
+        }
     }
 
     #[test]
