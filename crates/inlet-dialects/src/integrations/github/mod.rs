@@ -315,11 +315,13 @@ mod tests {
         bodies.push(ESCAPED_PUSH.as_bytes().to_vec());
         let header = [("x-github-event".to_string(), "push".to_string())];
         let headers = Headers::new(&header);
-        let queries: [&[(&str, &str)]; 4] = [
+        let queries: [&[(&str, &str)]; 6] = [
             &[],
             &[("topic", "elsewhere")],
             &[("branches", "main, dev")],
             &[("branches", "dev")],
+            &[("ignore_private_repositories", "true")],
+            &[("include_repository_name", "true")],
         ];
         let mut read_from_text = 0;
         for body in &bodies {
@@ -341,7 +343,7 @@ mod tests {
                 }
             }
         }
-        assert!(read_from_text >= 4 * (bodies.len() - 2), "{read_from_text}");
+        assert!(read_from_text >= 6 * (bodies.len() - 2), "{read_from_text}");
     }
 
     #[test]
