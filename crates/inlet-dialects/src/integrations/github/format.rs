@@ -23,9 +23,28 @@ pub fn format(
         | "updated_pull_request"
         | "pull_request_review_requested"
         | "pull_request_ready_for_review" => pull_request(&parse(payload)?, params),
+        "assigned_or_unassigned_pull_request"
+        | "locked_or_unlocked_pull_request"
+        | "pull_request_auto_merge" => pull_request_side(&parse(payload)?, params),
         "pull_request_review" => review(&parse(payload)?, params),
+        "pull_request_review_comment" => review_comment(&parse(payload)?, params),
         "issues" => issues(&parse(payload)?, params),
+        "issue_labeled_or_unlabeled"
+        | "issue_milestoned_or_demilestoned"
+        | "issues_transferred"
+        | "issues_opened_via_transfer" => issue_side(event, &parse(payload)?, params),
         "issue_comment" => issue_comment(&parse(payload)?, params),
+        "commit_comment" => commit_comment(&parse(payload)?),
+        "status" => status(&parse(payload)?),
+        "deployment" | "deployment_status" => deployment(event, &parse(payload)?),
+        "discussion" | "discussion_comment" => discussion(event, &parse(payload)?, params),
+        "gollum" => gollum(&parse(payload)?),
+        "watch" | "public" | "repository" => repository(event, &parse(payload)?),
+        "page_build" => page_build(&parse(payload)?),
+        "team" => team(&parse(payload)?),
+        "team_add" => team_add(&parse(payload)?),
+        "member" => member(&parse(payload)?),
+        "membership" => membership(&parse(payload)?),
         "release" => release(&parse(payload)?),
         "create" | "delete" => git_ref(event, &parse(payload)?),
         "workflow_run" => workflow_run(&parse(payload)?),
@@ -280,7 +299,12 @@ fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
         p.sender.login, p.action, r.html_url, r.tag_name
     );
     let key = format!("{} / {}", p.repository.name, r.tag_name);
-    let topic = format!("{key} {name}");
+    // A release without a name is shown by its tag, once.
+    let topic = if name == r.tag_name {
+        key.clone()
+    } else {
+        format!("{key} {name}")
+    };
     Ok(Formatted::one(key, topic, body))
 }
 
@@ -367,6 +391,373 @@ fn fork(p: &ForkEvent) -> Result<Formatted, IntegrationError> {
         p.forkee.html_url
     );
     let key = p.repository.name.clone();
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+/// Assignment, locking and auto-merge of a PR, in its thread.
+fn pull_request_side(
+    p: &PullRequestSideEvent,
+    params: &Params<'_>,
+) -> Result<Formatted, IntegrationError> {
+    let pr = &p.pull_request;
+    let title = params.topic_overridden().then_some(pr.title.as_str());
+    let link = item_link("PR", pr.number, title, &pr.html_url);
+    let user = &p.sender.login;
+    let body = match p.action.as_str() {
+        "assigned" | "unassigned" => {
+            // The assignee is always sent; without it the sentence still reads.
+            let (verb, prep) = if p.action == "assigned" {
+                ("assigned", "to")
+            } else {
+                ("unassigned", "from")
+            };
+            match &p.assignee {
+                Some(a) => format!("{user} {verb} {} {prep} {link}.", a.login),
+                None => format!("{user} {verb} {link}."),
+            }
+        }
+        "locked" => match pr.active_lock_reason.as_deref().filter(|r| !r.is_empty()) {
+            Some(reason) => format!(
+                "{user} has locked {link} as {reason} and limited conversation to collaborators."
+            ),
+            None => format!("{user} has locked {link} and limited conversation to collaborators."),
+        },
+        "unlocked" => format!("{user} has unlocked {link}."),
+        "auto_merge_enabled" => format!("{user} has enabled auto merge for {link}."),
+        _ => format!("{user} has disabled auto merge for {link}."),
+    };
+    let (key, topic) = pr_thread(&p.repository, pr.number, &pr.title);
+    Ok(Formatted::one(key, topic, body))
+}
+
+/// `<user> created [PR review comment](url):` and the comment.
+fn review_comment(
+    p: &ReviewCommentEvent,
+    params: &Params<'_>,
+) -> Result<Formatted, IntegrationError> {
+    // An edit that did not change the text (Zulip ignores it).
+    if p.action == "edited" && p.changes.as_ref().is_none_or(|c| !c.contains_key("body")) {
+        return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
+    }
+    let pr = &p.pull_request;
+    let mut body = format!(
+        "{} {} [PR review comment]({})",
+        p.sender.login, p.action, p.comment.html_url
+    );
+    if params.topic_overridden() {
+        body.push_str(&format!(
+            " on [PR #{} {}]({})",
+            pr.number, pr.title, pr.html_url
+        ));
+    }
+    // A deleted comment's text is not repeated.
+    let quoted = if p.action == "deleted" {
+        String::new()
+    } else {
+        quote(&p.comment.body)
+    };
+    body = if quoted.is_empty() {
+        body + "."
+    } else {
+        format!("{body}:{quoted}")
+    };
+    let (key, topic) = pr_thread(&p.repository, pr.number, &pr.title);
+    Ok(Formatted::one(key, topic, body))
+}
+
+/// Labels, milestones and transfers of an issue, in its thread.
+fn issue_side(
+    event: &str,
+    p: &IssueSideEvent,
+    params: &Params<'_>,
+) -> Result<Formatted, IntegrationError> {
+    let issue = &p.issue;
+    let (key, topic, kind) = issue_thread(&p.repository, issue);
+    let title = params.topic_overridden().then_some(issue.title.as_str());
+    let link = item_link(kind, issue.number, title, &issue.html_url);
+    let sender = link_or_name(&p.sender.login, p.sender.html_url.as_deref());
+    let added = matches!(p.action.as_str(), "labeled" | "milestoned");
+    let (verb, prep) = if added {
+        ("added", "to")
+    } else {
+        ("removed", "from")
+    };
+    let changes = p.changes.as_ref();
+    let body = match event {
+        "issue_labeled_or_unlabeled" => match &p.label {
+            Some(label) => format!("{sender} {verb} the {} label {prep} {link}.", label.name),
+            None => format!("{sender} {verb} a label {prep} {link}."),
+        },
+        "issue_milestoned_or_demilestoned" => {
+            let milestone = match &p.milestone {
+                Some(m) => format!(
+                    "milestone {}",
+                    link_or_name(&m.title, m.html_url.as_deref())
+                ),
+                None => "a milestone".to_string(),
+            };
+            format!("{sender} {verb} {milestone} {prep} {link}.")
+        }
+        "issues_transferred" => {
+            let to =
+                changes.and_then(|c| Some((c.new_issue.as_ref()?, c.new_repository.as_ref()?)));
+            match to {
+                Some((new, repo)) => format!(
+                    "{} transferred {link} to [{}#{}]({}).",
+                    p.sender.login, repo.full_name, new.number, new.html_url
+                ),
+                None => format!("{} transferred {link}.", p.sender.login),
+            }
+        }
+        // issues_opened_via_transfer
+        _ => {
+            let from =
+                changes.and_then(|c| Some((c.old_issue.as_ref()?, c.old_repository.as_ref()?)));
+            match from {
+                Some((old, repo)) => format!(
+                    "{link} was transferred from [{}#{}]({}).",
+                    repo.full_name, old.number, old.html_url
+                ),
+                None => format!("{link} was transferred from another repository."),
+            }
+        }
+    };
+    Ok(Formatted::one(key, topic, body))
+}
+
+/// `<user> [commented](url) on [<sha>](commit url):` and the comment.
+fn commit_comment(p: &CommitCommentEvent) -> Result<Formatted, IntegrationError> {
+    let c = &p.comment;
+    let commit_url = c.html_url.split('#').next().unwrap_or(&c.html_url);
+    let short = c.commit_id.get(..11).unwrap_or(&c.commit_id);
+    let line = format!(
+        "{} [commented]({}) on [{short}]({commit_url})",
+        p.sender.login, c.html_url
+    );
+    let quoted = quote(&c.body);
+    let body = if quoted.is_empty() {
+        line + "."
+    } else {
+        format!("{line}:{quoted}")
+    };
+    let key = p.repository.name.clone();
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+/// A commit status, in the CI thread with check and workflow runs.
+fn status(p: &StatusEvent) -> Result<Formatted, IntegrationError> {
+    let short = p.sha.get(..11).unwrap_or(&p.sha);
+    let state = link_or_name(&p.state, p.target_url.as_deref());
+    let context = p
+        .context
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
+    let body = format!(
+        "[{short}]({}/commit/{}) changed its status to {state}{context}.",
+        p.repository.html_url, p.sha
+    );
+    let key = format!("{} / checks", p.repository.name);
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+/// `deployment` and `deployment_status`, one thread per environment.
+fn deployment(event: &str, p: &DeploymentEvent) -> Result<Formatted, IntegrationError> {
+    let d = &p.deployment;
+    let body = match (event, &p.deployment_status) {
+        ("deployment_status", Some(s)) => {
+            let url = s.target_url.as_deref().or(s.log_url.as_deref());
+            format!(
+                "Deployment changed status to {}.",
+                link_or_name(&s.state, url)
+            )
+        }
+        ("deployment_status", None) => "Deployment changed status.".to_string(),
+        _ => match d.git_ref.as_deref().filter(|r| !r.is_empty()) {
+            Some(git_ref) => format!("{} created new deployment of `{git_ref}`.", p.sender.login),
+            None => format!("{} created new deployment.", p.sender.login),
+        },
+    };
+    let key = format!("{} / Deployment on {}", p.repository.name, d.environment);
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+/// Discussions and their comments, one thread per discussion.
+fn discussion(
+    event: &str,
+    p: &DiscussionEvent,
+    params: &Params<'_>,
+) -> Result<Formatted, IntegrationError> {
+    let d = &p.discussion;
+    let title = params.topic_overridden().then_some(d.title.as_str());
+    let link = item_link("discussion", d.number, title, &d.html_url);
+    let user = &p.sender.login;
+    let body = match (event, &p.comment) {
+        ("discussion_comment", Some(comment)) => {
+            let url = &comment.html_url;
+            let verb = match p.action.as_str() {
+                "created" => format!("[commented]({url}) on"),
+                action => format!("{action} a [comment]({url}) on"),
+            };
+            format!("{user} {verb} {link}:{}", quote(&comment.body))
+        }
+        ("discussion_comment", None) => format!("{user} {} a comment on {link}.", p.action),
+        _ if p.action == "created" => {
+            let category = d
+                .category
+                .as_ref()
+                .map(|c| format!(" in {}", c.name))
+                .unwrap_or_default();
+            let text = format!("### {}\n{}", d.title, d.body.as_deref().unwrap_or(""));
+            format!("{user} created {link}{category}:{}", quote(&text))
+        }
+        _ => format!("{user} {} {link}.", p.action),
+    };
+    let key = format!("{} discussion #{}", p.repository.name, d.number);
+    let topic = format!("{key}: {}", d.title);
+    Ok(Formatted::one(key, topic, body))
+}
+
+/// Wiki pages created or edited, one bullet each.
+fn gollum(p: &GollumEvent) -> Result<Formatted, IntegrationError> {
+    let mut body = format!("{}:", p.sender.login);
+    for page in &p.pages {
+        body.push_str(&format!(
+            "\n* {} [{}]({})",
+            page.action, page.title, page.html_url
+        ));
+    }
+    let key = format!("{} / wiki pages", p.repository.name);
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+/// `watch` (a star), `public` and `repository` (created, archived…).
+fn repository(event: &str, p: &RepositoryEvent) -> Result<Formatted, IntegrationError> {
+    let repo = repo_link(&p.repository);
+    let user = &p.sender.login;
+    let body = match event {
+        "watch" => format!("{user} starred the repository {repo}."),
+        "public" => format!("{user} made the repository {repo} public."),
+        _ => {
+            let action = p.action.as_deref().unwrap_or("changed");
+            format!("{user} {action} the repository {repo}.")
+        }
+    };
+    let key = p.repository.name.clone();
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+fn page_build(p: &PageBuildEvent) -> Result<Formatted, IntegrationError> {
+    let b = &p.build;
+    let error = b
+        .error
+        .as_ref()
+        .and_then(|e| e.message.as_deref())
+        .filter(|m| !m.is_empty());
+    let outcome = match (b.status.as_str(), error) {
+        ("null", _) => "has yet to be built".to_string(),
+        ("building", _) => "is being built".to_string(),
+        ("built", _) => "has finished building".to_string(),
+        ("errored", Some(message)) => format!("has failed:{}", quote(message)),
+        ("errored", None) => "has failed".to_string(),
+        (status, _) => format!("is {status}"),
+    };
+    let pusher = b
+        .pusher
+        .as_ref()
+        .or(p.sender.as_ref())
+        .map_or("someone", |u| u.login.as_str());
+    let body = if outcome.contains('\n') {
+        format!("GitHub Pages build, triggered by {pusher}, {outcome}")
+    } else {
+        format!("GitHub Pages build, triggered by {pusher}, {outcome}.")
+    };
+    let key = p.repository.name.clone();
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+/// A team's edits; its creation and deletion are not posted (Zulip).
+fn team(p: &TeamEvent) -> Result<Formatted, IntegrationError> {
+    if p.action != "edited" {
+        return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
+    }
+    let t = &p.team;
+    let changes = p.changes.as_ref();
+    let changed = |field: &str| changes.is_some_and(|c| c.contains_key(field));
+    let body = if changed("description") {
+        let text = t.description.as_deref().unwrap_or("");
+        format!(
+            "{} changed the team description to:{}",
+            p.sender.login,
+            quote(text)
+        )
+    } else if changed("name") {
+        let from = changes
+            .and_then(|c| c.get("name"))
+            .and_then(|n| n.get("from"))
+            .and_then(serde_json::Value::as_str);
+        match from {
+            Some(from) => format!("Team `{from}` was renamed to `{}`.", t.name),
+            None => format!("Team was renamed to `{}`.", t.name),
+        }
+    } else if changed("privacy") {
+        format!(
+            "Team visibility changed to `{}`.",
+            t.privacy.as_deref().unwrap_or("unknown")
+        )
+    } else {
+        let mut keys: Vec<&str> = changes
+            .map(|c| c.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        keys.sort_unstable();
+        format!("Team has changes to `{}` data.", keys.join("/"))
+    };
+    // Keyed by id where sent, so that a renamed team keeps its thread.
+    let topic = format!("team {}", t.name);
+    let key =
+        t.id.map_or_else(|| topic.clone(), |id| format!("team #{id}"));
+    Ok(Formatted::one(key, topic, body))
+}
+
+fn team_add(p: &TeamAddEvent) -> Result<Formatted, IntegrationError> {
+    let body = format!(
+        "The repository {} was added to team {}.",
+        repo_link(&p.repository),
+        p.team.name
+    );
+    let key = p.repository.name.clone();
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+/// A collaborator added to, removed from or changed on a repository.
+fn member(p: &MemberEvent) -> Result<Formatted, IntegrationError> {
+    let member = link_or_name(&p.member.login, p.member.html_url.as_deref());
+    let repo = format!("[{}]({})", p.repository.name, p.repository.html_url);
+    let body = match p.action.as_str() {
+        "removed" => format!("{} removed {member} from {repo}.", p.sender.login),
+        "edited" => format!(
+            "{} changed the permissions of {member} on {repo}.",
+            p.sender.login
+        ),
+        action => format!("{} {action} {member} to {repo}.", p.sender.login),
+    };
+    let key = p.repository.name.clone();
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+/// A member added to or removed from a team, in the organisation's thread.
+fn membership(p: &MembershipEvent) -> Result<Formatted, IntegrationError> {
+    let member = link_or_name(&p.member.login, p.member.html_url.as_deref());
+    let prep = if p.action == "removed" { "from" } else { "to" };
+    let body = format!(
+        "{} {} {member} {prep} the {} team.",
+        p.sender.login, p.action, p.team.name
+    );
+    let key = match &p.organization {
+        Some(org) => format!("{} organization", org.login),
+        None => format!("team {}", p.team.name),
+    };
     Ok(Formatted::one(key.clone(), key, body))
 }
 

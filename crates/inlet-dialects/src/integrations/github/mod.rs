@@ -9,7 +9,7 @@ mod payload;
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::signature::verify_hmac_sha256;
-use super::{Formatted, Integration};
+use super::{Formatted, IgnoreReason, Integration};
 use crate::body::JsonText;
 use payload::PushEvent;
 use serde_json::Value;
@@ -29,16 +29,39 @@ const EVENTS: &[&str] = &[
     "updated_pull_request",
     "pull_request_review_requested",
     "pull_request_ready_for_review",
+    "assigned_or_unassigned_pull_request",
+    "locked_or_unlocked_pull_request",
+    "pull_request_auto_merge",
     "pull_request_review",
+    "pull_request_review_comment",
     "issues",
+    "issue_labeled_or_unlabeled",
+    "issue_milestoned_or_demilestoned",
+    "issues_transferred",
+    "issues_opened_via_transfer",
     "issue_comment",
+    "commit_comment",
     "release",
     "create",
     "delete",
     "workflow_run",
     "check_run",
+    "status",
+    "deployment",
+    "deployment_status",
+    "discussion",
+    "discussion_comment",
+    "gollum",
     "star",
+    "watch",
     "fork",
+    "public",
+    "repository",
+    "page_build",
+    "team",
+    "team_add",
+    "member",
+    "membership",
 ];
 
 impl Integration for GitHub {
@@ -87,7 +110,12 @@ impl Integration for GitHub {
         payload: &Value,
         params: &Params<'_>,
     ) -> Result<Formatted, IntegrationError> {
-        format::format(event, payload, params)
+        let repo = payload.get("repository").map(|r| RepoOptions {
+            full_name: r.get("full_name").and_then(Value::as_str),
+            html_url: r.get("html_url").and_then(Value::as_str),
+            private: r.get("private").and_then(Value::as_bool).unwrap_or(false),
+        });
+        with_repository_options(params, repo, || format::format(event, payload, params))
     }
 
     /// Pushes, GitHub's commonest and largest deliveries, are read
@@ -103,8 +131,64 @@ impl Integration for GitHub {
         }
         let push: PushEvent<'_> = json.typed()?;
         let event = push_event(&push.git_ref);
-        let formatted = format::push(event, &push, params).ok()?;
+        let repo = RepoOptions {
+            full_name: Some(&push.repository.full_name),
+            html_url: Some(&push.repository.html_url),
+            private: push.repository.private,
+        };
+        let formatted =
+            with_repository_options(params, Some(repo), || format::push(event, &push, params))
+                .ok()?;
         Some((event.to_string(), formatted))
+    }
+}
+
+/// What the repository options need of an event's repository.
+struct RepoOptions<'a> {
+    full_name: Option<&'a str>,
+    html_url: Option<&'a str>,
+    private: bool,
+}
+
+/// Applies `ignore_private_repositories` (a private repository's events
+/// are not posted; a missing `private` reads as public, as GitHub always
+/// sends it) and `include_repository_name` (each message starts with the
+/// repository, for channels that several repositories post to).
+fn with_repository_options(
+    params: &Params<'_>,
+    repo: Option<RepoOptions<'_>>,
+    format: impl FnOnce() -> Result<Formatted, IntegrationError>,
+) -> Result<Formatted, IntegrationError> {
+    let ignore_private = flag(params, "ignore_private_repositories")?;
+    let include_name = flag(params, "include_repository_name")?;
+    if ignore_private && repo.as_ref().is_some_and(|r| r.private) {
+        return Ok(Formatted::Ignore(IgnoreReason::Filtered));
+    }
+    let mut formatted = format()?;
+    let name = repo.as_ref().and_then(|r| r.full_name);
+    if let (true, Some(name), Formatted::Messages(messages)) = (include_name, name, &mut formatted)
+    {
+        let prefix = match repo.as_ref().and_then(|r| r.html_url) {
+            Some(url) => format!("[{name}]({url}): "),
+            None => format!("{name}: "),
+        };
+        for message in messages {
+            message.body_markdown.insert_str(0, &prefix);
+        }
+    }
+    Ok(formatted)
+}
+
+/// A boolean URL option: `true` or `false` (Zulip reads them as JSON), absent
+/// is false. Anything else is refused rather than guessed, since a mistyped
+/// `ignore_private_repositories` would otherwise post private events.
+fn flag(params: &Params<'_>, name: &str) -> Result<bool, IntegrationError> {
+    match params.get(name) {
+        None | Some("") | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(IntegrationError::invalid(format!(
+            "`{name}` must be true or false, not {other:?}"
+        ))),
     }
 }
 
@@ -128,17 +212,48 @@ fn event_name(header: &str, action: Option<&str>, payload: &Value) -> String {
         ("pull_request", "synchronize" | "edited") => "updated_pull_request",
         ("pull_request", "review_requested") => "pull_request_review_requested",
         ("pull_request", "ready_for_review") => "pull_request_ready_for_review",
-        ("issues", a) if !is_issue_side_event(a) => "issues",
+        ("pull_request", "assigned" | "unassigned") => "assigned_or_unassigned_pull_request",
+        ("pull_request", "locked" | "unlocked") => "locked_or_unlocked_pull_request",
+        ("pull_request", "auto_merge_enabled" | "auto_merge_disabled") => "pull_request_auto_merge",
+        ("issues", "labeled" | "unlabeled") => "issue_labeled_or_unlabeled",
+        ("issues", "milestoned" | "demilestoned") => "issue_milestoned_or_demilestoned",
+        ("issues", "transferred") => "issues_transferred",
+        // The issue a transfer creates arrives as "opened" in its new
+        // repository; it is not a new issue.
+        ("issues", "opened")
+            if payload
+                .pointer("/changes/old_issue")
+                .is_some_and(|v| !v.is_null()) =>
+        {
+            "issues_opened_via_transfer"
+        }
+        ("issues", _) => "issues",
         (
             "pull_request_review"
+            | "pull_request_review_comment"
             | "issue_comment"
+            | "commit_comment"
             | "release"
             | "create"
             | "delete"
             | "workflow_run"
             | "check_run"
+            | "status"
+            | "deployment"
+            | "deployment_status"
+            | "discussion"
+            | "discussion_comment"
+            | "gollum"
             | "star"
-            | "fork",
+            | "watch"
+            | "fork"
+            | "public"
+            | "repository"
+            | "page_build"
+            | "team"
+            | "team_add"
+            | "member"
+            | "membership",
             _,
         ) => header,
         _ => "",
@@ -148,14 +263,6 @@ fn event_name(header: &str, action: Option<&str>, payload: &Value) -> String {
         ("", None) => header.to_string(),
         (named, _) => named.to_string(),
     }
-}
-
-/// Issue actions Zulip gives events of their own, which we do not format.
-fn is_issue_side_event(action: &str) -> bool {
-    matches!(
-        action,
-        "labeled" | "unlabeled" | "milestoned" | "demilestoned" | "transferred"
-    )
 }
 
 #[cfg(test)]
@@ -208,11 +315,13 @@ mod tests {
         bodies.push(ESCAPED_PUSH.as_bytes().to_vec());
         let header = [("x-github-event".to_string(), "push".to_string())];
         let headers = Headers::new(&header);
-        let queries: [&[(&str, &str)]; 4] = [
+        let queries: [&[(&str, &str)]; 6] = [
             &[],
             &[("topic", "elsewhere")],
             &[("branches", "main, dev")],
             &[("branches", "dev")],
+            &[("ignore_private_repositories", "true")],
+            &[("include_repository_name", "true")],
         ];
         let mut read_from_text = 0;
         for body in &bodies {
@@ -234,7 +343,7 @@ mod tests {
                 }
             }
         }
-        assert!(read_from_text >= 4 * (bodies.len() - 2), "{read_from_text}");
+        assert!(read_from_text >= 6 * (bodies.len() - 2), "{read_from_text}");
     }
 
     #[test]
@@ -248,9 +357,22 @@ mod tests {
             event_name("pull_request", Some("labeled"), &p),
             "pull_request:labeled"
         );
-        assert_eq!(event_name("issues", Some("labeled"), &p), "issues:labeled");
+        assert_eq!(
+            event_name("issues", Some("labeled"), &p),
+            "issue_labeled_or_unlabeled"
+        );
         assert_eq!(event_name("issues", Some("closed"), &p), "issues");
+        assert_eq!(event_name("issues", Some("opened"), &p), "issues");
+        let moved = json!({"changes": {"old_issue": {"number": 1}}});
+        assert_eq!(
+            event_name("issues", Some("opened"), &moved),
+            "issues_opened_via_transfer"
+        );
         assert_eq!(event_name("team", None, &p), "team");
+        assert_eq!(
+            event_name("sponsorship", Some("created"), &p),
+            "sponsorship:created"
+        );
         let tag = json!({"ref": "refs/tags/v1"});
         assert_eq!(event_name("push", None, &tag), "push_tags");
     }

@@ -10,6 +10,9 @@ pub struct Repository {
     pub name: String,
     pub full_name: String,
     pub html_url: String,
+    /// For `ignore_private_repositories`; absent reads as public.
+    #[serde(default)]
+    pub private: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -266,6 +269,251 @@ pub struct ForkEvent {
 pub struct Forkee {
     pub full_name: String,
     pub html_url: String,
+}
+
+/// `pull_request` actions other than opened / closed / updated: only the
+/// PR's number, link and title, and what the action carries.
+#[derive(Debug, Deserialize)]
+pub struct PullRequestSideEvent {
+    pub action: String,
+    pub pull_request: PullRequestRef,
+    pub repository: Repository,
+    pub sender: User,
+    #[serde(default)]
+    pub assignee: Option<User>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PullRequestRef {
+    pub number: u64,
+    pub html_url: String,
+    pub title: String,
+    #[serde(default)]
+    pub active_lock_reason: Option<String>,
+}
+
+/// `issues` labeled / unlabeled / milestoned / demilestoned / transferred,
+/// and opened in the repository an issue was transferred to.
+#[derive(Debug, Deserialize)]
+pub struct IssueSideEvent {
+    pub action: String,
+    pub issue: Issue,
+    pub repository: Repository,
+    pub sender: User,
+    #[serde(default)]
+    pub label: Option<Named>,
+    #[serde(default)]
+    pub milestone: Option<Milestone>,
+    #[serde(default)]
+    pub changes: Option<TransferChanges>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Named {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Milestone {
+    pub title: String,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+/// Where a transferred issue went (`new_*`) or came from (`old_*`).
+#[derive(Debug, Default, Deserialize)]
+pub struct TransferChanges {
+    #[serde(default)]
+    pub new_issue: Option<IssueRef>,
+    #[serde(default)]
+    pub new_repository: Option<RepoRef>,
+    #[serde(default)]
+    pub old_issue: Option<IssueRef>,
+    #[serde(default)]
+    pub old_repository: Option<RepoRef>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IssueRef {
+    pub number: u64,
+    pub html_url: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RepoRef {
+    pub full_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReviewCommentEvent {
+    pub action: String,
+    pub comment: Comment,
+    pub pull_request: ReviewedPullRequest,
+    pub repository: Repository,
+    pub sender: User,
+    #[serde(default)]
+    pub changes: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommitCommentEvent {
+    pub comment: CommitComment,
+    pub repository: Repository,
+    pub sender: User,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommitComment {
+    pub html_url: String,
+    pub commit_id: String,
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusEvent {
+    pub sha: String,
+    pub state: String,
+    #[serde(default)]
+    pub target_url: Option<String>,
+    #[serde(default)]
+    pub context: Option<String>,
+    pub repository: Repository,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeploymentEvent {
+    pub deployment: Deployment,
+    pub repository: Repository,
+    pub sender: User,
+    #[serde(default)]
+    pub deployment_status: Option<DeploymentStatus>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Deployment {
+    pub environment: String,
+    #[serde(rename = "ref", default)]
+    pub git_ref: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeploymentStatus {
+    pub state: String,
+    #[serde(default)]
+    pub target_url: Option<String>,
+    #[serde(default)]
+    pub log_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DiscussionEvent {
+    pub action: String,
+    pub discussion: Discussion,
+    pub repository: Repository,
+    pub sender: User,
+    #[serde(default)]
+    pub comment: Option<Comment>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Discussion {
+    pub number: u64,
+    pub html_url: String,
+    pub title: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub category: Option<Named>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GollumEvent {
+    pub pages: Vec<WikiPage>,
+    pub repository: Repository,
+    pub sender: User,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WikiPage {
+    pub action: String,
+    pub title: String,
+    pub html_url: String,
+}
+
+/// `public`, `watch`, `repository`: a sender and a repository.
+#[derive(Debug, Deserialize)]
+pub struct RepositoryEvent {
+    #[serde(default)]
+    pub action: Option<String>,
+    pub repository: Repository,
+    pub sender: User,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageBuildEvent {
+    pub build: PageBuild,
+    pub repository: Repository,
+    #[serde(default)]
+    pub sender: Option<User>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageBuild {
+    pub status: String,
+    #[serde(default)]
+    pub error: Option<PageBuildError>,
+    #[serde(default)]
+    pub pusher: Option<User>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageBuildError {
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TeamEvent {
+    pub action: String,
+    pub team: OrgTeam,
+    pub sender: User,
+    #[serde(default)]
+    pub changes: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrgTeam {
+    #[serde(default)]
+    pub id: Option<u64>,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub privacy: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TeamAddEvent {
+    pub team: OrgTeam,
+    pub repository: Repository,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MemberEvent {
+    pub action: String,
+    pub member: User,
+    pub repository: Repository,
+    pub sender: User,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MembershipEvent {
+    pub action: String,
+    pub member: User,
+    pub team: OrgTeam,
+    #[serde(default)]
+    pub organization: Option<Org>,
+    pub sender: User,
 }
 
 #[cfg(test)]
