@@ -85,6 +85,10 @@ impl Integration for GitLab {
         &[EVENT_HEADER, "X-Gitlab-Event-UUID"]
     }
 
+    fn json_in_form_body(&self) -> bool {
+        true
+    }
+
     fn format(
         &self,
         event: &str,
