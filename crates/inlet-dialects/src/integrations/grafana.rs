@@ -108,6 +108,10 @@ impl Integration for Grafana {
             .ok_or_else(|| IntegrationError::anomalous(self.display_name()))
     }
 
+    fn json_in_form_body(&self) -> bool {
+        true
+    }
+
     fn format(
         &self,
         _event: &str,

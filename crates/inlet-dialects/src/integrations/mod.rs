@@ -206,6 +206,13 @@ pub trait Integration: Sync {
     fn translate_request(&self, _req: &IntegrationRequest<'_>) -> Option<DialectPosts> {
         None
     }
+    /// Whether a body sent with a form content type that is in fact a JSON
+    /// object is read as JSON, as Zulip reads these vendors' bodies
+    /// whatever their content type (Grafana sends JSON as a form). A real
+    /// form body (`payload=…`) is still refused.
+    fn json_in_form_body(&self) -> bool {
+        false
+    }
     /// Formats a declared event.
     fn format(
         &self,
@@ -313,7 +320,12 @@ pub fn translate_integration(
                 .filter(|k| !k.is_empty() && k.len() <= 255),
         });
     }
-    let json = json_text_strict(req.content_type, req.body, req.limits.max_json_depth)?;
+    let content_type = if integration.json_in_form_body() && is_json_sent_as_form(req) {
+        Some("application/json")
+    } else {
+        req.content_type
+    };
+    let json = json_text_strict(content_type, req.body, req.limits.max_json_depth)?;
     let (event, formatted) = match integration.format_text(&headers, &json, &params) {
         // Formatted before being screened: formatting is pure, so an event
         // left out costs only the time.
@@ -350,6 +362,20 @@ pub fn translate_integration(
             .delivery_id(&headers)
             .filter(|k| !k.is_empty() && k.len() <= 255),
     })
+}
+
+/// A form content type over a body that is a JSON object (after a BOM
+/// and blanks): a form body never starts with `{`.
+fn is_json_sent_as_form(req: &IntegrationRequest<'_>) -> bool {
+    let is_form = req.content_type.is_some_and(|c| {
+        c.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    });
+    let body = req.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(req.body);
+    is_form && body.trim_ascii_start().starts_with(b"{")
 }
 
 /// At most `max` posts for one event (`limits.max_posts_per_request`): a

@@ -23,6 +23,7 @@ pub fn format(
         "issues" => issues(&parse(payload)?, params),
         "issue_comment" => issue_comment(&parse(payload)?, params),
         "release" => release(&parse(payload)?),
+        "create" => create(&parse(payload)?),
         // Only declared events reach a formatter.
         _ => Ok(Formatted::Ignore(IgnoreReason::Unsupported)),
     }
@@ -66,6 +67,18 @@ fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationErro
     Ok(Formatted::one(key.clone(), key, push_message(&push)))
 }
 
+/// The item's own `html_url`, else the one Gitea serves it at (older
+/// versions send none): `<repo>/issues/<n>` or `<repo>/pulls/<n>`.
+fn item_url(repo: &Repository, html_url: Option<&str>, pulls: bool, number: u64) -> String {
+    match html_url.filter(|u| !u.is_empty()) {
+        Some(url) => url.to_string(),
+        None => {
+            let path = if pulls { "pulls" } else { "issues" };
+            format!("{}/{path}/{number}", repo.html_url.trim_end_matches('/'))
+        }
+    }
+}
+
 /// `<repo> / <kind> #<n>` and the same with the title.
 fn thread(repo: &Repository, kind: &str, number: u64, title: &str) -> (String, String) {
     let key = format!("{} / {kind} #{number}", repo.name);
@@ -81,6 +94,19 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, 
         "synchronized" => (p.sender.login.as_str(), "updated"),
         action => (p.sender.login.as_str(), action),
     };
+    let url = item_url(&p.repository, pr.html_url.as_deref(), true, p.number);
+    let title = params.topic_overridden().then_some(pr.title.as_str());
+    let branches = (pr.head.git_ref.as_str(), pr.base.git_ref.as_str());
+    if let ("assigned", Some(assignee)) = (p.action.as_str(), &pr.assignee) {
+        // As for issues: who was assigned is the news.
+        let link = item_link("PR", p.number, title, &url);
+        let body = format!(
+            "{} assigned {} to {link} from `{}` to `{}`.",
+            p.sender.login, assignee.login, branches.0, branches.1
+        );
+        let (key, topic) = thread(&p.repository, "PR", p.number, &pr.title);
+        return Ok(Formatted::one(key, topic, body));
+    }
     // Zulip gives the branches on every action but "edited".
     let with_branches = p.action != "edited";
     let item = ItemLine {
@@ -88,9 +114,9 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, 
         action,
         kind: "PR",
         number: p.number,
-        url: &pr.html_url,
-        title: params.topic_overridden().then_some(pr.title.as_str()),
-        branches: with_branches.then_some((pr.head.git_ref.as_str(), pr.base.git_ref.as_str())),
+        url: &url,
+        title,
+        branches: with_branches.then_some(branches),
         assignee: (p.action == "opened")
             .then(|| pr.assignee.as_ref().map(|a| a.login.as_str()))
             .flatten(),
@@ -104,14 +130,21 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, 
 
 fn issues(p: &IssuesEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
     let issue = &p.issue;
+    let url = item_url(
+        &p.repository,
+        issue.html_url.as_deref(),
+        false,
+        issue.number,
+    );
+    let issue_url = url.as_str();
     let title = params.topic_overridden().then_some(issue.title.as_str());
     let body = match (p.action.as_str(), &issue.assignee) {
         ("assigned", Some(assignee)) => {
-            let link = item_link("issue", issue.number, title, &issue.html_url);
+            let link = item_link("issue", issue.number, title, issue_url);
             format!("{} assigned {} to {link}.", p.sender.login, assignee.login)
         }
         ("unassigned", _) => {
-            let link = item_link("issue", issue.number, title, &issue.html_url);
+            let link = item_link("issue", issue.number, title, issue_url);
             format!("{} unassigned {link}.", p.sender.login)
         }
         (action, _) => item_message(&ItemLine {
@@ -119,7 +152,7 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Result<Formatted, Integration
             action,
             kind: "issue",
             number: issue.number,
-            url: &issue.html_url,
+            url: issue_url,
             title,
             branches: None,
             assignee: None,
@@ -145,7 +178,13 @@ fn issue_comment(
         _ => format!("[commented]({url}) on"),
     };
     let title = params.topic_overridden().then_some(issue.title.as_str());
-    let link = item_link(kind, issue.number, title, &issue.html_url);
+    let issue_url = item_url(
+        &p.repository,
+        issue.html_url.as_deref(),
+        p.is_pull,
+        issue.number,
+    );
+    let link = item_link(kind, issue.number, title, &issue_url);
     let body = format!(
         "{} {verb} {link}:{}",
         p.sender.login,
@@ -170,4 +209,15 @@ fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
     let key = format!("{} / {}", p.repository.name, r.tag_name);
     let topic = format!("{key} {name}");
     Ok(Formatted::one(key, topic, body))
+}
+
+/// A branch or a tag created (Zulip's "created [<name>](<url>) branch"),
+/// in the thread of the branch's pushes or of the tag's release.
+fn create(p: &CreateEvent) -> Result<Formatted, IntegrationError> {
+    let kind = if p.ref_type == "tag" { "tag" } else { "branch" };
+    let base = p.repository.html_url.trim_end_matches('/');
+    let url = format!("{base}/src/{kind}/{}", p.git_ref);
+    let body = format!("{} created {kind} [{}]({url}).", p.sender.login, p.git_ref);
+    let key = format!("{} / {}", p.repository.name, p.git_ref);
+    Ok(Formatted::one(key.clone(), key, body))
 }

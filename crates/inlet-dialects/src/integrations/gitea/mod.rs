@@ -18,7 +18,14 @@ pub struct Gitea;
 const EVENT_HEADER: &str = "X-Gitea-Event";
 const SIGNATURE_HEADER: &str = "X-Gitea-Signature";
 
-const EVENTS: &[&str] = &["push", "pull_request", "issues", "issue_comment", "release"];
+const EVENTS: &[&str] = &[
+    "push",
+    "create",
+    "pull_request",
+    "issues",
+    "issue_comment",
+    "release",
+];
 
 impl Integration for Gitea {
     fn name(&self) -> &'static str {
@@ -61,6 +68,10 @@ impl Integration for Gitea {
 
     fn headers(&self) -> &'static [&'static str] {
         &[EVENT_HEADER, "X-Gitea-Delivery"]
+    }
+
+    fn json_in_form_body(&self) -> bool {
+        true
     }
 
     fn format(

@@ -55,7 +55,10 @@ pub struct PullRequestEvent {
 
 #[derive(Debug, Deserialize)]
 pub struct PullRequest {
-    pub html_url: String,
+    /// Older Gitea versions send no `html_url`; the link is then built
+    /// from the repository's.
+    #[serde(default)]
+    pub html_url: Option<String>,
     pub title: String,
     #[serde(default)]
     pub body: Option<String>,
@@ -86,7 +89,9 @@ pub struct IssuesEvent {
 #[derive(Debug, Deserialize)]
 pub struct Issue {
     pub number: u64,
-    pub html_url: String,
+    /// Absent from older Gitea versions, as for pull requests.
+    #[serde(default)]
+    pub html_url: Option<String>,
     pub title: String,
     #[serde(default)]
     pub body: Option<String>,
@@ -128,4 +133,15 @@ pub struct Release {
     pub html_url: String,
     #[serde(default)]
     pub author: Option<User>,
+}
+
+/// `create`: a branch or a tag was created.
+#[derive(Debug, Deserialize)]
+pub struct CreateEvent {
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    /// `branch` or `tag`.
+    pub ref_type: String,
+    pub repository: Repository,
+    pub sender: User,
 }

@@ -17,6 +17,58 @@ pub fn format(
     payload: &Value,
     params: &Params<'_>,
 ) -> Result<Formatted, IntegrationError> {
+    let formatted = format_event(event, payload, params)?;
+    // A `topic` override drops the project from the topic: the body says
+    // it instead, as `[<project link>] …` (Zulip).
+    match (formatted, params.topic_overridden()) {
+        (Formatted::Messages(messages), true) => {
+            let Some(prefix) = project_prefix(payload) else {
+                return Ok(Formatted::Messages(messages));
+            };
+            Ok(Formatted::Messages(
+                messages
+                    .into_iter()
+                    .map(|mut m| {
+                        m.body_markdown = format!("{prefix} {}", m.body_markdown);
+                        m
+                    })
+                    .collect(),
+            ))
+        }
+        (formatted, _) => Ok(formatted),
+    }
+}
+
+/// `[[<project>](<url>)]`, from the `project` most hooks carry, else the
+/// `repository` of job hooks, else the `group` of group hooks.
+fn project_prefix(payload: &Value) -> Option<String> {
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+    if let Some(project) = payload.get("project").filter(|p| p.is_object()) {
+        let name = text(project, "path_with_namespace").or_else(|| text(project, "name"))?;
+        return Some(match text(project, "web_url") {
+            Some(url) => format!("[[{name}]({url})]"),
+            None => format!("[{name}]"),
+        });
+    }
+    if let Some(repo) = payload.get("repository").filter(|r| r.is_object()) {
+        let name = text(repo, "name")?;
+        return Some(match text(repo, "homepage") {
+            Some(url) => format!("[[{name}]({url})]"),
+            None => format!("[{name}]"),
+        });
+    }
+    let group = payload.get("group")?;
+    Some(format!(
+        "[{}]",
+        text(group, "full_path").or_else(|| text(group, "group_name"))?
+    ))
+}
+
+fn format_event(
+    event: &str,
+    payload: &Value,
+    params: &Params<'_>,
+) -> Result<Formatted, IntegrationError> {
     match event {
         "Test Hook" => test_hook(&parse(payload)?),
         "Push Hook" => push(&parse(payload)?, params),
@@ -24,9 +76,14 @@ pub fn format(
         e if e.starts_with("Merge Request Hook ") => merge_request(&parse(payload)?, params),
         e if e.starts_with("Issue Hook ") => issue(&parse(payload)?, params),
         e if e.starts_with("Note Hook ") => note(&parse(payload)?, params),
+        e if e.starts_with("Wiki Page Hook ") => wiki_page(&parse(payload)?),
         "Pipeline Hook" => pipeline(&parse(payload)?),
-        "Job Hook" => job(&parse(payload)?),
+        // `Build Hook` is the name GitLab used for job hooks before 9.3.
+        "Job Hook" | "Build Hook" => job(&parse(payload)?),
         "Release Hook" => release(&parse(payload)?),
+        "Deployment Hook" => deployment(&parse(payload)?),
+        "Feature Flag Hook" => feature_flag(&parse(payload)?),
+        "Resource Access Token Hook" => access_token(&parse(payload)?),
         // Only declared events reach a formatter.
         _ => Ok(Formatted::Ignore(IgnoreReason::Unsupported)),
     }
@@ -43,9 +100,19 @@ fn is_zero_sha(sha: &str) -> bool {
     !sha.is_empty() && sha.bytes().all(|b| b == b'0')
 }
 
+/// The pushed range; for a new branch (`before` all zeros), what it adds
+/// to the project's default branch, a comparison GitLab can show.
 fn compare_url(p: &PushEvent) -> Option<String> {
-    (!is_zero_sha(&p.before) && !is_zero_sha(&p.after))
-        .then(|| format!("{}/-/compare/{}...{}", p.project.web_url, p.before, p.after))
+    if is_zero_sha(&p.after) {
+        return None;
+    }
+    let web = &p.project.web_url;
+    match p.project.default_branch.as_deref() {
+        Some(base) if is_zero_sha(&p.before) => {
+            Some(format!("{web}/-/compare/{base}...{}", p.after))
+        }
+        _ => Some(format!("{web}/-/compare/{}...{}", p.before, p.after)),
+    }
 }
 
 fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
@@ -71,7 +138,8 @@ fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationErro
         forced: false,
         deleted: is_zero_sha(&p.after),
         commits: &commits,
-        repo_link: params.topic_overridden().then(|| project_link(&p.project)),
+        // Named by the `[project]` prefix a topic override adds.
+        repo_link: None,
     };
     let key = format!("{} / {branch}", p.project.name);
     Ok(Formatted::one(key.clone(), key, push_message(&push)))
@@ -79,7 +147,7 @@ fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationErro
 
 fn tag_push(p: &PushEvent) -> Result<Formatted, IntegrationError> {
     let tag = p.git_ref.strip_prefix("refs/tags/").unwrap_or(&p.git_ref);
-    let verb = if is_zero_sha(&p.after) {
+    let verb = if is_zero_sha(&p.after) || p.checkout_sha.is_none() {
         "removed"
     } else {
         "pushed"
@@ -89,14 +157,6 @@ fn tag_push(p: &PushEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-fn project_link(project: &Project) -> String {
-    let name = project
-        .path_with_namespace
-        .as_deref()
-        .unwrap_or(&project.name);
-    format!("[{name}]({})", project.web_url)
-}
-
 /// `<repo> / <kind> #<iid>` and the same with the title.
 fn item_thread(project: &Project, kind: &str, iid: u64, title: &str) -> (String, String) {
     let key = format!("{} / {kind} #{iid}", project.name);
@@ -104,8 +164,12 @@ fn item_thread(project: &Project, kind: &str, iid: u64, title: &str) -> (String,
     (key, topic)
 }
 
-fn assignee_names(assignees: &[User]) -> Option<String> {
-    let names: Vec<String> = assignees.iter().map(|a| a.name.clone()).collect();
+/// `assignees`, else the single `assignee` older versions send.
+fn assignee_names(assignees: &[User], assignee: Option<&User>) -> Option<String> {
+    let mut names: Vec<String> = assignees.iter().map(|a| a.name.clone()).collect();
+    if names.is_empty() {
+        names.extend(assignee.map(|a| a.name.clone()));
+    }
     (!names.is_empty()).then(|| join_and(&names))
 }
 
@@ -114,7 +178,7 @@ fn merge_request(
     params: &Params<'_>,
 ) -> Result<Formatted, IntegrationError> {
     let mr = &p.object_attributes;
-    let assignees = assignee_names(&p.assignees);
+    let assignees = assignee_names(&p.assignees, p.assignee.as_ref());
     let mut item = ItemLine {
         user: &p.user.name,
         action: "",
@@ -143,6 +207,7 @@ fn merge_request(
         "update" if mr.oldrev.is_some() => item.action = "added commit(s) to",
         "update" => {
             item.action = "updated";
+            item.assignee = assignees.as_deref();
             item.body = description.as_deref();
         }
         "approval" => item.action = "added their approval for",
@@ -156,7 +221,7 @@ fn merge_request(
 
 fn issue(p: &IssueEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
     let issue = &p.object_attributes;
-    let assignees = assignee_names(&p.assignees);
+    let assignees = assignee_names(&p.assignees, p.assignee.as_ref());
     let description = issue.description.as_deref().map(strip_html_comments);
     let mut item = ItemLine {
         user: &p.user.name,
@@ -205,6 +270,26 @@ fn note(p: &NoteEvent, params: &Params<'_>) -> Result<Formatted, IntegrationErro
             let (key, topic) = item_thread(&p.project, "issue", issue.iid, &issue.title);
             (link, key, topic)
         }
+        ("Snippet", _, _) => {
+            let snippet = p
+                .snippet
+                .as_ref()
+                .ok_or_else(|| IntegrationError::invalid("field `snippet` is required"))?;
+            // `snippet.url` is only sent since GitLab 16.1.
+            let url = snippet
+                .url
+                .clone()
+                .unwrap_or_else(|| format!("{web}/-/snippets/{}", snippet.id));
+            let link = item_link(
+                "snippet",
+                snippet.id,
+                title(&snippet.title).as_deref(),
+                &url,
+            );
+            let (key, topic) = item_thread(&p.project, "snippet", snippet.id, &snippet.title);
+            (link, key, topic)
+        }
+        ("DesignManagement::Design", _, _) => return design_note(p),
         ("Commit", _, _) => {
             let commit = p
                 .commit
@@ -232,6 +317,39 @@ fn note(p: &NoteEvent, params: &Params<'_>) -> Result<Formatted, IntegrationErro
         quote(&n.note)
     );
     Ok(Formatted::one(key, topic, body))
+}
+
+/// A comment on a design: the payload names no issue, so the design's
+/// issue and file name are read from its path (`designs/issue-<n>/<file>`),
+/// as Zulip does. Threaded by design.
+fn design_note(p: &NoteEvent) -> Result<Formatted, IntegrationError> {
+    let n = &p.object_attributes;
+    let path = n
+        .position
+        .as_ref()
+        .map(|pos| pos.new_path.as_str())
+        .ok_or_else(|| {
+            IntegrationError::invalid("field `object_attributes.position` is required")
+        })?;
+    let mut parts = path.rsplit('/');
+    let (Some(file), Some(issue)) = (parts.next(), parts.next()) else {
+        return Err(IntegrationError::invalid(
+            "field `object_attributes.position.new_path` is not a design path",
+        ));
+    };
+    let issue = issue.rsplit('-').next().unwrap_or(issue);
+    let design_url = format!("{}/-/issues/{issue}/designs/{file}", p.project.web_url);
+    let comment_url = match n.id {
+        Some(id) => format!("{design_url}#note_{id}"),
+        None => n.url.clone(),
+    };
+    let body = format!(
+        "{} [commented]({comment_url}) on design [{file}]({design_url}):{}",
+        p.user.name,
+        quote(&n.note)
+    );
+    let key = format!("{} / design {file}", p.project.name);
+    Ok(Formatted::one(key.clone(), key, body))
 }
 
 fn pipeline(p: &PipelineEvent) -> Result<Formatted, IntegrationError> {
@@ -297,6 +415,113 @@ fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
+/// A wiki page created, updated or deleted, in the project's thread.
+fn wiki_page(p: &WikiPageEvent) -> Result<Formatted, IntegrationError> {
+    let w = &p.object_attributes;
+    let done = match w.action.as_deref().unwrap_or("create") {
+        "create" => "created",
+        "delete" => "deleted",
+        _ => "updated",
+    };
+    let body = format!(
+        "{} {done} [wiki page \"{}\"]({}).",
+        p.user.name, w.title, w.url
+    );
+    let key = p.project.name.clone();
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+/// A deployment started, then finished, in the thread of its environment.
+fn deployment(p: &DeploymentEvent) -> Result<Formatted, IntegrationError> {
+    let deployment = match p.deployable_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => format!("[deployment]({url})"),
+        None => "deployment".to_string(),
+    };
+    let body = match p.status.as_str() {
+        "running" => {
+            let user = match p.user_url.as_deref() {
+                Some(url) => format!("[{}]({url})", p.user.name),
+                None => p.user.name.clone(),
+            };
+            let mut body = format!("{user} started a new {deployment}");
+            if let Some(url) = p.commit_url.as_deref() {
+                let sha = url.rsplit('/').next().unwrap_or("");
+                let sha = sha.get(..7).unwrap_or(sha);
+                let title = p.commit_title.as_deref().unwrap_or("");
+                body.push_str(&format!(":\n> [{sha}]({url}) {title}"));
+                body.truncate(body.trim_end().len());
+            } else {
+                body.push('.');
+            }
+            body
+        }
+        "success" => format!("The {deployment} was successful."),
+        "failed" => format!("The {deployment} failed."),
+        "canceled" => format!("The {deployment} was canceled."),
+        // GitLab's other states (`created`, `blocked`…): said as they are.
+        other => format!("The {deployment} is {other}."),
+    };
+    let key = format!("{} / {}", p.project.name, p.environment);
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+fn feature_flag(p: &FeatureFlagEvent) -> Result<Formatted, IntegrationError> {
+    let f = &p.object_attributes;
+    let action = if f.active { "activated" } else { "deactivated" };
+    let body = format!(
+        "{} {action} the feature flag [{}]({}/-/feature_flags).",
+        p.user.username, f.name, p.project.web_url
+    );
+    let key = p.project.name.clone();
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+/// A project's or a group's access token about to expire, in the project's
+/// (or group's) thread. A group's settings page is linked only when its
+/// address is known: Zulip's `gitlab.com` guess is wrong for self-hosted
+/// instances.
+fn access_token(p: &AccessTokenEvent) -> Result<Formatted, IntegrationError> {
+    let token = &p.object_attributes;
+    let (key, url) = match (&p.project, &p.group) {
+        (Some(project), _) => (
+            project.name.clone(),
+            Some(format!("{}/-/settings/access_tokens", project.web_url)),
+        ),
+        (None, Some(group)) => (group.group_name.clone(), None),
+        (None, None) => {
+            return Err(IntegrationError::invalid("field `project` is required"));
+        }
+    };
+    let name = match url {
+        Some(url) => format!("[{}]({url})", token.name),
+        None => token.name.clone(),
+    };
+    let body = format!(
+        "The access token {name} will expire on {}.",
+        long_date(&token.expires_at)
+    );
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
+/// `2024-01-26` as `Jan 26, 2024` (Zulip's wording); anything else as it is.
+fn long_date(date: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut parts = date.splitn(3, '-');
+    let (Some(year), Some(month), Some(day)) = (parts.next(), parts.next(), parts.next()) else {
+        return date.to_string();
+    };
+    let month = month
+        .parse::<usize>()
+        .ok()
+        .and_then(|m| MONTHS.get(m.wrapping_sub(1)));
+    match (month, day.parse::<u8>()) {
+        (Some(month), Ok(day)) if year.len() == 4 => format!("{month} {day:02}, {year}"),
+        _ => date.to_string(),
+    }
+}
+
 /// GitLab's templates leave `<!-- … -->` hints in descriptions (Zulip
 /// strips them).
 fn strip_html_comments(text: &str) -> String {
@@ -318,6 +543,13 @@ fn strip_html_comments(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_spelled_like_zulip() {
+        assert_eq!(long_date("2024-01-26"), "Jan 26, 2024");
+        assert_eq!(long_date("2024-13-26"), "2024-13-26");
+        assert_eq!(long_date("soon"), "soon");
+    }
 
     #[test]
     fn html_comments_are_stripped() {

@@ -31,6 +31,7 @@ const EVENTS: &[&str] = &[
     "Merge Request Hook approved",
     "Merge Request Hook approval",
     "Merge Request Hook unapproval",
+    "Merge Request Hook unapproved",
     "Issue Hook open",
     "Issue Hook close",
     "Issue Hook reopen",
@@ -38,9 +39,18 @@ const EVENTS: &[&str] = &[
     "Note Hook MergeRequest",
     "Note Hook Issue",
     "Note Hook Commit",
+    "Note Hook Snippet",
+    "Note Hook DesignManagement::Design",
+    "Wiki Page Hook create",
+    "Wiki Page Hook update",
+    "Wiki Page Hook delete",
     "Pipeline Hook",
     "Job Hook",
+    "Build Hook",
     "Release Hook",
+    "Deployment Hook",
+    "Feature Flag Hook",
+    "Resource Access Token Hook",
 ];
 
 impl Integration for GitLab {
@@ -85,6 +95,10 @@ impl Integration for GitLab {
         &[EVENT_HEADER, "X-Gitlab-Event-UUID"]
     }
 
+    fn json_in_form_body(&self) -> bool {
+        true
+    }
+
     fn format(
         &self,
         event: &str,
@@ -98,6 +112,8 @@ impl Integration for GitLab {
 /// Zulip's refinement: issue and merge request hooks take the action
 /// (default `open`), note hooks the noteable type.
 fn event_name(header: &str, payload: &Value) -> String {
+    let system = system_hook_name(header, payload);
+    let header = system.as_deref().unwrap_or(header);
     let attribute = |name: &str| {
         payload
             .get("object_attributes")
@@ -113,6 +129,34 @@ fn event_name(header: &str, payload: &Value) -> String {
         }
         _ => header.to_string(),
     }
+}
+
+/// A `System Hook` carries a project event of the instance: its
+/// `event_name` (else `object_kind`) names it, `merge_request` meaning
+/// `Merge Request Hook`, as Zulip reads it.
+fn system_hook_name(header: &str, payload: &Value) -> Option<String> {
+    if header != "System Hook" {
+        return None;
+    }
+    let name = payload
+        .get("event_name")
+        .and_then(Value::as_str)
+        .or_else(|| payload.get("object_kind").and_then(Value::as_str))?;
+    let words: Vec<String> = name
+        .split("__")
+        .next()
+        .unwrap_or(name)
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    Some(format!("{} Hook", words.join(" ")))
 }
 
 #[cfg(test)]
@@ -131,5 +175,13 @@ mod tests {
         let note = json!({"object_attributes": {"noteable_type": "Commit"}});
         assert_eq!(event_name("Note Hook", &note), "Note Hook Commit");
         assert_eq!(event_name("Push Hook", &json!({})), "Push Hook");
+        let system =
+            json!({"event_name": "merge_request", "object_attributes": {"action": "open"}});
+        assert_eq!(
+            event_name("System Hook", &system),
+            "Merge Request Hook open"
+        );
+        let system = json!({"event_name": "repository_update"});
+        assert_eq!(event_name("System Hook", &system), "Repository Update Hook");
     }
 }

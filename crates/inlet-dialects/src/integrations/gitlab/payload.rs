@@ -9,7 +9,7 @@ pub struct Project {
     pub name: String,
     pub web_url: String,
     #[serde(default)]
-    pub path_with_namespace: Option<String>,
+    pub default_branch: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -35,6 +35,9 @@ pub struct PushEvent {
     pub project: Project,
     #[serde(default)]
     pub commits: Vec<PushCommit>,
+    /// `null` when a tag is deleted (what Zulip reads).
+    #[serde(default)]
+    pub checkout_sha: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,6 +60,9 @@ pub struct MergeRequestEvent {
     pub object_attributes: MergeRequest,
     #[serde(default)]
     pub assignees: Vec<User>,
+    /// Older GitLab versions send one `assignee` instead of `assignees`.
+    #[serde(default)]
+    pub assignee: Option<User>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +88,9 @@ pub struct IssueEvent {
     pub object_attributes: Issue,
     #[serde(default)]
     pub assignees: Vec<User>,
+    /// As for merge requests.
+    #[serde(default)]
+    pub assignee: Option<User>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,13 +115,34 @@ pub struct NoteEvent {
     pub issue: Option<Noted>,
     #[serde(default)]
     pub commit: Option<NotedCommit>,
+    #[serde(default)]
+    pub snippet: Option<NotedSnippet>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct Note {
+    #[serde(default)]
+    pub id: Option<u64>,
     pub note: String,
     pub url: String,
     pub noteable_type: String,
+    /// On a design: `new_path` is `designs/issue-<n>/<file name>`.
+    #[serde(default)]
+    pub position: Option<NotePosition>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NotePosition {
+    pub new_path: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NotedSnippet {
+    pub id: u64,
+    pub title: String,
+    /// Only sent since GitLab 16.1.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 /// The merge request or issue a note is on.
@@ -186,4 +216,78 @@ pub struct ReleaseEvent {
     #[serde(default)]
     pub description: Option<String>,
     pub project: Project,
+}
+
+/// `Deployment Hook`.
+#[derive(Debug, Deserialize)]
+pub struct DeploymentEvent {
+    pub status: String,
+    pub environment: String,
+    #[serde(default)]
+    pub deployable_url: Option<String>,
+    #[serde(default)]
+    pub commit_url: Option<String>,
+    #[serde(default)]
+    pub commit_title: Option<String>,
+    pub user: User,
+    #[serde(default)]
+    pub user_url: Option<String>,
+    pub project: Project,
+}
+
+/// `Feature Flag Hook`.
+#[derive(Debug, Deserialize)]
+pub struct FeatureFlagEvent {
+    pub user: Username,
+    pub project: Project,
+    pub object_attributes: FeatureFlag,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Username {
+    pub username: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeatureFlag {
+    pub name: String,
+    pub active: bool,
+}
+
+/// `Resource Access Token Hook`: a project's or a group's token expires.
+#[derive(Debug, Deserialize)]
+pub struct AccessTokenEvent {
+    #[serde(default)]
+    pub project: Option<Project>,
+    #[serde(default)]
+    pub group: Option<Group>,
+    pub object_attributes: AccessToken,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Group {
+    pub group_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccessToken {
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    pub expires_at: String,
+}
+
+/// `Wiki Page Hook`.
+#[derive(Debug, Deserialize)]
+pub struct WikiPageEvent {
+    pub user: User,
+    pub project: Project,
+    pub object_attributes: WikiPage,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WikiPage {
+    pub title: String,
+    pub url: String,
+    #[serde(default)]
+    pub action: Option<String>,
 }

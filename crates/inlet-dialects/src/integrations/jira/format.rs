@@ -78,18 +78,33 @@ fn updated(p: &IssueEvent) -> Result<Formatted, IntegrationError> {
         .as_ref()
         .map(|a| format!(" (assigned to **{}**)", a.display_name))
         .unwrap_or_default();
-    let sub_event = p.issue_event_type_name.as_deref().unwrap_or("");
-    if let (Some(c), true) = (&p.comment, sub_event.contains("comment")) {
+    // v1 payloads name no sub-event: a comment means one was made (Zulip).
+    let sub_event = match p.issue_event_type_name.as_deref().filter(|s| !s.is_empty()) {
+        Some(sub_event) => sub_event,
+        None if p.comment.is_some() => "issue_commented",
+        None => "",
+    };
+    if sub_event.contains("comment") {
         let verb = match sub_event {
             "issue_comment_edited" => "edited a comment on",
             "issue_comment_deleted" => "deleted a comment from",
             _ => "commented on",
         };
-        let body = format!(
-            "{} {verb} {link}{assigned}:{}",
-            c.author.display_name,
-            quote(&to_markdown(&c.body))
-        );
+        // A deleted comment may come without the comment.
+        let author = match &p.comment {
+            Some(c) => c.author.display_name.as_str(),
+            None => user_name(p.user.as_ref()),
+        };
+        let text = p
+            .comment
+            .as_ref()
+            .map(|c| quote(&to_markdown(&c.body)))
+            .unwrap_or_default();
+        let body = if text.is_empty() {
+            format!("{author} {verb} {link}{assigned}.")
+        } else {
+            format!("{author} {verb} {link}{assigned}:{text}")
+        };
         return one(&p.issue, body);
     }
     let changes: Vec<String> = p
@@ -145,11 +160,33 @@ fn comment(event: &str, p: &CommentEvent) -> Result<Formatted, IntegrationError>
     } else {
         text
     };
+    let Some(issue) = &p.issue else {
+        return without_issue(verb, p, &text);
+    };
     let body = format!(
         "{} {verb} {}:{}",
         p.comment.author.display_name,
-        issue_link(&p.issue),
+        issue_link(issue),
         quote(&text)
     );
-    one(&p.issue, body)
+    one(issue, body)
+}
+
+/// A comment event from an old Jira that sends no `issue`: only the
+/// issue's internal id is known, from the comment's REST URL
+/// (`…/issue/<id>/comment/<n>`), and is the thread key (Zulip's fallback).
+fn without_issue(verb: &str, p: &CommentEvent, text: &str) -> Result<Formatted, IntegrationError> {
+    let self_url = p.comment.self_url.as_deref().unwrap_or("");
+    let id = self_url
+        .rsplit('/')
+        .nth(2)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| IntegrationError::invalid("field `issue` is required"))?;
+    let body = format!(
+        "{} {verb} issue {id}:{}",
+        p.comment.author.display_name,
+        quote(text)
+    );
+    let topic = format!("{id}: Upgrade Jira to get the issue title here.");
+    Ok(Formatted::one(id.to_string(), topic, body))
 }

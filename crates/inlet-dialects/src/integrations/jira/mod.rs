@@ -45,6 +45,10 @@ impl Integration for Jira {
         }
     }
 
+    fn json_in_form_body(&self) -> bool {
+        true
+    }
+
     fn format(
         &self,
         event: &str,

@@ -2,7 +2,8 @@
 //! (developer.atlassian.com "Webhooks"). Every field read is typed, so a
 //! missing or mistyped one is named in the refusal.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -19,7 +20,8 @@ pub struct IssueEvent {
     pub issue: Issue,
     #[serde(default)]
     pub changelog: Option<Changelog>,
-    #[serde(default)]
+    /// Jira's v1 payloads send `"comment": ""` when there is none.
+    #[serde(default, deserialize_with = "object_or_none")]
     pub comment: Option<Comment>,
 }
 
@@ -67,10 +69,29 @@ pub struct ChangeItem {
 pub struct Comment {
     pub author: User,
     pub body: String,
+    /// `<base>/rest/api/2/issue/<issue id>/comment/<id>`.
+    #[serde(default, rename = "self")]
+    pub self_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct CommentEvent {
-    pub issue: Issue,
+    /// Some old Jira versions send comment events without the issue.
+    #[serde(default)]
+    pub issue: Option<Issue>,
     pub comment: Comment,
+}
+
+/// An object as `T`; anything else (`""`, `null`) as none.
+fn object_or_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    match Value::deserialize(deserializer)? {
+        value @ Value::Object(_) => T::deserialize(value)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        _ => Ok(None),
+    }
 }

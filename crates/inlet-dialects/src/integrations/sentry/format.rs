@@ -24,6 +24,7 @@ pub fn format(
         }
         "event_alert" => event_alert(&parse(payload)?),
         "metric_alert" => metric_alert(&parse(payload)?),
+        "webhooks_plugin" => plugin(&parse(payload)?),
         // Only declared events reach a formatter.
         _ => Ok(Formatted::Ignore(IgnoreReason::Unsupported)),
     }
@@ -105,9 +106,20 @@ fn traceback(e: &Event) -> Option<String> {
         .or_else(|| frames.last())?;
     let context = frame.context_line.as_deref()?;
     let line = |prefix: &str, l: &str| format!("{prefix}{l}").trim_end().to_string();
-    let mut lines: Vec<String> = frame.pre_context.iter().map(|l| line("     ", l)).collect();
+    let mut lines: Vec<String> = frame
+        .pre_context
+        .iter()
+        .flatten()
+        .map(|l| line("     ", l))
+        .collect();
     lines.push(line("---> ", context));
-    lines.extend(frame.post_context.iter().map(|l| line("     ", l)));
+    lines.extend(
+        frame
+            .post_context
+            .iter()
+            .flatten()
+            .map(|l| line("     ", l)),
+    );
     let code = lines.join("\n");
     let code = code.trim_end();
     let fence = fence_for(code, '`');
@@ -169,5 +181,21 @@ fn metric_alert(p: &MetricAlertEvent) -> Result<Formatted, IntegrationError> {
         body.push_str(&format!("\n\n{text}"));
     }
     let topic = d.metric_alert.title.clone();
+    Ok(Formatted::one(topic.clone(), topic, body))
+}
+
+/// The legacy webhooks plugin: `New [issue](<url>) (level: ERROR):` and
+/// the message, in the project's thread (Zulip's wording and topic).
+fn plugin(p: &PluginEvent) -> Result<Formatted, IntegrationError> {
+    let level = p.level.as_deref().unwrap_or("unknown").to_uppercase();
+    let mut body = format!("New {} (level: {level})", titled("issue", p.url.as_deref()));
+    match p.message.as_deref().map(quote).filter(|q| !q.is_empty()) {
+        Some(message) => {
+            body.push(':');
+            body.push_str(&message);
+        }
+        None => body.push('.'),
+    }
+    let topic = p.project_name.clone();
     Ok(Formatted::one(topic.clone(), topic, body))
 }

@@ -28,6 +28,7 @@ const EVENTS: &[&str] = &[
     "issue_ignored",
     "event_alert",
     "metric_alert",
+    "webhooks_plugin",
 ];
 
 impl Integration for Sentry {
@@ -44,14 +45,26 @@ impl Integration for Sentry {
     }
 
     fn event_of(&self, headers: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
-        let resource = headers
-            .get(EVENT_HEADER)
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| IntegrationError::missing_header(EVENT_HEADER))?;
-        // Every integration-platform payload has an `action` and `data`.
-        let action = payload.get("action").and_then(Value::as_str);
-        let (Some(action), Some(_)) = (action, payload.get("data")) else {
+        let data = payload.get("data").filter(|d| d.is_object());
+        let Some(data) = data else {
+            // The legacy webhooks plugin sends neither the header nor
+            // `data`: a flat payload naming its project.
+            if payload.get("project_name").is_some_and(Value::is_string) {
+                return Ok("webhooks_plugin".to_string());
+            }
             return Err(IntegrationError::anomalous(self.display_name()));
+        };
+        // Every integration-platform payload has an `action`.
+        let Some(action) = payload.get("action").and_then(Value::as_str) else {
+            return Err(IntegrationError::anomalous(self.display_name()));
+        };
+        // Without the header (older senders), the kind is read from what
+        // `data` holds, as Zulip does.
+        let resource = match headers.get(EVENT_HEADER).filter(|h| !h.is_empty()) {
+            Some(resource) => resource,
+            None => {
+                resource_of(data).ok_or_else(|| IntegrationError::anomalous(self.display_name()))?
+            }
         };
         Ok(match (resource, action) {
             // Sentry renamed "ignored" to "archived".
@@ -81,6 +94,10 @@ impl Integration for Sentry {
         &[EVENT_HEADER, "Request-ID"]
     }
 
+    fn json_in_form_body(&self) -> bool {
+        true
+    }
+
     fn format(
         &self,
         event: &str,
@@ -89,4 +106,12 @@ impl Integration for Sentry {
     ) -> Result<Formatted, IntegrationError> {
         format::format(event, payload, params)
     }
+}
+
+/// The resource a payload's `data` carries.
+fn resource_of(data: &Value) -> Option<&'static str> {
+    ["event", "issue", "metric_alert", "installation"]
+        .into_iter()
+        .find(|key| data.get(key).is_some())
+        .map(|key| if key == "event" { "event_alert" } else { key })
 }

@@ -108,12 +108,14 @@ pub struct Stacktrace {
 pub struct Frame {
     #[serde(default)]
     pub filename: Option<String>,
+    /// `null` in frames Sentry has no source for, as the post context is
+    /// at the end of a file.
     #[serde(default)]
-    pub pre_context: Vec<String>,
+    pub pre_context: Option<Vec<String>>,
     #[serde(default)]
     pub context_line: Option<String>,
     #[serde(default)]
-    pub post_context: Vec<String>,
+    pub post_context: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,4 +136,16 @@ pub struct MetricData {
 #[derive(Debug, Deserialize)]
 pub struct MetricAlert {
     pub title: String,
+}
+
+/// The legacy webhooks plugin's payload: no `data`, no resource header.
+#[derive(Debug, Deserialize)]
+pub struct PluginEvent {
+    pub project_name: String,
+    #[serde(default)]
+    pub level: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
 }
