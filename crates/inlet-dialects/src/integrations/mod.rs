@@ -84,7 +84,8 @@ impl IgnoreReason {
     pub fn sentence(self) -> &'static str {
         match self {
             IgnoreReason::Filtered => {
-                "left out by the webhook's `only_events`, `exclude_events` or `branches`"
+                "left out by the URL's `only_events`, `exclude_events`, `branches` or \
+                 `ignore_private_repositories`"
             }
             IgnoreReason::Unsupported => "not an event this integration supports",
             IgnoreReason::NotWanted => "an event this integration deliberately does not post",
