@@ -17,6 +17,9 @@ pub fn format(
 ) -> Result<Formatted, IntegrationError> {
     match event {
         "ping" => ping(&parse(payload)?),
+        // A merge-queue push is ignored whatever else it carries: GitHub
+        // may send it without a `sender`, which a posted push needs.
+        "push_commits" if is_merge_queue(payload) => Ok(Formatted::Ignore(IgnoreReason::NotWanted)),
         "push_commits" | "push_tags" => push(event, &parse(payload)?, params),
         "opened_pull_request"
         | "closed_pull_request"
@@ -76,6 +79,15 @@ pub fn push(
         "push_tags" => push_tags(p),
         _ => push_commits(p, params),
     }
+}
+
+/// Whether a push is to one of GitHub's merge-queue branches, its own
+/// bookkeeping (Zulip ignores them).
+fn is_merge_queue(payload: &Value) -> bool {
+    payload
+        .get("ref")
+        .and_then(Value::as_str)
+        .is_some_and(|r| r.starts_with("refs/heads/gh-readonly-queue/"))
 }
 
 fn push_commits(p: &PushEvent<'_>, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
