@@ -11,7 +11,8 @@ use crate::placement::{Placements, place};
 use inlet_core::MessageId;
 use inlet_dialects::integrations::{self, IntegrationOutcome, IntegrationRequest};
 use inlet_dialects::{
-    Dialect, DirectoryView, ErrorCode, Limits, Rejection, RequestFacts, Translation, WebhookView,
+    Dialect, DirectoryView, EmptyDirectory, ErrorCode, Limits, Rejection, RequestFacts,
+    Translation, WebhookView,
 };
 use inlet_proto::v1::{FormattedMessage, RawWebhook};
 use inlet_store::resolve::{Destination, ResolveError, resolve};
@@ -135,6 +136,24 @@ fn translate(
     limits: Limits,
     directory: &dyn DirectoryView,
 ) -> Result<Vec<Translation>, FormatError> {
+    match translate_with(raw, view, limits, directory) {
+        // Names rendered from the team directory can make a text a little
+        // longer than ingress, which has no directory, saw it: a payload
+        // ingress accepted right at a size limit must not be refused here.
+        // It is posted as ingress translated it (decisions.md 39).
+        Err(FormatError::Poison { reason, .. }) if reason == "payload_too_large" => {
+            translate_with(raw, view, limits, &EmptyDirectory)
+        }
+        other => other,
+    }
+}
+
+fn translate_with(
+    raw: &RawWebhook,
+    view: &WebhookView,
+    limits: Limits,
+    directory: &dyn DirectoryView,
+) -> Result<Vec<Translation>, FormatError> {
     let content_type = (!raw.content_type.is_empty()).then_some(raw.content_type.as_str());
     if let Some(name) = raw.dialect.strip_prefix("integration/") {
         let headers: Vec<(String, String)> = raw
@@ -199,5 +218,51 @@ async fn channel_of(
             directory.invalidate_team(team_id);
             Ok(channel)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A team whose every user id is someone with a long name.
+    struct LongNames;
+
+    const NAME: &str = "a-very-long-username-that-the-team-directory-knows-about-x";
+
+    impl DirectoryView for LongNames {
+        fn user_exists(&self, username: &str) -> bool {
+            username == NAME
+        }
+        fn channel_name(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn username_of(&self, _: &str) -> Option<String> {
+            Some(NAME.to_string())
+        }
+    }
+
+    #[test]
+    fn what_ingress_accepted_at_the_post_limit_is_posted_as_ingress_saw_it() {
+        let raw = RawWebhook {
+            dialect: "slack".into(),
+            content_type: "application/json".into(),
+            body: serde_json::json!({ "text": "<@U1> ".repeat(8) })
+                .to_string()
+                .into_bytes(),
+            ..Default::default()
+        };
+        let limits = Limits {
+            max_post_runes: 64,
+            max_posts_per_request: 3,
+            ..Limits::default()
+        };
+        let view = WebhookView::default();
+        // Ingress's translation fits; with the long names it would not.
+        let ingress = translate_with(&raw, &view, limits, &EmptyDirectory).unwrap();
+        assert!(ingress[0].drafts.len() <= 3);
+        assert!(translate_with(&raw, &view, limits, &LongNames).is_err());
+        let posted = translate(&raw, &view, limits, &LongNames).unwrap();
+        assert_eq!(posted, ingress);
     }
 }

@@ -353,3 +353,45 @@ async fn backend(client: &inlet_store::pool::Client) -> i32 {
         .unwrap();
     row.get(0)
 }
+
+/// A dead letter's detail often quotes the payload; one holding a NUL,
+/// which PostgreSQL's `text` cannot store, is still recorded (without the
+/// NUL), and so is a rejection's: otherwise the stage would retry the
+/// message for ever.
+#[tokio::test]
+async fn a_dead_letter_or_rejection_quoting_a_nul_is_recorded_without_it() {
+    let db = TestDatabase::create().await.unwrap();
+    let pool = pool(&db).await;
+    let client = pool.get().await.unwrap();
+    let letter = inlet_store::repo::dead_letters::NewDeadLetter {
+        message_id: Uuid::now_v7(),
+        stage: "formatter",
+        reason: "channel_not_found",
+        detail: "no channel named \"ops\0\"",
+        dialect: Some("slack"),
+        webhook_id: None,
+        payload: b"bytes",
+    };
+    let id = inlet_store::repo::dead_letters::record(&**client, &letter)
+        .await
+        .unwrap();
+    let detail: String = client
+        .query_one("SELECT detail FROM dead_letters WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(detail, "no channel named \"ops\"");
+    let message = Uuid::now_v7();
+    inlet_store::repo::rejections::record(&**client, message, None, "already_reported", "case \0x")
+        .await
+        .unwrap();
+    let detail: String = client
+        .query_one(
+            "SELECT detail FROM rejections WHERE message_id = $1",
+            &[&message],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(detail, "case x");
+}
