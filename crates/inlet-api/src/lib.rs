@@ -8,7 +8,6 @@ mod auth;
 mod body;
 mod error;
 mod fields;
-mod live_feed;
 mod metrics;
 pub mod openapi;
 mod readiness;
@@ -20,9 +19,9 @@ pub use auth::TokenSet;
 
 use actix_web::{App, HttpServer, dev::Server, web};
 use inlet_core::Settings;
-use inlet_core::redis_link::RedisConnection;
+use inlet_directory::invalidation::Control;
+use inlet_redis::RedisConnection;
 use inlet_store::Pool;
-use inlet_store::control::Control;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -43,7 +42,7 @@ pub(crate) struct State {
     /// replay while the broker is away answers 503).
     pub publisher: Arc<inlet_bus::Publisher>,
     /// The channels' posts as they are published, shared by the live streams.
-    pub live_feed: live_feed::LiveFeed,
+    pub live_feed: inlet_redis::live_feed::LiveFeed<routes::events::LiveEvent>,
     /// The caps on live streams.
     pub stream_slots: Arc<stream_slots::StreamSlots>,
     pub metrics: metrics::ApiMetrics,
@@ -64,7 +63,7 @@ impl Api {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let registry = inlet_core::telemetry::new_registry("api");
         let pool = inlet_store::connect(&settings.database)?;
-        let redis = inlet_core::redis_link::manager(&settings.redis)?;
+        let redis = inlet_redis::manager(&settings.redis)?;
         let admin = TokenSet::load("api.admin_tokens", &settings.api.admin_tokens)?;
         let readers = TokenSet::load("api.read_tokens", &settings.api.read_tokens)?;
         if admin.is_empty() {
@@ -73,7 +72,8 @@ impl Api {
         let readiness = Arc::new(readiness::ApiReadiness {
             pool: pool.clone(),
             redis: redis.clone(),
-            gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
+            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
+            redis_up: inlet_redis::RedisUp::register(&registry)?,
         });
         let metrics = metrics::ApiMetrics::register(&registry)?;
         let ops = inlet_core::ops::bind(settings.api.metrics_listen, registry, readiness)?;
@@ -81,9 +81,10 @@ impl Api {
         let background = CancellationToken::new();
         let publisher =
             inlet_bus::Publisher::start(&settings.amqp, "inlet-api", background.clone());
-        let live_feed = live_feed::LiveFeed::start(
+        let live_feed = inlet_redis::live_feed::LiveFeed::start(
             &settings.redis,
             settings.api.stream_buffer_events,
+            routes::events::LiveEvent::decode,
             background.clone(),
         )?;
         let stream_slots = stream_slots::StreamSlots::new(
@@ -166,9 +167,8 @@ impl Api {
 impl State {
     /// Tells every ingress and formatter replica that `team` changed.
     pub(crate) async fn team_changed(&self, team_id: uuid::Uuid) {
-        let mut redis = self.redis.clone();
-        inlet_store::control::announce(
-            &mut redis,
+        inlet_directory::invalidation::announce(
+            &self.redis,
             &self.settings.redis,
             &Control::Team { team_id },
         )
@@ -177,8 +177,8 @@ impl State {
 
     /// Tells every ingress replica to forget the tokens it resolved.
     pub(crate) async fn tokens_changed(&self) {
-        let mut redis = self.redis.clone();
-        inlet_store::control::announce(&mut redis, &self.settings.redis, &Control::Tokens).await;
+        inlet_directory::invalidation::announce(&self.redis, &self.settings.redis, &Control::Tokens)
+            .await;
     }
 }
 

@@ -2,14 +2,16 @@
 //! streams pause, reading works).
 
 use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness, SampleFuture};
-use inlet_core::redis_link::RedisConnection;
+use inlet_redis::RedisConnection;
+use inlet_redis::RedisUp;
 use inlet_store::Pool;
-use inlet_store::pool::ServiceGauges;
+use inlet_store::pool::PoolGauges;
 
 pub struct ApiReadiness {
     pub pool: Pool,
     pub redis: RedisConnection,
-    pub gauges: ServiceGauges,
+    pub pool_gauges: PoolGauges,
+    pub redis_up: RedisUp,
 }
 
 impl Readiness for ApiReadiness {
@@ -19,7 +21,7 @@ impl Readiness for ApiReadiness {
                 .await
                 .map_err(|e| e.to_string());
             let mut redis = self.redis.clone();
-            let redis = inlet_core::redis_link::ping(&mut redis).await;
+            let redis = inlet_redis::ping(&mut redis).await;
             vec![
                 DependencyCheck::new("database", true, database),
                 DependencyCheck::optional("redis", redis),
@@ -28,6 +30,9 @@ impl Readiness for ApiReadiness {
     }
 
     fn sample(&self) -> SampleFuture<'_> {
-        Box::pin(self.gauges.sample(&self.pool, &self.redis))
+        Box::pin(async move {
+            self.pool_gauges.sample(&self.pool);
+            let _ = self.redis_up.sample(&self.redis).await;
+        })
     }
 }

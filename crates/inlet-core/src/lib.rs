@@ -6,8 +6,6 @@ pub mod ids;
 pub mod memory;
 pub mod ops;
 pub mod ordering;
-pub mod redis_link;
-pub mod sampled;
 pub mod secrets;
 pub mod settings;
 pub mod shutdown;

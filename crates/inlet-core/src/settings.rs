@@ -297,18 +297,6 @@ impl Default for LimitsSettings {
     }
 }
 
-impl LimitsSettings {
-    /// The limits as the dialect translations take them.
-    pub fn dialect_limits(&self) -> inlet_dialects::Limits {
-        inlet_dialects::Limits {
-            max_post_runes: self.max_post_runes,
-            max_attachments: self.max_attachments,
-            max_json_depth: self.max_json_depth,
-            max_posts_per_request: self.max_posts_per_request,
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {

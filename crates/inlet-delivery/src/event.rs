@@ -25,24 +25,15 @@ pub fn posted_json(post: &Post) -> String {
 /// Publishes each post on its channel's topic in one pipeline; returns the
 /// highest seq published per channel (the new outbox watermarks).
 pub async fn publish_posts(
-    redis: &mut inlet_core::redis_link::RedisConnection,
-    prefix: &inlet_core::settings::RedisSettings,
+    redis: &inlet_redis::RedisConnection,
+    settings: &inlet_core::settings::RedisSettings,
     posts: &[Post],
 ) -> redis::RedisResult<Vec<(uuid::Uuid, i64)>> {
-    if posts.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut pipe = redis::pipe();
-    for post in posts {
-        pipe.cmd("PUBLISH")
-            .arg(inlet_core::redis_link::channel_topic(
-                prefix,
-                &post.channel_id,
-            ))
-            .arg(posted_json(post))
-            .ignore();
-    }
-    pipe.query_async::<()>(redis).await?;
+    let events: Vec<(uuid::Uuid, String)> = posts
+        .iter()
+        .map(|post| (post.channel_id, posted_json(post)))
+        .collect();
+    inlet_redis::channels::publish(redis, settings, &events).await?;
     let mut marks: std::collections::BTreeMap<uuid::Uuid, i64> = std::collections::BTreeMap::new();
     for post in posts {
         let mark = marks.entry(post.channel_id).or_default();

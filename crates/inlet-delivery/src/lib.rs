@@ -14,7 +14,7 @@ mod worker;
 pub use worker::Worker;
 
 use inlet_core::Settings;
-use inlet_core::redis_link::RedisConnection;
+use inlet_redis::RedisConnection;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -31,14 +31,15 @@ impl Delivery {
         let registry = inlet_core::telemetry::new_registry("delivery");
         let metrics = metrics::DeliveryMetrics::register(&registry)?;
         let pool = inlet_store::connect(&settings.database)?;
-        let redis: RedisConnection = inlet_core::redis_link::manager(&settings.redis)?;
+        let redis: RedisConnection = inlet_redis::manager(&settings.redis)?;
         let consuming = Arc::new(inlet_bus::Consuming::default());
         let topology = inlet_bus::Topology::new(&settings.amqp);
         let readiness = Arc::new(readiness::DeliveryReadiness {
             consuming: consuming.clone(),
             pool: pool.clone(),
             redis: redis.clone(),
-            gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
+            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
+            redis_up: inlet_redis::RedisUp::register(&registry)?,
             queues: inlet_bus::QueueProbe::register(
                 &registry,
                 &settings.amqp.url,

@@ -3,9 +3,10 @@
 
 use inlet_bus::QueueProbe;
 use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness, SampleFuture};
-use inlet_core::redis_link::RedisConnection;
+use inlet_redis::RedisConnection;
+use inlet_redis::RedisUp;
 use inlet_store::Pool;
-use inlet_store::pool::ServiceGauges;
+use inlet_store::pool::PoolGauges;
 use prometheus::IntGauge;
 use std::sync::Arc;
 
@@ -13,7 +14,8 @@ pub struct DeliveryReadiness {
     pub consuming: Arc<inlet_bus::Consuming>,
     pub pool: Pool,
     pub redis: RedisConnection,
-    pub gauges: ServiceGauges,
+    pub pool_gauges: PoolGauges,
+    pub redis_up: RedisUp,
     pub queues: QueueProbe,
     pub dead_letters: IntGauge,
 }
@@ -30,7 +32,7 @@ impl Readiness for DeliveryReadiness {
                 .await
                 .map_err(|e| e.to_string());
             let mut redis = self.redis.clone();
-            let redis = inlet_core::redis_link::ping(&mut redis).await;
+            let redis = inlet_redis::ping(&mut redis).await;
             vec![
                 DependencyCheck::new("broker", true, broker),
                 DependencyCheck::new("database", true, database),
@@ -41,7 +43,8 @@ impl Readiness for DeliveryReadiness {
 
     fn sample(&self) -> SampleFuture<'_> {
         Box::pin(async move {
-            self.gauges.sample(&self.pool, &self.redis).await;
+            self.pool_gauges.sample(&self.pool);
+            let _ = self.redis_up.sample(&self.redis).await;
             self.queues.sample().await;
             if let Ok(client) = self.pool.get().await
                 && let Ok(open) = inlet_store::repo::dead_letters::open_count(&**client).await

@@ -8,7 +8,7 @@
 use crate::event::publish_posts;
 use crate::metrics::DeliveryMetrics;
 use inlet_core::Settings;
-use inlet_core::redis_link::RedisConnection;
+use inlet_redis::RedisConnection;
 use inlet_store::Pool;
 use inlet_store::repo::posts;
 use std::time::Duration;
@@ -82,8 +82,7 @@ impl Relay {
             .await
             .map_err(|e| e.to_string())?;
         let contiguous = contiguous_runs(candidates);
-        let mut redis = self.redis.clone();
-        let marks = publish_posts(&mut redis, &self.settings.redis, &contiguous)
+        let marks = publish_posts(&self.redis, &self.settings.redis, &contiguous)
             .await
             .map_err(|e| format!("redis: {e}"))?;
         posts::mark_published(&tx, &marks)

@@ -5,10 +5,10 @@
 //! one's names the reason and the dead letter.
 
 use crate::worker::DeadLettered;
-use inlet_core::redis_link::RedisConnection;
 use inlet_core::settings::RedisSettings;
 use inlet_proto::Message;
 use inlet_proto::v1::{FormattedMessage, Verdict};
+use inlet_redis::RedisConnection;
 use inlet_store::repo::posts;
 use inlet_store::{Pool, Post};
 use lapin::Channel;
@@ -111,7 +111,7 @@ pub async fn send_dead_lettered(
                 &letter.idempotency_key,
                 &letter.message_id,
             );
-            inlet_store::idempotency::remember(redis, settings, hook, key, id, &bytes).await;
+            inlet_redis::idempotency::remember(redis, settings, hook, key, id, &bytes).await;
         }
     }
 }
@@ -127,5 +127,5 @@ async fn remember(
         &message.idempotency_key,
         &message.message_id,
     );
-    inlet_store::idempotency::remember(redis, settings, hook, key, id, verdict).await;
+    inlet_redis::idempotency::remember(redis, settings, hook, key, id, verdict).await;
 }

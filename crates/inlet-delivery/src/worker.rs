@@ -9,9 +9,9 @@ use crate::metrics::DeliveryMetrics;
 use chrono::{DateTime, Utc};
 use inlet_bus::{Backoff, ConsumerSet, Consuming, Delivery, Hop, LaneSpec, run_lanes};
 use inlet_core::Settings;
-use inlet_core::redis_link::RedisConnection;
 use inlet_proto::Message;
 use inlet_proto::v1::{FormattedBatch, FormattedMessage, FormattedPost};
+use inlet_redis::RedisConnection;
 use inlet_store::repo::dead_letters::{self, NewDeadLetter};
 use inlet_store::repo::posts::{self, BatchOutcome, MessagePosts};
 use inlet_store::{NewPost, Pool, Post, StoreError};
@@ -241,8 +241,7 @@ impl Worker {
         if stored.is_empty() {
             return;
         }
-        let mut redis = self.redis.clone();
-        match publish_posts(&mut redis, &self.settings.redis, stored).await {
+        match publish_posts(&self.redis, &self.settings.redis, stored).await {
             Ok(marks) => {
                 self.metrics
                     .redis_publish

@@ -14,9 +14,11 @@ use inlet_dialects::{
     Dialect, DirectoryView, EmptyDirectory, ErrorCode, Limits, Rejection, RequestFacts,
     Translation, WebhookView,
 };
+use inlet_directory::DialectView;
+use inlet_directory::Directory;
+use inlet_directory::resolve::{Destination, ResolveError, resolve};
 use inlet_proto::v1::{FormattedMessage, RawWebhook};
-use inlet_store::resolve::{Destination, ResolveError, resolve};
-use inlet_store::{Channel, Directory, StoreError, repo};
+use inlet_store::{Channel, StoreError, repo};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use uuid::Uuid;
 

@@ -14,7 +14,7 @@ pub use worker::Worker;
 
 use inlet_bus::Publisher;
 use inlet_core::Settings;
-use inlet_store::Directory;
+use inlet_directory::Directory;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -45,20 +45,21 @@ impl Formatter {
             background.clone(),
         );
         // Directory changes announced by inlet-api drop what we cached.
-        inlet_store::control::spawn_listener(
+        inlet_directory::invalidation::spawn_listener(
             settings.redis.clone(),
             directory.clone(),
             background.clone(),
         );
         let consuming = Arc::new(inlet_bus::Consuming::default());
-        let redis = inlet_core::redis_link::manager(&settings.redis)?;
+        let redis = inlet_redis::manager(&settings.redis)?;
         let topology = inlet_bus::Topology::new(&settings.amqp);
         let readiness = Arc::new(readiness::FormatterReadiness {
             publisher: publisher.clone(),
             consuming: consuming.clone(),
             pool,
             redis: redis.clone(),
-            gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
+            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
+            redis_up: inlet_redis::RedisUp::register(&registry)?,
             queues: inlet_bus::QueueProbe::register(
                 &registry,
                 &settings.amqp.url,

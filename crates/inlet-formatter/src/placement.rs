@@ -9,8 +9,9 @@ use crate::format::FormatError;
 use inlet_core::{MessageId, post_id};
 use inlet_dialects::draft::CaseRef;
 use inlet_dialects::{Draft, ErrorCode, Rejection, ThreadRef, Translation};
+use inlet_directory::Directory;
 use inlet_proto::v1::{FormattedPost, RawWebhook};
-use inlet_store::{Channel, Directory, StoreError, repo};
+use inlet_store::{Channel, StoreError, repo};
 use serde_json::Value;
 use uuid::Uuid;
 

@@ -4,9 +4,10 @@
 
 use inlet_bus::{Publisher, QueueProbe};
 use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness, SampleFuture};
-use inlet_core::redis_link::RedisConnection;
+use inlet_redis::RedisConnection;
+use inlet_redis::RedisUp;
 use inlet_store::Pool;
-use inlet_store::pool::ServiceGauges;
+use inlet_store::pool::PoolGauges;
 use std::sync::Arc;
 
 pub struct FormatterReadiness {
@@ -14,7 +15,8 @@ pub struct FormatterReadiness {
     pub consuming: Arc<inlet_bus::Consuming>,
     pub pool: Pool,
     pub redis: RedisConnection,
-    pub gauges: ServiceGauges,
+    pub pool_gauges: PoolGauges,
+    pub redis_up: RedisUp,
     pub queues: QueueProbe,
 }
 
@@ -31,7 +33,7 @@ impl Readiness for FormatterReadiness {
                 .await
                 .map_err(|e| e.to_string());
             let mut redis = self.redis.clone();
-            let redis = inlet_core::redis_link::ping(&mut redis).await;
+            let redis = inlet_redis::ping(&mut redis).await;
             vec![
                 DependencyCheck::new("broker", true, broker),
                 DependencyCheck::new("database", true, database),
@@ -42,7 +44,8 @@ impl Readiness for FormatterReadiness {
 
     fn sample(&self) -> SampleFuture<'_> {
         Box::pin(async move {
-            self.gauges.sample(&self.pool, &self.redis).await;
+            self.pool_gauges.sample(&self.pool);
+            let _ = self.redis_up.sample(&self.redis).await;
             self.queues.sample().await;
         })
     }

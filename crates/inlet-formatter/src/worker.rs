@@ -12,9 +12,10 @@ use inlet_bus::{
 };
 use inlet_core::{Settings, shard_of};
 use inlet_dialects::Rejection;
+use inlet_directory::DialectLimits;
+use inlet_directory::Directory;
 use inlet_proto::Message;
 use inlet_proto::v1::{FormattedBatch, FormattedMessage, RawWebhook, Verdict};
-use inlet_store::Directory;
 use inlet_store::repo;
 use inlet_store::repo::dead_letters::{self, NewDeadLetter};
 use std::collections::BTreeMap;
@@ -36,7 +37,7 @@ pub struct Worker {
     pub metrics: FormatterMetrics,
     pub consuming: Arc<Consuming>,
     /// Records rejections as the verdict of an `Idempotency-Key`.
-    pub redis: inlet_core::redis_link::RedisConnection,
+    pub redis: inlet_redis::RedisConnection,
 }
 
 /// What became of one raw delivery.
@@ -281,7 +282,7 @@ impl Worker {
         }
         if !raw.idempotency_key.is_empty() {
             let (hook, key) = (&raw.webhook_id, &raw.idempotency_key);
-            inlet_store::idempotency::remember(
+            inlet_redis::idempotency::remember(
                 &self.redis,
                 &self.settings.redis,
                 hook,

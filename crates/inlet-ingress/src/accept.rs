@@ -12,11 +12,12 @@ use inlet_bus::replies::DIRECT_REPLY_TO;
 use inlet_bus::{BasicProperties, PublishError};
 use inlet_core::{MessageId, OrderingKey, WebhookToken};
 use inlet_dialects::{Dialect, EmptyDirectory, ErrorCode, Rejection, RequestFacts};
+use inlet_directory::resolve::{ResolveError, resolve};
+use inlet_directory::{DialectLimits, DialectView};
 use inlet_proto::Message;
 use inlet_proto::v1::{RawWebhook, Verdict};
+use inlet_redis::idempotency::{self, Claimed};
 use inlet_store::Webhook;
-use inlet_store::idempotency::{self, Claimed};
-use inlet_store::resolve::{ResolveError, resolve};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Longest accepted `Idempotency-Key`, in bytes.

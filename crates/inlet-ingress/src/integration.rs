@@ -12,8 +12,9 @@ use base64::Engine;
 use inlet_core::MessageId;
 use inlet_dialects::Rejection;
 use inlet_dialects::integrations::{self, IntegrationOutcome, IntegrationRequest, success_answer};
+use inlet_directory::resolve::{ResolveError, resolve};
+use inlet_directory::{DialectLimits, DialectView};
 use inlet_proto::v1::{Header, QueryParam, RawWebhook};
-use inlet_store::resolve::{ResolveError, resolve};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -233,7 +234,7 @@ async fn process(
     if published.is_err()
         && let Some(key) = &idempotency_key
     {
-        inlet_store::idempotency::release(&state.redis, &settings.redis, &raw.webhook_id, key)
+        inlet_redis::idempotency::release(&state.redis, &settings.redis, &raw.webhook_id, key)
             .await;
     }
     Ok(answer(published?, id))

@@ -19,7 +19,7 @@ pub mod token_screen;
 use actix_web::{App, HttpServer, dev::Server, web};
 use inlet_bus::Publisher;
 use inlet_core::Settings;
-use inlet_store::Directory;
+use inlet_directory::Directory;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -33,7 +33,7 @@ pub(crate) struct State {
     pub batcher: batcher::Batcher,
     pub metrics: metrics::IngressMetrics,
     /// Idempotency keys.
-    pub redis: inlet_core::redis_link::RedisConnection,
+    pub redis: inlet_redis::RedisConnection,
     /// Opens webhook signing secrets (`secrets.key_file`).
     pub secrets: Option<inlet_core::secrets::SecretBox>,
     /// Rate-limit cells this replica reserved and has not spent.
@@ -71,12 +71,12 @@ impl Ingress {
         let background = CancellationToken::new();
         let publisher = Publisher::start(&settings.amqp, "inlet-ingress", background.clone());
         // Directory changes announced by inlet-api drop what we cached.
-        inlet_store::control::spawn_listener(
+        inlet_directory::invalidation::spawn_listener(
             settings.redis.clone(),
             directory.clone(),
             background.clone(),
         );
-        let redis = inlet_core::redis_link::manager(&settings.redis)?;
+        let redis = inlet_redis::manager(&settings.redis)?;
         let spool = if settings.ingress.spool_dir.is_empty() {
             None
         } else {
@@ -105,7 +105,8 @@ impl Ingress {
             publisher: publisher.clone(),
             pool: pool.clone(),
             redis: redis.clone(),
-            gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
+            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
+            redis_up: inlet_redis::RedisUp::register(&registry)?,
         });
         let ops = inlet_core::ops::bind(settings.ingress.metrics_listen, registry, readiness)?;
 

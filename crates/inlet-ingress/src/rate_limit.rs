@@ -1,7 +1,7 @@
 //! Per-webhook rate limits, shared by every ingress replica: the generic
 //! cell rate algorithm (GCRA) over one Redis key per webhook, evaluated
-//! atomically by a script using Redis's own clock, so replicas need no
-//! clock agreement. A webhook with rate `r` per minute and burst `b` may
+//! atomically by a script using Redis's own clock (`inlet_redis::gcra`),
+//! so replicas need no clock agreement. A webhook with rate `r` per minute and burst `b` may
 //! send `b` requests at once, then one every `60/r` seconds; over that it
 //! gets `429 rate_limited` with `Retry-After`, Slack's answer.
 //!
@@ -19,6 +19,7 @@
 use crate::State;
 use inlet_core::settings::RateLimitFallback;
 use inlet_dialects::{ErrorCode, Rejection};
+use inlet_redis::gcra;
 use inlet_store::Webhook;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -34,42 +35,6 @@ pub const MAX_CHUNK: u64 = 16;
 /// How long reserved cells may be spent: past it they are dropped, so that
 /// cells reserved long ago never add to a fresh burst.
 pub const RESERVE_LIFETIME: Duration = Duration::from_secs(1);
-
-/// KEYS[1]: the webhook's key. ARGV[1]: emission interval (µs between
-/// requests at the rate). ARGV[2]: tolerance (µs), `(burst - 1) ×` the
-/// interval. ARGV[3]: cells wanted. Reserves as many of them as fit and
-/// returns {cells, 0}, or {0, µs until one fits}.
-/// Sent with EVAL: Redis keeps the compiled script in its cache.
-const GCRA: &str = r"
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local emission = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local wanted = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-if tat - now > tolerance then
-  return {0, tat - tolerance - now}
-end
-local cells = math.min(wanted, math.floor((tolerance - (tat - now)) / emission) + 1)
-local next_tat = tat + cells * emission
-redis.call('SET', KEYS[1], string.format('%d', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1)
-return {cells, 0}
-";
-
-/// KEYS[1]: the webhook's key. ARGV[1]: emission interval (µs). ARGV[2]:
-/// cells to charge. Charges them whatever the balance (the request they
-/// belong to was already admitted): the webhook's next requests wait for
-/// them, as if each post had been a request of its own.
-const CHARGE: &str = r"
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local next_tat = tat + tonumber(ARGV[2]) * tonumber(ARGV[1])
-redis.call('SET', KEYS[1], string.format('%d', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1)
-return 0
-";
 
 /// Cells a replica reserves at once for a burst of `burst`.
 pub fn chunk_of(burst: u64) -> u64 {
@@ -159,18 +124,17 @@ pub async fn admit(state: &State, webhook: &Webhook) -> Result<(), Rejection> {
         return Ok(());
     }
     let (emission, tolerance) = gcra_parameters(rate, burst);
-    let key = format!("{}rate:{}", state.settings.redis.prefix, webhook.id);
-    let mut redis = state.redis.clone();
-    let mut eval = redis::cmd("EVAL");
-    eval.arg(GCRA)
-        .arg(1)
-        .arg(key)
-        .arg(emission)
-        .arg(tolerance)
-        .arg(chunk_of(burst));
+    let (redis, redis_settings) = (&state.redis, &state.settings.redis);
+    let reserving = gcra::reserve(
+        redis,
+        redis_settings,
+        webhook.id,
+        emission,
+        tolerance,
+        chunk_of(burst),
+    );
     let reserved_at = Instant::now();
-    let checked =
-        tokio::time::timeout(REDIS_TIMEOUT, eval.query_async::<(i64, i64)>(&mut redis)).await;
+    let checked = tokio::time::timeout(REDIS_TIMEOUT, reserving).await;
     match checked {
         Ok(Ok((cells, _))) if cells >= 1 => {
             state
@@ -210,11 +174,14 @@ pub async fn charge_posts(state: &State, webhook: &Webhook, posts: usize) {
         return;
     }
     let (emission, _) = gcra_parameters(rate, burst);
-    let key = format!("{}rate:{}", state.settings.redis.prefix, webhook.id);
-    let mut redis = state.redis.clone();
-    let mut eval = redis::cmd("EVAL");
-    eval.arg(CHARGE).arg(1).arg(key).arg(emission).arg(extra);
-    let charged = tokio::time::timeout(REDIS_TIMEOUT, eval.query_async::<i64>(&mut redis)).await;
+    let charging = gcra::charge(
+        &state.redis,
+        &state.settings.redis,
+        webhook.id,
+        emission,
+        extra,
+    );
+    let charged = tokio::time::timeout(REDIS_TIMEOUT, charging).await;
     if !matches!(charged, Ok(Ok(_))) {
         state.metrics.rate_limiter_errors.inc();
     }

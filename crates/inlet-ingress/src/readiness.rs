@@ -5,9 +5,10 @@
 
 use inlet_bus::Publisher;
 use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness, SampleFuture};
-use inlet_core::redis_link::RedisConnection;
+use inlet_redis::RedisConnection;
+use inlet_redis::RedisUp;
 use inlet_store::Pool;
-use inlet_store::pool::ServiceGauges;
+use inlet_store::pool::PoolGauges;
 use std::sync::Arc;
 
 pub struct IngressReadiness {
@@ -16,7 +17,8 @@ pub struct IngressReadiness {
     pub publisher: Arc<Publisher>,
     pub pool: Pool,
     pub redis: RedisConnection,
-    pub gauges: ServiceGauges,
+    pub pool_gauges: PoolGauges,
+    pub redis_up: RedisUp,
 }
 
 impl Readiness for IngressReadiness {
@@ -31,7 +33,7 @@ impl Readiness for IngressReadiness {
                 .await
                 .map_err(|e| e.to_string());
             let mut redis = self.redis.clone();
-            let redis = inlet_core::redis_link::ping(&mut redis).await;
+            let redis = inlet_redis::ping(&mut redis).await;
             let mut checks = vec![
                 DependencyCheck::new("broker", self.spool.is_none(), broker),
                 DependencyCheck::optional("database", database),
@@ -50,6 +52,9 @@ impl Readiness for IngressReadiness {
     }
 
     fn sample(&self) -> SampleFuture<'_> {
-        Box::pin(self.gauges.sample(&self.pool, &self.redis))
+        Box::pin(async move {
+            self.pool_gauges.sample(&self.pool);
+            let _ = self.redis_up.sample(&self.redis).await;
+        })
     }
 }

@@ -185,19 +185,6 @@ impl Webhook {
         }
     }
 
-    /// The settings a dialect translation reads.
-    pub fn dialect_view(&self) -> inlet_dialects::WebhookView {
-        inlet_dialects::WebhookView {
-            display_name: self.display_name.clone(),
-            username: self.username.clone(),
-            icon_url: self.icon_url.clone(),
-            allow_username_override: self.allow_username_override,
-            allow_icon_override: self.allow_icon_override,
-            allow_channel_mentions: self.allow_channel_mentions,
-            markup: inlet_dialects::Markup::parse(&self.markup).unwrap_or_default(),
-        }
-    }
-
     /// Whether the webhook accepts requests.
     pub fn is_active(&self) -> bool {
         self.enabled && self.revoked_at.is_none()

@@ -78,24 +78,3 @@ impl PoolGauges {
             .set(status.waiting as i64);
     }
 }
-
-/// The scrape-time gauges every service has: its database pool and Redis.
-#[derive(Clone)]
-pub struct ServiceGauges {
-    pool: PoolGauges,
-    redis: inlet_core::sampled::RedisUp,
-}
-
-impl ServiceGauges {
-    pub fn register(registry: &prometheus::Registry) -> prometheus::Result<Self> {
-        Ok(Self {
-            pool: PoolGauges::register(registry)?,
-            redis: inlet_core::sampled::RedisUp::register(registry)?,
-        })
-    }
-
-    pub async fn sample(&self, pool: &Pool, redis: &inlet_core::redis_link::RedisConnection) {
-        self.pool.sample(pool);
-        let _ = self.redis.sample(redis).await;
-    }
-}

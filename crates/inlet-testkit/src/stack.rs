@@ -345,7 +345,6 @@ impl TestStack {
         Ok(inlet_store::repo::posts::list(&**client, channel, 0, 100_000).await?)
     }
 
-    /// Stops every service gracefully and removes the test's queues.
     /// A service's `/metrics` text.
     pub async fn metrics(&self, service: &str) -> anyhow::Result<String> {
         let port = self
@@ -401,6 +400,7 @@ impl TestStack {
         Ok(names)
     }
 
+    /// Stops every service gracefully and removes the test's queues.
     pub async fn stop(mut self) {
         self.cancel.cancel();
         for (_, _, task) in self.tasks.drain(..) {

@@ -35,7 +35,7 @@ async fn stack_on(redis: &PrivateRedis) -> TestStack {
 }
 
 fn topic(stack: &TestStack, f: &Fixture) -> String {
-    inlet_core::redis_link::channel_topic(&stack.settings.redis, &f.channel_id.parse().unwrap())
+    inlet_redis::keys::channel_topic(&stack.settings.redis, &f.channel_id.parse().unwrap())
 }
 
 /// A raw connection that names itself `stalled`, subscribes to `topic` and

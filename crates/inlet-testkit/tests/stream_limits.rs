@@ -25,7 +25,7 @@ fn events_path(f: &Fixture) -> String {
 
 /// The Redis topic the channel's posts are published on.
 fn topic(stack: &TestStack, f: &Fixture) -> String {
-    inlet_core::redis_link::channel_topic(&stack.settings.redis, &f.channel_id.parse().unwrap())
+    inlet_redis::keys::channel_topic(&stack.settings.redis, &f.channel_id.parse().unwrap())
 }
 
 /// How many connections are subscribed to `topic` (`PUBSUB NUMSUB`).

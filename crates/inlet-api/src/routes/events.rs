@@ -14,9 +14,9 @@
 use crate::State;
 use crate::auth::{Access, require};
 use crate::error::ApiError;
-use crate::live_feed::Subscription;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
+use inlet_redis::live_feed::Subscription;
 use inlet_store::Post;
 use inlet_store::repo::{channels, posts};
 use serde::Deserialize;
@@ -24,6 +24,26 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use uuid::Uuid;
+
+/// A post as the streams send it, built once for all of them: its seq
+/// (so a stream drops what it already sent and notices a gap) and its
+/// Server-Sent Event.
+#[derive(Clone, Debug)]
+pub struct LiveEvent {
+    pub seq: i64,
+    pub frame: Bytes,
+}
+
+impl LiveEvent {
+    /// The event of a message delivery published (`{"seq": …, "post": …}`);
+    /// None for anything else.
+    pub fn decode(payload: &[u8]) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_slice(payload).ok()?;
+        let seq = value["seq"].as_i64()?;
+        let frame = posted_frame(seq, &value["post"].to_string());
+        Some(Self { seq, frame })
+    }
+}
 
 const HEARTBEAT: Duration = Duration::from_secs(15);
 const REPLAY_PAGE: i64 = 500;
@@ -72,7 +92,7 @@ pub async fn stream(
         .unwrap_or(channel.last_seq)
         .max(0);
 
-    let topic = inlet_core::redis_link::channel_topic(&state.settings.redis, &channel.id);
+    let topic = inlet_redis::keys::channel_topic(&state.settings.redis, &channel.id);
     let live = state
         .live_feed
         .join(topic)
@@ -139,7 +159,7 @@ async fn pump(
     state: &State,
     channel: Uuid,
     after: i64,
-    mut live: Subscription,
+    mut live: Subscription<LiveEvent>,
     tx: &mpsc::Sender<Bytes>,
 ) -> Result<(), String> {
     // Tells the listener where the stream starts, so it can resume from

@@ -1,7 +1,7 @@
 //! Teams.
 
 use crate::error::StoreError;
-use crate::model::Team;
+use crate::model::{Channel, Team, User};
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
@@ -44,4 +44,39 @@ pub async fn list(client: &impl GenericClient) -> Result<Vec<Team>, StoreError> 
         .iter()
         .map(Team::from_row)
         .collect())
+}
+
+/// Everything a team's directory holds: its channels, its users and the
+/// members of its private and direct channels (as `(channel, user)`).
+#[derive(Debug, Default)]
+pub struct TeamRows {
+    pub channels: Vec<Channel>,
+    pub users: Vec<User>,
+    pub members: Vec<(Uuid, Uuid)>,
+}
+
+/// A team's directory rows, read in three queries.
+pub async fn directory_rows(
+    client: &impl GenericClient,
+    team_id: Uuid,
+) -> Result<TeamRows, StoreError> {
+    let channel_sql = format!(
+        "SELECT {} FROM channels WHERE team_id = $1",
+        Channel::COLUMNS
+    );
+    let user_sql = format!("SELECT {} FROM users WHERE team_id = $1", User::COLUMNS);
+    let channels = client.query(&channel_sql, &[&team_id]).await?;
+    let users = client.query(&user_sql, &[&team_id]).await?;
+    let members = client
+        .query(
+            "SELECT m.channel_id, m.user_id FROM channel_members m JOIN channels c ON c.id = m.channel_id
+             WHERE c.team_id = $1 AND c.kind <> 'open'",
+            &[&team_id],
+        )
+        .await?;
+    Ok(TeamRows {
+        channels: channels.iter().map(Channel::from_row).collect(),
+        users: users.iter().map(User::from_row).collect(),
+        members: members.iter().map(|r| (r.get(0), r.get(1))).collect(),
+    })
 }

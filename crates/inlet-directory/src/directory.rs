@@ -12,12 +12,9 @@
 //! the database (the bound holds: an entry is trusted for `token_ttl` from
 //! the moment its read started).
 
-use crate::error::StoreError;
-use crate::model::{Channel, Webhook};
-use crate::pool::Pool;
-use crate::repo;
-use crate::team_directory::TeamDirectory;
+use crate::team::TeamDirectory;
 use inlet_core::TokenHash;
+use inlet_store::{Channel, Pool, StoreError, Webhook, repo};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -171,7 +168,8 @@ impl Directory {
             return Ok(hit);
         }
         let client = self.pool.get().await?;
-        let loaded = Arc::new(TeamDirectory::load(&**client, team_id).await?);
+        let rows = repo::teams::directory_rows(&**client, team_id).await?;
+        let loaded = Arc::new(TeamDirectory::from_rows(team_id, rows));
         self.teams.put(team_id, loaded.clone());
         Ok(loaded)
     }

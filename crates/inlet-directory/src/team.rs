@@ -4,12 +4,11 @@
 //! `action_prohibited` from it without a database round trip; the formatter
 //! hands it to the dialects as their read-only [`DirectoryView`].
 
-use crate::error::StoreError;
-use crate::model::{Channel, ChannelKind, User};
 use inlet_dialects::DirectoryView;
+use inlet_store::repo::teams::TeamRows;
+use inlet_store::{Channel, ChannelKind, User};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 #[derive(Debug, Default)]
@@ -24,27 +23,14 @@ pub struct TeamDirectory {
 }
 
 impl TeamDirectory {
-    pub async fn load(client: &impl GenericClient, team_id: Uuid) -> Result<Self, StoreError> {
-        let channel_sql = format!(
-            "SELECT {} FROM channels WHERE team_id = $1",
-            Channel::COLUMNS
-        );
-        let user_sql = format!("SELECT {} FROM users WHERE team_id = $1", User::COLUMNS);
-        let channels = client.query(&channel_sql, &[&team_id]).await?;
-        let users = client.query(&user_sql, &[&team_id]).await?;
-        let members = client
-            .query(
-                "SELECT m.channel_id, m.user_id FROM channel_members m JOIN channels c ON c.id = m.channel_id
-                 WHERE c.team_id = $1 AND c.kind <> 'open'",
-                &[&team_id],
-            )
-            .await?;
+    /// The directory of `team_id` from its rows.
+    pub fn from_rows(team_id: Uuid, rows: TeamRows) -> Self {
         let mut directory = Self {
             team_id,
             ..Self::default()
         };
-        for row in &channels {
-            let channel = Arc::new(Channel::from_row(row));
+        for channel in rows.channels {
+            let channel = Arc::new(channel);
             if channel.kind != ChannelKind::Direct {
                 directory
                     .channels_by_name
@@ -52,15 +38,15 @@ impl TeamDirectory {
             }
             directory.channels_by_id.insert(channel.id, channel);
         }
-        for row in &users {
-            let user = Arc::new(User::from_row(row));
+        for user in rows.users {
+            let user = Arc::new(user);
             directory
                 .usernames_by_id
                 .insert(user.id, user.username.clone());
             directory.users_by_name.insert(user.username.clone(), user);
         }
-        directory.members = members.iter().map(|r| (r.get(0), r.get(1))).collect();
-        Ok(directory)
+        directory.members = rows.members.into_iter().collect();
+        directory
     }
 
     /// A channel of this team by its URL name (direct channels have none).

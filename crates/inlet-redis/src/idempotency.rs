@@ -5,11 +5,15 @@
 //! `idempotency_keys`, written by delivery in the posting transaction, stays
 //! authoritative when Redis forgot.
 
+use crate::keys;
+use crate::link::RedisConnection;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use inlet_core::redis_link::{IDEMPOTENCY_TTL_SECS, RedisConnection, idempotency_key};
 use inlet_core::settings::RedisSettings;
 use serde_json::{Value, json};
+
+/// How long a sender's `Idempotency-Key` is remembered.
+pub const IDEMPOTENCY_TTL_SECS: u64 = 24 * 60 * 60;
 
 /// What a claim found.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,7 +36,7 @@ pub async fn claim(
     message_id: &str,
 ) -> redis::RedisResult<Claimed> {
     let mut redis = redis.clone();
-    let redis_key = idempotency_key(settings, webhook_id, key);
+    let redis_key = keys::idempotency(settings, webhook_id, key);
     let value = json!({"message_id": message_id}).to_string();
     let set: Option<String> = redis::cmd("SET")
         .arg(&redis_key)
@@ -74,7 +78,7 @@ pub async fn release(
 ) {
     let mut redis = redis.clone();
     let result: redis::RedisResult<i64> = redis::cmd("DEL")
-        .arg(idempotency_key(settings, webhook_id, key))
+        .arg(keys::idempotency(settings, webhook_id, key))
         .query_async(&mut redis)
         .await;
     if let Err(error) = result {
@@ -94,7 +98,7 @@ pub async fn remember(
     let mut redis = redis.clone();
     let value = json!({"message_id": message_id, "verdict": STANDARD.encode(verdict)}).to_string();
     let result: redis::RedisResult<()> = redis::cmd("SET")
-        .arg(idempotency_key(settings, webhook_id, key))
+        .arg(keys::idempotency(settings, webhook_id, key))
         .arg(value)
         .arg("EX")
         .arg(IDEMPOTENCY_TTL_SECS)

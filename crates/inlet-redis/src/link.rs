@@ -2,7 +2,7 @@
 //! connects lazily and reconnects by itself, so a service starts and keeps
 //! serving while Redis is down (it is then `degraded`, not unready).
 
-use crate::settings::RedisSettings;
+use inlet_core::settings::RedisSettings;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::time::Duration;
 
@@ -19,11 +19,6 @@ pub fn manager(settings: &RedisSettings) -> redis::RedisResult<ConnectionManager
     ConnectionManager::new_lazy_with_config(client, config)
 }
 
-/// The pub/sub channel of a chat channel's posts.
-pub fn channel_topic(settings: &RedisSettings, channel_id: &uuid::Uuid) -> String {
-    format!("{}channel:{channel_id}", settings.prefix)
-}
-
 /// Checks that Redis answers (readiness).
 pub async fn ping(connection: &mut ConnectionManager) -> Result<(), String> {
     redis::cmd("PING")
@@ -32,14 +27,3 @@ pub async fn ping(connection: &mut ConnectionManager) -> Result<(), String> {
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
-
-/// The Redis key holding an `Idempotency-Key`'s first message and verdict,
-/// scoped to its webhook (the key itself is hashed: any bytes are safe).
-pub fn idempotency_key(settings: &RedisSettings, webhook_id: &str, key: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = hex::encode(Sha256::digest(key.as_bytes()));
-    format!("{}idem:{webhook_id}:{digest}", settings.prefix)
-}
-
-/// How long a sender's `Idempotency-Key` is remembered.
-pub const IDEMPOTENCY_TTL_SECS: u64 = 24 * 60 * 60;

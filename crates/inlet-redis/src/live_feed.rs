@@ -1,7 +1,9 @@
 //! The live feed of chat channels: one Redis pub/sub connection for the
 //! whole process, subscribed to a channel's topic while at least one live
-//! event stream of that channel is open, and fanning each post out to those
-//! streams through a `tokio::sync::broadcast` channel. Without it, every
+//! event stream of that channel is open, and fanning each message out to
+//! those streams through a `tokio::sync::broadcast` channel, decoded once
+//! for all of them into the caller's event type `E` (the API's live event
+//! streams are its users). Without it, every
 //! stream held a Redis connection of its own: a few hundred streams were a
 //! few hundred connections.
 //!
@@ -16,7 +18,6 @@
 //! stream to join connects again; while Redis is away, joining fails and
 //! the stream is answered 503.
 
-use bytes::Bytes;
 use futures_util::StreamExt;
 use redis::aio::{PubSubSink, PubSubStream};
 use std::collections::HashMap;
@@ -34,41 +35,25 @@ const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 /// are refused at once instead of each waiting for an attempt of its own.
 const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
 
-/// A post as the streams send it, built once for all of them: its seq
-/// (so a stream drops what it already sent and notices a gap) and its
-/// Server-Sent Event.
-#[derive(Clone, Debug)]
-pub struct LiveEvent {
-    pub seq: i64,
-    pub frame: Bytes,
-}
-
-impl LiveEvent {
-    /// The event of a message delivery published (`{"seq": …, "post": …}`);
-    /// None for anything else.
-    fn from_message(message: &redis::Msg) -> Option<Self> {
-        let value: serde_json::Value = serde_json::from_slice(message.get_payload_bytes()).ok()?;
-        let seq = value["seq"].as_i64()?;
-        let frame = crate::routes::events::posted_frame(seq, &value["post"].to_string());
-        Some(Self { seq, frame })
-    }
-}
+/// Decodes a message's payload into the event every stream receives;
+/// `None` skips the message.
+pub type Decode<E> = fn(&[u8]) -> Option<E>;
 
 /// A handle on the feeder; `State` holds one.
-pub struct LiveFeed {
-    commands: mpsc::UnboundedSender<Command>,
+pub struct LiveFeed<E> {
+    commands: mpsc::UnboundedSender<Command<E>>,
 }
 
 /// A stream's interest in a channel's feed. Dropping it gives the interest
 /// back; the feeder unsubscribes the channel when the last one is back.
-pub struct Subscription {
-    pub events: broadcast::Receiver<LiveEvent>,
+pub struct Subscription<E> {
+    pub events: broadcast::Receiver<E>,
     topic: String,
     feed_id: u64,
-    commands: mpsc::UnboundedSender<Command>,
+    commands: mpsc::UnboundedSender<Command<E>>,
 }
 
-impl Drop for Subscription {
+impl<E> Drop for Subscription<E> {
     fn drop(&mut self) {
         // Fails only once the feeder has stopped, when nothing is left to release.
         let _ = self.commands.send(Command::Leave {
@@ -78,10 +63,10 @@ impl Drop for Subscription {
     }
 }
 
-enum Command {
+enum Command<E> {
     Join {
         topic: String,
-        reply: oneshot::Sender<Result<Subscription, String>>,
+        reply: oneshot::Sender<Result<Subscription<E>, String>>,
     },
     Leave {
         topic: String,
@@ -89,12 +74,13 @@ enum Command {
     },
 }
 
-impl LiveFeed {
+impl<E: Clone + Send + 'static> LiveFeed<E> {
     /// Starts the feeder on the current runtime; it connects when the first
     /// stream joins and stops when `stop` is cancelled.
     pub fn start(
         redis: &inlet_core::settings::RedisSettings,
         buffer_events: usize,
+        decode: Decode<E>,
         stop: CancellationToken,
     ) -> redis::RedisResult<Self> {
         let client = redis::Client::open(redis.url.as_str())?;
@@ -102,6 +88,7 @@ impl LiveFeed {
         let feeder = Feeder {
             client,
             buffer_events,
+            decode,
             commands: commands.clone(),
             link: None,
             last_failure: None,
@@ -114,7 +101,7 @@ impl LiveFeed {
 
     /// Joins the feed of `topic` (a channel's Redis topic): once this
     /// returns, every post published on it reaches the subscription.
-    pub async fn join(&self, topic: String) -> Result<Subscription, String> {
+    pub async fn join(&self, topic: String) -> Result<Subscription<E>, String> {
         let (reply, joined) = oneshot::channel();
         self.commands
             .send(Command::Join { topic, reply })
@@ -133,35 +120,40 @@ struct Link {
 }
 
 /// One subscribed channel.
-struct Feed {
+struct Feed<E> {
     /// Tells this feed from an earlier one of the same channel (before the
     /// connection was lost), whose subscriptions may still be leaving.
     id: u64,
-    sender: broadcast::Sender<LiveEvent>,
+    sender: broadcast::Sender<E>,
     /// Subscriptions handed out and not yet dropped.
     streams: usize,
 }
 
-struct Feeder {
+struct Feeder<E> {
     client: redis::Client,
     buffer_events: usize,
-    commands: mpsc::UnboundedSender<Command>,
+    decode: Decode<E>,
+    commands: mpsc::UnboundedSender<Command<E>>,
     link: Option<Link>,
     last_failure: Option<(Instant, String)>,
     /// By Redis topic.
-    feeds: HashMap<String, Feed>,
+    feeds: HashMap<String, Feed<E>>,
     next_feed_id: u64,
 }
 
 /// What woke the feeder.
-enum Wake {
-    Command(Command),
+enum Wake<E> {
+    Command(Command<E>),
     Message(redis::Msg),
     ConnectionLost,
 }
 
-impl Feeder {
-    async fn run(mut self, mut queue: mpsc::UnboundedReceiver<Command>, stop: CancellationToken) {
+impl<E: Clone + Send + 'static> Feeder<E> {
+    async fn run(
+        mut self,
+        mut queue: mpsc::UnboundedReceiver<Command<E>>,
+        stop: CancellationToken,
+    ) {
         loop {
             let wake = tokio::select! {
                 _ = stop.cancelled() => return,
@@ -190,7 +182,7 @@ impl Feeder {
         }
     }
 
-    async fn join(&mut self, topic: String) -> Result<Subscription, String> {
+    async fn join(&mut self, topic: String) -> Result<Subscription<E>, String> {
         let mut feed = match self.feeds.remove(&topic) {
             Some(feed) => feed,
             None => self.subscribe(&topic).await?,
@@ -209,7 +201,7 @@ impl Feeder {
     /// Subscribes the connection to `topic` (connecting first if needed).
     /// Messages read afterwards are fanned out only once the feed is in the
     /// table, which happens before the next message is read: none is lost.
-    async fn subscribe(&mut self, topic: &str) -> Result<Feed, String> {
+    async fn subscribe(&mut self, topic: &str) -> Result<Feed<E>, String> {
         let sink = self.connected_sink().await?;
         let failure = match timeout(REDIS_TIMEOUT, sink.subscribe(topic)).await {
             Ok(Ok(())) => None,
@@ -286,7 +278,7 @@ impl Feeder {
         let Some(feed) = self.feeds.get(message.get_channel_name()) else {
             return; // a late message of a channel just unsubscribed
         };
-        if let Some(event) = LiveEvent::from_message(message) {
+        if let Some(event) = (self.decode)(message.get_payload_bytes()) {
             // Fails only when no receiver is left, i.e. the last stream is
             // leaving: nobody to tell.
             let _ = feed.sender.send(event);

@@ -5,7 +5,6 @@
 //! have missed some.
 
 use crate::directory::Directory;
-use futures_util::StreamExt;
 use inlet_core::settings::RedisSettings;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -22,24 +21,15 @@ pub enum Control {
     Tokens,
 }
 
-pub fn topic(settings: &RedisSettings) -> String {
-    format!("{}control", settings.prefix)
-}
-
 /// Announces a change; failures are logged (the caches' TTLs still bound
 /// how long a stale entry lives).
 pub async fn announce(
-    redis: &mut inlet_core::redis_link::RedisConnection,
+    redis: &inlet_redis::RedisConnection,
     settings: &RedisSettings,
     message: &Control,
 ) {
     let payload = serde_json::to_string(message).unwrap_or_default();
-    let result: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-        .arg(topic(settings))
-        .arg(payload)
-        .query_async(redis)
-        .await;
-    if let Err(error) = result {
+    if let Err(error) = inlet_redis::control::announce(redis, settings, &payload).await {
         tracing::warn!(%error, "cannot announce a directory change; caches expire on their own");
     }
 }
@@ -75,24 +65,11 @@ async fn listen(
     directory: &Directory,
     cancel: &CancellationToken,
 ) -> redis::RedisResult<()> {
-    let client = redis::Client::open(settings.url.as_str())?;
-    let mut pubsub = client.get_async_pubsub().await?;
-    pubsub.subscribe(topic(settings)).await?;
     // Whatever was announced while we were away is lost: start afresh.
-    directory.invalidate();
-    let mut messages = pubsub.on_message();
-    loop {
-        let message = tokio::select! {
-            _ = cancel.cancelled() => return Ok(()),
-            message = messages.next() => message,
-        };
-        let Some(message) = message else {
-            return Ok(());
-        };
-        let payload: String = message.get_payload()?;
-        match serde_json::from_str::<Control>(&payload) {
-            Ok(control) => apply(directory, control),
-            Err(error) => tracing::warn!(%error, "ignoring an unreadable control message"),
-        }
-    }
+    let subscribed = || directory.invalidate();
+    let received = |payload: &str| match serde_json::from_str::<Control>(payload) {
+        Ok(control) => apply(directory, control),
+        Err(error) => tracing::warn!(%error, "ignoring an unreadable control message"),
+    };
+    inlet_redis::control::listen(settings, cancel, subscribed, received).await
 }

@@ -4,11 +4,10 @@
 //! directory, so this costs no database round trip on the hot path.
 
 use crate::directory::Directory;
-use crate::error::StoreError;
-use crate::model::{Channel, ChannelKind, Webhook};
-use crate::team_directory::TeamDirectory;
+use crate::team::TeamDirectory;
 use inlet_core::OrderingKey;
 use inlet_dialects::{ErrorCode, Rejection, Target};
+use inlet_store::{Channel, ChannelKind, StoreError, Webhook};
 use std::sync::Arc;
 use uuid::Uuid;
 

@@ -1,8 +1,7 @@
-//! Gauges sampled at scrape time that several services share: Redis
-//! reachability and (in inlet-store) the database pool.
+//! `inlet_redis_up`, sampled at scrape time by every service.
 
-use crate::redis_link::RedisConnection;
-use crate::telemetry::gauge;
+use crate::link::{RedisConnection, ping};
+use inlet_core::telemetry::gauge;
 use prometheus::{IntGauge, Registry};
 
 /// `inlet_redis_up`: 1 when Redis answered the last scrape's PING.
@@ -22,7 +21,7 @@ impl RedisUp {
     /// Pings Redis, records the outcome and returns it.
     pub async fn sample(&self, redis: &RedisConnection) -> Result<(), String> {
         let mut redis = redis.clone();
-        let result = crate::redis_link::ping(&mut redis).await;
+        let result = ping(&mut redis).await;
         self.0.set(i64::from(result.is_ok()));
         result
     }

@@ -5,7 +5,7 @@
 //! simply emptied when it grows past its size, and the next messages read
 //! from PostgreSQL again.
 
-use crate::repo::threads::ThreadClaim;
+use inlet_store::repo::threads::ThreadClaim;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use uuid::Uuid;
