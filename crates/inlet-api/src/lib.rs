@@ -177,8 +177,12 @@ impl State {
 
     /// Tells every ingress replica to forget the tokens it resolved.
     pub(crate) async fn tokens_changed(&self) {
-        inlet_directory::invalidation::announce(&self.redis, &self.settings.redis, &Control::Tokens)
-            .await;
+        inlet_directory::invalidation::announce(
+            &self.redis,
+            &self.settings.redis,
+            &Control::Tokens,
+        )
+        .await;
     }
 }
 
