@@ -33,12 +33,12 @@ impl ApiMetrics {
         for limit in [PER_TOKEN, TOTAL] {
             streams_refused.with_label_values(&[limit]);
         }
-        let stream_catch_ups = IntCounter::new(
+        let stream_catch_ups = inlet_core::telemetry::counter(
+            registry,
             "inlet_api_stream_catch_ups_total",
             "Times a live event stream fell more than api.stream_buffer_events behind its \
              channel's shared feed and caught up from PostgreSQL.",
         )?;
-        registry.register(Box::new(stream_catch_ups.clone()))?;
         Ok(Self {
             streams_open,
             streams_refused,

@@ -1,6 +1,8 @@
 //! Ingress metrics (docs/operations.md lists them all).
 
-use inlet_core::telemetry::{LATENCY_BUCKETS, counter_vec, histogram_vec};
+use inlet_core::telemetry::{
+    LATENCY_BUCKETS, counter, counter_vec, gauge, histogram, histogram_vec,
+};
 use prometheus::{Histogram, HistogramVec, IntCounter, IntCounterVec, IntGauge, Registry};
 
 #[derive(Clone)]
@@ -25,48 +27,44 @@ const BYTE_BUCKETS: &[f64] = &[256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0
 
 impl IngressMetrics {
     pub fn register(registry: &Registry) -> prometheus::Result<Self> {
-        let confirm = Histogram::with_opts(
-            prometheus::HistogramOpts::new(
-                "inlet_ingress_publish_confirm_seconds",
-                "Time from handing a raw webhook to its shard's lane to the broker's confirm \
-                 (or the spool's fsync), waiting for a free publish slot included.",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
+        let confirm = histogram(
+            registry,
+            "inlet_ingress_publish_confirm_seconds",
+            "Time from handing a raw webhook to its shard's lane to the broker's confirm \
+             (or the spool's fsync), waiting for a free publish slot included.",
+            LATENCY_BUCKETS,
         )?;
-        registry.register(Box::new(confirm.clone()))?;
-        let publish_batch = Histogram::with_opts(
-            prometheus::HistogramOpts::new(
-                "inlet_ingress_publish_batch_webhooks",
-                "Raw webhooks per broker message (ingress.publish_in_flight).",
-            )
-            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]),
+        let publish_batch = histogram(
+            registry,
+            "inlet_ingress_publish_batch_webhooks",
+            "Raw webhooks per broker message (ingress.publish_in_flight).",
+            &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0],
         )?;
-        registry.register(Box::new(publish_batch.clone()))?;
-        let rate_limiter_errors = IntCounter::new(
+        let rate_limiter_errors = counter(
+            registry,
             "inlet_ingress_rate_limiter_errors_total",
             "Rate checks that could not reach Redis (answered per ingress.rate_limit_without_redis).",
         )?;
-        registry.register(Box::new(rate_limiter_errors.clone()))?;
-        let spool_messages = inlet_core::telemetry::gauge(
+        let spool_messages = gauge(
             registry,
             "inlet_ingress_spool_messages",
             "Messages in the spool, answered 2xx and not yet confirmed by the broker.",
         )?;
-        let spooled = IntCounter::new(
+        let spooled = counter(
+            registry,
             "inlet_ingress_spooled_total",
             "Messages written to the spool because the broker could not confirm them.",
         )?;
-        registry.register(Box::new(spooled.clone()))?;
-        let body_bytes_held = inlet_core::telemetry::gauge(
+        let body_bytes_held = gauge(
             registry,
             "inlet_ingress_body_bytes_held",
             "Bytes of request bodies held at once (ingress.body_budget_bytes bounds it).",
         )?;
-        let body_budget_refusals = IntCounter::new(
+        let body_budget_refusals = counter(
+            registry,
             "inlet_ingress_body_budget_refusals_total",
             "Requests answered 503 because ingress.body_budget_bytes was spent.",
         )?;
-        registry.register(Box::new(body_budget_refusals.clone()))?;
         Ok(Self {
             requests: counter_vec(
                 registry,
