@@ -1,15 +1,14 @@
 //! inlet-api binary: `serve` (the default) or `migrate`.
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use inlet_core::service;
 
 /// Inlet's management and read API.
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
-    /// Configuration file (TOML); else $INLET_CONFIG, else ./inlet.toml if present.
-    #[arg(long, value_name = "PATH", global = true)]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    service: service::Options,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -24,32 +23,17 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let result = run().await;
-    // Buffered log lines are written out before the process exits.
-    inlet_core::telemetry::flush_logs();
-    result
-}
-
-async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
-    let settings = inlet_core::Settings::load(args.config.as_deref())?;
-    inlet_core::telemetry::init_tracing(&settings.telemetry);
-    match args.command.unwrap_or(Command::Serve) {
-        Command::Migrate => {
-            let applied = inlet_api::migrate(&settings).await?;
-            println!("migrations applied: {applied}");
-            Ok(())
+    let command = args.command.unwrap_or(Command::Serve);
+    service::with_settings(&args.service, |settings| async move {
+        match command {
+            Command::Serve => service::serve::<inlet_api::Api>(settings).await,
+            Command::Migrate => {
+                let applied = inlet_api::migrate(&settings).await?;
+                println!("migrations applied: {applied}");
+                Ok(())
+            }
         }
-        Command::Serve => {
-            inlet_core::memory::spawn_trimmer();
-            let api = inlet_api::Api::build(settings).await?;
-            tracing::info!(
-                port = api.port,
-                ops_port = api.ops_port,
-                "inlet-api listening"
-            );
-            api.run_until_stopped(inlet_core::shutdown::on_signal())
-                .await
-        }
-    }
+    })
+    .await
 }

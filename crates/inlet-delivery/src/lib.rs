@@ -97,3 +97,22 @@ impl Delivery {
         Ok(())
     }
 }
+
+impl inlet_core::service::Service for Delivery {
+    const NAME: &'static str = "inlet-delivery";
+
+    async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Delivery::build(settings).await
+    }
+
+    fn listening(&self) -> inlet_core::service::Listening {
+        inlet_core::service::Listening {
+            port: None,
+            ops_port: self.ops_port,
+        }
+    }
+
+    async fn run_until_stopped(self, stop: CancellationToken) -> anyhow::Result<()> {
+        Delivery::run_until_stopped(self, stop).await
+    }
+}
