@@ -345,6 +345,28 @@ impl TestStack {
         Ok(inlet_store::repo::posts::list(&**client, channel, 0, 100_000).await?)
     }
 
+    /// A consumer of every shard of `hop`'s queues, as a service would open
+    /// it (prefetch 16), for tests that play a service's part by hand.
+    pub async fn consume_hop(
+        &self,
+        hop: inlet_bus::Hop,
+        name: &str,
+    ) -> anyhow::Result<inlet_bus::ConsumerSet> {
+        let topology = inlet_bus::Topology::new(&self.settings.amqp);
+        let shards = (0..self.settings.amqp.shards).collect::<Vec<_>>();
+        let set = inlet_bus::ConsumerSet::open(
+            &self.settings.amqp.url,
+            name,
+            &topology,
+            hop,
+            16,
+            (shards, Vec::new()),
+            Duration::ZERO,
+        )
+        .await?;
+        Ok(set)
+    }
+
     /// A service's `/metrics` text.
     pub async fn metrics(&self, service: &str) -> anyhow::Result<String> {
         let port = self

@@ -102,6 +102,26 @@ async fn a_ten_mib_body_gets_413_before_it_is_read_announced_or_chunked() {
     stack.stop().await;
 }
 
+/// Sends `head`, then `body` one byte every 300 ms, and returns the answer
+/// as soon as one comes (the server cuts a slow body off).
+async fn trickle(stream: &mut TcpStream, head: &str, body: &[u8]) -> String {
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for byte in body {
+        if stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut buffer = [0u8; 1024];
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(1), stream.read(&mut buffer)).await
+            && n > 0
+        {
+            return String::from_utf8_lossy(&buffer[..n]).into_owned();
+        }
+    }
+    read_answer(stream, Duration::from_secs(5)).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
     let stack = TestStack::start_with(Services::ALL, |s| s.ingress.body_timeout_ms = 1_000)
@@ -117,27 +137,8 @@ async fn a_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
         f.token,
         body.len()
     );
-    stream.write_all(head.as_bytes()).await.unwrap();
     let started = Instant::now();
-    // One byte every 300 ms: the whole body would take 4.5 s.
-    let mut answer = String::new();
-    for byte in body.iter() {
-        if stream.write_all(&[*byte]).await.is_err() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let mut buffer = [0u8; 1024];
-        if let Ok(Ok(n)) =
-            tokio::time::timeout(Duration::from_millis(1), stream.read(&mut buffer)).await
-            && n > 0
-        {
-            answer = String::from_utf8_lossy(&buffer[..n]).into_owned();
-            break;
-        }
-    }
-    if answer.is_empty() {
-        answer = read_answer(&mut stream, Duration::from_secs(5)).await;
-    }
+    let answer = trickle(&mut stream, &head, body).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(
         started.elapsed() < Duration::from_millis(3_500),
@@ -728,27 +729,8 @@ async fn a_management_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
         stack.admin_token,
         body.len()
     );
-    stream.write_all(head.as_bytes()).await.unwrap();
     let started = Instant::now();
-    // One byte every 300 ms: the whole body would take 6 s.
-    let mut answer = String::new();
-    for byte in body.iter() {
-        if stream.write_all(&[*byte]).await.is_err() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let mut buffer = [0u8; 1024];
-        if let Ok(Ok(n)) =
-            tokio::time::timeout(Duration::from_millis(1), stream.read(&mut buffer)).await
-            && n > 0
-        {
-            answer = String::from_utf8_lossy(&buffer[..n]).into_owned();
-            break;
-        }
-    }
-    if answer.is_empty() {
-        answer = read_answer(&mut stream, Duration::from_secs(5)).await;
-    }
+    let answer = trickle(&mut stream, &head, body).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("request_timeout"), "{answer}");
     assert!(

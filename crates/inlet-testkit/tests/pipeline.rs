@@ -93,19 +93,10 @@ async fn a_message_redelivered_after_its_commit_makes_no_second_post() {
         assert_eq!(stack.slack_status(&f.token, &body).await, 200);
     }
     // Play a delivery that commits and dies before its ack: store, then nack.
-    let topology = inlet_bus::Topology::new(&stack.settings.amqp);
-    let shards = (0..stack.settings.amqp.shards).collect::<Vec<_>>();
-    let mut set = inlet_bus::ConsumerSet::open(
-        &stack.settings.amqp.url,
-        "test-crashing-delivery",
-        &topology,
-        inlet_bus::Hop::Posts,
-        16,
-        (shards, Vec::new()),
-        Duration::ZERO,
-    )
-    .await
-    .unwrap();
+    let mut set = stack
+        .consume_hop(inlet_bus::Hop::Posts, "test-crashing-delivery")
+        .await
+        .unwrap();
     let mut committed = 0;
     while committed < 3 {
         let batch = tokio::time::timeout(WAIT, set.next_batch(16, Duration::from_millis(50)))
@@ -851,19 +842,10 @@ async fn a_batch_stops_at_its_byte_budget() {
         let body = json!({ "text": text }).to_string();
         assert_eq!(stack.slack_status(&f.token, &body).await, 200);
     }
-    let topology = inlet_bus::Topology::new(&stack.settings.amqp);
-    let shards = (0..stack.settings.amqp.shards).collect::<Vec<_>>();
-    let mut set = inlet_bus::ConsumerSet::open(
-        &stack.settings.amqp.url,
-        "test-byte-budget",
-        &topology,
-        inlet_bus::Hop::Raw,
-        16,
-        (shards, Vec::new()),
-        Duration::ZERO,
-    )
-    .await
-    .unwrap();
+    let mut set = stack
+        .consume_hop(inlet_bus::Hop::Raw, "test-byte-budget")
+        .await
+        .unwrap();
     let linger = Duration::from_millis(500);
     // 25 KB: the third delivery crosses it.
     let first = set.next_batch_within(16, 25_000, linger).await.unwrap();

@@ -15,6 +15,30 @@ async fn pool(db: &TestDatabase) -> inlet_store::Pool {
     inlet_store::connect(&settings).unwrap()
 }
 
+/// A fresh database's pool, a client of it, and open channels named
+/// `names` in one team.
+async fn team_with_channels(
+    names: &[&str],
+) -> (
+    TestDatabase,
+    inlet_store::Pool,
+    inlet_store::pool::Client,
+    Vec<Uuid>,
+) {
+    let db = TestDatabase::create().await.unwrap();
+    let pool = pool(&db).await;
+    let client = pool.get().await.unwrap();
+    let team = teams::create(&**client, "acme", "Acme").await.unwrap();
+    let mut ids = Vec::new();
+    for name in names {
+        let channel = channels::create(&**client, team.id, name, name, ChannelKind::Open)
+            .await
+            .unwrap();
+        ids.push(channel.id);
+    }
+    (db, pool, client, ids)
+}
+
 fn new_post(channel: Uuid, message: Uuid, part: i32, text: &str) -> NewPost {
     NewPost {
         id: inlet_core::post_id(message.into(), part as u32),
@@ -63,21 +87,13 @@ async fn migrations_are_idempotent() {
 
 #[tokio::test]
 async fn a_batch_gets_gap_free_seq_per_channel_and_redeliveries_write_nothing() {
-    let db = TestDatabase::create().await.unwrap();
-    let pool = pool(&db).await;
-    let mut client = pool.get().await.unwrap();
-    let team = teams::create(&**client, "acme", "Acme").await.unwrap();
-    let a = channels::create(&**client, team.id, "a", "A", ChannelKind::Open)
-        .await
-        .unwrap();
-    let b = channels::create(&**client, team.id, "b", "B", ChannelKind::Open)
-        .await
-        .unwrap();
+    let (_db, _pool, mut client, ids) = team_with_channels(&["a", "b"]).await;
+    let (a, b) = (ids[0], ids[1]);
 
     let batch = vec![
-        message(a.id, &["a1"]),
-        message(b.id, &["b1"]),
-        message(a.id, &["a2", "a3"]),
+        message(a, &["a1"]),
+        message(b, &["b1"]),
+        message(a, &["a2", "a3"]),
     ];
     let outcome = posts::store_batch(&mut client, &batch).await.unwrap();
     assert_eq!(outcome.stored.len(), 4);
@@ -85,12 +101,12 @@ async fn a_batch_gets_gap_free_seq_per_channel_and_redeliveries_write_nothing() 
 
     // The same messages again (a redelivery), plus one new one.
     let mut again = batch.clone();
-    again.push(message(a.id, &["a4"]));
+    again.push(message(a, &["a4"]));
     let outcome = posts::store_batch(&mut client, &again).await.unwrap();
     assert_eq!(outcome.stored.len(), 1);
     assert_eq!(outcome.duplicates.len(), 3);
 
-    let in_a: Vec<(i64, String)> = posts::list(&**client, a.id, 0, 100)
+    let in_a: Vec<(i64, String)> = posts::list(&**client, a, 0, 100)
         .await
         .unwrap()
         .into_iter()
@@ -101,7 +117,7 @@ async fn a_batch_gets_gap_free_seq_per_channel_and_redeliveries_write_nothing() 
         .map(|(s, m)| (s, m.to_string()))
         .collect();
     assert_eq!(in_a, expected);
-    let in_b = posts::list(&**client, b.id, 0, 100).await.unwrap();
+    let in_b = posts::list(&**client, b, 0, 100).await.unwrap();
     assert_eq!(in_b.iter().map(|p| p.seq).collect::<Vec<_>>(), vec![1]);
 }
 
@@ -143,23 +159,14 @@ async fn concurrent_batches_on_one_channel_never_share_or_skip_a_seq() {
 
 #[tokio::test]
 async fn the_watermark_only_moves_forward_and_counts_what_is_pending() {
-    let db = TestDatabase::create().await.unwrap();
-    let pool = pool(&db).await;
-    let mut client = pool.get().await.unwrap();
-    let team = teams::create(&**client, "acme", "Acme").await.unwrap();
-    let a = channels::create(&**client, team.id, "a", "A", ChannelKind::Open)
-        .await
-        .unwrap();
-    posts::store_batch(&mut client, &[message(a.id, &["1", "2", "3"])])
+    let (_db, _pool, mut client, ids) = team_with_channels(&["a"]).await;
+    let a = ids[0];
+    posts::store_batch(&mut client, &[message(a, &["1", "2", "3"])])
         .await
         .unwrap();
     assert_eq!(posts::pending_count(&**client).await.unwrap(), 3);
-    posts::mark_published(&**client, &[(a.id, 2)])
-        .await
-        .unwrap();
-    posts::mark_published(&**client, &[(a.id, 1)])
-        .await
-        .unwrap();
+    posts::mark_published(&**client, &[(a, 2)]).await.unwrap();
+    posts::mark_published(&**client, &[(a, 1)]).await.unwrap();
     assert_eq!(posts::pending_count(&**client).await.unwrap(), 1);
     let pending = posts::unpublished(&**client, std::time::Duration::ZERO, 10)
         .await
@@ -287,17 +294,9 @@ async fn a_message_failing_again_during_its_replay_is_a_new_open_letter() {
 /// from the table; they must equal what a read of the table returns.
 #[tokio::test]
 async fn the_stored_posts_are_what_a_read_returns() {
-    let db = TestDatabase::create().await.unwrap();
-    let pool = pool(&db).await;
-    let mut client = pool.get().await.unwrap();
-    let team = teams::create(&**client, "acme", "Acme").await.unwrap();
-    let a = channels::create(&**client, team.id, "a", "A", ChannelKind::Open)
-        .await
-        .unwrap();
-    let b = channels::create(&**client, team.id, "b", "B", ChannelKind::Open)
-        .await
-        .unwrap();
-    let mut first = message(a.id, &["héllo 🎉", "part two"]);
+    let (_db, _pool, mut client, ids) = team_with_channels(&["a", "b"]).await;
+    let (a, b) = (ids[0], ids[1]);
+    let mut first = message(a, &["héllo 🎉", "part two"]);
     for post in &mut first.posts {
         post.thread_key = Some("deploy-42".into());
         post.icon_url = Some("https://example.com/i.png".into());
@@ -311,7 +310,7 @@ async fn the_stored_posts_are_what_a_read_returns() {
         // Nanoseconds, which PostgreSQL does not keep.
         post.received_at = chrono::DateTime::from_timestamp(1_763_859_000, 123_456_789).unwrap();
     }
-    let second = message(b.id, &["other channel"]);
+    let second = message(b, &["other channel"]);
     let outcome = posts::store_batch(&mut client, &[first, second])
         .await
         .unwrap();
