@@ -92,37 +92,60 @@ fn slackish_text() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
 }
 
+/// JSON values of `leaf`s, nested in arrays and in objects keyed by `keys`,
+/// at most `depth` levels deep and about `size` nodes.
+fn nested(
+    leaf: impl Strategy<Value = Value> + 'static,
+    keys: &'static [&'static str],
+    depth: u32,
+    size: u32,
+) -> impl Strategy<Value = Value> {
+    leaf.prop_recursive(depth, size, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((prop::sample::select(keys), inner), 0..8).prop_map(|entries| {
+                Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect::<Map<String, Value>>(),
+                )
+            }),
+        ]
+    })
+}
+
 /// JSON values whose keys are the Slack payload's, at every level.
 fn slackish_json() -> impl Strategy<Value = Value> {
-    let key = prop_oneof![
-        Just("text"),
-        Just("channel"),
-        Just("username"),
-        Just("icon_url"),
-        Just("icon_emoji"),
-        Just("attachments"),
-        Just("blocks"),
-        Just("type"),
-        Just("props"),
-        Just("priority"),
-        Just("mrkdwn"),
-        Just("thread_key"),
-        Just("root_id"),
-        Just("thread_ts"),
-        Just("fields"),
-        Just("value"),
-        Just("short"),
-        Just("title"),
-        Just("color"),
-        Just("elements"),
-        Just("image_url"),
-        Just("accessory"),
-        Just("style"),
-        Just("url"),
-        Just("pretext"),
-        Just("title_link"),
-        Just("range"),
-        Just("user_id"),
+    let keys: &'static [&'static str] = &[
+        "text",
+        "channel",
+        "username",
+        "icon_url",
+        "icon_emoji",
+        "attachments",
+        "blocks",
+        "type",
+        "props",
+        "priority",
+        "mrkdwn",
+        "thread_key",
+        "root_id",
+        "thread_ts",
+        "fields",
+        "value",
+        "short",
+        "title",
+        "color",
+        "elements",
+        "image_url",
+        "accessory",
+        "style",
+        "url",
+        "pretext",
+        "title_link",
+        "range",
+        "user_id",
     ];
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -148,39 +171,27 @@ fn slackish_json() -> impl Strategy<Value = Value> {
         ]
         .prop_map(Value::from),
     ];
-    leaf.prop_recursive(5, 64, 6, move |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((key.clone(), inner), 0..8).prop_map(|entries| {
-                Value::Object(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v))
-                        .collect::<Map<String, Value>>(),
-                )
-            }),
-        ]
-    })
+    nested(leaf, keys, 5, 64)
 }
 
 /// JSON values whose keys are the talkspirit and emakin payloads', at
 /// every level, with their typed leaves (`@type` values, ids, URLs).
 fn other_dialects_json() -> impl Strategy<Value = Value> {
-    let key = prop_oneof![
-        Just("title"),
-        Just("content"),
-        Just("url"),
-        Just("contact"),
-        Just("display_name"),
-        Just("icon"),
-        Just("thread_id"),
-        Just("text"),
-        Just("attachments"),
-        Just("@type"),
-        Just("displayName"),
-        Just("ext"),
-        Just("id"),
-        Just("references"),
+    let keys: &'static [&'static str] = &[
+        "title",
+        "content",
+        "url",
+        "contact",
+        "display_name",
+        "icon",
+        "thread_id",
+        "text",
+        "attachments",
+        "@type",
+        "displayName",
+        "ext",
+        "id",
+        "references",
     ];
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -199,53 +210,41 @@ fn other_dialects_json() -> impl Strategy<Value = Value> {
         .prop_map(Value::from),
         "[a-zé]{200,300}".prop_map(Value::from),
     ];
-    leaf.prop_recursive(4, 48, 6, move |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((key.clone(), inner), 0..8).prop_map(|entries| {
-                Value::Object(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v))
-                        .collect::<Map<String, Value>>(),
-                )
-            }),
-        ]
-    })
+    nested(leaf, keys, 4, 48)
 }
 
 /// JSON values whose keys are the vendors' (GitHub, GitLab, Gitea,
 /// Sentry, Grafana, Alertmanager, Jira), at every level.
 fn vendorish_json() -> impl Strategy<Value = Value> {
-    let key = prop_oneof![
-        Just("action"),
-        Just("object_kind"),
-        Just("object_attributes"),
-        Just("event_type"),
-        Just("repository"),
-        Just("full_name"),
-        Just("ref"),
-        Just("commits"),
-        Just("compare"),
-        Just("forced"),
-        Just("sender"),
-        Just("login"),
-        Just("pull_request"),
-        Just("issue"),
-        Just("comment"),
-        Just("number"),
-        Just("title"),
-        Just("html_url"),
-        Just("data"),
-        Just("alerts"),
-        Just("status"),
-        Just("labels"),
-        Just("annotations"),
-        Just("alertname"),
-        Just("webhookEvent"),
-        Just("transition"),
-        Just("text"),
-        Just("message"),
+    let keys: &'static [&'static str] = &[
+        "action",
+        "object_kind",
+        "object_attributes",
+        "event_type",
+        "repository",
+        "full_name",
+        "ref",
+        "commits",
+        "compare",
+        "forced",
+        "sender",
+        "login",
+        "pull_request",
+        "issue",
+        "comment",
+        "number",
+        "title",
+        "html_url",
+        "data",
+        "alerts",
+        "status",
+        "labels",
+        "annotations",
+        "alertname",
+        "webhookEvent",
+        "transition",
+        "text",
+        "message",
     ];
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -268,19 +267,7 @@ fn vendorish_json() -> impl Strategy<Value = Value> {
         ]
         .prop_map(Value::from),
     ];
-    leaf.prop_recursive(4, 48, 6, move |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((key.clone(), inner), 0..8).prop_map(|entries| {
-                Value::Object(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v))
-                        .collect::<Map<String, Value>>(),
-                )
-            }),
-        ]
-    })
+    nested(leaf, keys, 4, 48)
 }
 
 /// Values of the vendors' event headers, and any short text.
