@@ -25,6 +25,38 @@ impl Services {
         delivery: true,
         api: true,
     };
+    pub const NONE: Services = Services {
+        ingress: false,
+        formatter: false,
+        delivery: false,
+        api: false,
+    };
+    pub const INGRESS: Services = Services {
+        ingress: true,
+        ..Services::NONE
+    };
+    pub const FORMATTER: Services = Services {
+        formatter: true,
+        ..Services::NONE
+    };
+    pub const DELIVERY: Services = Services {
+        delivery: true,
+        ..Services::NONE
+    };
+    pub const API: Services = Services {
+        api: true,
+        ..Services::NONE
+    };
+
+    /// These services and `other`'s.
+    pub const fn and(self, other: Services) -> Services {
+        Services {
+            ingress: self.ingress || other.ingress,
+            formatter: self.formatter || other.formatter,
+            delivery: self.delivery || other.delivery,
+            api: self.api || other.api,
+        }
+    }
 }
 
 pub struct TestStack {
@@ -263,6 +295,26 @@ impl TestStack {
         let body: Value = response.json().await.unwrap_or(Value::Null);
         anyhow::ensure!(status.is_success(), "POST {path}: {status} {body}");
         Ok(body)
+    }
+
+    /// `GET path` on the API as the admin: the JSON of a 2xx answer.
+    pub async fn api_get(&self, path: &str) -> anyhow::Result<Value> {
+        let text = self.api_get_text(path).await?;
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// `GET path` on the API as the admin: the text of a 2xx answer.
+    pub async fn api_get_text(&self, path: &str) -> anyhow::Result<String> {
+        let response = self
+            .http
+            .get(self.api_url(path))
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await?;
+        let status = response.status();
+        let text = response.text().await?;
+        anyhow::ensure!(status.is_success(), "GET {path}: {status} {text}");
+        Ok(text)
     }
 
     /// A team, an owner, a channel and a webhook, made through the API.

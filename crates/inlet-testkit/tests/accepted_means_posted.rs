@@ -314,7 +314,13 @@ fn url(stack: &TestStack, f: &Fixture, case: &Case, wait: bool) -> String {
     let mut query: Vec<String> = case
         .query
         .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                inlet_testkit::urlencode(k),
+                inlet_testkit::urlencode(v)
+            )
+        })
         .collect();
     if wait {
         query.push("wait=true".into());
@@ -334,17 +340,6 @@ fn url(stack: &TestStack, f: &Fixture, case: &Case, wait: bool) -> String {
     } else {
         stack.ingress_url(&format!("{path}?{}", query.join("&")))
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn send(stack: &TestStack, f: &Fixture, case: &Case, wait: bool, again: bool) -> Sent {

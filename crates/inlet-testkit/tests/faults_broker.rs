@@ -14,13 +14,6 @@ use std::sync::atomic::AtomicU16;
 use std::time::Duration;
 use tokio::time::Instant;
 
-const INGRESS_ONLY: Services = Services {
-    ingress: true,
-    formatter: false,
-    delivery: false,
-    api: false,
-};
-
 /// A stack whose services all use the private broker.
 async fn stack_on(rabbit: &PrivateRabbit) -> TestStack {
     let url = rabbit.url();
@@ -223,7 +216,7 @@ async fn an_unroutable_publish_is_a_503_never_a_2xx_until_the_topology_is_restor
 
     // A restart declares the topology again; ready means declared.
     stack.stop_service("ingress").await;
-    stack.spawn(INGRESS_ONLY).await.unwrap();
+    stack.spawn(Services::INGRESS).await.unwrap();
     for n in 4..=5 {
         let text = format!("sender0-{n}");
         let answer = send(&stack.http, stack.ingress_port, &f.token, &text, None).await;
@@ -278,15 +271,7 @@ async fn a_nacked_publish_is_a_503_never_a_2xx() {
     assert!(refused.len() >= 3, "the others are nacked: {refused:?}");
 
     ctl(|| rabbit.clear_policy("full"));
-    stack
-        .spawn(Services {
-            ingress: false,
-            formatter: true,
-            delivery: false,
-            api: false,
-        })
-        .await
-        .unwrap();
+    stack.spawn(Services::FORMATTER).await.unwrap();
     for text in refused {
         retry_until_accepted(&stack, stack.ingress_port, &f.token, &text, &text).await;
         accepted.push(text);

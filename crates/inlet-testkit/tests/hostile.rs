@@ -12,13 +12,6 @@ use tokio::net::TcpStream;
 
 const MIB: usize = 1024 * 1024;
 
-const API_ONLY: Services = Services {
-    ingress: false,
-    formatter: false,
-    delivery: false,
-    api: true,
-};
-
 /// Reads whatever the server answers until it closes or `limit` passes.
 async fn read_answer(stream: &mut TcpStream, limit: Duration) -> String {
     let mut answer = Vec::new();
@@ -523,13 +516,7 @@ async fn stalled_bodies_cannot_hold_more_than_the_body_budget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_tokens_cost_no_lookup_and_an_address_that_keeps_guessing_gets_429() {
     const LIMIT: usize = 30;
-    let api_only = inlet_testkit::Services {
-        ingress: false,
-        formatter: false,
-        delivery: false,
-        api: true,
-    };
-    let mut stack = TestStack::start_with(api_only, |s| {
+    let mut stack = TestStack::start_with(Services::API, |s| {
         s.ingress.unknown_tokens_per_minute = LIMIT as u32;
     })
     .await
@@ -650,7 +637,7 @@ async fn unknown_tokens_cost_no_lookup_and_an_address_that_keeps_guessing_gets_4
 /// would tell it how its input was judged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_token_gets_403_on_every_management_route_before_its_input_is_judged() {
-    let stack = TestStack::start_with(API_ONLY, |s| {
+    let stack = TestStack::start_with(Services::API, |s| {
         s.api.read_tokens = vec!["reader-token-123".into()];
     })
     .await
@@ -717,7 +704,7 @@ async fn a_read_token_gets_403_on_every_management_route_before_its_input_is_jud
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_management_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
-    let stack = TestStack::start_with(API_ONLY, |s| s.api.body_timeout_ms = 1_000)
+    let stack = TestStack::start_with(Services::API, |s| s.api.body_timeout_ms = 1_000)
         .await
         .unwrap();
     let mut stream = TcpStream::connect(format!("127.0.0.1:{}", stack.api_port))
@@ -738,23 +725,14 @@ async fn a_management_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
         "cut off after {:?}",
         started.elapsed()
     );
-    let teams = stack
-        .http
-        .get(stack.api_url("/api/v1/teams"))
-        .bearer_auth(&stack.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let teams = stack.api_get_text("/api/v1/teams").await.unwrap();
     assert!(!teams.contains("slow-team"), "{teams}");
     stack.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_management_body_over_the_limit_gets_413_announced_or_chunked() {
-    let stack = TestStack::start_with(API_ONLY, |_| {}).await.unwrap();
+    let stack = TestStack::start_with(Services::API, |_| {}).await.unwrap();
     let limit = stack.settings.api.max_body_bytes;
     let address = format!("127.0.0.1:{}", stack.api_port);
     let head = |framing: String| {
@@ -799,16 +777,7 @@ async fn a_management_body_over_the_limit_gets_413_announced_or_chunked() {
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 
     // Nothing was made.
-    let teams = stack
-        .http
-        .get(stack.api_url("/api/v1/teams"))
-        .bearer_auth(&stack.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let teams = stack.api_get_text("/api/v1/teams").await.unwrap();
     assert!(!teams.contains("big-team"), "{teams}");
     stack.stop().await;
 }

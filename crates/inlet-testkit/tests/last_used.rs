@@ -6,24 +6,11 @@ use inlet_testkit::TestStack;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-async fn get(stack: &TestStack, path: &str) -> Value {
-    let response = stack
-        .http
-        .get(stack.api_url(path))
-        .bearer_auth(&stack.admin_token)
-        .send()
+async fn listed_last_used(stack: &TestStack, team_id: &str, webhook_id: &str) -> Value {
+    let list = stack
+        .api_get(&format!("/api/v1/webhooks?team_id={team_id}"))
         .await
         .unwrap();
-    assert!(
-        response.status().is_success(),
-        "GET {path}: {}",
-        response.status()
-    );
-    response.json().await.unwrap()
-}
-
-async fn listed_last_used(stack: &TestStack, team_id: &str, webhook_id: &str) -> Value {
-    let list = get(stack, &format!("/api/v1/webhooks?team_id={team_id}")).await;
     let hook = list["webhooks"]
         .as_array()
         .unwrap()
@@ -39,7 +26,10 @@ async fn last_used_at_is_null_until_a_post_then_follows_the_posts() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
     let single = format!("/api/v1/webhooks/{}", f.webhook_id);
-    assert_eq!(get(&stack, &single).await["last_used_at"], Value::Null);
+    assert_eq!(
+        stack.api_get(&single).await.unwrap()["last_used_at"],
+        Value::Null
+    );
     assert_eq!(
         listed_last_used(&stack, &f.team_id, &f.webhook_id).await,
         Value::Null
@@ -76,7 +66,7 @@ async fn wait_for_last_used(
 ) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let hook = get(stack, path).await;
+        let hook = stack.api_get(path).await.unwrap();
         if let Some(at) = hook["last_used_at"].as_str()
             && accepts(at)
         {

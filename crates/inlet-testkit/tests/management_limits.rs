@@ -6,13 +6,6 @@ use inlet_testkit::{Fixture, Services, TestStack};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-const API_ONLY: Services = Services {
-    ingress: false,
-    formatter: false,
-    delivery: false,
-    api: true,
-};
-
 async fn call(stack: &TestStack, method: Method, path: &str, body: &Value) -> (u16, Value) {
     let response = stack
         .http
@@ -135,7 +128,7 @@ fn over_the_limits(f: &Fixture) -> Vec<(Method, String, Value, &'static str)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_field_past_its_limit_is_a_400_naming_it_and_stores_nothing() {
-    let stack = TestStack::start_with(API_ONLY, |_| {}).await.unwrap();
+    let stack = TestStack::start_with(Services::API, |_| {}).await.unwrap();
     let f = stack.fixture().await.unwrap();
     let before = stored(&stack, &f).await;
     let cases = over_the_limits(&f);
@@ -160,7 +153,7 @@ async fn every_field_past_its_limit_is_a_400_naming_it_and_stores_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_field_exactly_at_its_limit_is_accepted() {
-    let stack = TestStack::start_with(API_ONLY, |_| {}).await.unwrap();
+    let stack = TestStack::start_with(Services::API, |_| {}).await.unwrap();
     let f = stack.fixture().await.unwrap();
     let long = |n: usize| "é".repeat(n);
     let icon = format!("https://example.com/{}", "a".repeat(2048 - 20));

@@ -123,15 +123,7 @@ async fn a_message_redelivered_after_its_commit_makes_no_second_post() {
     }
     set.close().await;
     // The real delivery now receives the same messages again.
-    stack
-        .spawn(Services {
-            ingress: false,
-            formatter: false,
-            delivery: true,
-            api: false,
-        })
-        .await
-        .unwrap();
+    stack.spawn(Services::DELIVERY).await.unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let metrics = stack.metrics("delivery").await.unwrap();
@@ -253,13 +245,7 @@ async fn a_body_over_the_limit_gets_413_and_publishes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_broker_gives_503_with_retry_after() {
-    let api_only = Services {
-        ingress: false,
-        formatter: false,
-        delivery: false,
-        api: true,
-    };
-    let stack = TestStack::start_with(api_only, |_| {}).await.unwrap();
+    let stack = TestStack::start_with(Services::API, |_| {}).await.unwrap();
     let f = stack.fixture().await.unwrap();
     let mut settings = stack.settings.clone();
     settings.amqp.url = "amqp://guest:guest@127.0.0.1:1/%2f".into();
@@ -343,7 +329,7 @@ async fn a_channel_override_posts_into_that_channel_of_the_team() {
         .unwrap();
     let form = format!(
         "payload={}",
-        urlencode(&json!({"text": "to ops", "channel": "#ops"}).to_string())
+        inlet_testkit::urlencode(&json!({"text": "to ops", "channel": "#ops"}).to_string())
     );
     let response = stack
         .http
@@ -367,17 +353,6 @@ async fn a_channel_override_posts_into_that_channel_of_the_team() {
             .is_empty()
     );
     stack.stop().await;
-}
-
-fn urlencode(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -562,17 +537,9 @@ async fn the_outbox_relay_publishes_what_redis_never_got() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn management_needs_an_admin_token_and_never_shows_webhook_tokens() {
-    let stack = TestStack::start_with(
-        Services {
-            ingress: false,
-            formatter: false,
-            delivery: false,
-            api: true,
-        },
-        |s| {
-            s.api.read_tokens = vec!["reader-token-123".into()];
-        },
-    )
+    let stack = TestStack::start_with(Services::API, |s| {
+        s.api.read_tokens = vec!["reader-token-123".into()];
+    })
     .await
     .unwrap();
     let f = stack.fixture().await.unwrap();
@@ -647,17 +614,7 @@ async fn management_needs_an_admin_token_and_never_shows_webhook_tokens() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn created_webhooks_come_with_their_token_and_url_once() {
-    let stack = TestStack::start_with(
-        Services {
-            ingress: false,
-            formatter: false,
-            delivery: false,
-            api: true,
-        },
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let stack = TestStack::start_with(Services::API, |_| {}).await.unwrap();
     let f = stack.fixture().await.unwrap();
     assert_eq!(f.token.len(), 40, "24 random bytes and a 6-byte MAC");
     let rotated = stack
@@ -713,12 +670,7 @@ async fn workers_stopped_gracefully_mid_stream_lose_and_double_nothing() {
     stack.stop_service("formatter").await;
     stack.stop_service("delivery").await;
     stack
-        .spawn(Services {
-            ingress: false,
-            formatter: true,
-            delivery: true,
-            api: false,
-        })
+        .spawn(Services::FORMATTER.and(Services::DELIVERY))
         .await
         .unwrap();
     let accepted = sender.await.unwrap();
@@ -828,13 +780,9 @@ async fn channel_counter_updates_are_heap_only() {
 /// A batch stops at its byte budget (the first delivery always comes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_stops_at_its_byte_budget() {
-    let ingress_only = Services {
-        ingress: true,
-        formatter: false,
-        delivery: false,
-        api: true,
-    };
-    let stack = TestStack::start_with(ingress_only, |_| {}).await.unwrap();
+    let stack = TestStack::start_with(Services::INGRESS.and(Services::API), |_| {})
+        .await
+        .unwrap();
     let f = stack.fixture().await.unwrap();
     // Five raw webhooks of about 10 KB each, on one channel, so one shard.
     let text = "x".repeat(10_000);

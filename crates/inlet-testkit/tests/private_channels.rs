@@ -8,13 +8,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const API_ONLY: Services = Services {
-    ingress: false,
-    formatter: false,
-    delivery: false,
-    api: true,
-};
-
 async fn api(
     stack: &TestStack,
     method: reqwest::Method,
@@ -70,7 +63,7 @@ async fn webhooks_on(stack: &TestStack, channel: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_on_a_private_channel_needs_its_owner_as_a_member() {
-    let stack = TestStack::start_with(API_ONLY, |_| {}).await.unwrap();
+    let stack = TestStack::start_with(Services::API, |_| {}).await.unwrap();
     let f = stack.fixture().await.unwrap();
     let secret = private_channel(&stack, &f).await;
     let create = json!({"channel_id": secret, "owner_id": f.owner_id, "display_name": "CI"});

@@ -6,13 +6,6 @@ use inlet_core::settings::RateLimitFallback;
 use inlet_testkit::{Fixture, Services, TestStack};
 use serde_json::json;
 
-const INGRESS_ONLY: Services = Services {
-    ingress: true,
-    formatter: false,
-    delivery: false,
-    api: false,
-};
-
 async fn set_rate(stack: &TestStack, f: &Fixture, per_minute: i32) {
     let response = stack
         .http
@@ -47,7 +40,7 @@ async fn a_webhook_over_its_rate_gets_429_on_every_replica_and_others_do_not() {
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
 
     let first = stack.ingress_port;
-    stack.spawn(INGRESS_ONLY).await.unwrap();
+    stack.spawn(Services::INGRESS).await.unwrap();
     let second = stack.ingress_port;
     assert_ne!(first, second);
 
@@ -95,7 +88,7 @@ async fn cells_reserved_in_chunks_never_admit_more_than_the_limit() {
     set_rate(&stack, &f, 60).await;
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
     let first = stack.ingress_port;
-    stack.spawn(INGRESS_ONLY).await.unwrap();
+    stack.spawn(Services::INGRESS).await.unwrap();
     let second = stack.ingress_port;
 
     let started = std::time::Instant::now();

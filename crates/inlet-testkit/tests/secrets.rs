@@ -8,13 +8,6 @@ use inlet_proto::v1::{Header, RawWebhook};
 use inlet_testkit::{Services, TestStack};
 use std::time::Duration;
 
-const NONE: Services = Services {
-    ingress: false,
-    formatter: false,
-    delivery: false,
-    api: false,
-};
-
 const SECRET: &str = "gitlab-shared-secret-7d41c9";
 
 fn gitlab_push() -> Vec<u8> {
@@ -29,19 +22,6 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
-}
-
-async fn api_get(stack: &TestStack, path: &str) -> String {
-    stack
-        .http
-        .get(stack.api_url(path))
-        .bearer_auth(&stack.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 /// A GitLab request signed with the webhook's secret (`X-Gitlab-Token`) is
@@ -93,15 +73,7 @@ async fn a_signing_secret_sent_as_a_header_is_never_stored_or_shown() {
         )
         .await
         .unwrap();
-    stack
-        .spawn(Services {
-            ingress: false,
-            formatter: true,
-            delivery: false,
-            api: false,
-        })
-        .await
-        .unwrap();
+    stack.spawn(Services::FORMATTER).await.unwrap();
 
     let client = stack.pool.get().await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
@@ -124,10 +96,13 @@ async fn a_signing_secret_sent_as_a_header_is_never_stored_or_shown() {
         "the secret reached RabbitMQ and the dead letter"
     );
 
-    let shown = api_get(&stack, &format!("/api/v1/dead-letters/{id}")).await;
+    let shown = stack
+        .api_get_text(&format!("/api/v1/dead-letters/{id}"))
+        .await
+        .unwrap();
     assert!(shown.contains("x-gitlab-event"), "{shown}");
     assert!(!shown.contains(SECRET), "the API shows the secret: {shown}");
-    let listed = api_get(&stack, "/api/v1/dead-letters").await;
+    let listed = stack.api_get_text("/api/v1/dead-letters").await.unwrap();
     assert!(!listed.contains(SECRET));
     let log = inlet_testkit::log_capture::captured();
     assert!(!log.contains(SECRET), "the secret reached the log");
@@ -139,7 +114,7 @@ async fn a_signing_secret_sent_as_a_header_is_never_stored_or_shown() {
 /// payload that does not parse as well).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_migration_removes_secret_headers_from_stored_dead_letters() {
-    let stack = TestStack::start_with(NONE, |_| {}).await.unwrap();
+    let stack = TestStack::start_with(Services::NONE, |_| {}).await.unwrap();
     let header = |name: &str, value: &str| Header {
         name: name.into(),
         value: value.into(),

@@ -8,13 +8,6 @@ use inlet_testkit::{Services, TestStack};
 use serde_json::json;
 use std::time::Duration;
 
-const INGRESS_ONLY: Services = Services {
-    ingress: true,
-    formatter: false,
-    delivery: false,
-    api: false,
-};
-
 async fn send(stack: &TestStack, token: &str, text: &str) -> u16 {
     stack
         .http
@@ -81,7 +74,7 @@ async fn with_the_broker_down_messages_are_spooled_and_posted_in_order_after_a_r
     // A restart of ingress with the broker still down: the spool is read
     // again, and ingress is ready (a writable spool stands in for the broker).
     stack.stop_service("ingress").await;
-    stack.spawn(INGRESS_ONLY).await.unwrap();
+    stack.spawn(Services::INGRESS).await.unwrap();
     let metrics = stack.metrics("ingress").await.unwrap();
     assert_eq!(gauge(&metrics, "inlet_ingress_spool_messages"), 20.0);
     for n in 23..26 {

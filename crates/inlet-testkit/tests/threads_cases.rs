@@ -26,18 +26,6 @@ fn emakin_path(f: &Fixture) -> String {
     format!("/hooks/channels/{}/{}", f.channel_id, f.token)
 }
 
-async fn api_get(stack: &TestStack, path: &str) -> Value {
-    let response = stack
-        .http
-        .get(stack.api_url(path))
-        .bearer_auth(&stack.admin_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "GET {path}");
-    response.json().await.unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn talkspirit_posts_with_the_same_thread_id_become_comments_of_the_first() {
     let stack = TestStack::start().await.unwrap();
@@ -119,11 +107,10 @@ async fn an_emakin_case_opens_once_and_its_updates_join_its_thread() {
         json!(["INC-404"])
     );
 
-    let case = api_get(
-        &stack,
-        &format!("/api/v1/channels/{}/cases/INC-1", f.channel_id),
-    )
-    .await;
+    let case = stack
+        .api_get(&format!("/api/v1/channels/{}/cases/INC-1", f.channel_id))
+        .await
+        .unwrap();
     let messages: Vec<&str> = case["posts"]
         .as_array()
         .unwrap()
@@ -158,17 +145,21 @@ async fn wait_true_answers_the_posts_the_read_api_then_returns() {
     assert_eq!(body["ok"], true);
     let answered = &body["posts"][0];
     assert_eq!(answered["seq"], 1);
-    let read = api_get(
-        &stack,
-        &format!("/api/v1/posts/{}", answered["id"].as_str().unwrap()),
-    )
-    .await;
+    let read = stack
+        .api_get(&format!(
+            "/api/v1/posts/{}",
+            answered["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
     assert_eq!(&read, answered, "the verdict and the read API agree");
-    let thread = api_get(
-        &stack,
-        &format!("/api/v1/posts/{}/thread", answered["id"].as_str().unwrap()),
-    )
-    .await;
+    let thread = stack
+        .api_get(&format!(
+            "/api/v1/posts/{}/thread",
+            answered["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
     assert_eq!(thread["posts"][0], read);
     // A refusal in the pipeline comes back too (JSON, with its status).
     let (status, body) = post_json(
@@ -207,15 +198,7 @@ async fn a_slow_pipeline_answers_202_and_still_posts() {
         (202, Some(true)),
         "{body}"
     );
-    stack
-        .spawn(Services {
-            ingress: false,
-            formatter: true,
-            delivery: false,
-            api: false,
-        })
-        .await
-        .unwrap();
+    stack.spawn(Services::FORMATTER).await.unwrap();
     let posts = stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
     assert_eq!(
         posts[0].message_id.to_string(),
@@ -267,12 +250,7 @@ async fn replicated_stack() -> (TestStack, Fixture) {
     })
     .await
     .unwrap();
-    let second = Services {
-        ingress: false,
-        formatter: true,
-        delivery: true,
-        api: false,
-    };
+    let second = Services::FORMATTER.and(Services::DELIVERY);
     stack
         .spawn_with(second, |s| {
             s.formatter.replica_index = 1;

@@ -60,17 +60,7 @@ fn read_token_setting(token: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_is_served_without_a_token_under_a_strict_policy() {
-    let stack = TestStack::start_with(
-        Services {
-            ingress: false,
-            formatter: false,
-            delivery: false,
-            api: true,
-        },
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let stack = TestStack::start_with(Services::API, |_| {}).await.unwrap();
     let get = |path: &str, etag: Option<&str>| {
         let mut request = stack.http.get(stack.api_url(path));
         if let Some(etag) = etag {
