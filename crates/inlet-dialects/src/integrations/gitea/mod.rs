@@ -2,7 +2,7 @@
 //! header, as Zulip passes it to the event filter; `X-Gitea-Signature`
 //! (HMAC-SHA256 hex of the body) is verified when the webhook has a
 //! secret; `X-Gitea-Delivery` is the idempotency key. Messages use the
-//! shared git wording (`git.rs`).
+//! shared git wording and payload parts (`git/`).
 
 mod format;
 mod payload;
