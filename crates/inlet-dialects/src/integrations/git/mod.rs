@@ -212,6 +212,16 @@ pub fn is_zero_sha(sha: &str) -> bool {
     !sha.is_empty() && sha.bytes().all(|b| b == b'0')
 }
 
+/// The name a release is shown by: its own, else its tag.
+pub fn release_name<'a>(name: Option<&'a str>, tag: &'a str) -> &'a str {
+    name.filter(|n| !n.is_empty()).unwrap_or(tag)
+}
+
+/// `<user> <action> release [<name>](<url>) for tag <tag>.`
+pub fn release_line(user: &str, action: &str, name: &str, url: &str, tag: &str) -> String {
+    format!("{user} {action} release [{name}]({url}) for tag {tag}.")
+}
+
 /// A push's message, in the thread of its branch (`<repo> / <branch>`).
 pub fn push_formatted(repo: &str, push: &Push<'_>) -> Formatted {
     let key = format!("{repo} / {}", push.branch);

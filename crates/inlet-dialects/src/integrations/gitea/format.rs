@@ -5,10 +5,7 @@
 
 use super::payload::*;
 use crate::integrations::error::IntegrationError;
-use crate::integrations::git::{
-    Commit, ItemLine, Push, branch_of, comment_message, is_zero_sha, item_link, item_message,
-    item_thread, push_formatted, repo_link,
-};
+use crate::integrations::git::{self, Commit, ItemLine, Push, item_link, item_message};
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
 use crate::integrations::{Formatted, IgnoreReason};
@@ -32,7 +29,7 @@ pub fn format(
 }
 
 fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
-    let branch = branch_of(&p.git_ref);
+    let branch = git::branch_of(&p.git_ref);
     if !params.branch_allowed(branch) {
         return Ok(Formatted::Ignore(IgnoreReason::Filtered));
     }
@@ -54,13 +51,13 @@ fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationErro
         compare_url: p.compare_url.as_deref().filter(|c| !c.is_empty()),
         branch,
         forced: false,
-        deleted: is_zero_sha(&p.after),
+        deleted: git::is_zero_sha(&p.after),
         commits: &commits,
         repo_link: params
             .topic_overridden()
-            .then(|| repo_link(&repo.full_name, &repo.html_url)),
+            .then(|| git::repo_link(&repo.full_name, &repo.html_url)),
     };
-    Ok(push_formatted(&repo.name, &push))
+    Ok(git::push_formatted(&repo.name, &push))
 }
 
 /// The item's own `html_url`, else the one Gitea serves it at (older
@@ -93,7 +90,7 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, 
             "{} assigned {} to {link} from `{}` to `{}`.",
             p.sender.login, assignee.login, branches.0, branches.1
         );
-        let (key, topic) = item_thread(&p.repository.name, "PR", p.number, &pr.title);
+        let (key, topic) = git::item_thread(&p.repository.name, "PR", p.number, &pr.title);
         return Ok(Formatted::one(key, topic, body));
     }
     // Zulip gives the branches on every action but "edited".
@@ -113,7 +110,7 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, 
             .then_some(pr.body.as_deref())
             .flatten(),
     };
-    let (key, topic) = item_thread(&p.repository.name, "PR", p.number, &pr.title);
+    let (key, topic) = git::item_thread(&p.repository.name, "PR", p.number, &pr.title);
     Ok(Formatted::one(key, topic, item_message(&item)))
 }
 
@@ -150,7 +147,7 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Result<Formatted, Integration
                 .flatten(),
         }),
     };
-    let (key, topic) = item_thread(&p.repository.name, "issue", issue.number, &issue.title);
+    let (key, topic) = git::item_thread(&p.repository.name, "issue", issue.number, &issue.title);
     Ok(Formatted::one(key, topic, body))
 }
 
@@ -168,23 +165,16 @@ fn issue_comment(
         issue.number,
     );
     let link = item_link(kind, issue.number, title, &issue_url);
-    let body = comment_message(&p.sender.login, &p.action, &p.comment, &link);
-    let (key, topic) = item_thread(&p.repository.name, kind, issue.number, &issue.title);
+    let body = git::comment_message(&p.sender.login, &p.action, &p.comment, &link);
+    let (key, topic) = git::item_thread(&p.repository.name, kind, issue.number, &issue.title);
     Ok(Formatted::one(key, topic, body))
 }
 
 fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
     let r = &p.release;
-    let name = r
-        .name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .unwrap_or(&r.tag_name);
+    let name = git::release_name(r.name.as_deref(), &r.tag_name);
     let user = r.author.as_ref().unwrap_or(&p.sender);
-    let body = format!(
-        "{} {} release [{name}]({}) for tag {}.",
-        user.login, p.action, r.html_url, r.tag_name
-    );
+    let body = git::release_line(&user.login, &p.action, name, &r.html_url, &r.tag_name);
     let key = format!("{} / {}", p.repository.name, r.tag_name);
     let topic = format!("{key} {name}");
     Ok(Formatted::one(key, topic, body))

@@ -3,10 +3,7 @@
 
 use super::payload::*;
 use crate::integrations::error::IntegrationError;
-use crate::integrations::git::{
-    self, Commit, ItemLine, Push, branch_of, comment_message, item_link, item_message, item_thread,
-    push_formatted,
-};
+use crate::integrations::git::{self, Commit, ItemLine, Push, item_link, item_message};
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
 use crate::integrations::text::{configured_message, quote};
@@ -94,7 +91,7 @@ fn is_merge_queue(payload: &Value) -> bool {
 }
 
 fn push_commits(p: &PushEvent<'_>, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
-    let branch = branch_of(&p.git_ref);
+    let branch = git::branch_of(&p.git_ref);
     // Merge-queue branches are GitHub's own bookkeeping (Zulip ignores them).
     if branch.starts_with("gh-readonly-queue/") {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
@@ -121,7 +118,7 @@ fn push_commits(p: &PushEvent<'_>, params: &Params<'_>) -> Result<Formatted, Int
         commits: &commits,
         repo_link: params.topic_overridden().then(|| repo_link(&p.repository)),
     };
-    Ok(push_formatted(&p.repository.name, &push))
+    Ok(git::push_formatted(&p.repository.name, &push))
 }
 
 fn push_tags(p: &PushEvent<'_>) -> Result<Formatted, IntegrationError> {
@@ -138,7 +135,7 @@ fn push_tags(p: &PushEvent<'_>) -> Result<Formatted, IntegrationError> {
 
 /// `<repo> / PR #<n>` and `<repo> / PR #<n> <title>`.
 fn pr_thread(repo: &Repository, number: u64, title: &str) -> (String, String) {
-    item_thread(&repo.name, "PR", number, title)
+    git::item_thread(&repo.name, "PR", number, title)
 }
 
 fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
@@ -232,7 +229,7 @@ fn issue_thread(repo: &Repository, issue: &Issue) -> (String, String, &'static s
     } else {
         "issue"
     };
-    let (key, topic) = item_thread(&repo.name, kind, issue.number, &issue.title);
+    let (key, topic) = git::item_thread(&repo.name, kind, issue.number, &issue.title);
     (key, topic, kind)
 }
 
@@ -279,21 +276,14 @@ fn issue_comment(
     let (key, topic, kind) = issue_thread(&p.repository, issue);
     let title = params.topic_overridden().then_some(issue.title.as_str());
     let link = item_link(kind, issue.number, title, &issue.html_url);
-    let body = comment_message(&p.sender.login, &p.action, &p.comment, &link);
+    let body = git::comment_message(&p.sender.login, &p.action, &p.comment, &link);
     Ok(Formatted::one(key, topic, body))
 }
 
 fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
     let r = &p.release;
-    let name = r
-        .name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .unwrap_or(&r.tag_name);
-    let body = format!(
-        "{} {} release [{name}]({}) for tag {}.",
-        p.sender.login, p.action, r.html_url, r.tag_name
-    );
+    let name = git::release_name(r.name.as_deref(), &r.tag_name);
+    let body = git::release_line(&p.sender.login, &p.action, name, &r.html_url, &r.tag_name);
     let key = format!("{} / {}", p.repository.name, r.tag_name);
     // A release without a name is shown by its tag, once.
     let topic = if name == r.tag_name {
