@@ -112,7 +112,14 @@ pub async fn format_message(
     let mut posts = Vec::new();
     let mut unresolved = Vec::new();
     for translation in translations {
-        let placed = match place(directory, &channel, message_id, &translation).await? {
+        let placement = place(
+            directory.pool(),
+            &directory.claims,
+            channel.id,
+            message_id,
+            &translation,
+        );
+        let placed = match placement.await? {
             Placements::Rejected(rejection) => return Ok(Formatted::Rejected(rejection)),
             Placements::Placed(placed) => placed,
         };

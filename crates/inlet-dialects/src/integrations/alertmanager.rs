@@ -7,6 +7,7 @@
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
+use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Integration, Message};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -36,25 +37,17 @@ enum Status {
     Resolved,
 }
 
+static VENDOR: Vendor = Vendor::new("alertmanager", "Alertmanager", &["alert"]);
+
 impl Integration for Alertmanager {
-    fn name(&self) -> &'static str {
-        "alertmanager"
-    }
-
-    fn display_name(&self) -> &'static str {
-        "Alertmanager"
-    }
-
-    fn events(&self) -> &'static [&'static str] {
-        &["alert"]
-    }
+    vendor_methods!(VENDOR);
 
     /// Alertmanager sends one kind of notification; a payload without an
     /// `alerts` list is not Alertmanager's.
     fn event_of(&self, _: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
         match payload.get("alerts") {
             Some(_) => Ok("alert".to_string()),
-            None => Err(IntegrationError::anomalous(self.display_name())),
+            None => Err(VENDOR.anomalous()),
         }
     }
 

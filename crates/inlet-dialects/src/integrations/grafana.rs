@@ -8,6 +8,7 @@
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
+use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Integration, Message};
 use crate::url::is_web_url;
 use serde::Deserialize;
@@ -80,18 +81,10 @@ struct EvalMatch {
     value: Value,
 }
 
+static VENDOR: Vendor = Vendor::new("grafana", "Grafana", EVENTS).form_bodies_as_json();
+
 impl Integration for Grafana {
-    fn name(&self) -> &'static str {
-        "grafana"
-    }
-
-    fn display_name(&self) -> &'static str {
-        "Grafana"
-    }
-
-    fn events(&self) -> &'static [&'static str] {
-        EVENTS
-    }
+    vendor_methods!(VENDOR);
 
     /// The unified `status`, else the legacy `state`; a payload with
     /// neither is not Grafana's.
@@ -105,11 +98,7 @@ impl Integration for Grafana {
             .get(field)
             .and_then(Value::as_str)
             .map(str::to_string)
-            .ok_or_else(|| IntegrationError::anomalous(self.display_name()))
-    }
-
-    fn json_in_form_body(&self) -> bool {
-        true
+            .ok_or_else(|| VENDOR.anomalous())
     }
 
     fn format(

@@ -25,6 +25,7 @@ mod sentry;
 mod signature;
 mod slack;
 mod text;
+mod vendor;
 
 pub use error::{
     IntegrationCode, IntegrationError, success_answer, unsupported_answer, unsupported_message,

@@ -5,10 +5,9 @@
 
 use super::payload::*;
 use crate::integrations::error::IntegrationError;
-use crate::integrations::git::{Commit, ItemLine, Push, item_link, item_message, push_message};
+use crate::integrations::git::{self, Commit, ItemLine, Push, item_link, item_message};
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
-use crate::integrations::text::quote;
 use crate::integrations::{Formatted, IgnoreReason};
 use serde_json::Value;
 
@@ -29,12 +28,8 @@ pub fn format(
     }
 }
 
-fn repo_link(repo: &Repository) -> String {
-    format!("[{}]({})", repo.full_name, repo.html_url)
-}
-
 fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
-    let branch = p.git_ref.strip_prefix("refs/heads/").unwrap_or(&p.git_ref);
+    let branch = git::branch_of(&p.git_ref);
     if !params.branch_allowed(branch) {
         return Ok(Formatted::Ignore(IgnoreReason::Filtered));
     }
@@ -42,29 +37,27 @@ fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationErro
     let commits: Vec<Commit<'_>> = p
         .commits
         .iter()
-        .map(|c| Commit {
-            sha: &c.id,
-            url: &c.url,
-            message: &c.message,
-            author: c
-                .author
-                .username
-                .as_deref()
-                .filter(|u| !u.is_empty())
-                .unwrap_or_else(|| c.author.name.split_whitespace().next().unwrap_or("")),
+        .map(|c| {
+            let author = &c.author;
+            let username = author.username.as_deref().filter(|u| !u.is_empty());
+            c.listed(
+                username.unwrap_or_else(|| author.name.split_whitespace().next().unwrap_or("")),
+            )
         })
         .collect();
+    let repo = &p.repository;
     let push = Push {
         user: &p.sender.login,
         compare_url: p.compare_url.as_deref().filter(|c| !c.is_empty()),
         branch,
         forced: false,
-        deleted: !p.after.is_empty() && p.after.bytes().all(|b| b == b'0'),
+        deleted: git::is_zero_sha(&p.after),
         commits: &commits,
-        repo_link: params.topic_overridden().then(|| repo_link(&p.repository)),
+        repo_link: params
+            .topic_overridden()
+            .then(|| git::repo_link(&repo.full_name, &repo.html_url)),
     };
-    let key = format!("{} / {branch}", p.repository.name);
-    Ok(Formatted::one(key.clone(), key, push_message(&push)))
+    Ok(git::push_formatted(&repo.name, &push))
 }
 
 /// The item's own `html_url`, else the one Gitea serves it at (older
@@ -77,13 +70,6 @@ fn item_url(repo: &Repository, html_url: Option<&str>, pulls: bool, number: u64)
             format!("{}/{path}/{number}", repo.html_url.trim_end_matches('/'))
         }
     }
-}
-
-/// `<repo> / <kind> #<n>` and the same with the title.
-fn thread(repo: &Repository, kind: &str, number: u64, title: &str) -> (String, String) {
-    let key = format!("{} / {kind} #{number}", repo.name);
-    let topic = format!("{key} {title}");
-    (key, topic)
 }
 
 fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
@@ -104,7 +90,7 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, 
             "{} assigned {} to {link} from `{}` to `{}`.",
             p.sender.login, assignee.login, branches.0, branches.1
         );
-        let (key, topic) = thread(&p.repository, "PR", p.number, &pr.title);
+        let (key, topic) = git::item_thread(&p.repository.name, "PR", p.number, &pr.title);
         return Ok(Formatted::one(key, topic, body));
     }
     // Zulip gives the branches on every action but "edited".
@@ -124,7 +110,7 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, 
             .then_some(pr.body.as_deref())
             .flatten(),
     };
-    let (key, topic) = thread(&p.repository, "PR", p.number, &pr.title);
+    let (key, topic) = git::item_thread(&p.repository.name, "PR", p.number, &pr.title);
     Ok(Formatted::one(key, topic, item_message(&item)))
 }
 
@@ -161,7 +147,7 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Result<Formatted, Integration
                 .flatten(),
         }),
     };
-    let (key, topic) = thread(&p.repository, "issue", issue.number, &issue.title);
+    let (key, topic) = git::item_thread(&p.repository.name, "issue", issue.number, &issue.title);
     Ok(Formatted::one(key, topic, body))
 }
 
@@ -171,12 +157,6 @@ fn issue_comment(
 ) -> Result<Formatted, IntegrationError> {
     let issue = &p.issue;
     let kind = if p.is_pull { "PR" } else { "issue" };
-    let url = &p.comment.html_url;
-    let verb = match p.action.as_str() {
-        "deleted" => format!("deleted a [comment]({url}) on"),
-        "edited" => format!("edited a [comment]({url}) on"),
-        _ => format!("[commented]({url}) on"),
-    };
     let title = params.topic_overridden().then_some(issue.title.as_str());
     let issue_url = item_url(
         &p.repository,
@@ -185,27 +165,16 @@ fn issue_comment(
         issue.number,
     );
     let link = item_link(kind, issue.number, title, &issue_url);
-    let body = format!(
-        "{} {verb} {link}:{}",
-        p.sender.login,
-        quote(&p.comment.body)
-    );
-    let (key, topic) = thread(&p.repository, kind, issue.number, &issue.title);
+    let body = git::comment_message(&p.sender.login, &p.action, &p.comment, &link);
+    let (key, topic) = git::item_thread(&p.repository.name, kind, issue.number, &issue.title);
     Ok(Formatted::one(key, topic, body))
 }
 
 fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
     let r = &p.release;
-    let name = r
-        .name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .unwrap_or(&r.tag_name);
+    let name = git::release_name(r.name.as_deref(), &r.tag_name);
     let user = r.author.as_ref().unwrap_or(&p.sender);
-    let body = format!(
-        "{} {} release [{name}]({}) for tag {}.",
-        user.login, p.action, r.html_url, r.tag_name
-    );
+    let body = git::release_line(&user.login, &p.action, name, &r.html_url, &r.tag_name);
     let key = format!("{} / {}", p.repository.name, r.tag_name);
     let topic = format!("{key} {name}");
     Ok(Formatted::one(key, topic, body))

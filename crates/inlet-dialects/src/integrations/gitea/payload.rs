@@ -2,7 +2,14 @@
 //! (docs.gitea.com "Webhooks"). Every field read is typed, so a missing or
 //! mistyped one is named in the refusal.
 
+use crate::integrations::git::payload as git;
 use serde::Deserialize;
+
+pub use git::Comment;
+pub type PushCommit = git::PushCommit<CommitAuthor>;
+pub type ReleaseEvent = git::ReleaseEvent<Release, Repository, User>;
+/// `create`: a branch or a tag was created.
+pub type CreateEvent = git::RefEvent<Repository, User>;
 
 #[derive(Debug, Deserialize)]
 pub struct Repository {
@@ -27,14 +34,6 @@ pub struct PushEvent {
     pub commits: Vec<PushCommit>,
     pub repository: Repository,
     pub sender: User,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PushCommit {
-    pub id: String,
-    pub url: String,
-    pub message: String,
-    pub author: CommitAuthor,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,20 +111,6 @@ pub struct IssueCommentEvent {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Comment {
-    pub html_url: String,
-    pub body: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ReleaseEvent {
-    pub action: String,
-    pub release: Release,
-    pub repository: Repository,
-    pub sender: User,
-}
-
-#[derive(Debug, Deserialize)]
 pub struct Release {
     pub tag_name: String,
     #[serde(default)]
@@ -133,15 +118,4 @@ pub struct Release {
     pub html_url: String,
     #[serde(default)]
     pub author: Option<User>,
-}
-
-/// `create`: a branch or a tag was created.
-#[derive(Debug, Deserialize)]
-pub struct CreateEvent {
-    #[serde(rename = "ref")]
-    pub git_ref: String,
-    /// `branch` or `tag`.
-    pub ref_type: String,
-    pub repository: Repository,
-    pub sender: User,
 }

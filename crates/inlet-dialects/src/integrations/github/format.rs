@@ -3,7 +3,7 @@
 
 use super::payload::*;
 use crate::integrations::error::IntegrationError;
-use crate::integrations::git::{Commit, ItemLine, Push, item_link, item_message, push_message};
+use crate::integrations::git::{self, Commit, ItemLine, Push, item_link, item_message};
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
 use crate::integrations::text::{configured_message, quote};
@@ -91,7 +91,7 @@ fn is_merge_queue(payload: &Value) -> bool {
 }
 
 fn push_commits(p: &PushEvent<'_>, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
-    let branch = p.git_ref.strip_prefix("refs/heads/").unwrap_or(&p.git_ref);
+    let branch = git::branch_of(&p.git_ref);
     // Merge-queue branches are GitHub's own bookkeeping (Zulip ignores them).
     if branch.starts_with("gh-readonly-queue/") {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
@@ -118,8 +118,7 @@ fn push_commits(p: &PushEvent<'_>, params: &Params<'_>) -> Result<Formatted, Int
         commits: &commits,
         repo_link: params.topic_overridden().then(|| repo_link(&p.repository)),
     };
-    let key = format!("{} / {branch}", p.repository.name);
-    Ok(Formatted::one(key.clone(), key, push_message(&push)))
+    Ok(git::push_formatted(&p.repository.name, &push))
 }
 
 fn push_tags(p: &PushEvent<'_>) -> Result<Formatted, IntegrationError> {
@@ -136,9 +135,7 @@ fn push_tags(p: &PushEvent<'_>) -> Result<Formatted, IntegrationError> {
 
 /// `<repo> / PR #<n>` and `<repo> / PR #<n> <title>`.
 fn pr_thread(repo: &Repository, number: u64, title: &str) -> (String, String) {
-    let key = format!("{} / PR #{number}", repo.name);
-    let topic = format!("{key} {title}");
-    (key, topic)
+    git::item_thread(&repo.name, "PR", number, title)
 }
 
 fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
@@ -232,8 +229,7 @@ fn issue_thread(repo: &Repository, issue: &Issue) -> (String, String, &'static s
     } else {
         "issue"
     };
-    let key = format!("{} / {kind} #{}", repo.name, issue.number);
-    let topic = format!("{key} {}", issue.title);
+    let (key, topic) = git::item_thread(&repo.name, kind, issue.number, &issue.title);
     (key, topic, kind)
 }
 
@@ -243,11 +239,7 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Result<Formatted, Integration
     let title = params.topic_overridden().then_some(issue.title.as_str());
     let body = match (p.action.as_str(), &p.assignee) {
         ("assigned" | "unassigned", Some(assignee)) => {
-            let (verb, prep) = if p.action == "assigned" {
-                ("assigned", "to")
-            } else {
-                ("unassigned", "from")
-            };
+            let (verb, prep) = assignment(&p.action);
             let link = item_link(kind, issue.number, title, &issue.html_url);
             format!(
                 "{} {verb} {} {prep} {link}.",
@@ -277,39 +269,21 @@ fn issue_comment(
     p: &IssueCommentEvent,
     params: &Params<'_>,
 ) -> Result<Formatted, IntegrationError> {
-    // An edit that did not change the text (Zulip ignores it).
-    if p.action == "edited" && p.changes.as_ref().is_none_or(|c| !c.contains_key("body")) {
+    if unchanged_edit(&p.action, p.changes.as_ref()) {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
     let issue = &p.issue;
     let (key, topic, kind) = issue_thread(&p.repository, issue);
-    let url = &p.comment.html_url;
-    let verb = match p.action.as_str() {
-        "deleted" => format!("deleted a [comment]({url}) on"),
-        "edited" => format!("edited a [comment]({url}) on"),
-        _ => format!("[commented]({url}) on"),
-    };
     let title = params.topic_overridden().then_some(issue.title.as_str());
     let link = item_link(kind, issue.number, title, &issue.html_url);
-    let body = format!(
-        "{} {verb} {link}:{}",
-        p.sender.login,
-        quote(&p.comment.body)
-    );
+    let body = git::comment_message(&p.sender.login, &p.action, &p.comment, &link);
     Ok(Formatted::one(key, topic, body))
 }
 
 fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
     let r = &p.release;
-    let name = r
-        .name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .unwrap_or(&r.tag_name);
-    let body = format!(
-        "{} {} release [{name}]({}) for tag {}.",
-        p.sender.login, p.action, r.html_url, r.tag_name
-    );
+    let name = git::release_name(r.name.as_deref(), &r.tag_name);
+    let body = git::release_line(&p.sender.login, &p.action, name, &r.html_url, &r.tag_name);
     let key = format!("{} / {}", p.repository.name, r.tag_name);
     // A release without a name is shown by its tag, once.
     let topic = if name == r.tag_name {
@@ -418,11 +392,7 @@ fn pull_request_side(
     let body = match p.action.as_str() {
         "assigned" | "unassigned" => {
             // The assignee is always sent; without it the sentence still reads.
-            let (verb, prep) = if p.action == "assigned" {
-                ("assigned", "to")
-            } else {
-                ("unassigned", "from")
-            };
+            let (verb, prep) = assignment(&p.action);
             match &p.assignee {
                 Some(a) => format!("{user} {verb} {} {prep} {link}.", a.login),
                 None => format!("{user} {verb} {link}."),
@@ -447,8 +417,7 @@ fn review_comment(
     p: &ReviewCommentEvent,
     params: &Params<'_>,
 ) -> Result<Formatted, IntegrationError> {
-    // An edit that did not change the text (Zulip ignores it).
-    if p.action == "edited" && p.changes.as_ref().is_none_or(|c| !c.contains_key("body")) {
+    if unchanged_edit(&p.action, p.changes.as_ref()) {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
     let pr = &p.pull_request;
@@ -774,7 +743,21 @@ fn membership(p: &MembershipEvent) -> Result<Formatted, IntegrationError> {
 }
 
 fn repo_link(repo: &Repository) -> String {
-    format!("[{}]({})", repo.full_name, repo.html_url)
+    git::repo_link(&repo.full_name, &repo.html_url)
+}
+
+/// An edit that did not change the text (Zulip ignores it).
+fn unchanged_edit(action: &str, changes: Option<&serde_json::Map<String, Value>>) -> bool {
+    action == "edited" && changes.is_none_or(|c| !c.contains_key("body"))
+}
+
+/// `("assigned", "to")` or `("unassigned", "from")`.
+fn assignment(action: &str) -> (&'static str, &'static str) {
+    if action == "assigned" {
+        ("assigned", "to")
+    } else {
+        ("unassigned", "from")
+    }
 }
 
 fn link_or_name(name: &str, url: Option<&str>) -> String {

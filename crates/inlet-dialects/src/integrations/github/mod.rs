@@ -8,7 +8,7 @@ mod payload;
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::signature::verify_hmac_sha256;
+use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, IgnoreReason, Integration};
 use crate::body::JsonText;
 use payload::PushEvent;
@@ -16,8 +16,9 @@ use serde_json::Value;
 
 pub struct GitHub;
 
-const EVENT_HEADER: &str = "X-GitHub-Event";
-const SIGNATURE_HEADER: &str = "X-Hub-Signature-256";
+static VENDOR: Vendor = Vendor::new("github", "GitHub", EVENTS)
+    .headers("X-GitHub-Event", "X-GitHub-Delivery")
+    .hmac("X-Hub-Signature-256", "sha256=");
 
 /// Zulip's names where Zulip has the event; `workflow_run` is ours.
 const EVENTS: &[&str] = &[
@@ -65,43 +66,12 @@ const EVENTS: &[&str] = &[
 ];
 
 impl Integration for GitHub {
-    fn name(&self) -> &'static str {
-        "github"
-    }
-
-    fn display_name(&self) -> &'static str {
-        "GitHub"
-    }
-
-    fn events(&self) -> &'static [&'static str] {
-        EVENTS
-    }
+    vendor_methods!(VENDOR);
 
     fn event_of(&self, headers: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
-        let header = headers
-            .get(EVENT_HEADER)
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| IntegrationError::missing_header(EVENT_HEADER))?;
+        let header = VENDOR.required_event(headers)?;
         let action = payload.get("action").and_then(Value::as_str);
         Ok(event_name(header, action, payload))
-    }
-
-    fn verify(
-        &self,
-        headers: &Headers<'_>,
-        body: &[u8],
-        secret: &[u8],
-    ) -> Result<(), IntegrationError> {
-        let value = headers.get(SIGNATURE_HEADER);
-        verify_hmac_sha256(SIGNATURE_HEADER, value, "sha256=", body, secret)
-    }
-
-    fn delivery_id(&self, headers: &Headers<'_>) -> Option<String> {
-        headers.get("X-GitHub-Delivery").map(str::to_string)
-    }
-
-    fn headers(&self) -> &'static [&'static str] {
-        &[EVENT_HEADER, "X-GitHub-Delivery"]
     }
 
     fn format(
@@ -126,7 +96,7 @@ impl Integration for GitHub {
         json: &JsonText<'_>,
         params: &Params<'_>,
     ) -> Option<(String, Formatted)> {
-        if headers.get(EVENT_HEADER)? != "push" {
+        if VENDOR.event(headers)? != "push" {
             return None;
         }
         let push: PushEvent<'_> = json.typed()?;

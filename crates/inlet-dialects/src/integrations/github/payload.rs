@@ -2,8 +2,14 @@
 //! (docs.github.com "Webhook events and payloads"). Every field read is
 //! typed, so a missing or mistyped one is named in the refusal.
 
+use crate::integrations::git::payload as git;
 use serde::{Deserialize, Deserializer};
 use std::borrow::Cow;
+
+pub use git::Comment;
+pub type ReleaseEvent = git::ReleaseEvent<Release, Repository, User>;
+/// `create` / `delete`: a branch or a tag.
+pub type RefEvent = git::RefEvent<Repository, User>;
 
 #[derive(Debug, Deserialize)]
 pub struct Repository {
@@ -187,34 +193,11 @@ pub struct IssueCommentEvent {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Comment {
-    pub html_url: String,
-    pub body: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ReleaseEvent {
-    pub action: String,
-    pub release: Release,
-    pub repository: Repository,
-    pub sender: User,
-}
-
-#[derive(Debug, Deserialize)]
 pub struct Release {
     pub tag_name: String,
     #[serde(default)]
     pub name: Option<String>,
     pub html_url: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct RefEvent {
-    #[serde(rename = "ref")]
-    pub git_ref: String,
-    pub ref_type: String,
-    pub repository: Repository,
-    pub sender: User,
 }
 
 #[derive(Debug, Deserialize)]

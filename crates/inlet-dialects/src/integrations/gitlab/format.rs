@@ -3,9 +3,7 @@
 
 use super::payload::*;
 use crate::integrations::error::IntegrationError;
-use crate::integrations::git::{
-    Commit, ItemLine, Push, item_link, item_message, join_and, push_message,
-};
+use crate::integrations::git::{self, Commit, ItemLine, Push, item_link, item_message, join_and};
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
 use crate::integrations::text::{configured_message, quote};
@@ -95,20 +93,15 @@ fn test_hook(p: &TestHook) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-/// GitLab marks a deleted ref with an all-zero `after`.
-fn is_zero_sha(sha: &str) -> bool {
-    !sha.is_empty() && sha.bytes().all(|b| b == b'0')
-}
-
 /// The pushed range; for a new branch (`before` all zeros), what it adds
 /// to the project's default branch, a comparison GitLab can show.
 fn compare_url(p: &PushEvent) -> Option<String> {
-    if is_zero_sha(&p.after) {
+    if git::is_zero_sha(&p.after) {
         return None;
     }
     let web = &p.project.web_url;
     match p.project.default_branch.as_deref() {
-        Some(base) if is_zero_sha(&p.before) => {
+        Some(base) if git::is_zero_sha(&p.before) => {
             Some(format!("{web}/-/compare/{base}...{}", p.after))
         }
         _ => Some(format!("{web}/-/compare/{}...{}", p.before, p.after)),
@@ -116,38 +109,29 @@ fn compare_url(p: &PushEvent) -> Option<String> {
 }
 
 fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
-    let branch = p.git_ref.strip_prefix("refs/heads/").unwrap_or(&p.git_ref);
+    let branch = git::branch_of(&p.git_ref);
     if !params.branch_allowed(branch) {
         return Ok(Formatted::Ignore(IgnoreReason::Filtered));
     }
-    let commits: Vec<Commit<'_>> = p
-        .commits
-        .iter()
-        .map(|c| Commit {
-            sha: &c.id,
-            url: &c.url,
-            message: &c.message,
-            author: &c.author.name,
-        })
-        .collect();
+    let commits: Vec<Commit<'_>> = p.commits.iter().map(|c| c.listed(&c.author.name)).collect();
     let compare = compare_url(p);
     let push = Push {
         user: &p.user_name,
         compare_url: compare.as_deref(),
         branch,
         forced: false,
-        deleted: is_zero_sha(&p.after),
+        // GitLab marks a deleted ref with an all-zero `after`.
+        deleted: git::is_zero_sha(&p.after),
         commits: &commits,
         // Named by the `[project]` prefix a topic override adds.
         repo_link: None,
     };
-    let key = format!("{} / {branch}", p.project.name);
-    Ok(Formatted::one(key.clone(), key, push_message(&push)))
+    Ok(git::push_formatted(&p.project.name, &push))
 }
 
 fn tag_push(p: &PushEvent) -> Result<Formatted, IntegrationError> {
     let tag = p.git_ref.strip_prefix("refs/tags/").unwrap_or(&p.git_ref);
-    let verb = if is_zero_sha(&p.after) || p.checkout_sha.is_none() {
+    let verb = if git::is_zero_sha(&p.after) || p.checkout_sha.is_none() {
         "removed"
     } else {
         "pushed"
@@ -155,13 +139,6 @@ fn tag_push(p: &PushEvent) -> Result<Formatted, IntegrationError> {
     let body = format!("{} {verb} tag {tag}.", p.user_name);
     let key = p.project.name.clone();
     Ok(Formatted::one(key.clone(), key, body))
-}
-
-/// `<repo> / <kind> #<iid>` and the same with the title.
-fn item_thread(project: &Project, kind: &str, iid: u64, title: &str) -> (String, String) {
-    let key = format!("{} / {kind} #{iid}", project.name);
-    let topic = format!("{key} {title}");
-    (key, topic)
 }
 
 /// `assignees`, else the single `assignee` older versions send.
@@ -215,7 +192,7 @@ fn merge_request(
         "approved" => item.action = "approved",
         _ => item.action = "unapproved",
     }
-    let (key, topic) = item_thread(&p.project, "MR", mr.iid, &mr.title);
+    let (key, topic) = git::item_thread(&p.project.name, "MR", mr.iid, &mr.title);
     Ok(Formatted::one(key, topic, item_message(&item)))
 }
 
@@ -247,7 +224,7 @@ fn issue(p: &IssueEvent, params: &Params<'_>) -> Result<Formatted, IntegrationEr
             item.body = description.as_deref();
         }
     }
-    let (key, topic) = item_thread(&p.project, "issue", issue.iid, &issue.title);
+    let (key, topic) = git::item_thread(&p.project.name, "issue", issue.iid, &issue.title);
     Ok(Formatted::one(key, topic, item_message(&item)))
 }
 
@@ -261,13 +238,13 @@ fn note(p: &NoteEvent, params: &Params<'_>) -> Result<Formatted, IntegrationErro
         ("MergeRequest", Some(mr), _) => {
             let url = format!("{web}/-/merge_requests/{}", mr.iid);
             let link = item_link("MR", mr.iid, title(&mr.title).as_deref(), &url);
-            let (key, topic) = item_thread(&p.project, "MR", mr.iid, &mr.title);
+            let (key, topic) = git::item_thread(&p.project.name, "MR", mr.iid, &mr.title);
             (link, key, topic)
         }
         ("Issue", _, Some(issue)) => {
             let url = format!("{web}/-/issues/{}", issue.iid);
             let link = item_link("issue", issue.iid, title(&issue.title).as_deref(), &url);
-            let (key, topic) = item_thread(&p.project, "issue", issue.iid, &issue.title);
+            let (key, topic) = git::item_thread(&p.project.name, "issue", issue.iid, &issue.title);
             (link, key, topic)
         }
         ("Snippet", _, _) => {
@@ -286,7 +263,8 @@ fn note(p: &NoteEvent, params: &Params<'_>) -> Result<Formatted, IntegrationErro
                 title(&snippet.title).as_deref(),
                 &url,
             );
-            let (key, topic) = item_thread(&p.project, "snippet", snippet.id, &snippet.title);
+            let (key, topic) =
+                git::item_thread(&p.project.name, "snippet", snippet.id, &snippet.title);
             (link, key, topic)
         }
         ("DesignManagement::Design", _, _) => return design_note(p),

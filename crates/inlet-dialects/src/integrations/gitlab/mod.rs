@@ -7,16 +7,18 @@
 mod format;
 mod payload;
 
+use super::Integration;
 use super::error::IntegrationError;
-use super::params::{Headers, Params};
-use super::signature::verify_token;
-use super::{Formatted, Integration};
+use super::params::Headers;
+use super::vendor::{Vendor, vendor_methods};
 use serde_json::Value;
 
 pub struct GitLab;
 
-const EVENT_HEADER: &str = "X-Gitlab-Event";
-const TOKEN_HEADER: &str = "X-Gitlab-Token";
+static VENDOR: Vendor = Vendor::new("gitlab", "GitLab", EVENTS)
+    .headers("X-Gitlab-Event", "X-Gitlab-Event-UUID")
+    .token("X-Gitlab-Token")
+    .form_bodies_as_json();
 
 /// Zulip's names (its `EVENT_FUNCTION_MAPPER` keys) for what we format.
 const EVENTS: &[&str] = &[
@@ -54,58 +56,15 @@ const EVENTS: &[&str] = &[
 ];
 
 impl Integration for GitLab {
-    fn name(&self) -> &'static str {
-        "gitlab"
-    }
-
-    fn display_name(&self) -> &'static str {
-        "GitLab"
-    }
-
-    fn events(&self) -> &'static [&'static str] {
-        EVENTS
-    }
+    vendor_methods!(VENDOR, format: format::format);
 
     fn event_of(&self, headers: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
-        let header = headers
-            .get(EVENT_HEADER)
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| IntegrationError::missing_header(EVENT_HEADER))?;
+        let header = VENDOR.required_event(headers)?;
         // Every GitLab hook body names its kind.
         if payload.get("object_kind").and_then(Value::as_str).is_none() {
-            return Err(IntegrationError::anomalous(self.display_name()));
+            return Err(VENDOR.anomalous());
         }
         Ok(event_name(header, payload))
-    }
-
-    fn verify(
-        &self,
-        headers: &Headers<'_>,
-        _body: &[u8],
-        secret: &[u8],
-    ) -> Result<(), IntegrationError> {
-        verify_token(TOKEN_HEADER, headers.get(TOKEN_HEADER), secret)
-    }
-
-    fn delivery_id(&self, headers: &Headers<'_>) -> Option<String> {
-        headers.get("X-Gitlab-Event-UUID").map(str::to_string)
-    }
-
-    fn headers(&self) -> &'static [&'static str] {
-        &[EVENT_HEADER, "X-Gitlab-Event-UUID"]
-    }
-
-    fn json_in_form_body(&self) -> bool {
-        true
-    }
-
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
-        format::format(event, payload, params)
     }
 }
 

@@ -2,7 +2,10 @@
 //! (docs.gitlab.com "Webhook events"). Every field read is typed, so a
 //! missing or mistyped one is named in the refusal.
 
+use crate::integrations::git::payload as git;
 use serde::Deserialize;
+
+pub type PushCommit = git::PushCommit<CommitAuthor>;
 
 #[derive(Debug, Deserialize)]
 pub struct Project {
@@ -38,14 +41,6 @@ pub struct PushEvent {
     /// `null` when a tag is deleted (what Zulip reads).
     #[serde(default)]
     pub checkout_sha: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PushCommit {
-    pub id: String,
-    pub url: String,
-    pub message: String,
-    pub author: CommitAuthor,
 }
 
 #[derive(Debug, Deserialize)]

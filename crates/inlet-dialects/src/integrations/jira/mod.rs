@@ -7,9 +7,10 @@ mod format;
 mod markup;
 mod payload;
 
+use super::Integration;
 use super::error::IntegrationError;
-use super::params::{Headers, Params};
-use super::{Formatted, Integration};
+use super::params::Headers;
+use super::vendor::{Vendor, vendor_methods};
 use serde_json::Value;
 
 pub struct Jira;
@@ -24,37 +25,16 @@ const EVENTS: &[&str] = &[
     "comment_deleted",
 ];
 
+static VENDOR: Vendor = Vendor::new("jira", "Jira", EVENTS).form_bodies_as_json();
+
 impl Integration for Jira {
-    fn name(&self) -> &'static str {
-        "jira"
-    }
-
-    fn display_name(&self) -> &'static str {
-        "Jira"
-    }
-
-    fn events(&self) -> &'static [&'static str] {
-        EVENTS
-    }
+    vendor_methods!(VENDOR, format: format::format);
 
     fn event_of(&self, _: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
         match payload.get("webhookEvent").and_then(Value::as_str) {
             Some(event) if !event.is_empty() => Ok(event.to_string()),
             _ if payload.get("transition").is_some() => Ok("jira:issue_updated".to_string()),
-            _ => Err(IntegrationError::anomalous(self.display_name())),
+            _ => Err(VENDOR.anomalous()),
         }
-    }
-
-    fn json_in_form_body(&self) -> bool {
-        true
-    }
-
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
-        format::format(event, payload, params)
     }
 }

@@ -8,16 +8,13 @@
 mod format;
 mod payload;
 
+use super::Integration;
 use super::error::IntegrationError;
-use super::params::{Headers, Params};
-use super::signature::verify_hmac_sha256;
-use super::{Formatted, Integration};
+use super::params::Headers;
+use super::vendor::{Vendor, vendor_methods};
 use serde_json::Value;
 
 pub struct Sentry;
-
-const EVENT_HEADER: &str = "Sentry-Hook-Resource";
-const SIGNATURE_HEADER: &str = "Sentry-Hook-Signature";
 
 /// Zulip passes no names for Sentry; these are ours.
 const EVENTS: &[&str] = &[
@@ -31,18 +28,13 @@ const EVENTS: &[&str] = &[
     "webhooks_plugin",
 ];
 
+static VENDOR: Vendor = Vendor::new("sentry", "Sentry", EVENTS)
+    .headers("Sentry-Hook-Resource", "Request-ID")
+    .hmac("Sentry-Hook-Signature", "")
+    .form_bodies_as_json();
+
 impl Integration for Sentry {
-    fn name(&self) -> &'static str {
-        "sentry"
-    }
-
-    fn display_name(&self) -> &'static str {
-        "Sentry"
-    }
-
-    fn events(&self) -> &'static [&'static str] {
-        EVENTS
-    }
+    vendor_methods!(VENDOR, format: format::format);
 
     fn event_of(&self, headers: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
         let data = payload.get("data").filter(|d| d.is_object());
@@ -52,19 +44,17 @@ impl Integration for Sentry {
             if payload.get("project_name").is_some_and(Value::is_string) {
                 return Ok("webhooks_plugin".to_string());
             }
-            return Err(IntegrationError::anomalous(self.display_name()));
+            return Err(VENDOR.anomalous());
         };
         // Every integration-platform payload has an `action`.
         let Some(action) = payload.get("action").and_then(Value::as_str) else {
-            return Err(IntegrationError::anomalous(self.display_name()));
+            return Err(VENDOR.anomalous());
         };
         // Without the header (older senders), the kind is read from what
         // `data` holds, as Zulip does.
-        let resource = match headers.get(EVENT_HEADER).filter(|h| !h.is_empty()) {
+        let resource = match VENDOR.event(headers) {
             Some(resource) => resource,
-            None => {
-                resource_of(data).ok_or_else(|| IntegrationError::anomalous(self.display_name()))?
-            }
+            None => resource_of(data).ok_or_else(|| VENDOR.anomalous())?,
         };
         Ok(match (resource, action) {
             // Sentry renamed "ignored" to "archived".
@@ -74,37 +64,6 @@ impl Integration for Sentry {
             ("installation", action) => format!("installation_{action}"),
             (resource, _) => resource.to_string(),
         })
-    }
-
-    fn verify(
-        &self,
-        headers: &Headers<'_>,
-        body: &[u8],
-        secret: &[u8],
-    ) -> Result<(), IntegrationError> {
-        let value = headers.get(SIGNATURE_HEADER);
-        verify_hmac_sha256(SIGNATURE_HEADER, value, "", body, secret)
-    }
-
-    fn delivery_id(&self, headers: &Headers<'_>) -> Option<String> {
-        headers.get("Request-ID").map(str::to_string)
-    }
-
-    fn headers(&self) -> &'static [&'static str] {
-        &[EVENT_HEADER, "Request-ID"]
-    }
-
-    fn json_in_form_body(&self) -> bool {
-        true
-    }
-
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
-        format::format(event, payload, params)
     }
 }
 

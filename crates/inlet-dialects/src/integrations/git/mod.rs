@@ -1,7 +1,11 @@
 //! Message formats shared by the git hosting integrations (Zulip's
 //! `lib/webhooks/git.py` conventions, in markdown): pushes with a capped
-//! commit list, and the issue / pull request line.
+//! commit list, and the issue / pull request line. `payload.rs` holds the
+//! payload parts these vendors send alike.
 
+pub mod payload;
+
+use super::Formatted;
 use super::text::{end_sentence, first_line, plural, quote};
 use std::collections::BTreeMap;
 
@@ -171,6 +175,57 @@ pub fn item_message(item: &ItemLine<'_>) -> String {
     } else {
         format!("{line}:{body}")
     }
+}
+
+/// `<repo> / <kind> #<n>`, the stable thread key of an issue, pull or
+/// merge request, and the topic readers see, the same with its title.
+pub fn item_thread(repo: &str, kind: &str, number: u64, title: &str) -> (String, String) {
+    let key = format!("{repo} / {kind} #{number}");
+    let topic = format!("{key} {title}");
+    (key, topic)
+}
+
+/// `<user> [commented](<url>) on <item>:` and the quoted comment; an
+/// edited or deleted comment says so (`edited a [comment](<url>) on`).
+pub fn comment_message(user: &str, action: &str, comment: &payload::Comment, item: &str) -> String {
+    let url = &comment.html_url;
+    let verb = match action {
+        "deleted" => format!("deleted a [comment]({url}) on"),
+        "edited" => format!("edited a [comment]({url}) on"),
+        _ => format!("[commented]({url}) on"),
+    };
+    format!("{user} {verb} {item}:{}", quote(&comment.body))
+}
+
+/// `[<full name>](<url>)`.
+pub fn repo_link(full_name: &str, url: &str) -> String {
+    format!("[{full_name}]({url})")
+}
+
+/// The branch a `refs/heads/…` ref names (any other ref as it is).
+pub fn branch_of(git_ref: &str) -> &str {
+    git_ref.strip_prefix("refs/heads/").unwrap_or(git_ref)
+}
+
+/// Whether a sha is all zeros: how Gitea and GitLab mark a deleted ref.
+pub fn is_zero_sha(sha: &str) -> bool {
+    !sha.is_empty() && sha.bytes().all(|b| b == b'0')
+}
+
+/// The name a release is shown by: its own, else its tag.
+pub fn release_name<'a>(name: Option<&'a str>, tag: &'a str) -> &'a str {
+    name.filter(|n| !n.is_empty()).unwrap_or(tag)
+}
+
+/// `<user> <action> release [<name>](<url>) for tag <tag>.`
+pub fn release_line(user: &str, action: &str, name: &str, url: &str, tag: &str) -> String {
+    format!("{user} {action} release [{name}]({url}) for tag {tag}.")
+}
+
+/// A push's message, in the thread of its branch (`<repo> / <branch>`).
+pub fn push_formatted(repo: &str, push: &Push<'_>) -> Formatted {
+    let key = format!("{repo} / {}", push.branch);
+    Formatted::one(key.clone(), key, push_message(push))
 }
 
 #[cfg(test)]

@@ -1,0 +1,241 @@
+//! What a vendor integration declares, once, as data: its URL and display
+//! names, its events, the headers naming the event and the delivery, its
+//! signature scheme and the headers carried past ingress. The
+//! [`Integration`](super::Integration) methods these answer are written
+//! here too (`vendor_methods!`), so a vendor's module keeps only what
+//! differs: how its event is named and how it is formatted.
+
+use super::error::IntegrationError;
+use super::params::Headers;
+use super::signature::{verify_hmac_sha256, verify_token};
+
+/// One vendor's fixed facts, declared with the builder below:
+/// `Vendor::new("github", "GitHub", EVENTS).headers(…).hmac(…)`.
+pub struct Vendor {
+    /// The URL name (`github`).
+    pub name: &'static str,
+    /// The vendor's name in messages (`GitHub`).
+    pub display: &'static str,
+    /// Every event name its formatter can emit.
+    pub events: &'static [&'static str],
+    /// The header naming the event and the one holding the delivery id,
+    /// when the vendor sends them: the headers the translation reads, and
+    /// so the only ones carried past ingress (never the signature).
+    headers: Option<[&'static str; 2]>,
+    signature: Signature,
+    /// Whether a JSON object sent with a form content type is read as JSON
+    /// (see [`Integration::json_in_form_body`](super::Integration::json_in_form_body)).
+    pub json_in_form_body: bool,
+}
+
+/// How a vendor signs its requests, checked when the webhook has a secret.
+enum Signature {
+    /// It does not: nothing to check.
+    Unsigned,
+    /// HMAC-SHA256 of the body, in hex after `prefix` (`sha256=`, or none).
+    Hmac {
+        header: &'static str,
+        prefix: &'static str,
+    },
+    /// The header carries the secret itself (GitLab's `X-Gitlab-Token`).
+    Token { header: &'static str },
+}
+
+impl Vendor {
+    /// A vendor that sends no event or delivery header and does not sign.
+    pub const fn new(
+        name: &'static str,
+        display: &'static str,
+        events: &'static [&'static str],
+    ) -> Self {
+        Self {
+            name,
+            display,
+            events,
+            headers: None,
+            signature: Signature::Unsigned,
+            json_in_form_body: false,
+        }
+    }
+
+    /// It names the event in `event` and its delivery id in `delivery`.
+    pub const fn headers(self, event: &'static str, delivery: &'static str) -> Self {
+        Self {
+            headers: Some([event, delivery]),
+            ..self
+        }
+    }
+
+    /// It signs the body with HMAC-SHA256, hex after `prefix`, in `header`.
+    pub const fn hmac(self, header: &'static str, prefix: &'static str) -> Self {
+        Self {
+            signature: Signature::Hmac { header, prefix },
+            ..self
+        }
+    }
+
+    /// It sends the secret itself in `header`.
+    pub const fn token(self, header: &'static str) -> Self {
+        Self {
+            signature: Signature::Token { header },
+            ..self
+        }
+    }
+
+    /// Its JSON bodies may come with a form content type.
+    pub const fn form_bodies_as_json(self) -> Self {
+        Self {
+            json_in_form_body: true,
+            ..self
+        }
+    }
+
+    /// The headers carried past ingress.
+    pub fn carried(&'static self) -> &'static [&'static str] {
+        match &self.headers {
+            Some(headers) => headers,
+            None => &[],
+        }
+    }
+
+    /// The event header's value; a missing or empty one is refused.
+    pub fn required_event<'h>(&self, headers: &Headers<'h>) -> Result<&'h str, IntegrationError> {
+        let name = self.headers.map(|[event, _]| event).unwrap_or_default();
+        self.event(headers)
+            .ok_or_else(|| IntegrationError::missing_header(name))
+    }
+
+    /// The event header's value, when present and not empty.
+    pub fn event<'h>(&self, headers: &Headers<'h>) -> Option<&'h str> {
+        let [event, _] = self.headers?;
+        headers.get(event).filter(|h| !h.is_empty())
+    }
+
+    /// Zulip's "Did <Vendor> generate this event?" refusal.
+    pub fn anomalous(&self) -> IntegrationError {
+        IntegrationError::anomalous(self.display)
+    }
+
+    pub fn verify(
+        &self,
+        headers: &Headers<'_>,
+        body: &[u8],
+        secret: &[u8],
+    ) -> Result<(), IntegrationError> {
+        match self.signature {
+            Signature::Unsigned => Ok(()),
+            Signature::Hmac { header, prefix } => {
+                verify_hmac_sha256(header, headers.get(header), prefix, body, secret)
+            }
+            Signature::Token { header } => verify_token(header, headers.get(header), secret),
+        }
+    }
+
+    pub fn delivery_id(&self, headers: &Headers<'_>) -> Option<String> {
+        let [_, delivery] = self.headers?;
+        headers.get(delivery).map(str::to_string)
+    }
+}
+
+/// The [`Integration`](super::Integration) methods a [`Vendor`] answers,
+/// inside a vendor's `impl Integration`: `vendor_methods!(VENDOR);`, or
+/// `vendor_methods!(VENDOR, format: format::format);` for a vendor whose
+/// `format` is its formatter module's function as it stands.
+macro_rules! vendor_methods {
+    ($vendor:ident, format: $format:path) => {
+        vendor_methods!($vendor);
+
+        fn format(
+            &self,
+            event: &str,
+            payload: &::serde_json::Value,
+            params: &$crate::integrations::Params<'_>,
+        ) -> Result<$crate::integrations::Formatted, $crate::integrations::IntegrationError> {
+            $format(event, payload, params)
+        }
+    };
+    ($vendor:ident) => {
+        fn name(&self) -> &'static str {
+            $vendor.name
+        }
+
+        fn display_name(&self) -> &'static str {
+            $vendor.display
+        }
+
+        fn events(&self) -> &'static [&'static str] {
+            $vendor.events
+        }
+
+        fn verify(
+            &self,
+            headers: &$crate::integrations::Headers<'_>,
+            body: &[u8],
+            secret: &[u8],
+        ) -> Result<(), $crate::integrations::IntegrationError> {
+            $vendor.verify(headers, body, secret)
+        }
+
+        fn delivery_id(&self, headers: &$crate::integrations::Headers<'_>) -> Option<String> {
+            $vendor.delivery_id(headers)
+        }
+
+        fn headers(&self) -> &'static [&'static str] {
+            $vendor.carried()
+        }
+
+        fn json_in_form_body(&self) -> bool {
+            $vendor.json_in_form_body
+        }
+    };
+}
+
+pub(super) use vendor_methods;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SIGNED: Vendor = Vendor::new("signed", "Signed", &["one"])
+        .headers("X-Event", "X-Delivery")
+        .hmac("X-Signature", "sha256=");
+    static UNSIGNED: Vendor = Vendor::new("unsigned", "Unsigned", &["one"]);
+
+    fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_event_header_is_required_and_not_empty() {
+        let sent = headers(&[("x-event", " one ")]);
+        assert_eq!(SIGNED.required_event(&Headers::new(&sent)), Ok("one"));
+        let empty = headers(&[("X-Event", "")]);
+        let refused = SIGNED.required_event(&Headers::new(&empty)).unwrap_err();
+        assert_eq!(refused, IntegrationError::missing_header("X-Event"));
+        assert_eq!(UNSIGNED.event(&Headers::new(&sent)), None);
+    }
+
+    #[test]
+    fn the_signature_is_checked_with_the_declared_header_and_prefix() {
+        let body = b"{}";
+        let signature = super::super::sign_hmac_sha256(b"secret", body);
+        let sent = headers(&[("X-Signature", &signature)]);
+        assert!(SIGNED.verify(&Headers::new(&sent), body, b"secret").is_ok());
+        assert!(SIGNED.verify(&Headers::new(&sent), body, b"other").is_err());
+        assert!(SIGNED.verify(&Headers::new(&[]), body, b"secret").is_err());
+        assert!(UNSIGNED.verify(&Headers::new(&[]), body, b"secret").is_ok());
+    }
+
+    #[test]
+    fn the_event_and_delivery_headers_alone_are_carried() {
+        assert_eq!(SIGNED.carried(), ["X-Event", "X-Delivery"]);
+        assert!(UNSIGNED.carried().is_empty());
+        let sent = headers(&[("X-Delivery", "d-1")]);
+        let id = SIGNED.delivery_id(&Headers::new(&sent));
+        assert_eq!(id.as_deref(), Some("d-1"));
+        assert_eq!(UNSIGNED.delivery_id(&Headers::new(&sent)), None);
+    }
+}
