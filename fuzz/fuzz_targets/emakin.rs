@@ -5,12 +5,12 @@
 
 #![no_main]
 
-use inlet_dialects::{Dialect, translate};
+use inlet_dialects::Translator;
 use inlet_fuzz::{DialectInput, assert_dialect_verdict};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let input = DialectInput::decode(data);
-    let result = translate(&Dialect::Emakin, &input.facts(), input.body);
+    let result = Translator::Emakin.translate(&input.request());
     assert_dialect_verdict(&result, input.limits);
 });

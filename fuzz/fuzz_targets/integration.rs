@@ -5,12 +5,13 @@
 
 #![no_main]
 
-use inlet_dialects::integrations::translate_integration;
+use inlet_dialects::{DialectName, translate};
 use inlet_fuzz::{IntegrationInput, assert_integration_verdict};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let input = IntegrationInput::decode(data);
-    let result = translate_integration(&input.request());
+    let name = DialectName::Integration(input.name.to_string());
+    let result = translate(&name, &input.request());
     assert_integration_verdict(&result, input.limits);
 });

@@ -11,11 +11,10 @@
 //!   a line with the integration name, a line with the event header's
 //!   value, and the rest is the body.
 
-use inlet_dialects::integrations::{
-    IgnoreReason, IntegrationError, IntegrationOutcome, IntegrationRequest, names,
-};
+use inlet_dialects::integrations::{IgnoreReason, IntegrationError, names};
 use inlet_dialects::{
-    DirectoryView, Limits, Markup, Rejection, RequestFacts, Translation, WebhookView,
+    DirectoryView, Limits, Markup, Outcome, Refusal, Rejection, Translation, TranslationRequest,
+    WebhookView,
 };
 
 /// The content types a dialect request may carry; byte 0's low three bits
@@ -110,12 +109,14 @@ impl<'a> DialectInput<'a> {
         }
     }
 
-    pub fn facts(&self) -> RequestFacts<'_> {
-        RequestFacts {
+    pub fn request(&self) -> TranslationRequest<'_> {
+        TranslationRequest {
             content_type: self.content_type.as_deref(),
+            body: self.body,
             webhook: &self.webhook,
             limits: self.limits,
             directory: &self.directory,
+            ..Default::default()
         }
     }
 }
@@ -163,25 +164,31 @@ impl DirectoryView for FuzzDirectory {
 }
 
 /// Fails (panics, which libFuzzer reports as a crash) unless a dialect's
-/// answer is a verdict: posts within the limits, or a client error with a
-/// code and a detail.
-pub fn assert_dialect_verdict(result: &Result<Translation, Rejection>, limits: Limits) {
-    match result {
-        Ok(translation) => assert_translation_fits(translation, limits),
-        Err(rejection) => {
-            let status = rejection.code.http_status();
-            assert!(
-                (400..500).contains(&status),
-                "a payload was refused with {status} ({}): only client errors are verdicts",
-                rejection.code
-            );
-            assert!(
-                !rejection.detail.is_empty(),
-                "{} refused without a detail",
-                rejection.code
-            );
+/// answer is a verdict: one translation within the limits, or a client
+/// error with a code and a detail.
+pub fn assert_dialect_verdict(outcome: &Outcome, limits: Limits) {
+    match outcome {
+        Outcome::Posts { posts, .. } => {
+            assert_eq!(posts.len(), 1, "a dialect made {} translations", posts.len());
+            assert_translation_fits(&posts[0], limits);
         }
+        Outcome::Refused(Refusal::Dialect(rejection)) => assert_rejection_is_a_verdict(rejection),
+        other => panic!("a dialect answered {other:?}"),
     }
+}
+
+fn assert_rejection_is_a_verdict(rejection: &Rejection) {
+    let status = rejection.code.http_status();
+    assert!(
+        (400..500).contains(&status),
+        "a payload was refused with {status} ({}): only client errors are verdicts",
+        rejection.code
+    );
+    assert!(
+        !rejection.detail.is_empty(),
+        "{} refused without a detail",
+        rejection.code
+    );
 }
 
 fn assert_translation_fits(translation: &Translation, limits: Limits) {
@@ -301,9 +308,8 @@ impl<'a> IntegrationInput<'a> {
         }
     }
 
-    pub fn request(&self) -> IntegrationRequest<'_> {
-        IntegrationRequest {
-            name: self.name,
+    pub fn request(&self) -> TranslationRequest<'_> {
+        TranslationRequest {
             headers: &self.headers,
             query: &self.query,
             content_type: self.content_type,
@@ -349,43 +355,45 @@ fn fuzz_query(event: &str) -> Vec<(String, String)> {
 
 /// Fails unless an integration's answer is a verdict: posts, an ignored
 /// event with its reason, or a client error whose status is its code's.
-pub fn assert_integration_verdict(
-    result: &Result<IntegrationOutcome, IntegrationError>,
-    limits: Limits,
-) {
-    match result {
+pub fn assert_integration_verdict(outcome: &Outcome, limits: Limits) {
+    match outcome {
         // No posts is a verdict too: an Alertmanager notification without
         // alerts is answered 200 with nothing published (ingress).
-        Ok(IntegrationOutcome::Post { posts, .. }) => {
+        Outcome::Posts { posts, .. } => {
             for translation in posts {
                 assert_translation_fits(translation, limits);
             }
         }
-        Ok(IntegrationOutcome::Ignored {
+        Outcome::Ignored {
             reason, message, ..
-        }) => {
+        } => {
             if *reason == IgnoreReason::Unsupported {
                 assert!(message.is_some(), "an unsupported event without its answer");
             }
         }
-        Err(error) => {
-            assert_eq!(
-                error.status,
-                error.code.http_status(),
-                "{} answered with another status",
-                error.code
-            );
-            assert!(
-                (400..500).contains(&error.status),
-                "an integration request was refused with {} ({}): only client errors are verdicts",
-                error.status,
-                error.code
-            );
-            assert!(
-                !error.message.is_empty(),
-                "{} refused without a message",
-                error.code
-            );
+        Outcome::Refused(Refusal::Dialect(rejection)) => {
+            panic!("an integration refused in a dialect's words: {rejection}")
         }
+        Outcome::Refused(Refusal::Integration(error)) => assert_error_is_a_verdict(error),
     }
+}
+
+fn assert_error_is_a_verdict(error: &IntegrationError) {
+    assert_eq!(
+        error.status,
+        error.code.http_status(),
+        "{} answered with another status",
+        error.code
+    );
+    assert!(
+        (400..500).contains(&error.status),
+        "an integration request was refused with {} ({}): only client errors are verdicts",
+        error.status,
+        error.code
+    );
+    assert!(
+        !error.message.is_empty(),
+        "{} refused without a message",
+        error.code
+    );
 }

@@ -253,7 +253,7 @@ impl Worker {
                         (now - post.received_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
                     self.metrics
                         .end_to_end
-                        .with_label_values(&[inlet_dialects::metric_label(&post.dialect)])
+                        .with_label_values(&[inlet_proto::DialectName::label_of(&post.dialect)])
                         .observe(seconds);
                 }
                 let marked = match self.pool.get().await {

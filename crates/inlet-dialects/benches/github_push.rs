@@ -3,8 +3,8 @@
 //! Target: at most 50 µs.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use inlet_dialects::integrations::{IntegrationRequest, sign_hmac_sha256, translate_integration};
-use inlet_dialects::{Limits, WebhookView};
+use inlet_dialects::integrations::sign_hmac_sha256;
+use inlet_dialects::{DialectName, Outcome, TranslationRequest, Translator, WebhookView};
 use serde_json::json;
 use std::hint::black_box;
 
@@ -59,28 +59,26 @@ fn bench(c: &mut Criterion) {
         display_name: "GitHub".into(),
         ..WebhookView::default()
     };
-    let req = IntegrationRequest {
-        name: "github",
+    let req = TranslationRequest {
         headers: &headers,
-        query: &[],
         content_type: Some("application/json"),
         body: &body,
         webhook: &webhook,
         signing_secret: Some(&secret),
-        limits: Limits::default(),
-        directory: &inlet_dialects::EmptyDirectory,
+        ..Default::default()
     };
-    assert!(translate_integration(&req).is_ok());
+    let github = Translator::find(&DialectName::Integration("github".into())).unwrap();
+    assert!(matches!(github.translate(&req), Outcome::Posts { .. }));
     c.bench_function("github_push_20_commits", |b| {
-        b.iter(|| translate_integration(black_box(&req)))
+        b.iter(|| github.translate(black_box(&req)))
     });
     // The same without a signing secret: what the HMAC costs apart.
-    let unsigned = IntegrationRequest {
+    let unsigned = TranslationRequest {
         signing_secret: None,
         ..req
     };
     c.bench_function("github_push_20_commits_unsigned", |b| {
-        b.iter(|| translate_integration(black_box(&unsigned)))
+        b.iter(|| github.translate(black_box(&unsigned)))
     });
     // The floor: parsing the body into a JSON value, nothing else.
     c.bench_function("github_push_20_commits_json_parse_only", |b| {

@@ -3,9 +3,7 @@
 //! blocks. Target: at most 10 µs for the typical one (performance.md).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use inlet_dialects::{
-    Dialect, DirectoryView, Limits, Markup, RequestFacts, WebhookView, translate,
-};
+use inlet_dialects::{DirectoryView, Markup, Outcome, TranslationRequest, Translator, WebhookView};
 use std::hint::black_box;
 
 struct Team;
@@ -58,19 +56,23 @@ fn bench(c: &mut Criterion) {
         markup: Markup::Slack,
         ..WebhookView::default()
     };
-    let facts = RequestFacts {
+    let base = TranslationRequest {
         content_type: Some("application/json"),
         webhook: &webhook,
-        limits: Limits::default(),
         directory: &Team,
+        ..Default::default()
     };
     for (name, body) in [("typical", TYPICAL), ("attachments_and_blocks", RICH)] {
+        let req = |body| TranslationRequest { body, ..base };
         assert!(
-            translate(&Dialect::Slack, &facts, body.as_bytes()).is_ok(),
+            matches!(
+                Translator::Slack.translate(&req(body.as_bytes())),
+                Outcome::Posts { .. }
+            ),
             "{name}"
         );
         c.bench_function(name, |b| {
-            b.iter(|| translate(&Dialect::Slack, &facts, black_box(body.as_bytes())))
+            b.iter(|| Translator::Slack.translate(&req(black_box(body.as_bytes()))))
         });
     }
 }

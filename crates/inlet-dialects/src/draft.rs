@@ -1,6 +1,11 @@
-//! What a translation needs to know (request facts, the webhook's settings,
-//! the limits) and what it produces (target and drafts).
+//! What a translation needs to know (the request, the webhook's settings,
+//! the limits), what it produces (target and drafts), and the end every
+//! translation shares ([`Drafted::into_drafts`]: webhook props, notes of
+//! what was dropped, mention neutralisation, splitting).
 
+use crate::mentions::neutralise;
+use crate::notes::Dropped;
+use crate::split::split_message;
 use serde_json::{Map, Value};
 
 /// Limits that shape every translation.
@@ -88,14 +93,57 @@ impl DirectoryView for EmptyDirectory {
     }
 }
 
-/// Facts about the request besides its body.
+/// One request to any translator, a dialect or an integration: what
+/// ingress reads from the HTTP request, and what the formatter reads back
+/// from the raw webhook. Each translator reads the fields it needs.
 #[derive(Clone, Copy)]
-pub struct RequestFacts<'a> {
+pub struct TranslationRequest<'a> {
     /// The `Content-Type` header as sent, if any.
     pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+    /// Request headers, names compared case-insensitively (integrations
+    /// read their event type and delivery id here).
+    pub headers: &'a [(String, String)],
+    /// Query parameters, never `api_key` (integrations read `stream`,
+    /// `topic` and the event filters here).
+    pub query: &'a [(String, String)],
     pub webhook: &'a WebhookView,
     pub limits: Limits,
+    /// The webhook's team, for payloads that name users and channels:
+    /// ingress checks with [`EmptyDirectory`], the formatter renders with
+    /// the team's.
     pub directory: &'a dyn DirectoryView,
+    /// The webhook's signing secret, when it has one and the signature is
+    /// to be checked (ingress; the formatter never needs it).
+    pub signing_secret: Option<&'a [u8]>,
+}
+
+/// The settings of a webhook that has none of its own.
+static DEFAULT_WEBHOOK: WebhookView = WebhookView {
+    display_name: String::new(),
+    username: None,
+    icon_url: None,
+    allow_username_override: false,
+    allow_icon_override: false,
+    allow_channel_mentions: false,
+    markup: Markup::Markdown,
+};
+
+/// An empty request from a webhook with the default settings, under the
+/// default limits: a base to fill (`..Default::default()`).
+impl Default for TranslationRequest<'_> {
+    fn default() -> Self {
+        Self {
+            content_type: None,
+            body: &[],
+            headers: &[],
+            query: &[],
+            webhook: &DEFAULT_WEBHOOK,
+            limits: Limits::default(),
+            directory: &EmptyDirectory,
+            signing_secret: None,
+        }
+    }
 }
 
 /// Where the payload asks its posts to go.
@@ -162,4 +210,77 @@ pub struct Translation {
     /// emakin only.
     pub case: Option<CaseRef>,
     pub drafts: Vec<Draft>,
+}
+
+/// One message as a translator made it, before the end every translation
+/// shares ([`Self::into_drafts`]).
+pub(crate) struct Drafted {
+    /// The whole text, before neutralisation and splitting.
+    pub message: String,
+    pub author: Author,
+    /// The payload's and the translator's props.
+    pub props: Map<String, Value>,
+    /// What the translation left out, in `props.dropped`.
+    pub dropped: Dropped,
+    /// `props.attachments` of the last part.
+    pub attachments: Vec<Value>,
+}
+
+impl Drafted {
+    /// The end of every translation (dialects.md, common rules): the props
+    /// every webhook post carries, the notes of what was dropped,
+    /// `@channel`/`@here`/`@all` neutralised unless the webhook may notify,
+    /// then the text split into parts of at most `max_post_runes`, the
+    /// attachments on the last.
+    pub(crate) fn into_drafts(self, hook: &WebhookView, max_post_runes: usize) -> Vec<Draft> {
+        let mut props = self.props;
+        mark_from_webhook(&mut props, hook);
+        if let Some(notes) = self.dropped.into_value() {
+            props.insert("dropped".into(), notes);
+        }
+        let message = if hook.allow_channel_mentions {
+            self.message
+        } else {
+            neutralise(&self.message)
+        };
+        let parts = split_message(&message, max_post_runes);
+        drafts(&parts, &self.author, props, self.attachments)
+    }
+}
+
+/// The props every webhook post carries (dialects.md, common rules).
+fn mark_from_webhook(props: &mut Map<String, Value>, hook: &WebhookView) {
+    props.insert("from_webhook".into(), Value::from("true"));
+    props.insert(
+        "webhook_display_name".into(),
+        Value::from(hook.display_name.as_str()),
+    );
+}
+
+/// One draft per part of the message; the attachments go on the last.
+fn drafts(
+    parts: &[&str],
+    author: &Author,
+    props: Map<String, Value>,
+    attachments: Vec<Value>,
+) -> Vec<Draft> {
+    let last = parts.len().saturating_sub(1);
+    let mut attachments = (!attachments.is_empty()).then_some(attachments);
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let mut props = props.clone();
+            if i == last
+                && let Some(attachments) = attachments.take()
+            {
+                props.insert("attachments".into(), Value::Array(attachments));
+            }
+            Draft {
+                message: (*part).to_string(),
+                author: author.clone(),
+                props,
+            }
+        })
+        .collect()
 }

@@ -16,14 +16,14 @@
 //! webhook's channel, so they check it, and the target here is the default.
 
 use crate::body::json_object_strict;
-use crate::draft::{Author, CaseRef, RequestFacts, Target, Translation, WebhookView};
+use crate::draft::{
+    Author, CaseRef, Drafted, Target, Translation, TranslationRequest, WebhookView,
+};
 use crate::error::{ErrorCode, Rejection};
 use crate::fields::{self, Path, element_object, opt_array, opt_id, opt_str};
 use crate::markup::{markdown_link, one_line};
-use crate::mentions::neutralise;
 use crate::notes::Dropped;
-use crate::slack::{Requested, drafts, mark_from_webhook, requested_author};
-use crate::split::split_message;
+use crate::slack::{Requested, requested_author};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
@@ -64,10 +64,10 @@ impl Kind {
     }
 }
 
-pub fn translate(facts: &RequestFacts<'_>, body: &[u8]) -> Result<Translation, Rejection> {
-    let object = json_object_strict(facts.content_type, body, facts.limits.max_json_depth)?;
+pub(crate) fn translate(req: &TranslationRequest<'_>) -> Result<Translation, Rejection> {
+    let object = json_object_strict(req.content_type, req.body, req.limits.max_json_depth)?;
     let payload = Payload::read(&object)?;
-    check_attachment_count(payload.raw_attachments, facts.limits.max_attachments)?;
+    check_attachment_count(payload.raw_attachments, req.limits.max_attachments)?;
     let attachments = read_attachments(payload.raw_attachments)?;
     let mut dropped = Dropped::default();
     let (stored, lines) = render(&attachments, &mut dropped);
@@ -78,24 +78,21 @@ pub fn translate(facts: &RequestFacts<'_>, body: &[u8]) -> Result<Translation, R
             "nothing to post: `text` is empty and there are no attachments",
         ));
     }
-    let hook = facts.webhook;
+    let hook = req.webhook;
     let mut props = Map::new();
     let author = webhook_author(hook, &mut props, &mut dropped);
-    mark_from_webhook(&mut props, hook);
-    if let Some(notes) = dropped.into_value() {
-        props.insert("dropped".into(), notes);
-    }
-    let message = if hook.allow_channel_mentions {
-        message
-    } else {
-        neutralise(&message)
+    let drafted = Drafted {
+        message,
+        author,
+        props,
+        dropped,
+        attachments: stored,
     };
-    let parts = split_message(&message, facts.limits.max_post_runes);
     Ok(Translation {
         target: Target::Default,
         thread: None,
         case: payload.case,
-        drafts: drafts(&parts, &author, props, stored),
+        drafts: drafted.into_drafts(hook, req.limits.max_post_runes),
     })
 }
 

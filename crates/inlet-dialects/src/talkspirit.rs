@@ -10,14 +10,14 @@
 //! mentions neutralised and the text split. Unknown fields are ignored.
 
 use crate::body::json_object_strict;
-use crate::draft::{Author, RequestFacts, Target, ThreadRef, Translation, WebhookView};
+use crate::draft::{
+    Author, Drafted, Target, ThreadRef, Translation, TranslationRequest, WebhookView,
+};
 use crate::error::{ErrorCode, Rejection};
 use crate::fields::{Path, opt_id, opt_object, opt_str};
 use crate::markup::{markdown_link, one_line};
-use crate::mentions::neutralise;
 use crate::notes::Dropped;
-use crate::slack::{Requested, drafts, mark_from_webhook, requested_author, thread_key};
-use crate::split::split_message;
+use crate::slack::{Requested, requested_author, thread_key};
 use serde_json::{Map, Value};
 
 /// A talkspirit payload's fields, in their types.
@@ -37,8 +37,8 @@ struct Contact<'a> {
     icon: Option<&'a str>,
 }
 
-pub fn translate(facts: &RequestFacts<'_>, body: &[u8]) -> Result<Translation, Rejection> {
-    let object = json_object_strict(facts.content_type, body, facts.limits.max_json_depth)?;
+pub(crate) fn translate(req: &TranslationRequest<'_>) -> Result<Translation, Rejection> {
+    let object = json_object_strict(req.content_type, req.body, req.limits.max_json_depth)?;
     let payload = Payload::read(&object)?;
     let mut dropped = Dropped::default();
     let url = dropped.keep_web_url(payload.url, &Path::ROOT.key("url"));
@@ -49,7 +49,7 @@ pub fn translate(facts: &RequestFacts<'_>, body: &[u8]) -> Result<Translation, R
             "nothing to post: `title` and `content` are both empty",
         ));
     }
-    let hook = facts.webhook;
+    let hook = req.webhook;
     let mut props = Map::new();
     let author = author(hook, &payload.contact, &mut props, &mut dropped);
     if let Some(url) = url {
@@ -59,21 +59,18 @@ pub fn translate(facts: &RequestFacts<'_>, body: &[u8]) -> Result<Translation, R
     if let Some(link) = dropped.keep_web_url(payload.contact.url, &contact_path.key("url")) {
         props.insert("contact_url".into(), Value::from(link));
     }
-    mark_from_webhook(&mut props, hook);
-    if let Some(notes) = dropped.into_value() {
-        props.insert("dropped".into(), notes);
-    }
-    let message = if hook.allow_channel_mentions {
-        message
-    } else {
-        neutralise(&message)
+    let drafted = Drafted {
+        message,
+        author,
+        props,
+        dropped,
+        attachments: Vec::new(),
     };
-    let parts = split_message(&message, facts.limits.max_post_runes);
     Ok(Translation {
         target: Target::Default,
         thread: payload.thread,
         case: None,
-        drafts: drafts(&parts, &author, props, Vec::new()),
+        drafts: drafted.into_drafts(hook, req.limits.max_post_runes),
     })
 }
 

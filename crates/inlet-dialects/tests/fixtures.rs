@@ -7,9 +7,11 @@
 //! Adding a fixture adds a test; `INLET_FIXTURES_WRITE_MISSING=1` writes
 //! the missing expected files from the current output, to be reviewed.
 
+mod common;
+
 use inlet_dialects::{
-    Dialect, DirectoryView, Limits, Markup, RequestFacts, Target, ThreadRef, Translation,
-    WebhookView, translate,
+    DirectoryView, Limits, Markup, Target, ThreadRef, Translation, TranslationRequest, Translator,
+    WebhookView,
 };
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -139,7 +141,7 @@ fn translation_json(t: &Translation) -> Value {
     out
 }
 
-fn run_case(dialect: &Dialect, body_path: &Path) -> Result<(), String> {
+fn run_case(translator: Translator, body_path: &Path) -> Result<(), String> {
     let stem = body_path.file_stem().unwrap().to_str().unwrap();
     let dir = body_path.parent().unwrap();
     let body = std::fs::read(body_path).unwrap();
@@ -149,13 +151,15 @@ fn run_case(dialect: &Dialect, body_path: &Path) -> Result<(), String> {
     let expected_path = dir.join(format!("{stem}.expected.json"));
     let webhook = webhook_from(&request);
     let directory = directory_from(&request);
-    let facts = RequestFacts {
+    let req = TranslationRequest {
         content_type: request["content_type"].as_str(),
+        body: &body,
         webhook: &webhook,
         limits: limits_from(&request),
         directory: &directory,
+        ..Default::default()
     };
-    let result = translate(dialect, &facts, &body);
+    let result = common::dialect(translator, &req);
     let expected: Value = match std::fs::read(&expected_path) {
         Ok(bytes) => serde_json::from_slice(&bytes).unwrap(),
         Err(_) if std::env::var_os("INLET_FIXTURES_WRITE_MISSING").is_some() => {
@@ -215,8 +219,8 @@ fn cases(dialect_dir: &str) -> Vec<PathBuf> {
     paths
 }
 
-/// Runs every fixture of `dir` in `dialect`, expecting at least `min`.
-fn run_dialect(dialect: &Dialect, dir: &str, min: usize) {
+/// Runs every fixture of `dir` with `translator`, expecting at least `min`.
+fn run_dialect(translator: Translator, dir: &str, min: usize) {
     let cases = cases(dir);
     assert!(
         cases.len() >= min,
@@ -225,7 +229,7 @@ fn run_dialect(dialect: &Dialect, dir: &str, min: usize) {
     );
     let failures: Vec<String> = cases
         .iter()
-        .filter_map(|p| run_case(dialect, p).err())
+        .filter_map(|p| run_case(translator, p).err())
         .collect();
     assert!(
         failures.is_empty(),
@@ -237,15 +241,15 @@ fn run_dialect(dialect: &Dialect, dir: &str, min: usize) {
 
 #[test]
 fn slack_fixtures() {
-    run_dialect(&Dialect::Slack, "slack", 60);
+    run_dialect(Translator::Slack, "slack", 60);
 }
 
 #[test]
 fn talkspirit_fixtures() {
-    run_dialect(&Dialect::Talkspirit, "talkspirit", 20);
+    run_dialect(Translator::Talkspirit, "talkspirit", 20);
 }
 
 #[test]
 fn emakin_fixtures() {
-    run_dialect(&Dialect::Emakin, "emakin", 20);
+    run_dialect(Translator::Emakin, "emakin", 20);
 }

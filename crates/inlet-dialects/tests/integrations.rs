@@ -10,11 +10,12 @@
 //! (bare hex HMAC-SHA256). `INLET_FIXTURES_WRITE_MISSING=1` writes missing expected
 //! files from the current output, to be reviewed.
 
-use inlet_dialects::integrations::{
-    IntegrationOutcome, IntegrationRequest, carried_headers, integration, names, sign_hmac_sha256,
-    translate_integration,
+mod common;
+
+use inlet_dialects::integrations::{integration, names, sign_hmac_sha256};
+use inlet_dialects::{
+    Limits, Outcome, Target, ThreadRef, TranslationRequest, Translator, WebhookView,
 };
-use inlet_dialects::{Limits, Target, ThreadRef, WebhookView};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -31,19 +32,18 @@ fn target_json(target: &Target) -> Value {
     }
 }
 
-fn outcome_json(
-    result: &Result<IntegrationOutcome, inlet_dialects::integrations::IntegrationError>,
-) -> Value {
+fn outcome_json(result: &Result<Outcome, inlet_dialects::integrations::IntegrationError>) -> Value {
     match result {
         Err(e) => json!({"error": e.code.as_str(), "status": e.status, "message": e.message}),
-        Ok(IntegrationOutcome::Ignored {
+        Ok(Outcome::Refused(refusal)) => json!({"refused": refusal.to_string()}),
+        Ok(Outcome::Ignored {
             event,
             reason,
             message,
         }) => {
             json!({"ignored": {"event": event, "reason": reason.as_str(), "message": message}})
         }
-        Ok(IntegrationOutcome::Post {
+        Ok(Outcome::Posts {
             event,
             posts,
             idempotency_key,
@@ -144,8 +144,8 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
             .map_or(100, |n| n as usize),
         ..Limits::default()
     };
-    let req = IntegrationRequest {
-        name: request["integration"].as_str().unwrap_or(name),
+    let name = request["integration"].as_str().unwrap_or(name);
+    let req = TranslationRequest {
         headers: &headers,
         query: &query,
         content_type: Some(
@@ -157,21 +157,24 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
         webhook: &webhook,
         signing_secret: secret,
         limits,
-        directory: &inlet_dialects::EmptyDirectory,
+        ..Default::default()
     };
-    let outcome = translate_integration(&req);
+    let outcome = common::integration(name, &req);
     // The formatter translates again from what ingress carried: only the
     // headers the integration declares, and no secret (ingress checked the
     // signature). It must come to the same posts.
     if outcome.is_ok()
-        && let Some(integration) = integration(req.name)
+        && let Some(integration) = integration(name)
     {
-        let carried = carried_headers(integration, &headers);
-        let again = translate_integration(&IntegrationRequest {
-            headers: &carried,
-            signing_secret: None,
-            ..req
-        });
+        let carried = Translator::Integration(integration).carried_headers(&headers);
+        let again = common::integration(
+            name,
+            &TranslationRequest {
+                headers: &carried,
+                signing_secret: None,
+                ..req
+            },
+        );
         if again != outcome {
             return Err(format!(
                 "{stem}: the formatter's translation differs from ingress's: {:?} / {:?}",
@@ -329,29 +332,17 @@ fn slack_integration_posts_what_the_slack_dialect_posts() {
     };
     for case in ["text", "attachments", "blocks__thread_key"] {
         let body = std::fs::read(dir.join(format!("{case}.json"))).unwrap();
-        let req = IntegrationRequest {
-            name: "slack",
-            headers: &[],
-            query: &[],
+        let req = TranslationRequest {
             content_type: Some("application/json"),
             body: &body,
             webhook: &webhook,
-            signing_secret: None,
-            limits: Limits::default(),
-            directory: &inlet_dialects::EmptyDirectory,
+            ..Default::default()
         };
-        let Ok(IntegrationOutcome::Post { event, posts, .. }) = translate_integration(&req) else {
+        let Ok(Outcome::Posts { event, posts, .. }) = common::integration("slack", &req) else {
             panic!("{case}: not posted");
         };
-        assert_eq!(event, "message");
-        let facts = inlet_dialects::RequestFacts {
-            content_type: Some("application/json"),
-            webhook: &webhook,
-            limits: Limits::default(),
-            directory: &inlet_dialects::EmptyDirectory,
-        };
-        let dialect =
-            inlet_dialects::translate(&inlet_dialects::Dialect::Slack, &facts, &body).unwrap();
+        assert_eq!(event.as_deref(), Some("message"));
+        let dialect = common::dialect(Translator::Slack, &req).unwrap();
         // The same posts; only where they go differs on this URL, where the
         // payload's `channel` names the topic (Zulip's rule), not a channel.
         assert_eq!(posts.len(), 1, "{case}");

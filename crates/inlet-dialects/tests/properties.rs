@@ -5,13 +5,13 @@
 //! attachments on the last one. No translation holds a NUL anywhere, which
 //! PostgreSQL could not store (decisions.md 39).
 
-use inlet_dialects::integrations::{
-    IntegrationError, IntegrationOutcome, IntegrationRequest, names, translate_integration,
-};
+mod common;
+
+use inlet_dialects::integrations::{IntegrationError, names};
 use inlet_dialects::split::split_message;
 use inlet_dialects::{
-    Dialect, EmptyDirectory, Limits, Markup, RequestFacts, Target, ThreadRef, Translation,
-    WebhookView, translate,
+    Limits, Markup, Outcome, Target, ThreadRef, Translation, TranslationRequest, Translator,
+    WebhookView,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -33,18 +33,19 @@ fn run(
     max_post_runes: usize,
     hook: &WebhookView,
 ) -> Option<Translation> {
-    run_in(&Dialect::Slack, body, content_type, max_post_runes, hook)
+    run_in(Translator::Slack, body, content_type, max_post_runes, hook)
 }
 
 fn run_in(
-    dialect: &Dialect,
+    translator: Translator,
     body: &[u8],
     content_type: Option<&str>,
     max_post_runes: usize,
     hook: &WebhookView,
 ) -> Option<Translation> {
-    let facts = RequestFacts {
+    let req = TranslationRequest {
         content_type,
+        body,
         webhook: hook,
         limits: Limits {
             max_post_runes,
@@ -52,9 +53,9 @@ fn run_in(
             max_posts_per_request: 10_000,
             ..Limits::default()
         },
-        directory: &EmptyDirectory,
+        ..Default::default()
     };
-    translate(dialect, &facts, body).ok()
+    common::dialect(translator, &req).ok()
 }
 
 /// Text made of the pieces Slack markup is built from, so that the
@@ -302,7 +303,7 @@ fn run_integration(
     content_type: Option<&str>,
     body: &[u8],
     signed: bool,
-) -> Result<IntegrationOutcome, IntegrationError> {
+) -> Result<Outcome, IntegrationError> {
     let headers: Vec<(String, String)> = [
         "x-github-event",
         "x-gitlab-event",
@@ -314,8 +315,7 @@ fn run_integration(
     .map(|name| (name.to_string(), event.to_string()))
     .collect();
     let webhook = hook(Markup::Markdown, false);
-    let request = IntegrationRequest {
-        name: names()[pick % names().len()],
+    let request = TranslationRequest {
         headers: &headers,
         query: &[],
         content_type,
@@ -328,17 +328,17 @@ fn run_integration(
             max_posts_per_request: 3,
             ..Limits::default()
         },
-        directory: &inlet_dialects::EmptyDirectory,
+        ..Default::default()
     };
-    translate_integration(&request)
+    common::integration(names()[pick % names().len()], &request)
 }
 
 /// A verdict: posts (none over the limit; none at all for an Alertmanager
 /// notification without alerts), an ignored event, or a client error
 /// answered with its code's status.
-fn assert_integration_verdict(result: &Result<IntegrationOutcome, IntegrationError>) {
+fn assert_integration_verdict(result: &Result<Outcome, IntegrationError>) {
     match result {
-        Ok(IntegrationOutcome::Post { posts, .. }) => {
+        Ok(Outcome::Posts { posts, .. }) => {
             for translation in posts {
                 assert!(!translation.drafts.is_empty(), "a post without drafts");
                 assert!(
@@ -349,7 +349,8 @@ fn assert_integration_verdict(result: &Result<IntegrationOutcome, IntegrationErr
                 );
             }
         }
-        Ok(IntegrationOutcome::Ignored { .. }) => {}
+        Ok(Outcome::Ignored { .. }) => {}
+        Ok(Outcome::Refused(refusal)) => panic!("a refusal outside the refusals: {refusal}"),
         Err(error) => {
             assert_eq!(error.status, error.code.http_status(), "{error}");
             assert!((400..500).contains(&error.status), "{error}");
@@ -398,11 +399,11 @@ fn storable(t: &Translation) -> bool {
         })
 }
 
-fn other_dialect(talkspirit: bool) -> Dialect {
+fn other_dialect(talkspirit: bool) -> Translator {
     if talkspirit {
-        Dialect::Talkspirit
+        Translator::Talkspirit
     } else {
-        Dialect::Emakin
+        Translator::Emakin
     }
 }
 
@@ -421,7 +422,7 @@ proptest! {
         talkspirit in any::<bool>(),
     ) {
         let dialect = other_dialect(talkspirit);
-        let _ = run_in(&dialect, &body, content_type, 20, &hook(Markup::Markdown, false));
+        let _ = run_in(dialect, &body, content_type, 20, &hook(Markup::Markdown, false));
     }
 
     #[test]
@@ -451,7 +452,7 @@ proptest! {
         let body = serde_json::to_vec(&payload).unwrap();
         let result = run_integration(pick, &event, Some("application/json"), &body, false);
         assert_integration_verdict(&result);
-        if let Ok(IntegrationOutcome::Post { posts, .. }) = &result {
+        if let Ok(Outcome::Posts { posts, .. }) = &result {
             prop_assert!(posts.iter().all(storable), "a NUL left in {posts:?}");
         }
     }
@@ -465,7 +466,7 @@ proptest! {
     ) {
         let body = serde_json::to_vec(&payload).unwrap();
         let dialect = other_dialect(talkspirit);
-        if let Some(t) = run_in(&dialect, &body, None, max, &hook(Markup::Markdown, mentions)) {
+        if let Some(t) = run_in(dialect, &body, None, max, &hook(Markup::Markdown, mentions)) {
             prop_assert!(storable(&t), "a NUL left in {t:?}");
         }
     }
@@ -486,8 +487,8 @@ proptest! {
         let body = serde_json::to_vec(&payload).unwrap();
         let dialect = other_dialect(talkspirit);
         let hook = hook(Markup::Markdown, false);
-        let whole = run_in(&dialect, &body, None, usize::MAX, &hook).expect("whole");
-        let split = run_in(&dialect, &body, None, max, &hook).expect("split");
+        let whole = run_in(dialect, &body, None, usize::MAX, &hook).expect("whole");
+        let split = run_in(dialect, &body, None, max, &hook).expect("split");
         let joined: String = split.drafts.iter().map(|d| d.message.as_str()).collect();
         // A link is neutralised where it is one: in the whole, or in a part
         // (see the Slack property below); only then may the parts differ.

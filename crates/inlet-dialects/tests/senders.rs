@@ -4,7 +4,9 @@
 //! up in the translated posts: their messages, their attachments or the
 //! author's icon.
 
-use inlet_dialects::{Dialect, EmptyDirectory, Limits, RequestFacts, WebhookView, translate};
+mod common;
+
+use inlet_dialects::{TranslationRequest, Translator, WebhookView};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -97,13 +99,13 @@ fn shown(body: &[u8]) -> String {
         allow_icon_override: true,
         ..WebhookView::default()
     };
-    let facts = RequestFacts {
+    let req = TranslationRequest {
         content_type: Some("application/json"),
+        body,
         webhook: &hook,
-        limits: Limits::default(),
-        directory: &EmptyDirectory,
+        ..Default::default()
     };
-    let translation = translate(&Dialect::Slack, &facts, body).expect("the payload is accepted");
+    let translation = common::dialect(Translator::Slack, &req).expect("the payload is accepted");
     let mut out = String::new();
     for draft in &translation.drafts {
         out.push_str(&draft.message);

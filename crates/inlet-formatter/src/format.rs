@@ -9,10 +9,9 @@
 
 use crate::placement::{Placements, place};
 use inlet_core::MessageId;
-use inlet_dialects::integrations::{self, IntegrationOutcome, IntegrationRequest};
 use inlet_dialects::{
-    Dialect, DirectoryView, EmptyDirectory, ErrorCode, Limits, Rejection, RequestFacts,
-    Translation, WebhookView,
+    DialectName, DirectoryView, EmptyDirectory, ErrorCode, Limits, Outcome, Rejection, Translation,
+    TranslationRequest, WebhookView,
 };
 use inlet_directory::DialectView;
 use inlet_directory::Directory;
@@ -163,51 +162,34 @@ fn translate_with(
     limits: Limits,
     directory: &dyn DirectoryView,
 ) -> Result<Vec<Translation>, FormatError> {
-    let content_type = (!raw.content_type.is_empty()).then_some(raw.content_type.as_str());
-    if let Some(name) = raw.dialect.strip_prefix("integration/") {
-        let headers: Vec<(String, String)> = raw
-            .headers
-            .iter()
-            .map(|h| (h.name.clone(), h.value.clone()))
-            .collect();
-        let query: Vec<(String, String)> = raw
-            .query
-            .iter()
-            .map(|q| (q.name.clone(), q.value.clone()))
-            .collect();
-        let request = IntegrationRequest {
-            name,
-            headers: &headers,
-            query: &query,
-            content_type,
-            body: &raw.body,
-            webhook: view,
-            // Ingress checked the signature; the formatter never needs it.
-            signing_secret: None,
-            limits,
-            directory,
-        };
-        return match integrations::translate_integration(&request) {
-            Ok(IntegrationOutcome::Post { posts, .. }) => Ok(posts),
-            Ok(IntegrationOutcome::Ignored { .. }) => Ok(Vec::new()),
-            Err(error) => Err(poison(error.code.metric_reason(), error.message)),
-        };
-    }
-    let dialect: Dialect = raw.dialect.parse().map_err(|_| {
-        poison(
-            "unknown_dialect",
-            format!("unknown dialect {:?}", raw.dialect),
-        )
-    })?;
-    let facts = RequestFacts {
-        content_type,
+    let name = DialectName::parse(&raw.dialect)
+        .map_err(|unknown| poison("unknown_dialect", unknown.to_string()))?;
+    let headers: Vec<(String, String)> = raw
+        .headers
+        .iter()
+        .map(|h| (h.name.clone(), h.value.clone()))
+        .collect();
+    let query: Vec<(String, String)> = raw
+        .query
+        .iter()
+        .map(|q| (q.name.clone(), q.value.clone()))
+        .collect();
+    let request = TranslationRequest {
+        content_type: (!raw.content_type.is_empty()).then_some(raw.content_type.as_str()),
+        body: &raw.body,
+        headers: &headers,
+        query: &query,
         webhook: view,
         limits,
         directory,
+        // Ingress checked the signature; the formatter never needs it.
+        signing_secret: None,
     };
-    let translation = inlet_dialects::translate(&dialect, &facts, &raw.body)
-        .map_err(|rejection| poison(rejection.code.as_str(), rejection.detail))?;
-    Ok(vec![translation])
+    match inlet_dialects::translate(&name, &request) {
+        Outcome::Posts { posts, .. } => Ok(posts),
+        Outcome::Ignored { .. } => Ok(Vec::new()),
+        Outcome::Refused(refusal) => Err(poison(refusal.metric_reason(), refusal.detail())),
+    }
 }
 
 async fn channel_of(

@@ -1,60 +1,29 @@
-//! Accepting one webhook: token → body → dialect validation → target
-//! channel → idempotency → publish with confirm (and wait for the verdict
-//! when asked) → answer. Every refusal is counted by its code and answered
-//! in the dialect's shape.
+//! The one ingress pipeline, every door's ([`crate::door`]), in order:
+//! translator → token → webhook (and the URL's channel) → rate limit →
+//! body → translation → posts charged → target channel → wait and
+//! idempotency → publish with confirm (and wait for the verdict when
+//! asked). Every refusal is counted by its reason; the door shapes the
+//! answer ([`crate::answer`]).
 
 use crate::State;
 use crate::answer;
-use crate::batcher::{NotPublished, Published};
-use crate::token_screen::Screened;
+use crate::body::Body;
+use crate::door::Door;
+use crate::idempotency_key;
+use crate::integration::{query_without_key, vendor_headers};
 use actix_web::{HttpRequest, HttpResponse, web};
-use inlet_bus::replies::DIRECT_REPLY_TO;
-use inlet_bus::{BasicProperties, PublishError};
-use inlet_core::{MessageId, OrderingKey, WebhookToken};
-use inlet_dialects::{Dialect, EmptyDirectory, ErrorCode, Rejection, RequestFacts};
+use inlet_core::MessageId;
+use inlet_dialects::{
+    DialectName, EmptyDirectory, ErrorCode, IgnoreReason, Outcome as Translated, Refusal,
+    Rejection, Translation, TranslationRequest, Translator,
+};
 use inlet_directory::resolve::{ResolveError, resolve};
 use inlet_directory::{DialectLimits, DialectView};
-use inlet_proto::Message;
-use inlet_proto::v1::{RawWebhook, Verdict};
-use inlet_redis::idempotency::{self, Claimed};
+use inlet_proto::v1::{Header, QueryParam, RawWebhook, Verdict};
 use inlet_store::Webhook;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Longest accepted `Idempotency-Key`, in bytes.
-const MAX_IDEMPOTENCY_KEY: usize = 255;
-
-/// `POST /hooks/{token}`: the Slack / Mattermost dialect.
-pub async fn slack(
-    req: HttpRequest,
-    token: web::Path<String>,
-    body: web::Payload,
-    state: web::Data<State>,
-) -> HttpResponse {
-    accept(&state, Dialect::Slack, &req, &token, None, body).await
-}
-
-/// `POST /v1/incoming/{token}`: the talkSpirit dialect.
-pub async fn talkspirit(
-    req: HttpRequest,
-    token: web::Path<String>,
-    body: web::Payload,
-    state: web::Data<State>,
-) -> HttpResponse {
-    accept(&state, Dialect::Talkspirit, &req, &token, None, body).await
-}
-
-/// `POST /hooks/channels/{channel_id}/{token}`: the emakin dialect.
-pub async fn emakin(
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    body: web::Payload,
-    state: web::Data<State>,
-) -> HttpResponse {
-    let (channel, token) = path.into_inner();
-    accept(&state, Dialect::Emakin, &req, &token, Some(&channel), body).await
-}
-
-/// How the request ended, before it becomes HTTP.
+/// How an accepted request ended, before it becomes HTTP.
 pub(crate) enum Outcome {
     Accepted,
     Verdict(Verdict),
@@ -65,134 +34,183 @@ pub(crate) enum Outcome {
         verdict: Option<Verdict>,
         waited: bool,
     },
+    /// Nothing was published: the translator ignored the event, or it
+    /// carried nothing to post (integrations, decisions.md 18).
+    NotPosted(NotPosted),
 }
 
-/// One request, as ingress sees it.
-struct Request<'a> {
-    dialect: Dialect,
-    http: &'a HttpRequest,
-    token: &'a str,
-    path_channel: Option<&'a str>,
-    id: MessageId,
-    received_at_micros: i64,
+/// Why nothing was published, as a waiting sender is told.
+pub(crate) struct NotPosted {
+    /// `filtered`, `unsupported`, `not_wanted` or `empty`.
+    pub reason: &'static str,
+    pub event: String,
+    pub detail: String,
+    /// The integration's display name, when it does not support the event
+    /// (Zulip's `UNSUPPORTED_WEBHOOK_EVENT_TYPE` answer).
+    pub unsupported_by: Option<&'static str>,
 }
 
-async fn accept(
+/// Why a request was not accepted.
+pub(crate) enum Refused {
+    /// Counted in `inlet_ingress_rejections_total` by its reason.
+    Counted(Refusal),
+    /// The URL names no translator: only an integration's name can be
+    /// unknown (`404`, before any other check).
+    NoTranslator(DialectName),
+    /// No token where the integrations' door looks for one (`401`).
+    NoToken,
+}
+
+impl From<Rejection> for Refused {
+    fn from(rejection: Rejection) -> Self {
+        Refused::Counted(rejection.into())
+    }
+}
+
+/// The posts a translation asks to publish.
+struct ToPublish {
+    event: Option<String>,
+    posts: Vec<Translation>,
+    /// The vendor's delivery id, the idempotency key when the sender sends
+    /// none (decisions.md 12).
+    vendor_key: Option<String>,
+}
+
+/// Runs one request through the pipeline and answers it in its door's
+/// shape; counts it by the translator's metric label and status.
+pub(crate) async fn run(
     state: &State,
-    dialect: Dialect,
+    door: Door,
     http: &HttpRequest,
-    token: &str,
-    path_channel: Option<&str>,
     body: web::Payload,
 ) -> HttpResponse {
     let started = Instant::now();
-    let request = Request {
-        dialect,
-        http,
-        token,
-        path_channel,
-        id: MessageId::new(),
-        received_at_micros: now_micros(),
-    };
-    let (id, dialect) = (request.id, request.dialect.clone());
-    let response = match process(state, &request, body).await {
-        Ok(Outcome::Accepted) => answer::accepted(&dialect, id),
-        Ok(Outcome::Verdict(verdict)) => answer::verdict(id, &verdict),
-        Ok(Outcome::Pending) => answer::pending(id),
-        Ok(Outcome::Repeat {
-            first,
-            verdict: Some(verdict),
-            waited: true,
-        }) => answer::verdict(first, &verdict),
-        Ok(Outcome::Repeat {
-            first,
-            waited: true,
-            ..
-        }) => answer::pending(first),
-        Ok(Outcome::Repeat { first, .. }) => answer::accepted(&dialect, first),
-        Err(rejection) => {
-            state
-                .metrics
-                .rejections
-                .with_label_values(&[rejection.code.as_str()])
-                .inc();
-            if rejection.code == ErrorCode::ServiceUnavailable {
-                tracing::warn!(message_id = %id, detail = %rejection.detail, "webhook not accepted");
-            } else {
-                tracing::info!(message_id = %id, code = %rejection.code, detail = %rejection.detail, "webhook refused");
+    let id = MessageId::new();
+    let label = door.name().metric_label();
+    let response = match process(state, &door, http, body, id).await {
+        Ok(outcome) => answer::outcome(door.shape(), outcome, id, http),
+        Err(refused) => {
+            if let Refused::Counted(refusal) = &refused {
+                count_refusal(state, refusal, id);
             }
-            answer::rejected(&dialect, &rejection, id, wants_json(http))
+            answer::refused(door.shape(), &refused, id, http)
         }
     };
     let status = response.status().as_u16().to_string();
-    state
-        .metrics
-        .requests
-        .with_label_values(&[dialect.as_str(), &status])
-        .inc();
-    state
-        .metrics
+    let metrics = &state.metrics;
+    metrics.requests.with_label_values(&[label, &status]).inc();
+    metrics
         .duration
-        .with_label_values(&[dialect.as_str()])
+        .with_label_values(&[label])
         .observe(started.elapsed().as_secs_f64());
     response
 }
 
+fn count_refusal(state: &State, refusal: &Refusal, id: MessageId) {
+    state
+        .metrics
+        .rejections
+        .with_label_values(&[refusal.metric_reason()])
+        .inc();
+    let unavailable =
+        matches!(refusal, Refusal::Dialect(r) if r.code == ErrorCode::ServiceUnavailable);
+    if unavailable {
+        tracing::warn!(message_id = %id, detail = %refusal.detail(), "webhook not accepted");
+    } else {
+        tracing::info!(message_id = %id, code = %refusal.code(), detail = %refusal.detail(), "webhook refused");
+    }
+}
+
+/// One request on its way through the pipeline.
+struct Request<'a> {
+    door: &'a Door,
+    http: &'a HttpRequest,
+    id: MessageId,
+    received_at_micros: i64,
+}
+
 async fn process(
     state: &State,
-    request: &Request<'_>,
+    door: &Door,
+    http: &HttpRequest,
     body: web::Payload,
-) -> Result<Outcome, Rejection> {
-    let webhook = webhook_for(state, request.http, request.token).await?;
-    if let Some(channel) = request.path_channel
+    id: MessageId,
+) -> Result<Outcome, Refused> {
+    let request = Request {
+        door,
+        http,
+        id,
+        received_at_micros: now_micros(),
+    };
+    let name = door.name();
+    let translator = Translator::find(&name).map_err(|_| Refused::NoTranslator(name))?;
+    let webhook = admit(state, &request).await?;
+    let body = read_body(state, http, body, translator.metric_label()).await?;
+    let facts = Facts::read(http);
+    let to_publish = match translate(state, translator, &webhook, &facts, &body)? {
+        Ok(to_publish) => to_publish,
+        Err(not_posted) => return Ok(Outcome::NotPosted(not_posted)),
+    };
+    let posts = inlet_dialects::storable::posts_of(&to_publish.posts);
+    crate::rate_limit::charge_posts(state, &webhook, posts).await;
+    // The body is held (and counted in `ingress.body_budget_bytes`) until
+    // the request is answered.
+    let carried = facts.carried(translator, &body);
+    publish_posts(state, &request, &webhook, to_publish, carried).await
+}
+
+/// The webhook the request's token names, once the URL's channel is
+/// checked and the rate limit lets it in.
+async fn admit(state: &State, request: &Request<'_>) -> Result<Webhook, Refused> {
+    let token = request.door.token(request.http).ok_or(Refused::NoToken)?;
+    let webhook = crate::token::webhook_for(state, request.http, &token).await?;
+    if let Some(channel) = request.door.path_channel()
         && channel != webhook.channel_id.to_string()
     {
         return Err(Rejection::new(
             ErrorCode::ChannelNotFound,
             "the URL names another channel than the webhook's",
-        ));
+        )
+        .into());
     }
     crate::rate_limit::admit(state, &webhook).await?;
-    let settings = &state.settings;
-    let deadline = Duration::from_millis(settings.ingress.body_timeout_ms);
-    let body = crate::body::read_limited(
-        request.http,
-        body,
-        &state.body_budget,
-        settings.ingress.max_body_bytes,
-        deadline,
-    )
-    .await?;
-    state
-        .metrics
-        .bytes
-        .with_label_values(&[request.dialect.as_str()])
-        .observe(body.len() as f64);
+    Ok(webhook)
+}
 
-    let content_type = header(request.http, "content-type");
-    let view = webhook.dialect_view();
-    let limits = settings.limits.dialect_limits();
-    let facts = RequestFacts {
-        content_type: content_type.as_deref(),
-        webhook: &view,
-        limits,
-        directory: &EmptyDirectory,
+/// Resolves the target channel (the ordering key), claims the
+/// idempotency key and publishes the raw webhook; an event that carried
+/// nothing to post is answered without publishing.
+async fn publish_posts(
+    state: &State,
+    request: &Request<'_>,
+    webhook: &Webhook,
+    to_publish: ToPublish,
+    carried: RawWebhook,
+) -> Result<Outcome, Refused> {
+    let posts = &to_publish.posts;
+    let Some(first) = posts.first() else {
+        return Ok(Outcome::NotPosted(NotPosted {
+            reason: "empty",
+            event: to_publish.event.unwrap_or_default(),
+            detail: "the event carried nothing to post".into(),
+            unsupported_by: None,
+        }));
     };
-    let translation = inlet_dialects::translate(&request.dialect, &facts, &body)?;
-    let posts = inlet_dialects::storable::posts_of(std::slice::from_ref(&translation));
-    crate::rate_limit::charge_posts(state, &webhook, posts).await;
-    let destination = resolve(&state.directory, &webhook, &translation.target)
+    let destination = resolve(&state.directory, webhook, &first.target)
         .await
         .map_err(|e| match e {
             ResolveError::Rejected(rejection) => rejection,
             ResolveError::Unavailable(error) => unavailable(format!("directory: {error}")),
         })?;
     // emakin promises a synchronous "already reported": case openings wait.
-    let opens_case = translation.case.as_ref().is_some_and(|c| c.opens.is_some());
+    let opens_case = posts
+        .iter()
+        .any(|t| t.case.as_ref().is_some_and(|c| c.opens.is_some()));
     let wait = wants_wait(request.http) || opens_case;
-    let idempotency_key = idempotency_key(request.http)?;
+    let idempotency_key = idempotency_key::read(request.http)?.or(to_publish.vendor_key);
     if let Some(key) = &idempotency_key
-        && let Some(repeat) = repeat_of(state, &webhook, key, request.id, wait).await
+        && let Some(repeat) =
+            idempotency_key::repeat_of(state, webhook, key, request.id, wait).await
     {
         return Ok(repeat);
     }
@@ -200,185 +218,165 @@ async fn process(
         message_id: request.id.to_string(),
         webhook_id: webhook.id.to_string(),
         team_id: webhook.team_id.to_string(),
-        dialect: request.dialect.as_str().to_string(),
+        dialect: request.door.name().to_string(),
         ordering_key: destination.ordering_key().as_str().to_string(),
         received_at_micros: request.received_at_micros,
-        content_type: content_type.unwrap_or_default(),
-        body: body.to_vec(),
-        headers: Vec::new(),
-        query: Vec::new(),
         wait,
         idempotency_key: idempotency_key.clone().unwrap_or_default(),
-        path_channel_id: request.path_channel.unwrap_or_default().to_string(),
+        path_channel_id: request.door.path_channel().unwrap_or_default().to_string(),
+        ..carried
     };
-    let published = publish(state, &destination.ordering_key(), &raw, wait).await;
+    let published = crate::publish::publish(state, &destination.ordering_key(), &raw, wait).await;
     if published.is_err()
         && let Some(key) = &idempotency_key
     {
         // Not accepted after all: a retry must be able to claim the key.
-        idempotency::release(&state.redis, &settings.redis, &raw.webhook_id, key).await;
+        idempotency_key::release(state, &raw.webhook_id, key).await;
     }
-    published
+    Ok(published?)
 }
 
-/// Claims the `Idempotency-Key`; `Some` when an earlier request holds it.
-/// With Redis down the request goes on (delivery still deduplicates).
-pub(crate) async fn repeat_of(
-    state: &State,
-    webhook: &Webhook,
-    key: &str,
-    id: MessageId,
-    waited: bool,
-) -> Option<Outcome> {
-    let hook = webhook.id.to_string();
-    let claimed = idempotency::claim(
-        &state.redis,
-        &state.settings.redis,
-        &hook,
-        key,
-        &id.to_string(),
-    )
-    .await;
-    match claimed {
-        Ok(Claimed::First) => None,
-        Ok(Claimed::Repeat {
-            message_id,
-            verdict,
-        }) => {
-            let first = message_id.parse().unwrap_or(id);
-            let verdict = verdict.and_then(|bytes| Verdict::decode(bytes.as_slice()).ok());
-            Some(Outcome::Repeat {
-                first,
-                verdict,
-                waited,
-            })
-        }
-        Err(error) => {
-            tracing::warn!(%error, "idempotency check skipped: Redis unavailable");
-            None
-        }
-    }
-}
-
-/// The webhook of `token`. Unknown, revoked and disabled tokens get one
-/// and the same answer; a token never issued here costs no lookup, and a
-/// source address that keeps naming unknown tokens is answered `429`
-/// (decisions.md 45).
-pub(crate) async fn webhook_for(
+/// The body, within `ingress.max_body_bytes` and the body timeout.
+async fn read_body(
     state: &State,
     http: &HttpRequest,
-    token: &str,
-) -> Result<Webhook, Rejection> {
-    let no_service = || Rejection::new(ErrorCode::NoService, "no such webhook");
-    let checks = &state.metrics.token_checks;
-    let peer = http.peer_addr().map(|a| a.ip());
-    let now = Instant::now();
-    let failed = || {
-        if let Some(peer) = peer {
-            state.failed_lookups.failed(peer, now);
+    body: web::Payload,
+    label: &str,
+) -> Result<Body, Rejection> {
+    let settings = &state.settings.ingress;
+    let deadline = Duration::from_millis(settings.body_timeout_ms);
+    let body = crate::body::read_limited(
+        http,
+        body,
+        &state.body_budget,
+        settings.max_body_bytes,
+        deadline,
+    )
+    .await?;
+    state
+        .metrics
+        .bytes
+        .with_label_values(&[label])
+        .observe(body.len() as f64);
+    Ok(body)
+}
+
+/// What the request says besides its body.
+struct Facts {
+    content_type: Option<String>,
+    headers: Vec<(String, String)>,
+    /// Never `api_key`.
+    query: Vec<(String, String)>,
+}
+
+impl Facts {
+    fn read(http: &HttpRequest) -> Self {
+        Self {
+            content_type: header(http, "content-type"),
+            headers: vendor_headers(http),
+            query: query_without_key(http),
         }
-        no_service()
-    };
-    let Ok(token) = WebhookToken::parse(token) else {
-        return Err(failed());
-    };
-    let hash = token.hash();
-    let screened = state.token_screen.judge(&token, &hash);
-    // A signed token was given to its sender: never held back by others
-    // sharing its address.
-    if screened != Screened::Issued
-        && let Some(wait) = peer.and_then(|p| state.failed_lookups.blocked(p, now))
-    {
-        checks.with_label_values(&["limited"]).inc();
-        return Err(Rejection::rate_limited(
-            "this address named too many unknown webhook tokens; retry later",
-            wait,
-        ));
     }
-    if screened == Screened::Unknown {
-        checks.with_label_values(&["screened"]).inc();
-        return Err(failed());
-    }
-    checks.with_label_values(&["looked_up"]).inc();
-    match state.directory.webhook_by_token(hash).await {
-        Ok(Some(webhook)) => {
-            // A use is a request that names an active webhook's token,
-            // whatever becomes of its body: the owner sees the sender is alive.
-            state.last_used.record(webhook.id, chrono::Utc::now());
-            Ok((*webhook).clone())
+
+    /// The raw webhook's request fields: only what the translation reads,
+    /// so a secret or a signature header never goes past the check that
+    /// used it (decisions.md 40).
+    fn carried(self, translator: Translator, body: &[u8]) -> RawWebhook {
+        let headers = translator.carried_headers(&self.headers).into_iter();
+        let query = translator.carried_query(&self.query).into_iter();
+        RawWebhook {
+            content_type: self.content_type.unwrap_or_default(),
+            body: body.to_vec(),
+            headers: headers
+                .map(|(name, value)| Header { name, value })
+                .collect(),
+            query: query
+                .map(|(name, value)| QueryParam { name, value })
+                .collect(),
+            ..RawWebhook::default()
         }
-        Ok(None) => Err(failed()),
-        // Never 404 when we do not know: vendors disable endpoints that 4xx.
-        Err(error) => Err(unavailable(format!("token lookup: {error}"))),
     }
 }
 
-pub(crate) async fn publish(
+/// The translator's verdict on the request: the posts to publish, or why
+/// nothing is to be published; a refusal is counted and answered.
+fn translate(
     state: &State,
-    key: &OrderingKey,
-    raw: &RawWebhook,
-    wait: bool,
-) -> Result<Outcome, Rejection> {
-    let shard = key.shard(state.settings.amqp.shards);
-    let mut properties = BasicProperties::default()
-        .with_message_id(raw.message_id.as_str().into())
-        .with_content_type("application/x-protobuf".into())
-        .with_timestamp((raw.received_at_micros / 1_000_000) as u64);
-    let bytes = raw.encode_to_vec();
-    let publisher = &state.publisher;
-    let verdict = wait.then(|| {
-        properties = std::mem::take(&mut properties)
-            .with_reply_to(DIRECT_REPLY_TO.into())
-            .with_correlation_id(raw.message_id.as_str().into());
-        publisher.expect_verdict(&raw.message_id)
-    });
-    let started = Instant::now();
-    let published = state.batcher.publish(shard, bytes, properties).await;
+    translator: Translator,
+    webhook: &Webhook,
+    facts: &Facts,
+    body: &[u8],
+) -> Result<Result<ToPublish, NotPosted>, Refused> {
+    let secret = match translator.integration() {
+        Some(_) => crate::token::signing_secret(state, webhook)?,
+        None => None,
+    };
+    let view = webhook.dialect_view();
+    let request = TranslationRequest {
+        content_type: facts.content_type.as_deref(),
+        body,
+        headers: &facts.headers,
+        query: &facts.query,
+        webhook: &view,
+        limits: state.settings.limits.dialect_limits(),
+        // A syntactic check: names render in the formatter, with the team's.
+        directory: &EmptyDirectory,
+        signing_secret: secret.as_deref(),
+    };
+    match translator.translate(&request) {
+        Translated::Posts {
+            event,
+            posts,
+            idempotency_key,
+        } => {
+            count_event(state, translator, event.as_deref(), "posted");
+            Ok(Ok(ToPublish {
+                event,
+                posts,
+                vendor_key: idempotency_key,
+            }))
+        }
+        Translated::Ignored {
+            event,
+            reason,
+            message,
+        } => {
+            count_event(state, translator, Some(&event), reason.as_str());
+            let unsupported = reason == IgnoreReason::Unsupported;
+            Ok(Err(NotPosted {
+                reason: reason.as_str(),
+                detail: message.unwrap_or_else(|| reason.sentence().to_string()),
+                unsupported_by: translator
+                    .integration()
+                    .filter(|_| unsupported)
+                    .map(|i| i.display_name()),
+                event,
+            }))
+        }
+        Translated::Refused(refusal) => {
+            count_event(state, translator, Some("other"), "rejected");
+            Err(Refused::Counted(refusal))
+        }
+    }
+}
+
+/// `inlet_integration_events_total`, for an integration's request; only
+/// declared event names become label values (bounded).
+fn count_event(state: &State, translator: Translator, event: Option<&str>, outcome: &str) {
+    let Some(integration) = translator.integration() else {
+        return;
+    };
+    let event = integration
+        .events()
+        .iter()
+        .find(|e| Some(**e) == event)
+        .copied()
+        .unwrap_or("other");
     state
         .metrics
-        .confirm
-        .observe(started.elapsed().as_secs_f64());
-    let refused = match (published, verdict) {
-        (Ok(Published::Confirmed), None) => return Ok(Outcome::Accepted),
-        (Ok(Published::Confirmed), Some(verdict)) => {
-            let timeout = Duration::from_millis(state.settings.ingress.wait_timeout_ms);
-            return match tokio::time::timeout(timeout, verdict).await {
-                Ok(Ok(bytes)) => Verdict::decode(bytes.as_slice())
-                    .map(Outcome::Verdict)
-                    .or(Ok(Outcome::Pending)),
-                _ => {
-                    publisher.forget_verdict(&raw.message_id);
-                    Ok(Outcome::Pending)
-                }
-            };
-        }
-        // Nothing can answer a waiting sender before the broker is back.
-        (Ok(Published::Spooled), verdict) => {
-            if verdict.is_some() {
-                publisher.forget_verdict(&raw.message_id);
-            }
-            return Ok(if wait {
-                Outcome::Pending
-            } else {
-                Outcome::Accepted
-            });
-        }
-        (Err(refused), verdict) => {
-            if verdict.is_some() {
-                publisher.forget_verdict(&raw.message_id);
-            }
-            refused
-        }
-    };
-    Err(match refused {
-        NotPublished::SpoolFailed => {
-            unavailable("the message broker is unavailable and the spool is not writable")
-        }
-        NotPublished::Broker(error) => match error.as_ref() {
-            PublishError::Unavailable => unavailable("the message broker is unavailable"),
-            other => unavailable(format!("the message broker did not confirm: {other}")),
-        },
-    })
+        .integration_events
+        .with_label_values(&[integration.name(), event, outcome])
+        .inc();
 }
 
 pub(crate) fn unavailable(detail: impl Into<String>) -> Rejection {
@@ -392,31 +390,10 @@ pub(crate) fn header(req: &HttpRequest, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The sender's `Idempotency-Key`, if any (at most 255 bytes).
-pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Rejection> {
-    let Some(value) = req.headers().get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = value
-        .to_str()
-        .map_err(|_| Rejection::invalid("header `Idempotency-Key` must be visible ASCII"))?
-        .trim();
-    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
-        return Err(Rejection::invalid(
-            "header `Idempotency-Key` must be 1..=255 bytes",
-        ));
-    }
-    Ok(Some(key.to_string()))
-}
-
 pub(crate) fn wants_wait(req: &HttpRequest) -> bool {
     req.query_string()
         .split('&')
         .any(|p| p == "wait=true" || p == "wait=1")
-}
-
-fn wants_json(req: &HttpRequest) -> bool {
-    header(req, "accept").is_some_and(|a| a.contains("application/json")) || wants_wait(req)
 }
 
 pub(crate) fn now_micros() -> i64 {

@@ -8,12 +8,16 @@ mod access_log;
 mod answer;
 mod batcher;
 mod body;
+mod door;
+mod idempotency_key;
 mod integration;
 mod last_used;
 pub mod metrics;
+mod publish;
 mod rate_limit;
 mod readiness;
 pub mod spool;
+mod token;
 pub mod token_screen;
 
 use actix_web::{App, HttpServer, dev::Server, web};
@@ -171,15 +175,15 @@ impl Ingress {
             App::new()
                 .app_data(state.clone())
                 .wrap(actix_web::middleware::from_fn(access_log::log_request))
-                .route("/hooks/{token}", web::post().to(accept::slack))
-                .route("/v1/incoming/{token}", web::post().to(accept::talkspirit))
+                .route("/hooks/{token}", web::post().to(door::slack))
+                .route("/v1/incoming/{token}", web::post().to(door::talkspirit))
                 .route(
                     "/hooks/channels/{channel_id}/{token}",
-                    web::post().to(accept::emakin),
+                    web::post().to(door::emakin),
                 )
                 .route(
                     "/api/v1/external/{integration}",
-                    web::post().to(integration::external),
+                    web::post().to(door::external),
                 )
         })
         .workers(workers)

@@ -7,6 +7,9 @@ pub mod v1 {
     include!(concat!(env!("OUT_DIR"), "/inlet.v1.rs"));
 }
 
+pub mod dialect;
+
+pub use dialect::DialectName;
 pub use prost::Message;
 
 /// The AMQP `type` of a broker message of the raw hop that holds a

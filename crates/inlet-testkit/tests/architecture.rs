@@ -12,7 +12,6 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         "inlet-dialects",
         &[
             "inlet-core",
-            "inlet-proto",
             "inlet-store",
             "inlet-redis",
             "inlet-bus",
@@ -82,7 +81,12 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     (
         "inlet-delivery",
-        &["inlet-ingress", "inlet-formatter", "inlet-api"],
+        &[
+            "inlet-ingress",
+            "inlet-formatter",
+            "inlet-api",
+            "inlet-dialects",
+        ],
     ),
     (
         "inlet-api",

@@ -176,13 +176,17 @@ async fn a_webhook_with_a_signing_secret_refuses_unsigned_and_wrongly_signed_req
     stack.stop().await;
 }
 
+/// `/api/v1/external/slack` is the Slack dialect behind another URL: the
+/// formatter renders its mentions with the team's directory too, so
+/// `<@user-id>`, `<@username>` and `<#channel-id>` give the same post
+/// (text and props) as on `/hooks/{token}`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slack_payload_gives_the_same_post_on_both_urls() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
     // The fixture's owner is `owner`; its channel is `town-square`.
     let payload = serde_json::json!({
-        "text": format!("ping <@owner> in <#{}>", f.channel_id),
+        "text": format!("ping <@{}> and <@owner> in <#{}>", f.owner_id, f.channel_id),
     })
     .to_string();
     assert_eq!(stack.slack_status(&f.token, &payload).await, 200);
@@ -202,15 +206,19 @@ async fn a_slack_payload_gives_the_same_post_on_both_urls() {
         .unwrap();
     assert_eq!(posts.len(), 2);
     let by_dialect = |dialect: &str| {
-        posts
+        let post = posts
             .iter()
             .find(|p| p.dialect == dialect)
-            .unwrap_or_else(|| panic!("no {dialect} post"))
-            .message
-            .clone()
+            .unwrap_or_else(|| panic!("no {dialect} post"));
+        (
+            post.message.clone(),
+            post.props.clone(),
+            post.username.clone(),
+        )
     };
     let (hooks, integration) = (by_dialect("slack"), by_dialect("integration/slack"));
-    assert_eq!(hooks, "ping @owner in ~town-square");
+    assert_eq!(hooks.0, "ping @owner and @owner in ~town-square");
+    assert_eq!(hooks.1["from_webhook"], "true", "{}", hooks.1);
     assert_eq!(integration, hooks);
     stack.stop().await;
 }

@@ -6,8 +6,9 @@
 //! `exclude_events`, JSON-only bodies, mention neutralisation, long-text
 //! splitting and the webhook props.
 //!
-//! Pure, like the rest of the crate: the services call
-//! [`translate_integration`] and act on the [`IntegrationOutcome`].
+//! Pure, like the rest of the crate: the services reach an integration
+//! through the one registry of translators ([`crate::Translator`]) and act
+//! on its [`crate::Outcome`].
 
 mod alertmanager;
 mod error;
@@ -35,34 +36,13 @@ pub use params::{Headers, Params};
 pub use signature::{sign_hmac_sha256, verify_hmac_sha256};
 
 use crate::body::{JsonText, json_text_strict};
-use crate::draft::{DirectoryView, Limits, Target, ThreadRef, Translation, WebhookView};
+use crate::draft::{Drafted, Limits, Target, ThreadRef, Translation, TranslationRequest};
 use crate::fields::Path;
-use crate::mentions::neutralise;
 use crate::notes::Dropped;
-use crate::slack::{Requested, drafts, looks_like_uuid, mark_from_webhook, requested_author};
-use crate::split::split_message;
+use crate::slack::{Requested, looks_like_uuid, requested_author};
+use crate::translator::Outcome;
 use serde_json::{Map, Value};
-
-/// One request to `POST /api/v1/external/{name}`, as ingress sees it.
-#[derive(Clone, Copy)]
-pub struct IntegrationRequest<'a> {
-    /// The `{integration}` path segment.
-    pub name: &'a str,
-    /// Request headers (names compared case-insensitively).
-    pub headers: &'a [(String, String)],
-    /// Query parameters, without `api_key`.
-    pub query: &'a [(String, String)],
-    pub content_type: Option<&'a str>,
-    pub body: &'a [u8],
-    pub webhook: &'a WebhookView,
-    /// The webhook's signing secret, when it has one.
-    pub signing_secret: Option<&'a [u8]>,
-    pub limits: Limits,
-    /// The webhook's team, for payloads that name users and channels
-    /// (`slack`): ingress checks with [`crate::EmptyDirectory`], the
-    /// formatter renders with the team's, as for the dialects.
-    pub directory: &'a dyn DirectoryView,
-}
+use std::sync::LazyLock;
 
 /// Why nothing is posted for an accepted request (all answered `200`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,43 +83,6 @@ impl IgnoreReason {
     }
 }
 
-/// What to do with an accepted request.
-#[derive(Clone, Debug, PartialEq)]
-pub enum IntegrationOutcome {
-    /// Publish these posts, in order (one per vendor message; alertmanager
-    /// may produce several, each in its own thread).
-    Post {
-        /// A name from the integration's [`Integration::events`].
-        event: String,
-        posts: Vec<Translation>,
-        /// The vendor's delivery id (`X-GitHub-Delivery`), to be used as
-        /// the `Idempotency-Key` when the request has none (decisions.md 12).
-        idempotency_key: Option<String>,
-    },
-    /// Answer success without publishing (decisions.md 18).
-    Ignored {
-        event: String,
-        reason: IgnoreReason,
-        /// For `Unsupported`: Zulip's "The '<event>' event isn't currently
-        /// supported by the <Name> webhook; ignoring".
-        message: Option<String>,
-    },
-}
-
-impl IntegrationOutcome {
-    /// The JSON answer in Zulip's shape (`200` in every case).
-    pub fn answer(&self, display_name: &str) -> Value {
-        match self {
-            IntegrationOutcome::Ignored {
-                event,
-                reason: IgnoreReason::Unsupported,
-                ..
-            } => unsupported_answer(display_name, event),
-            _ => success_answer(),
-        }
-    }
-}
-
 /// One message an integration formats from an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
@@ -168,7 +111,7 @@ impl Formatted {
 }
 
 /// One vendor. Adding an integration is adding one module implementing
-/// this, listing it in [`REGISTRY`], and its fixtures.
+/// this, listing it in [`INTEGRATIONS`], and its fixtures.
 pub trait Integration: Sync {
     /// The URL name (`github`).
     fn name(&self) -> &'static str;
@@ -205,7 +148,7 @@ pub trait Integration: Sync {
     /// event; the framework then applies the event filter, `stream` and
     /// `topic`. `None` (the default) for vendor integrations, which go
     /// through [`Self::event_of`] and [`Self::format`].
-    fn translate_request(&self, _req: &IntegrationRequest<'_>) -> Option<DialectPosts> {
+    fn translate_request(&self, _req: &TranslationRequest<'_>) -> Option<DialectPosts> {
         None
     }
     /// Whether a body sent with a form content type that is in fact a JSON
@@ -243,8 +186,8 @@ pub trait Integration: Sync {
 /// posts, or the refusal.
 pub type DialectPosts = Result<(String, Vec<Translation>), IntegrationError>;
 
-/// Every integration, in URL-name order.
-static REGISTRY: [&'static dyn Integration; 9] = [
+/// Every integration, in URL-name order: the one list, its names derived.
+static INTEGRATIONS: [&'static dyn Integration; 9] = [
     &alertmanager::Alertmanager,
     &gitea::Gitea,
     &github::GitHub,
@@ -256,21 +199,12 @@ static REGISTRY: [&'static dyn Integration; 9] = [
     &slack::Slack,
 ];
 
-static NAMES: [&str; 9] = [
-    "alertmanager",
-    "gitea",
-    "github",
-    "gitlab",
-    "grafana",
-    "jira",
-    "json",
-    "sentry",
-    "slack",
-];
+static NAMES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| INTEGRATIONS.iter().map(|i| i.name()).collect());
 
 /// The integration served at `/api/v1/external/{name}`.
 pub fn integration(name: &str) -> Option<&'static dyn Integration> {
-    REGISTRY.iter().copied().find(|i| i.name() == name)
+    INTEGRATIONS.iter().copied().find(|i| i.name() == name)
 }
 
 /// The URL names of every integration.
@@ -280,7 +214,7 @@ pub fn names() -> &'static [&'static str] {
 
 /// The headers of `all` that `integration`'s translation reads (names
 /// compared case-insensitively): what ingress keeps on the raw message.
-pub fn carried_headers(
+pub(crate) fn carried_headers(
     integration: &dyn Integration,
     all: &[(String, String)],
 ) -> Vec<(String, String)> {
@@ -291,12 +225,11 @@ pub fn carried_headers(
         .collect()
 }
 
-/// Translates one integration request.
-pub fn translate_integration(
-    req: &IntegrationRequest<'_>,
-) -> Result<IntegrationOutcome, IntegrationError> {
-    let integration =
-        integration(req.name).ok_or_else(|| IntegrationError::no_such_integration(req.name))?;
+/// Translates one request to `integration`: the posts, or why none.
+pub(crate) fn translate(
+    integration: &dyn Integration,
+    req: &TranslationRequest<'_>,
+) -> Result<Outcome, IntegrationError> {
     let headers = Headers::new(req.headers);
     let params = Params::new(req.query, req.body)?;
     let filter = EventFilter::from_query(req.query)?;
@@ -308,43 +241,15 @@ pub fn translate_integration(
         if !filter.allows(&event) {
             return Ok(ignored(event, IgnoreReason::Filtered, None));
         }
-        let posts: Vec<Translation> = posts
+        let posts = posts
             .into_iter()
             .map(|t| storable(with_params(t, &params)))
             .collect();
-        let posts = cap_posts(posts, &req.limits, &event);
-        crate::storable::check_size(&posts, req.body.len(), req.limits.max_posts_per_request)?;
-        return Ok(IntegrationOutcome::Post {
-            event,
-            posts,
-            idempotency_key: integration
-                .delivery_id(&headers)
-                .filter(|k| !k.is_empty() && k.len() <= 255),
-        });
+        return posted(integration, &headers, event, posts, req);
     }
-    let content_type = if integration.json_in_form_body() && is_json_sent_as_form(req) {
-        Some("application/json")
-    } else {
-        req.content_type
-    };
-    let json = json_text_strict(content_type, req.body, req.limits.max_json_depth)?;
-    let (event, formatted) = match integration.format_text(&headers, &json, &params) {
-        // Formatted before being screened: formatting is pure, so an event
-        // left out costs only the time.
-        Some((event, formatted)) => match screen(integration, &filter, event) {
-            Ok(event) => (event, formatted),
-            Err(skipped) => return Ok(skipped),
-        },
-        None => {
-            let payload = Value::Object(json.object()?);
-            let event = integration.event_of(&headers, &payload)?;
-            let event = match screen(integration, &filter, event) {
-                Ok(event) => event,
-                Err(skipped) => return Ok(skipped),
-            };
-            let formatted = integration.format(&event, &payload, &params)?;
-            (event, formatted)
-        }
+    let (event, formatted) = match formatted(integration, &headers, &filter, &params, req)? {
+        Ok(formatted) => formatted,
+        Err(skipped) => return Ok(skipped),
     };
     let messages = match formatted {
         Formatted::Messages(messages) => messages,
@@ -354,21 +259,64 @@ pub fn translate_integration(
     let posts = messages
         .into_iter()
         .map(|m| storable(post(m, &params, target.clone(), req)))
-        .collect::<Vec<_>>();
+        .collect();
+    posted(integration, &headers, event, posts, req)
+}
+
+/// The event and what the integration formats of it; `Err` when it is to
+/// be skipped (unsupported, or left out by the event filter).
+fn formatted(
+    integration: &dyn Integration,
+    headers: &Headers<'_>,
+    filter: &EventFilter,
+    params: &Params<'_>,
+    req: &TranslationRequest<'_>,
+) -> Result<Result<(String, Formatted), Outcome>, IntegrationError> {
+    let content_type = if integration.json_in_form_body() && is_json_sent_as_form(req) {
+        Some("application/json")
+    } else {
+        req.content_type
+    };
+    let json = json_text_strict(content_type, req.body, req.limits.max_json_depth)?;
+    // Formatted before being screened: formatting is pure, so an event left
+    // out costs only the time.
+    if let Some((event, formatted)) = integration.format_text(headers, &json, params) {
+        return Ok(screen(integration, filter, event).map(|event| (event, formatted)));
+    }
+    let payload = Value::Object(json.object()?);
+    let event = integration.event_of(headers, &payload)?;
+    Ok(match screen(integration, filter, event) {
+        Ok(event) => {
+            let formatted = integration.format(&event, &payload, params)?;
+            Ok((event, formatted))
+        }
+        Err(skipped) => Err(skipped),
+    })
+}
+
+/// The posts of `event`, capped and checked for size, with the vendor's
+/// delivery id as the idempotency key.
+fn posted(
+    integration: &dyn Integration,
+    headers: &Headers<'_>,
+    event: String,
+    posts: Vec<Translation>,
+    req: &TranslationRequest<'_>,
+) -> Result<Outcome, IntegrationError> {
     let posts = cap_posts(posts, &req.limits, &event);
     crate::storable::check_size(&posts, req.body.len(), req.limits.max_posts_per_request)?;
-    Ok(IntegrationOutcome::Post {
-        event,
+    Ok(Outcome::Posts {
+        event: Some(event),
         posts,
         idempotency_key: integration
-            .delivery_id(&headers)
+            .delivery_id(headers)
             .filter(|k| !k.is_empty() && k.len() <= 255),
     })
 }
 
 /// A form content type over a body that is a JSON object (after a BOM
 /// and blanks): a form body never starts with `{`.
-fn is_json_sent_as_form(req: &IntegrationRequest<'_>) -> bool {
+fn is_json_sent_as_form(req: &TranslationRequest<'_>) -> bool {
     let is_form = req.content_type.is_some_and(|c| {
         c.split(';')
             .next()
@@ -432,7 +380,7 @@ fn cap_posts(posts: Vec<Translation>, limits: &Limits, event: &str) -> Vec<Trans
 /// The last passes of every translation (decisions.md 39, 41): unsafe links
 /// neutralised, NULs (which PostgreSQL cannot store) removed.
 fn storable(mut translation: Translation) -> Translation {
-    crate::finish(&mut translation);
+    crate::translator::finish(&mut translation);
     translation
 }
 
@@ -442,7 +390,7 @@ fn screen(
     integration: &dyn Integration,
     filter: &EventFilter,
     event: String,
-) -> Result<String, IntegrationOutcome> {
+) -> Result<String, Outcome> {
     if !integration.events().contains(&event.as_str()) {
         let message = unsupported_message(integration.display_name(), &event);
         return Err(ignored(event, IgnoreReason::Unsupported, Some(message)));
@@ -453,8 +401,8 @@ fn screen(
     Ok(event)
 }
 
-fn ignored(event: String, reason: IgnoreReason, message: Option<String>) -> IntegrationOutcome {
-    IntegrationOutcome::Ignored {
+fn ignored(event: String, reason: IgnoreReason, message: Option<String>) -> Outcome {
+    Outcome::Ignored {
         event,
         reason,
         message,
@@ -467,17 +415,12 @@ fn post(
     message: Message,
     params: &Params<'_>,
     target: Target,
-    req: &IntegrationRequest<'_>,
+    req: &TranslationRequest<'_>,
 ) -> Translation {
     let hook = req.webhook;
     let (key, topic) = match params.topic() {
         Some(topic) => (topic.to_string(), topic.to_string()),
         None => (message.thread_key, message.topic),
-    };
-    let body = if hook.allow_channel_mentions {
-        message.body_markdown
-    } else {
-        neutralise(&message.body_markdown)
     };
     let mut props = Map::new();
     let mut dropped = Dropped::default();
@@ -488,14 +431,19 @@ fn post(
         icon_url_field: &Path::ROOT,
     };
     let author = requested_author(hook, &requested, &mut props, &mut dropped);
-    mark_from_webhook(&mut props, hook);
     props.insert("topic".into(), Value::from(text::display_topic(&topic)));
-    let parts = split_message(&body, req.limits.max_post_runes);
+    let drafted = Drafted {
+        message: message.body_markdown,
+        author,
+        props,
+        dropped,
+        attachments: Vec::new(),
+    };
     Translation {
         target,
         thread: Some(ThreadRef::Key(text::thread_key(&key))),
         case: None,
-        drafts: drafts(&parts, &author, props, Vec::new()),
+        drafts: drafted.into_drafts(hook, req.limits.max_post_runes),
     }
 }
 

@@ -18,8 +18,8 @@
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::text;
-use super::{DialectPosts, Formatted, IgnoreReason, Integration, IntegrationRequest};
-use crate::draft::{RequestFacts, Target, ThreadRef, Translation};
+use super::{DialectPosts, Formatted, IgnoreReason, Integration};
+use crate::draft::{Target, ThreadRef, Translation, TranslationRequest};
 use crate::error::ErrorCode;
 use serde_json::Value;
 
@@ -44,14 +44,8 @@ impl Integration for Slack {
         Ok(EVENT.to_string())
     }
 
-    fn translate_request(&self, req: &IntegrationRequest<'_>) -> Option<DialectPosts> {
-        let facts = RequestFacts {
-            content_type: req.content_type,
-            webhook: req.webhook,
-            limits: req.limits,
-            directory: req.directory,
-        };
-        let posts = match crate::slack::translate(&facts, req.body) {
+    fn translate_request(&self, req: &TranslationRequest<'_>) -> Option<DialectPosts> {
+        let posts = match crate::slack::translate(req) {
             Ok(translation) if shows_nothing(&translation) => Vec::new(),
             Ok(mut translation) => {
                 channel_as_topic(&mut translation);

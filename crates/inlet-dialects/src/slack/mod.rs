@@ -25,13 +25,12 @@ mod payload;
 mod rich_text;
 
 use crate::body::json_object;
-use crate::draft::{Author, DirectoryView, Draft, Markup, RequestFacts, Translation, WebhookView};
+use crate::draft::{DirectoryView, Drafted, Markup, Translation, TranslationRequest};
 use crate::error::{ErrorCode, Rejection};
 use crate::fields::Path;
 use crate::markup::{self, Options};
 use crate::mentions::neutralise;
 use crate::notes::Dropped;
-use crate::split::split_message;
 use payload::Payload;
 use serde_json::{Map, Value};
 
@@ -101,13 +100,13 @@ impl Cx<'_> {
     }
 }
 
-pub fn translate(facts: &RequestFacts<'_>, body: &[u8]) -> Result<Translation, Rejection> {
-    let object = json_object(facts.content_type, body, facts.limits.max_json_depth)?;
+pub(crate) fn translate(req: &TranslationRequest<'_>) -> Result<Translation, Rejection> {
+    let object = json_object(req.content_type, req.body, req.limits.max_json_depth)?;
     let payload = Payload::read(&object)?;
-    check_attachment_count(&payload, facts.limits.max_attachments)?;
-    let hook = facts.webhook;
+    check_attachment_count(&payload, req.limits.max_attachments)?;
+    let hook = req.webhook;
     let mut cx = Cx {
-        directory: facts.directory,
+        directory: req.directory,
         markup: hook.markup,
         neutralise: !hook.allow_channel_mentions,
         dropped: Dropped::default(),
@@ -127,35 +126,30 @@ pub fn translate(facts: &RequestFacts<'_>, body: &[u8]) -> Result<Translation, R
     let message = if message.trim().is_empty() {
         String::new()
     } else {
-        cx.finish(message)
+        message
     };
-    mark_from_webhook(&mut props, hook);
     let extra = [
         ("post_type", checked.post_type.map(Value::from)),
         ("priority", checked.priority),
-        ("dropped", cx.dropped.into_value()),
     ];
     for (key, value) in extra {
         if let Some(value) = value {
             props.insert(key.into(), value);
         }
     }
-    let parts = split_message(&message, facts.limits.max_post_runes);
+    let drafted = Drafted {
+        message,
+        author,
+        props,
+        dropped: cx.dropped,
+        attachments,
+    };
     Ok(Translation {
         target: checked.target,
         thread: checked.thread,
         case: None,
-        drafts: drafts(&parts, &author, props, attachments),
+        drafts: drafted.into_drafts(hook, req.limits.max_post_runes),
     })
-}
-
-/// The props every webhook post carries (dialects.md, common rules).
-pub(crate) fn mark_from_webhook(props: &mut Map<String, Value>, hook: &WebhookView) {
-    props.insert("from_webhook".into(), Value::from("true"));
-    props.insert(
-        "webhook_display_name".into(),
-        Value::from(hook.display_name.as_str()),
-    );
 }
 
 /// Counts the attachments that are not `null` (those are dropped).
@@ -194,33 +188,5 @@ fn payload_props(props: Option<&Map<String, Value>>) -> Map<String, Value> {
         .iter()
         .filter(|(key, _)| !RESERVED_PROPS.contains(&key.as_str()))
         .map(|(key, value)| (key.clone(), value.clone()))
-        .collect()
-}
-
-/// One draft per part of the message; the attachments go on the last.
-pub(crate) fn drafts(
-    parts: &[&str],
-    author: &Author,
-    props: Map<String, Value>,
-    attachments: Vec<Value>,
-) -> Vec<Draft> {
-    let last = parts.len().saturating_sub(1);
-    let mut attachments = (!attachments.is_empty()).then_some(attachments);
-    parts
-        .iter()
-        .enumerate()
-        .map(|(i, part)| {
-            let mut props = props.clone();
-            if i == last
-                && let Some(attachments) = attachments.take()
-            {
-                props.insert("attachments".into(), Value::Array(attachments));
-            }
-            Draft {
-                message: (*part).to_string(),
-                author: author.clone(),
-                props,
-            }
-        })
         .collect()
 }

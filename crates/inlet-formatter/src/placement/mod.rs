@@ -20,8 +20,8 @@ pub use decide::decide;
 use crate::format::FormatError;
 use inlet_core::MessageId;
 use inlet_dialects::{Rejection, Translation};
-use inlet_store::Pool;
 use inlet_directory::claims::ClaimCache;
+use inlet_store::Pool;
 use serde_json::Value;
 use uuid::Uuid;
 

@@ -1,0 +1,83 @@
+//! Publishing an accepted raw webhook: through its shard's lane with the
+//! broker's confirm (or the spool), then, for a waiting sender, the
+//! pipeline's verdict. A refusal here is always `503`: the message is not
+//! safe, the sender must retry.
+
+use crate::State;
+use crate::accept::{Outcome, unavailable};
+use crate::batcher::{NotPublished, Published};
+use inlet_bus::replies::DIRECT_REPLY_TO;
+use inlet_bus::{BasicProperties, PublishError};
+use inlet_core::OrderingKey;
+use inlet_dialects::Rejection;
+use inlet_proto::Message;
+use inlet_proto::v1::{RawWebhook, Verdict};
+use std::time::{Duration, Instant};
+
+pub(crate) async fn publish(
+    state: &State,
+    key: &OrderingKey,
+    raw: &RawWebhook,
+    wait: bool,
+) -> Result<Outcome, Rejection> {
+    let shard = key.shard(state.settings.amqp.shards);
+    let mut properties = BasicProperties::default()
+        .with_message_id(raw.message_id.as_str().into())
+        .with_content_type("application/x-protobuf".into())
+        .with_timestamp((raw.received_at_micros / 1_000_000) as u64);
+    let bytes = raw.encode_to_vec();
+    let publisher = &state.publisher;
+    let verdict = wait.then(|| {
+        properties = std::mem::take(&mut properties)
+            .with_reply_to(DIRECT_REPLY_TO.into())
+            .with_correlation_id(raw.message_id.as_str().into());
+        publisher.expect_verdict(&raw.message_id)
+    });
+    let started = Instant::now();
+    let published = state.batcher.publish(shard, bytes, properties).await;
+    state
+        .metrics
+        .confirm
+        .observe(started.elapsed().as_secs_f64());
+    let refused = match (published, verdict) {
+        (Ok(Published::Confirmed), None) => return Ok(Outcome::Accepted),
+        (Ok(Published::Confirmed), Some(verdict)) => {
+            let timeout = Duration::from_millis(state.settings.ingress.wait_timeout_ms);
+            return match tokio::time::timeout(timeout, verdict).await {
+                Ok(Ok(bytes)) => Verdict::decode(bytes.as_slice())
+                    .map(Outcome::Verdict)
+                    .or(Ok(Outcome::Pending)),
+                _ => {
+                    publisher.forget_verdict(&raw.message_id);
+                    Ok(Outcome::Pending)
+                }
+            };
+        }
+        // Nothing can answer a waiting sender before the broker is back.
+        (Ok(Published::Spooled), verdict) => {
+            if verdict.is_some() {
+                publisher.forget_verdict(&raw.message_id);
+            }
+            return Ok(if wait {
+                Outcome::Pending
+            } else {
+                Outcome::Accepted
+            });
+        }
+        (Err(refused), verdict) => {
+            if verdict.is_some() {
+                publisher.forget_verdict(&raw.message_id);
+            }
+            refused
+        }
+    };
+    Err(match refused {
+        NotPublished::SpoolFailed => {
+            unavailable("the message broker is unavailable and the spool is not writable")
+        }
+        NotPublished::Broker(error) => match error.as_ref() {
+            PublishError::Unavailable => unavailable("the message broker is unavailable"),
+            other => unavailable(format!("the message broker did not confirm: {other}")),
+        },
+    })
+}
