@@ -323,7 +323,18 @@ fn translate(
         directory: &EmptyDirectory,
         signing_secret: secret.as_deref(),
     };
-    match translator.translate(&request) {
+    next_step(state, translator, translator.translate(&request))
+}
+
+/// What the pipeline does with the translator's outcome: publish its
+/// posts, answer without publishing, or refuse; integrations' outcomes are
+/// counted by event.
+fn next_step(
+    state: &State,
+    translator: Translator,
+    outcome: Translated,
+) -> Result<Result<ToPublish, NotPosted>, Refused> {
+    match outcome {
         Translated::Posts {
             event,
             posts,
