@@ -201,25 +201,38 @@ fn review(p: &ReviewEvent, params: &Params<'_>) -> Result<Formatted, Integration
     if p.action == "edited" && p.changes.as_ref().is_none_or(|c| c.is_empty()) {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
-    let pr = &p.pull_request;
-    let mut body = format!(
+    let line = format!(
         "{} {} [PR review]({})",
         p.sender.login, p.action, p.review.html_url
     );
+    let quoted = p.review.body.as_deref().map(quote).unwrap_or_default();
+    let pr = &p.pull_request;
+    Ok(in_pr_thread(line, "for", pr, &p.repository, params, quoted))
+}
+
+/// `line` in the thread of `pr`, naming the PR when the topic does not
+/// (`<prep> [PR #<n> <title>](<url>)`), then `:` and `quoted`, or `.`.
+fn in_pr_thread(
+    mut line: String,
+    prep: &str,
+    pr: &ReviewedPullRequest,
+    repo: &Repository,
+    params: &Params<'_>,
+    quoted: String,
+) -> Formatted {
     if params.topic_overridden() {
-        body.push_str(&format!(
-            " for [PR #{} {}]({})",
+        line.push_str(&format!(
+            " {prep} [PR #{} {}]({})",
             pr.number, pr.title, pr.html_url
         ));
     }
-    let quoted = p.review.body.as_deref().map(quote).unwrap_or_default();
-    body = if quoted.is_empty() {
-        body + "."
+    let body = if quoted.is_empty() {
+        line + "."
     } else {
-        format!("{body}:{quoted}")
+        format!("{line}:{quoted}")
     };
-    let (key, topic) = pr_thread(&p.repository, pr.number, &pr.title);
-    Ok(Formatted::one(key, topic, body))
+    let (key, topic) = pr_thread(repo, pr.number, &pr.title);
+    Formatted::one(key, topic, body)
 }
 
 /// The thread of an issue, or of a PR for comments on one (Zulip #26086).
@@ -420,30 +433,18 @@ fn review_comment(
     if unchanged_edit(&p.action, p.changes.as_ref()) {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
-    let pr = &p.pull_request;
-    let mut body = format!(
+    let line = format!(
         "{} {} [PR review comment]({})",
         p.sender.login, p.action, p.comment.html_url
     );
-    if params.topic_overridden() {
-        body.push_str(&format!(
-            " on [PR #{} {}]({})",
-            pr.number, pr.title, pr.html_url
-        ));
-    }
     // A deleted comment's text is not repeated.
     let quoted = if p.action == "deleted" {
         String::new()
     } else {
         quote(&p.comment.body)
     };
-    body = if quoted.is_empty() {
-        body + "."
-    } else {
-        format!("{body}:{quoted}")
-    };
-    let (key, topic) = pr_thread(&p.repository, pr.number, &pr.title);
-    Ok(Formatted::one(key, topic, body))
+    let pr = &p.pull_request;
+    Ok(in_pr_thread(line, "on", pr, &p.repository, params, quoted))
 }
 
 /// Labels, milestones and transfers of an issue, in its thread.
