@@ -100,13 +100,16 @@ impl Ingress {
             ));
             Some(spool)
         };
-        let readiness = Arc::new(readiness::IngressReadiness {
-            spool: spool.clone(),
-            publisher: publisher.clone(),
-            pool: pool.clone(),
-            redis: redis.clone(),
-            gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
-        });
+        let readiness = Arc::new(
+            readiness::IngressReadiness {
+                spool: spool.clone(),
+                publisher: publisher.clone(),
+                pool: pool.clone(),
+                redis: redis.clone(),
+                gauges: inlet_store::pool::ServiceGauges::register(&registry)?,
+            }
+            .checks(),
+        );
         let ops = inlet_core::ops::bind(settings.ingress.metrics_listen, registry, readiness)?;
 
         let batcher = batcher::Batcher::start(

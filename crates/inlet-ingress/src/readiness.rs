@@ -4,7 +4,7 @@
 //! Redis (idempotency checks are skipped; delivery still deduplicates).
 
 use inlet_bus::Publisher;
-use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness, SampleFuture};
+use inlet_core::ops::{Checks, flag};
 use inlet_core::redis_link::RedisConnection;
 use inlet_store::Pool;
 use inlet_store::pool::ServiceGauges;
@@ -19,37 +19,16 @@ pub struct IngressReadiness {
     pub gauges: ServiceGauges,
 }
 
-impl Readiness for IngressReadiness {
-    fn check(&self) -> CheckFuture<'_> {
-        Box::pin(async move {
-            let broker = if self.publisher.is_connected() {
-                Ok(())
-            } else {
-                Err("not connected".to_string())
-            };
-            let database = inlet_store::pool::ping(&self.pool)
-                .await
-                .map_err(|e| e.to_string());
-            let mut redis = self.redis.clone();
-            let redis = inlet_core::redis_link::ping(&mut redis).await;
-            let mut checks = vec![
-                DependencyCheck::new("broker", self.spool.is_none(), broker),
-                DependencyCheck::optional("database", database),
-                DependencyCheck::optional("redis", redis),
-            ];
-            if let Some(spool) = &self.spool {
-                let writable = if spool.writable() {
-                    Ok(())
-                } else {
-                    Err("not writable".to_string())
-                };
-                checks.push(DependencyCheck::new("spool", true, writable));
-            }
-            checks
-        })
-    }
-
-    fn sample(&self) -> SampleFuture<'_> {
-        Box::pin(self.gauges.sample(&self.pool, &self.redis))
+impl IngressReadiness {
+    pub fn checks(self) -> Checks {
+        let publisher = self.publisher;
+        let checks = Checks::new().required_if("broker", self.spool.is_none(), move || {
+            flag(publisher.is_connected(), "not connected")
+        });
+        let checks = match self.spool {
+            Some(spool) => checks.required("spool", move || flag(spool.writable(), "not writable")),
+            None => checks,
+        };
+        self.gauges.checks(checks, &self.pool, &self.redis, false)
     }
 }

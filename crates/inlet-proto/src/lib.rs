@@ -7,7 +7,7 @@ pub mod v1 {
     include!(concat!(env!("OUT_DIR"), "/inlet.v1.rs"));
 }
 
-pub use prost::Message;
+pub use prost::{DecodeError, Message};
 
 /// The AMQP `type` of a broker message of the raw hop that holds a
 /// [`v1::RawBatch`]; without it the body is one [`v1::RawWebhook`].

@@ -4,6 +4,7 @@
 
 pub mod claims;
 pub mod control;
+pub mod dead_letters;
 pub mod directory;
 pub mod error;
 pub mod idempotency;

@@ -41,7 +41,7 @@ pub fn connect(settings: &DatabaseSettings) -> Result<Pool, StoreError> {
         .queue_mode(QueueMode::Lifo)
         .runtime(Runtime::Tokio1)
         .build()
-        .map_err(|e| StoreError::Other(format!("cannot build the pool: {e}")))
+        .map_err(|e| StoreError::Other(format!("cannot build the pool: {e}").into()))
 }
 
 /// Checks that the database answers (readiness).
@@ -97,5 +97,37 @@ impl ServiceGauges {
     pub async fn sample(&self, pool: &Pool, redis: &inlet_core::redis_link::RedisConnection) {
         self.pool.sample(pool);
         let _ = self.redis.sample(redis).await;
+    }
+
+    /// Adds what every service's readiness has: PostgreSQL (`SELECT 1`;
+    /// required or `degraded` when down), Redis (`PING`; always optional),
+    /// and the sampling of these gauges.
+    pub fn checks(
+        self,
+        checks: inlet_core::ops::Checks,
+        pool: &Pool,
+        redis: &inlet_core::redis_link::RedisConnection,
+        database_required: bool,
+    ) -> inlet_core::ops::Checks {
+        let (database, sampled, pinged) = (pool.clone(), pool.clone(), redis.clone());
+        let ping_database = move || {
+            let pool = database.clone();
+            async move { ping(&pool).await }
+        };
+        let checks = if database_required {
+            checks.required("database", ping_database)
+        } else {
+            checks.optional("database", ping_database)
+        };
+        let redis = redis.clone();
+        checks
+            .optional("redis", move || {
+                let mut redis = pinged.clone();
+                async move { inlet_core::redis_link::ping(&mut redis).await }
+            })
+            .sampling(move || {
+                let (gauges, pool, redis) = (self.clone(), sampled.clone(), redis.clone());
+                async move { gauges.sample(&pool, &redis).await }
+            })
     }
 }
