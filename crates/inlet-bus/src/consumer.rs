@@ -90,6 +90,29 @@ pub struct LaneSpec {
     pub standby_delay: Duration,
 }
 
+impl LaneSpec {
+    /// `name` consuming `hop` with `prefetch` per lane, as replica
+    /// `replica.0` of `replica.1`, in `lanes` lanes, standby after
+    /// `standby_delay_ms`.
+    pub fn new(
+        (name, hop): (&'static str, Hop),
+        prefetch: u16,
+        (replica_index, replicas): (u16, u16),
+        lanes: usize,
+        standby_delay_ms: u64,
+    ) -> Self {
+        Self {
+            name,
+            hop,
+            prefetch,
+            replica_index,
+            replicas,
+            lanes,
+            standby_delay: Duration::from_millis(standby_delay_ms),
+        }
+    }
+}
+
 /// A worker's consume loop: opens its lanes, runs `consume` on each side by
 /// side (see [`consume_lanes`]) and, when the round ends, reconnects with
 /// backoff, until `cancel`.

@@ -22,7 +22,9 @@ pub use probe::QueueProbe;
 pub use publisher::{PublishError, Publisher, Sent};
 pub use retry::{Backoff, dependency_backoff, retry_until};
 pub use topology::{Hop, Topology};
-pub use worker::{BatchSink, BatchWorker, Batches, Step, WorkerSpec, run_worker};
+pub use worker::{
+    Batch, BatchSink, BatchWorker, Batches, RecordingSink, Step, WorkerSpec, run_worker,
+};
 
 use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties};

@@ -69,28 +69,74 @@ impl BatchSink for ConsumerSet {
     }
 }
 
-/// Acknowledges a processed batch: [`Step::Next`], or [`Step::Stop`] when
-/// the acks fail (the lane is rebuilt; what was not acknowledged is
-/// redelivered, and a worker's effects are idempotent).
-pub async fn acknowledge<S: BatchSink>(sink: &mut S, deliveries: &[Delivery]) -> Step {
-    match sink.ack(deliveries).await {
-        Ok(()) => Step::Next,
-        Err(error) => {
-            tracing::warn!(%error, "cannot acknowledge; the messages will be redelivered");
-            Step::Stop
+/// One batch handed to a worker: its deliveries, the sink they are
+/// acknowledged through, and the shutdown token.
+pub struct Batch<'a, S> {
+    pub deliveries: Vec<Delivery>,
+    pub sink: &'a mut S,
+    pub cancel: &'a CancellationToken,
+}
+
+impl<S: BatchSink> Batch<'_, S> {
+    /// Acknowledges the batch: [`Step::Next`], or [`Step::Stop`] when the
+    /// acks fail (the lane is rebuilt; what was not acknowledged is
+    /// redelivered, and a worker's effects are idempotent).
+    pub async fn acknowledge(self) -> Step {
+        match self.sink.ack(&self.deliveries).await {
+            Ok(()) => Step::Next,
+            Err(error) => {
+                tracing::warn!(%error, "cannot acknowledge; the messages will be redelivered");
+                Step::Stop
+            }
         }
     }
 }
 
 /// A worker's handling of one batch of deliveries.
 pub trait BatchWorker: Sync {
-    /// Processes `deliveries` and acknowledges them through `sink`.
-    fn process_batch<S: BatchSink>(
+    /// Processes the batch's deliveries and acknowledges them.
+    fn process_batch<S: BatchSink>(&self, batch: Batch<'_, S>)
+    -> impl Future<Output = Step> + Send;
+
+    /// Hands `deliveries` to [`BatchWorker::process_batch`] with a
+    /// [`RecordingSink`], without a broker: a test steps the worker and
+    /// sees what it acknowledged and whom it answered.
+    fn step(
         &self,
         deliveries: Vec<Delivery>,
-        sink: &mut S,
-        cancel: &CancellationToken,
-    ) -> impl Future<Output = Step> + Send;
+    ) -> impl Future<Output = (Step, RecordingSink)> + Send {
+        async move {
+            let (mut sink, cancel) = (RecordingSink::default(), CancellationToken::new());
+            let batch = Batch {
+                deliveries,
+                sink: &mut sink,
+                cancel: &cancel,
+            };
+            let step = self.process_batch(batch).await;
+            (step, sink)
+        }
+    }
+}
+
+/// A sink that records instead of talking to the broker (tests).
+#[derive(Debug, Default)]
+pub struct RecordingSink {
+    /// The delivery tags acknowledged, in order.
+    pub acked: Vec<u64>,
+    /// The `reply_to` of each verdict sent, in order.
+    pub replies: std::sync::Mutex<Vec<String>>,
+}
+
+impl BatchSink for RecordingSink {
+    async fn ack(&mut self, deliveries: &[Delivery]) -> Result<(), lapin::Error> {
+        self.acked.extend(deliveries.iter().map(|d| d.delivery_tag));
+        Ok(())
+    }
+
+    async fn reply(&self, reply_to: &str, _: &str, _: &[u8]) {
+        let mut replies = self.replies.lock().unwrap_or_else(|p| p.into_inner());
+        replies.push(reply_to.to_string());
+    }
 }
 
 /// Runs `worker` on `spec`'s lanes until `cancel`, reconnecting with backoff.
@@ -130,7 +176,12 @@ pub async fn consume<W: BatchWorker>(
         };
         match batch {
             Ok(deliveries) => {
-                if worker.process_batch(deliveries, set, cancel).await == Step::Stop {
+                let batch = Batch {
+                    deliveries,
+                    sink: &mut *set,
+                    cancel,
+                };
+                if worker.process_batch(batch).await == Step::Stop {
                     return;
                 }
             }

@@ -7,7 +7,7 @@
 //! delivery-stage dead letter per message.
 
 use inlet_bus::{
-    Backoff, BatchSink, BatchWorker, Batches, ConsumerSet, Delivery, Hop, Step, Topology,
+    Backoff, Batch, BatchSink, BatchWorker, Batches, ConsumerSet, Delivery, Hop, Step, Topology,
     dependency_backoff, retry_until,
 };
 use inlet_core::Settings;
@@ -124,18 +124,13 @@ impl Archiver {
 
 impl BatchWorker for Archiver {
     /// Archives each delivery, then acknowledges the batch.
-    async fn process_batch<S: BatchSink>(
-        &self,
-        deliveries: Vec<Delivery>,
-        sink: &mut S,
-        cancel: &CancellationToken,
-    ) -> Step {
-        for delivery in &deliveries {
-            if !self.archive_until_done(delivery, cancel).await {
+    async fn process_batch<S: BatchSink>(&self, batch: Batch<'_, S>) -> Step {
+        for delivery in &batch.deliveries {
+            if !self.archive_until_done(delivery, batch.cancel).await {
                 return Step::Stop; // shutting down: the broker redelivers it later
             }
         }
-        inlet_bus::worker::acknowledge(sink, &deliveries).await
+        batch.acknowledge().await
     }
 }
 

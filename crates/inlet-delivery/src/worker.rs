@@ -10,7 +10,7 @@ use crate::event::publish_posts;
 use crate::metrics::DeliveryMetrics;
 use chrono::Utc;
 use inlet_bus::{
-    BatchSink, BatchWorker, Batches, Consuming, Delivery, Hop, LaneSpec, Step, WorkerSpec,
+    Batch, BatchSink, BatchWorker, Batches, Consuming, Delivery, Hop, LaneSpec, Step, WorkerSpec,
     dependency_backoff, retry_until,
 };
 use inlet_core::Settings;
@@ -69,22 +69,18 @@ impl Worker {
 
     fn spec(&self) -> WorkerSpec {
         let cfg = &self.settings.delivery;
-        WorkerSpec {
-            lanes: LaneSpec {
-                name: "inlet-delivery",
-                hop: Hop::Posts,
-                prefetch: cfg.prefetch,
-                replica_index: cfg.replica_index,
-                replicas: cfg.replicas,
-                lanes: cfg.lanes,
-                standby_delay: Duration::from_millis(cfg.standby_delay_ms),
-            },
-            batches: Batches {
-                max: cfg.batch_size,
-                max_bytes: BATCH_MAX_BYTES,
-                linger: Duration::from_millis(cfg.batch_linger_ms),
-            },
-        }
+        // A batch is one transaction: up to `batch_size` broker messages or
+        // BATCH_MAX_BYTES of them, waiting `batch_linger_ms` for more.
+        let linger = Duration::from_millis(cfg.batch_linger_ms);
+        let batches = Batches {
+            max: cfg.batch_size,
+            max_bytes: BATCH_MAX_BYTES,
+            linger,
+        };
+        let who = ("inlet-delivery", Hop::Posts);
+        let replica = (cfg.replica_index, cfg.replicas);
+        let lanes = LaneSpec::new(who, cfg.prefetch, replica, cfg.lanes, cfg.standby_delay_ms);
+        WorkerSpec { lanes, batches }
     }
 
     /// Decodes every delivery; what does not decode is dead-lettered at
@@ -317,16 +313,12 @@ impl Worker {
 
 impl BatchWorker for Worker {
     /// Stores, publishes, answers and acknowledges one batch.
-    async fn process_batch<S: BatchSink>(
-        &self,
-        deliveries: Vec<Delivery>,
-        sink: &mut S,
-        cancel: &CancellationToken,
-    ) -> Step {
+    async fn process_batch<S: BatchSink>(&self, batch: Batch<'_, S>) -> Step {
+        let cancel = batch.cancel;
         let Some(Decoded {
             incoming,
             mut failed,
-        }) = self.decode_all(&deliveries, cancel).await
+        }) = self.decode_all(&batch.deliveries, cancel).await
         else {
             return Step::Stop;
         };
@@ -339,9 +331,9 @@ impl BatchWorker for Worker {
             .iter()
             .filter(|i| !failed.iter().any(|f| f.message_id == i.message.message_id))
             .collect();
-        let redis = (&self.redis, &self.settings.redis);
-        crate::verdicts::send_all(&posted, &stored, &self.pool, redis, &*sink).await;
-        crate::verdicts::send_dead_lettered(&failed, redis, &*sink).await;
-        inlet_bus::worker::acknowledge(sink, &deliveries).await
+        let (redis, replies) = ((&self.redis, &self.settings.redis), &*batch.sink);
+        crate::verdicts::send_all(&posted, &stored, &self.pool, redis, replies).await;
+        crate::verdicts::send_dead_lettered(&failed, redis, replies).await;
+        batch.acknowledge().await
     }
 }

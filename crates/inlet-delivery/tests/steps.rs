@@ -1,32 +1,20 @@
 //! Delivery's batch step driven by hand (style rule 7): deliveries are
-//! handed to `process_batch` with a sink of the test's own, so the queue is
+//! handed to `process_batch` with a recording sink (`BatchWorker::step`), so the queue is
 //! drained without a broker consumer and without sleeping.
 
-use inlet_bus::{BatchSink, BatchWorker, Consuming, Delivery, Step};
+use inlet_bus::{BatchWorker, Consuming, Delivery, Step};
 use inlet_proto::Message;
 use inlet_proto::v1::{FormattedBatch, FormattedMessage, FormattedPost};
 use inlet_testkit::{Services, TestStack};
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-/// Records what the worker acknowledges and whom it answers.
-#[derive(Default)]
-struct Recorded {
-    acked: Vec<u64>,
-    replies: std::sync::Mutex<Vec<String>>,
-}
-
-impl BatchSink for Recorded {
-    async fn ack(&mut self, deliveries: &[Delivery]) -> Result<(), inlet_bus::lapin::Error> {
-        self.acked.extend(deliveries.iter().map(|d| d.delivery_tag));
-        Ok(())
-    }
-
-    async fn reply(&self, reply_to: &str, _: &str, _: &[u8]) {
-        self.replies.lock().unwrap().push(reply_to.to_string());
-    }
-}
+const ONLY_API: Services = Services {
+    ingress: false,
+    formatter: false,
+    delivery: false,
+    api: true,
+};
 
 fn worker(stack: &TestStack) -> inlet_delivery::Worker {
     let registry = prometheus::Registry::new();
@@ -69,18 +57,10 @@ fn delivery(tag: u64, messages: Vec<FormattedMessage>) -> Delivery {
 
 #[tokio::test]
 async fn a_batch_handed_to_the_step_is_stored_answered_and_acknowledged() {
-    let only_api = Services {
-        ingress: false,
-        formatter: false,
-        delivery: false,
-        api: true,
-    };
-    let stack = TestStack::start_with(only_api, |_| {}).await.unwrap();
+    let stack = TestStack::start_with(ONLY_API, |_| {}).await.unwrap();
     let fixture = stack.fixture().await.unwrap();
     let (channel, hook) = (&fixture.channel_id, &fixture.webhook_id);
     let worker = worker(&stack);
-    let mut sink = Recorded::default();
-    let cancel = CancellationToken::new();
 
     let batch = vec![
         delivery(
@@ -89,7 +69,7 @@ async fn a_batch_handed_to_the_step_is_stored_answered_and_acknowledged() {
         ),
         delivery(2, vec![message(channel, hook, "three")]),
     ];
-    let step = worker.process_batch(batch, &mut sink, &cancel).await;
+    let (step, sink) = worker.step(batch).await;
 
     assert_eq!(step, Step::Next);
     assert_eq!(sink.acked, [1, 2]);
@@ -106,21 +86,11 @@ async fn a_batch_handed_to_the_step_is_stored_answered_and_acknowledged() {
 
 #[tokio::test]
 async fn an_undecodable_delivery_is_dead_lettered_and_acknowledged() {
-    let only_api = Services {
-        ingress: false,
-        formatter: false,
-        delivery: false,
-        api: true,
-    };
-    let stack = TestStack::start_with(only_api, |_| {}).await.unwrap();
+    let stack = TestStack::start_with(ONLY_API, |_| {}).await.unwrap();
     let worker = worker(&stack);
-    let mut sink = Recorded::default();
-    let cancel = CancellationToken::new();
     let garbage = Delivery::mock(7, "".into(), "".into(), false, b"\xff\xff".to_vec());
 
-    let step = worker
-        .process_batch(vec![garbage], &mut sink, &cancel)
-        .await;
+    let (step, sink) = worker.step(vec![garbage]).await;
 
     assert_eq!(step, Step::Next);
     assert_eq!(sink.acked, [7]);

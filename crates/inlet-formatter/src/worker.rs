@@ -9,7 +9,7 @@ use crate::format::{FormatError, Formatted, format_message};
 use crate::metrics::FormatterMetrics;
 use crate::raw_webhooks::{Webhook, webhooks_of};
 use inlet_bus::{
-    BatchSink, BatchWorker, Batches, Consuming, Delivery, Hop, LaneSpec, Publisher, Step,
+    Batch, BatchSink, BatchWorker, Batches, Consuming, Delivery, Hop, LaneSpec, Publisher, Step,
     WorkerSpec, dependency_backoff, retry_until,
 };
 use inlet_core::{Settings, shard_of};
@@ -73,22 +73,18 @@ impl Worker {
 
     fn spec(&self) -> WorkerSpec {
         let cfg = &self.settings.formatter;
-        WorkerSpec {
-            lanes: LaneSpec {
-                name: "inlet-formatter",
-                hop: Hop::Raw,
-                prefetch: cfg.prefetch,
-                replica_index: cfg.replica_index,
-                replicas: cfg.replicas,
-                lanes: cfg.lanes,
-                standby_delay: Duration::from_millis(cfg.standby_delay_ms),
-            },
-            batches: Batches {
-                max: usize::from(cfg.prefetch),
-                max_bytes: usize::MAX,
-                linger: Duration::ZERO,
-            },
-        }
+        let replica = (cfg.replica_index, cfg.replicas);
+        let who = ("inlet-formatter", Hop::Raw);
+        let lanes = LaneSpec::new(who, cfg.prefetch, replica, cfg.lanes, cfg.standby_delay_ms);
+        // Whatever has arrived, up to the prefetch: formatting is quick and
+        // a shard's next webhooks should not wait for more.
+        let max = usize::from(cfg.prefetch);
+        let batches = Batches {
+            max,
+            max_bytes: usize::MAX,
+            linger: Duration::ZERO,
+        };
+        WorkerSpec { lanes, batches }
     }
 
     /// Formats every webhook of the batch, in order. `None` on shutdown.
@@ -305,19 +301,14 @@ impl Worker {
 
 impl BatchWorker for Worker {
     /// Formats, publishes and acknowledges one batch.
-    async fn process_batch<S: BatchSink>(
-        &self,
-        deliveries: Vec<Delivery>,
-        sink: &mut S,
-        cancel: &CancellationToken,
-    ) -> Step {
-        let Some(formatted) = self.format_all(&deliveries, cancel).await else {
+    async fn process_batch<S: BatchSink>(&self, batch: Batch<'_, S>) -> Step {
+        let Some(formatted) = self.format_all(&batch.deliveries, batch.cancel).await else {
             return Step::Stop;
         };
-        if !self.publish_with_retry(formatted, cancel).await {
+        if !self.publish_with_retry(formatted, batch.cancel).await {
             return Step::Stop;
         }
-        inlet_bus::worker::acknowledge(sink, &deliveries).await
+        batch.acknowledge().await
     }
 }
 

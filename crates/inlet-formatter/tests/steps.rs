@@ -1,8 +1,8 @@
 //! The formatter's batch step driven by hand (style rule 7): deliveries are
-//! handed to `process_batch` with a sink of the test's own, so what it
+//! handed to `process_batch` with a recording sink (`BatchWorker::step`), so what it
 //! decides is seen without a broker consumer and without sleeping.
 
-use inlet_bus::{BatchSink, BatchWorker, Consuming, Delivery, Publisher, Step};
+use inlet_bus::{BatchWorker, Consuming, Delivery, Publisher, Step};
 use inlet_proto::Message;
 use inlet_proto::v1::RawWebhook;
 use inlet_store::Directory;
@@ -11,21 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-
-/// Records what the worker acknowledges.
-#[derive(Default)]
-struct Recorded {
-    acked: Vec<u64>,
-}
-
-impl BatchSink for Recorded {
-    async fn ack(&mut self, deliveries: &[Delivery]) -> Result<(), inlet_bus::lapin::Error> {
-        self.acked.extend(deliveries.iter().map(|d| d.delivery_tag));
-        Ok(())
-    }
-
-    async fn reply(&self, _: &str, _: &str, _: &[u8]) {}
-}
 
 const ONLY_API: Services = Services {
     ingress: false,
@@ -74,7 +59,6 @@ async fn poison_handed_to_the_step_is_dead_lettered_and_acknowledged() {
     let stack = TestStack::start_with(ONLY_API, |_| {}).await.unwrap();
     let background = CancellationToken::new();
     let worker = worker(&stack, &background);
-    let mut sink = Recorded::default();
     let orphan = RawWebhook {
         message_id: Uuid::now_v7().to_string(),
         webhook_id: Uuid::now_v7().to_string(),
@@ -89,9 +73,7 @@ async fn poison_handed_to_the_step_is_dead_lettered_and_acknowledged() {
         delivery(3, "not-a-uuid", b"\xff".to_vec()),
     ];
 
-    let step = worker
-        .process_batch(batch, &mut sink, &CancellationToken::new())
-        .await;
+    let (step, sink) = worker.step(batch).await;
 
     assert_eq!(step, Step::Next);
     assert_eq!(sink.acked, [1, 2, 3]);
