@@ -64,6 +64,16 @@ struct Poison<'a> {
     detail: &'a str,
 }
 
+impl<'a> NoPosts<'a> {
+    fn dead_lettered(payload: &'a [u8], reason: &'a str, detail: &'a str) -> Self {
+        NoPosts::DeadLettered(Poison {
+            payload,
+            reason,
+            detail,
+        })
+    }
+}
+
 impl Worker {
     /// Consumes until `cancel`; the batch in hand is finished first.
     pub async fn run(&self, cancel: CancellationToken) {
@@ -117,11 +127,7 @@ impl Worker {
         retry_until(cancel, dependency_backoff(), what, || async move {
             let handled = self.handle(webhook).await;
             if handled.is_err() {
-                let retried = self
-                    .metrics
-                    .messages
-                    .with_label_values(&["unknown", "retried"]);
-                retried.inc();
+                self.count("unknown", "retried");
             }
             handled
         })
@@ -143,16 +149,20 @@ impl Worker {
             .instrument(span)
             .await;
         let dialect = inlet_dialects::metric_label(&raw.dialect);
+        let took = started.elapsed().as_secs_f64();
         self.metrics
             .duration
             .with_label_values(&[dialect])
-            .observe(started.elapsed().as_secs_f64());
+            .observe(took);
         let (handled, outcome) = self.settle(raw, webhook, reply_to, result).await?;
-        self.metrics
-            .messages
-            .with_label_values(&[dialect, outcome])
-            .inc();
+        self.count(dialect, outcome);
         Ok(handled)
+    }
+
+    /// `inlet_formatter_messages_total{dialect, outcome}`.
+    fn count(&self, dialect: &str, outcome: &str) {
+        let messages = self.metrics.messages.with_label_values(&[dialect, outcome]);
+        messages.inc();
     }
 
     /// Bytes that are no raw webhook: a dead letter under the delivery's
@@ -164,13 +174,8 @@ impl Worker {
         };
         // Nobody can be told: the waiting sender's id is in the bytes.
         let reply_to = if webhook.alone { &webhook.reply_to } else { "" };
-        let poison = Poison {
-            payload: &webhook.bytes,
-            reason: "undecodable",
-            detail: error,
-        };
-        self.record_and_tell(&raw, reply_to, NoPosts::DeadLettered(poison))
-            .await?;
+        let poison = NoPosts::dead_lettered(&webhook.bytes, "undecodable", error);
+        self.record_and_tell(&raw, reply_to, poison).await?;
         Ok(Handled::NoPosts)
     }
 
@@ -192,15 +197,8 @@ impl Worker {
             }
             Err(FormatError::Transient(error)) => Err(error),
             Err(FormatError::Poison { reason, detail }) => {
-                let (reason, detail) = (reason.as_str(), detail.as_str());
-                let payload = &webhook.bytes;
-                let poison = Poison {
-                    payload,
-                    reason,
-                    detail,
-                };
-                self.record_and_tell(raw, reply_to, NoPosts::DeadLettered(poison))
-                    .await?;
+                let poison = NoPosts::dead_lettered(&webhook.bytes, &reason, &detail);
+                self.record_and_tell(raw, reply_to, poison).await?;
                 tracing::warn!(message_id = %raw.message_id, %reason, %detail, "raw webhook dead-lettered");
                 Ok((Handled::NoPosts, "dead_lettered"))
             }
@@ -229,12 +227,8 @@ impl Worker {
         raw: &RawWebhook,
         poison: Poison<'_>,
     ) -> Result<Verdict, StoreError> {
-        let Poison {
-            payload,
-            reason,
-            detail,
-        } = poison;
-        let letter = NewDeadLetter::from_raw(raw, payload, reason, detail);
+        let (reason, detail) = (poison.reason, poison.detail);
+        let letter = NewDeadLetter::from_raw(raw, poison.payload, reason, detail);
         let id = dead_letters::record(&***client, &letter).await?;
         let label = crate::metrics::reason_label(reason);
         self.metrics.dead_letters.with_label_values(&[label]).inc();
