@@ -146,8 +146,8 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
             StoreError::Invalid(detail) => ApiError::BadRequest(detail),
-            StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
-            StoreError::Other(cause) => ApiError::Internal(cause),
+            StoreError::Unavailable(cause) => ApiError::Unavailable(cause.to_string()),
+            StoreError::Other(cause) => ApiError::Internal(cause.to_string()),
         }
     }
 }

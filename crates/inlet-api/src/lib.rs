@@ -18,6 +18,7 @@ mod viewer;
 pub use auth::TokenSet;
 
 use actix_web::{App, HttpServer, dev::Server, web};
+use anyhow::Context;
 use inlet_core::Settings;
 use inlet_directory::invalidation::Control;
 use inlet_redis::RedisConnection;
@@ -62,21 +63,26 @@ pub struct Api {
 impl Api {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let registry = inlet_core::telemetry::new_registry("api");
-        let pool = inlet_store::connect(&settings.database)?;
-        let redis = inlet_redis::manager(&settings.redis)?;
+        let pool = inlet_store::connect(&settings.database).context("database.url")?;
+        let redis = inlet_redis::manager(&settings.redis).context("redis.url")?;
         let admin = TokenSet::load("api.admin_tokens", &settings.api.admin_tokens)?;
         let readers = TokenSet::load("api.read_tokens", &settings.api.read_tokens)?;
         if admin.is_empty() {
             tracing::warn!("api.admin_tokens is empty: every management request will be refused");
         }
-        let readiness = Arc::new(readiness::ApiReadiness {
-            pool: pool.clone(),
-            redis: redis.clone(),
-            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
-            redis_up: inlet_redis::RedisUp::register(&registry)?,
-        });
+        let readiness = Arc::new(
+            readiness::ApiReadiness {
+                pool: pool.clone(),
+                redis: redis.clone(),
+                pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
+                redis_up: inlet_redis::RedisUp::register(&registry)?,
+            }
+            .checks(),
+        );
         let metrics = metrics::ApiMetrics::register(&registry)?;
-        let ops = inlet_core::ops::bind(settings.api.metrics_listen, registry, readiness)?;
+        let ops_listen = settings.api.metrics_listen;
+        let ops = inlet_core::ops::bind(ops_listen, registry, readiness)
+            .with_context(|| format!("cannot listen on api.metrics_listen {ops_listen}"))?;
         let shutdown = CancellationToken::new();
         let background = CancellationToken::new();
         let publisher =

@@ -90,6 +90,29 @@ pub struct LaneSpec {
     pub standby_delay: Duration,
 }
 
+impl LaneSpec {
+    /// `name` consuming `hop` with `prefetch` per lane, as replica
+    /// `replica.0` of `replica.1`, in `lanes` lanes, standby after
+    /// `standby_delay_ms`.
+    pub fn new(
+        (name, hop): (&'static str, Hop),
+        prefetch: u16,
+        (replica_index, replicas): (u16, u16),
+        lanes: usize,
+        standby_delay_ms: u64,
+    ) -> Self {
+        Self {
+            name,
+            hop,
+            prefetch,
+            replica_index,
+            replicas,
+            lanes,
+            standby_delay: Duration::from_millis(standby_delay_ms),
+        }
+    }
+}
+
 /// A worker's consume loop: opens its lanes, runs `consume` on each side by
 /// side (see [`consume_lanes`]) and, when the round ends, reconnects with
 /// backoff, until `cancel`.
@@ -171,12 +194,27 @@ pub struct ConsumerSet {
     connection: Arc<Connection>,
     channel: Channel,
     streams: SelectAll<Consumer>,
-    topology: Topology,
-    hop: Hop,
-    tag: String,
-    standby: Vec<u16>,
+    /// Queues to consume once `standby_at` has come.
+    standby: Vec<QueueTag>,
     standby_at: Instant,
     acks: AckTracker,
+}
+
+/// A queue to consume, and the consumer tag to consume it with.
+struct QueueTag {
+    queue: String,
+    tag: String,
+}
+
+/// The shard queues of `hop`, each tagged `{name}-{shard}`.
+fn shard_queues(topology: &Topology, hop: Hop, name: &str, shards: &[u16]) -> Vec<QueueTag> {
+    shards
+        .iter()
+        .map(|shard| QueueTag {
+            queue: topology.queue(hop, *shard),
+            tag: format!("{name}-{shard}"),
+        })
+        .collect()
 }
 
 /// Which delivery tags of the channel are acknowledged, so that a batch
@@ -268,21 +306,11 @@ impl ConsumerSet {
             if lane == 0 {
                 topology.declare(&channel).await?;
             }
-            channel
-                .basic_qos(prefetch, BasicQosOptions::default())
+            let standby = shard_queues(topology, hop, name, &standby);
+            let mut set =
+                Self::on(connection.clone(), channel, prefetch, standby, standby_at).await?;
+            set.consume(shard_queues(topology, hop, name, &preferred))
                 .await?;
-            let mut set = Self {
-                connection: connection.clone(),
-                channel,
-                streams: SelectAll::new(),
-                topology: topology.clone(),
-                hop,
-                tag: name.to_string(),
-                standby,
-                standby_at,
-                acks: AckTracker::default(),
-            };
-            set.consume(&preferred).await?;
             if set.standby_at <= Instant::now() {
                 set.register_standby().await?;
             }
@@ -291,13 +319,54 @@ impl ConsumerSet {
         Ok(sets)
     }
 
-    async fn consume(&mut self, shards: &[u16]) -> Result<(), lapin::Error> {
-        for &shard in shards {
+    /// Connects, declares the topology, and consumes the dead-letter queue
+    /// (the archiver's set, tagged `name`).
+    pub async fn open_dead_letters(
+        url: &str,
+        name: &str,
+        topology: &Topology,
+        prefetch: u16,
+    ) -> Result<Self, lapin::Error> {
+        let connection = Arc::new(crate::connect(url, name).await?);
+        let channel = connection.create_channel().await?;
+        topology.declare(&channel).await?;
+        let mut set = Self::on(connection, channel, prefetch, Vec::new(), Instant::now()).await?;
+        let queue = QueueTag {
+            queue: topology.dead_letter_queue(),
+            tag: name.to_string(),
+        };
+        set.consume(vec![queue]).await?;
+        Ok(set)
+    }
+
+    /// A set on `channel`, with its prefetch, consuming nothing yet.
+    async fn on(
+        connection: Arc<Connection>,
+        channel: Channel,
+        prefetch: u16,
+        standby: Vec<QueueTag>,
+        standby_at: Instant,
+    ) -> Result<Self, lapin::Error> {
+        channel
+            .basic_qos(prefetch, BasicQosOptions::default())
+            .await?;
+        Ok(Self {
+            connection,
+            channel,
+            streams: SelectAll::new(),
+            standby,
+            standby_at,
+            acks: AckTracker::default(),
+        })
+    }
+
+    async fn consume(&mut self, queues: Vec<QueueTag>) -> Result<(), lapin::Error> {
+        for QueueTag { queue, tag } in queues {
             let consumer = self
                 .channel
                 .basic_consume(
-                    self.topology.queue(self.hop, shard).into(),
-                    format!("{}-{shard}", self.tag).into(),
+                    queue.into(),
+                    tag.into(),
                     BasicConsumeOptions::default(),
                     FieldTable::default(),
                 )
@@ -309,7 +378,7 @@ impl ConsumerSet {
 
     async fn register_standby(&mut self) -> Result<(), lapin::Error> {
         let standby = std::mem::take(&mut self.standby);
-        self.consume(&standby).await
+        self.consume(standby).await
     }
 
     /// Waits for a delivery, then gathers more until `max` or until `linger`

@@ -10,7 +10,9 @@ pub mod consumer;
 pub mod probe;
 pub mod publisher;
 pub mod replies;
+pub mod retry;
 pub mod topology;
+pub mod worker;
 
 pub use consumer::{ConsumerSet, Consuming, LaneSpec, preferred_shards, run_lanes, split_lanes};
 pub use lapin;
@@ -18,7 +20,11 @@ pub use lapin::BasicProperties;
 pub use lapin::message::Delivery;
 pub use probe::QueueProbe;
 pub use publisher::{PublishError, Publisher, Sent};
+pub use retry::{Backoff, dependency_backoff, retry_until};
 pub use topology::{Hop, Topology};
+pub use worker::{
+    Batch, BatchSink, BatchWorker, Batches, RecordingSink, Step, WorkerSpec, run_worker,
+};
 
 use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties};
@@ -30,6 +36,19 @@ use std::time::Duration;
 /// 128 KiB frames that is 8 MiB of memory per connection, with 32 KiB
 /// frames 2 MiB. A larger message only takes more frames.
 pub const DEFAULT_FRAME_MAX: u32 = 32 * 1024;
+
+/// The content type of every message Inlet puts on the broker.
+pub const PROTOBUF: &str = "application/x-protobuf";
+
+/// The properties of a protobuf message (`inlet.v1`), carrying its
+/// message id when it has one of its own (a raw webhook, a replay).
+pub fn properties(message_id: Option<&str>) -> BasicProperties {
+    let properties = BasicProperties::default().with_content_type(PROTOBUF.into());
+    match message_id {
+        Some(id) => properties.with_message_id(id.into()),
+        None => properties,
+    }
+}
 
 /// Opens one connection, named for the broker's management UI.
 pub async fn connect(url: &str, name: &str) -> Result<Connection, lapin::Error> {
@@ -75,32 +94,5 @@ mod tests {
         let uri = with_default_frame_max("amqp://127.0.0.1/%2f?frame_max=131072").unwrap();
         assert_eq!(uri.query.frame_max, Some(131_072));
         assert!(with_default_frame_max("http://nope").is_err());
-    }
-}
-
-/// Exponential backoff with jitter-free doubling, capped.
-#[derive(Clone, Debug)]
-pub struct Backoff {
-    next: Duration,
-    max: Duration,
-}
-
-impl Backoff {
-    pub fn new(max: Duration) -> Self {
-        Self {
-            next: Duration::from_millis(100),
-            max,
-        }
-    }
-
-    /// The delay to wait now; the following one doubles.
-    pub fn step(&mut self) -> Duration {
-        let now = self.next;
-        self.next = (self.next * 2).min(self.max);
-        now
-    }
-
-    pub fn reset(&mut self) {
-        self.next = Duration::from_millis(100);
     }
 }

@@ -9,9 +9,9 @@
 //! waits; they time out and the sender gets `202`.
 
 use futures_util::StreamExt;
+use lapin::Channel;
 use lapin::options::{BasicConsumeOptions, BasicPublishOptions};
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Channel};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -79,9 +79,7 @@ pub(crate) async fn consume(channel: &Channel, waiters: Arc<Waiters>) -> Result<
 
 /// Sends a verdict to a waiting sender (best effort by design).
 pub async fn send(channel: &Channel, reply_to: &str, correlation_id: &str, payload: &[u8]) {
-    let properties = BasicProperties::default()
-        .with_correlation_id(correlation_id.into())
-        .with_content_type("application/x-protobuf".into());
+    let properties = crate::properties(None).with_correlation_id(correlation_id.into());
     let sent = channel
         .basic_publish(
             "".into(),

@@ -21,7 +21,10 @@ pub enum Hop {
 }
 
 impl Hop {
-    fn as_str(self) -> &'static str {
+    pub const ALL: [Hop; 2] = [Hop::Raw, Hop::Posts];
+
+    /// The hop's name, as in its exchange's and queues' names.
+    pub fn as_str(self) -> &'static str {
         match self {
             Hop::Raw => "raw",
             Hop::Posts => "posts",
@@ -53,6 +56,15 @@ impl Topology {
 
     pub fn queue(&self, hop: Hop, shard: u16) -> String {
         format!("{}.{}.{shard:04}", self.base, hop.as_str())
+    }
+
+    /// The hop whose shard queue `queue` is (e.g. the broker's
+    /// `x-first-death-queue` of a dead-lettered message); `None` for a
+    /// queue of no hop of this topology.
+    pub fn hop_of_queue(&self, queue: &str) -> Option<Hop> {
+        Hop::ALL
+            .into_iter()
+            .find(|hop| (0..self.shards).any(|shard| self.queue(*hop, shard) == queue))
     }
 
     pub fn dead_letter_exchange(&self) -> String {
@@ -147,7 +159,7 @@ impl Topology {
                 FieldTable::default(),
             )
             .await?;
-        for hop in [Hop::Raw, Hop::Posts] {
+        for hop in Hop::ALL {
             channel
                 .exchange_declare(
                     self.exchange(hop).into(),
@@ -213,6 +225,15 @@ mod tests {
         assert_eq!(t.exchange(Hop::Raw), "t1.inlet.v3.raw");
         assert_eq!(t.queue(Hop::Posts, 7), "t1.inlet.v3.posts.0007");
         assert_eq!(t.dead_letter_exchange(), "t1.inlet.v3.dead");
+    }
+
+    #[test]
+    fn a_shard_queue_names_its_hop() {
+        let t = Topology::new(&AmqpSettings::default());
+        assert_eq!(t.hop_of_queue(&t.queue(Hop::Posts, 3)), Some(Hop::Posts));
+        assert_eq!(t.hop_of_queue(&t.queue(Hop::Raw, 0)), Some(Hop::Raw));
+        assert_eq!(t.hop_of_queue(&t.dead_letter_queue()), None);
+        assert_eq!(t.hop_of_queue(""), None);
     }
 
     #[test]

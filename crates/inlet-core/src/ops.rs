@@ -1,8 +1,9 @@
 //! The ops listener every service has: `/metrics`, `/healthz`, `/readyz`.
 //!
 //! `/readyz` really touches each dependency (through the service's
-//! [`Readiness`]) and answers 503 only when a dependency the service cannot
-//! work without is down; anything else down is `degraded` with 200.
+//! [`Readiness`], usually a [`Checks`]) and answers 503 only when a
+//! dependency the service cannot work without is down; anything else down
+//! is `degraded` with 200.
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
 use prometheus::Registry;
@@ -69,6 +70,125 @@ pub trait Readiness: Send + Sync + 'static {
     /// pool usage, …) just before `/metrics` renders.
     fn sample(&self) -> SampleFuture<'_> {
         Box::pin(async {})
+    }
+}
+
+/// What a probe of one dependency answers: `Err` says why it is down.
+pub type ProbeFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+type Probe = Box<dyn Fn() -> ProbeFuture + Send + Sync>;
+
+/// How a dependency's state counts.
+#[derive(Clone, Copy)]
+enum Need {
+    /// Down means not ready.
+    Required,
+    /// Down means `degraded`.
+    Optional,
+    /// Down is shown as down, and means not ready only when `required`.
+    Configured { required: bool },
+}
+
+type Sampler = Box<dyn Fn() -> SampleFuture<'static> + Send + Sync>;
+
+/// A service's readiness, declared dependency by dependency:
+/// `Checks::new().required("database", probe).optional("redis", probe)`,
+/// plus what `/metrics` samples.
+#[derive(Default)]
+pub struct Checks {
+    probes: Vec<(&'static str, Need, Probe)>,
+    samplers: Vec<Sampler>,
+}
+
+impl Checks {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A dependency the service cannot work without (down: not ready).
+    pub fn required<F, Fut, E>(self, name: &'static str, probe: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display,
+    {
+        self.probe(name, Need::Required, probe)
+    }
+
+    /// A dependency the service works without (down: `degraded`).
+    pub fn optional<F, Fut, E>(self, name: &'static str, probe: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display,
+    {
+        self.probe(name, Need::Optional, probe)
+    }
+
+    /// A dependency that is required or not depending on configuration;
+    /// down is shown as `down` either way.
+    pub fn required_if<F, Fut, E>(self, name: &'static str, required: bool, probe: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display,
+    {
+        self.probe(name, Need::Configured { required }, probe)
+    }
+
+    fn probe<F, Fut, E>(mut self, name: &'static str, need: Need, probe: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display,
+    {
+        let probe: Probe = Box::new(move || -> ProbeFuture {
+            let probing = probe();
+            Box::pin(async move { probing.await.map_err(|e| e.to_string()) })
+        });
+        self.probes.push((name, need, probe));
+        self
+    }
+
+    /// Something `/metrics` samples at scrape time (pool usage, queue depths…).
+    pub fn sampling<F, Fut>(mut self, sample: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let sampler: Sampler = Box::new(move || -> SampleFuture<'static> { Box::pin(sample()) });
+        self.samplers.push(sampler);
+        self
+    }
+}
+
+/// A probe of a flag the service keeps itself (connected, writable…).
+pub fn flag(up: bool, why_not: &'static str) -> std::future::Ready<Result<(), &'static str>> {
+    std::future::ready(if up { Ok(()) } else { Err(why_not) })
+}
+
+impl Readiness for Checks {
+    fn check(&self) -> CheckFuture<'_> {
+        Box::pin(async move {
+            let mut checks = Vec::with_capacity(self.probes.len());
+            for &(name, need, ref probe) in &self.probes {
+                let result = probe().await;
+                checks.push(match need {
+                    Need::Required => DependencyCheck::new(name, true, result),
+                    Need::Optional => DependencyCheck::optional(name, result),
+                    Need::Configured { required } => DependencyCheck::new(name, required, result),
+                });
+            }
+            checks
+        })
+    }
+
+    fn sample(&self) -> SampleFuture<'_> {
+        Box::pin(async move {
+            for sample in &self.samplers {
+                sample().await;
+            }
+        })
     }
 }
 
@@ -187,6 +307,25 @@ mod tests {
         ]);
         assert!(ready);
         assert_eq!(body["status"], "degraded");
+    }
+
+    #[tokio::test]
+    async fn checks_probe_each_dependency_as_declared() {
+        let checks = Checks::new()
+            .required("broker", || flag(true, "not connected"))
+            .optional("redis", || flag(false, "refused"))
+            .required_if("spool", false, || flag(false, "not writable"));
+        let (ready, body) = readiness_verdict(checks.check().await);
+        assert!(ready);
+        assert_eq!(body["status"], "degraded");
+        assert_eq!(body["dependencies"]["redis"]["state"], "degraded");
+        assert_eq!(body["dependencies"]["redis"]["detail"], "refused");
+        assert_eq!(body["dependencies"]["spool"]["state"], "down");
+        assert_eq!(body["dependencies"]["spool"]["required"], false);
+        let down = Checks::new().required("database", || flag(false, "refused"));
+        let (ready, body) = readiness_verdict(down.check().await);
+        assert!(!ready);
+        assert_eq!(body["dependencies"]["database"]["state"], "down");
     }
 
     #[test]

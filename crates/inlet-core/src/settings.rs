@@ -218,6 +218,8 @@ pub struct DeliverySettings {
     pub replica_index: u16,
     pub replicas: u16,
     pub standby_delay_ms: u64,
+    /// Unacknowledged messages the dead-letter archiver holds at once.
+    pub archiver_prefetch: u16,
 }
 
 impl Default for DeliverySettings {
@@ -234,6 +236,7 @@ impl Default for DeliverySettings {
             replica_index: 0,
             replicas: 1,
             standby_delay_ms: 5_000,
+            archiver_prefetch: 16,
         }
     }
 }
@@ -395,7 +398,7 @@ impl Settings {
 
     /// Checks that cannot be expressed in types.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let checks: [(&str, bool, &str); 23] = [
+        let checks: [(&str, bool, &str); 24] = [
             (
                 "amqp.shards",
                 (1..=1024).contains(&self.amqp.shards),
@@ -444,6 +447,11 @@ impl Settings {
             (
                 "delivery.prefetch",
                 self.delivery.prefetch >= 1,
+                "must be at least 1",
+            ),
+            (
+                "delivery.archiver_prefetch",
+                self.delivery.archiver_prefetch >= 1,
                 "must be at least 1",
             ),
             (

@@ -4,6 +4,7 @@
 //! relay re-publishes whatever Redis missed.
 
 mod archiver;
+mod convert;
 pub mod event;
 pub mod metrics;
 mod readiness;
@@ -13,6 +14,7 @@ mod worker;
 
 pub use worker::Worker;
 
+use anyhow::Context;
 use inlet_core::Settings;
 use inlet_redis::RedisConnection;
 use std::sync::Arc;
@@ -29,41 +31,39 @@ pub struct Delivery {
 impl Delivery {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let registry = inlet_core::telemetry::new_registry("delivery");
-        let metrics = metrics::DeliveryMetrics::register(&registry)?;
-        let pool = inlet_store::connect(&settings.database)?;
-        let redis: RedisConnection = inlet_redis::manager(&settings.redis)?;
+        let metrics = metrics::DeliveryMetrics::register(&registry)
+            .context("cannot register delivery's metrics")?;
+        let pool = inlet_store::connect(&settings.database).context("database.url")?;
+        let redis: RedisConnection = inlet_redis::manager(&settings.redis).context("redis.url")?;
         let consuming = Arc::new(inlet_bus::Consuming::default());
         let topology = inlet_bus::Topology::new(&settings.amqp);
-        let readiness = Arc::new(readiness::DeliveryReadiness {
+        let readiness = readiness::DeliveryReadiness {
             consuming: consuming.clone(),
             pool: pool.clone(),
             redis: redis.clone(),
-            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
-            redis_up: inlet_redis::RedisUp::register(&registry)?,
-            queues: inlet_bus::QueueProbe::register(
-                &registry,
-                &settings.amqp.url,
-                &topology,
-                &[inlet_bus::Hop::Posts],
-                true,
-            )?,
+            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)
+                .context("cannot register the gauges")?,
+            redis_up: inlet_redis::RedisUp::register(&registry)
+                .context("cannot register the gauges")?,
+            queues: queue_probe(&registry, &settings, &topology)?,
             dead_letters: inlet_core::telemetry::gauge(
                 &registry,
                 "inlet_dead_letters",
                 "Dead letters neither replayed nor discarded, sampled at scrape time.",
-            )?,
-        });
-        let ops = inlet_core::ops::bind(settings.delivery.metrics_listen, registry, readiness)?;
+            )
+            .context("cannot register inlet_dead_letters")?,
+        };
+        let listen = settings.delivery.metrics_listen;
+        let ops = inlet_core::ops::bind(listen, registry, Arc::new(readiness.checks()))
+            .with_context(|| format!("cannot listen on delivery.metrics_listen {listen}"))?;
         let relay = relay::Relay {
             settings: settings.clone(),
             pool: pool.clone(),
             redis: redis.clone(),
             metrics: metrics.clone(),
         };
-        let archiver = archiver::Archiver {
-            settings: settings.clone(),
-            pool: pool.clone(),
-        };
+        let (settings_copy, pool_copy) = (settings.clone(), pool.clone());
+        let archiver = archiver::Archiver::new(settings_copy, pool_copy, topology);
         let worker = Worker {
             settings,
             pool,
@@ -96,6 +96,18 @@ impl Delivery {
         let _ = ops.await;
         Ok(())
     }
+}
+
+/// The depths of the posts hop's queues and of the dead-letter queue,
+/// sampled at scrape time.
+fn queue_probe(
+    registry: &prometheus::Registry,
+    settings: &Settings,
+    topology: &inlet_bus::Topology,
+) -> anyhow::Result<inlet_bus::QueueProbe> {
+    let hops = [inlet_bus::Hop::Posts];
+    inlet_bus::QueueProbe::register(registry, &settings.amqp.url, topology, &hops, true)
+        .context("cannot register the queue gauges")
 }
 
 impl inlet_core::service::Service for Delivery {

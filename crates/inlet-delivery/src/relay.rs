@@ -9,8 +9,8 @@ use crate::event::publish_posts;
 use crate::metrics::DeliveryMetrics;
 use inlet_core::Settings;
 use inlet_redis::RedisConnection;
-use inlet_store::Pool;
 use inlet_store::repo::posts;
+use inlet_store::{Pool, StoreError};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -60,41 +60,44 @@ impl Relay {
     }
 
     /// One pass: returns how many posts were re-published.
-    pub async fn tick(&self) -> Result<usize, String> {
-        let mut pooled = self.pool.get().await.map_err(|e| e.to_string())?;
+    pub async fn tick(&self) -> Result<usize, RelayError> {
+        let mut pooled = self.pool.get().await.map_err(StoreError::from)?;
         let client: &mut tokio_postgres::Client = &mut pooled;
-        let tx = client.transaction().await.map_err(|e| e.to_string())?;
+        let tx = client.transaction().await.map_err(StoreError::from)?;
         let locked: bool = tx
             .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&RELAY_LOCK])
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(StoreError::from)?
             .get(0);
         if !locked {
             return Ok(0);
         }
-        let pending = posts::pending_count(&tx).await.map_err(|e| e.to_string())?;
+        let pending = posts::pending_count(&tx).await?;
         self.metrics.outbox_pending.set(pending);
         if pending == 0 {
             return Ok(0);
         }
         let grace = Duration::from_millis(self.settings.delivery.relay_grace_ms);
-        let candidates = posts::unpublished(&tx, grace, TICK_LIMIT)
-            .await
-            .map_err(|e| e.to_string())?;
+        let candidates = posts::unpublished(&tx, grace, TICK_LIMIT).await?;
         let contiguous = contiguous_runs(candidates);
-        let marks = publish_posts(&self.redis, &self.settings.redis, &contiguous)
-            .await
-            .map_err(|e| format!("redis: {e}"))?;
-        posts::mark_published(&tx, &marks)
-            .await
-            .map_err(|e| e.to_string())?;
-        tx.commit().await.map_err(|e| e.to_string())?;
+        let marks = publish_posts(&self.redis, &self.settings.redis, &contiguous).await?;
+        posts::mark_published(&tx, &marks).await?;
+        tx.commit().await.map_err(StoreError::from)?;
         self.metrics
             .redis_publish
             .with_label_values(&["relayed"])
             .inc_by(contiguous.len() as u64);
         Ok(contiguous.len())
     }
+}
+
+/// Why a relay pass failed (the next tick tries again).
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
 }
 
 /// Keeps, per channel, the posts that directly follow the watermark without

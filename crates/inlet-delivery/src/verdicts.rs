@@ -4,73 +4,76 @@
 //! verdict). A stored message's verdict lists its posts; a dead-lettered
 //! one's names the reason and the dead letter.
 
+use crate::convert::Incoming;
 use crate::worker::DeadLettered;
+use inlet_bus::BatchSink;
 use inlet_core::settings::RedisSettings;
 use inlet_proto::Message;
-use inlet_proto::v1::{FormattedMessage, Verdict};
+use inlet_proto::v1::Verdict;
 use inlet_redis::RedisConnection;
-use inlet_store::repo::posts;
+use inlet_store::repo::posts::{self, MessagePosts};
 use inlet_store::{Pool, Post};
-use lapin::Channel;
-use uuid::Uuid;
 
 /// Sends the verdict of every message of the batch that someone asked for.
-pub async fn send_all(
-    messages: &[FormattedMessage],
+pub async fn send_all<S: BatchSink>(
+    posted: &[&Incoming],
     stored: &[Post],
     pool: &Pool,
-    redis: &RedisConnection,
-    settings: &RedisSettings,
-    replies: &Channel,
+    redis: Redis<'_>,
+    replies: &S,
 ) {
-    for message in messages
-        .iter()
-        .filter(|m| !m.reply_to.is_empty() || !m.idempotency_key.is_empty())
-    {
-        let mut mine: Vec<&Post> = stored
-            .iter()
-            .filter(|p| p.message_id.to_string() == message.message_id)
-            .collect();
-        let fetched;
-        if mine.is_empty() {
-            // A redelivery or a repeat: its posts were stored earlier. If
-            // they cannot be read now, say nothing rather than "no posts":
-            // the sender has (or will get) 202 with the message id.
-            let Some(earlier) = stored_earlier(pool, message).await else {
-                continue;
-            };
-            fetched = earlier;
-            mine = fetched.iter().collect();
+    for incoming in posted {
+        let message = &incoming.message;
+        if message.reply_to.is_empty() && message.idempotency_key.is_empty() {
+            continue;
         }
-        let verdict = Verdict {
-            message_id: message.message_id.clone(),
-            ok: true,
-            posts_json: serde_json::to_string(&mine).unwrap_or_else(|_| "[]".into()),
-            case_id: message.case_id.clone(),
-            post_id: mine.first().map(|p| p.id.to_string()).unwrap_or_default(),
-            unresolved_references: message.unresolved_references.clone(),
-            ..Default::default()
+        let Some(verdict) = posted_verdict(incoming, stored, pool).await else {
+            continue;
         };
         let bytes = verdict.encode_to_vec();
         if !message.reply_to.is_empty() {
-            inlet_bus::replies::send(replies, &message.reply_to, &message.message_id, &bytes).await;
+            replies
+                .reply(&message.reply_to, &message.message_id, &bytes)
+                .await;
         }
         if !message.idempotency_key.is_empty() {
-            remember(redis, settings, message, &bytes).await;
+            let (hook, key) = (&message.webhook_id, &message.idempotency_key);
+            remember(redis, hook, key, &message.message_id, &bytes).await;
         }
     }
 }
 
+/// The verdict of a stored message: its posts (of this batch, or stored
+/// earlier). `None` when they cannot be read now: say nothing rather than
+/// "no posts"; the sender has (or will get) 202 with the message id.
+async fn posted_verdict(incoming: &Incoming, stored: &[Post], pool: &Pool) -> Option<Verdict> {
+    let id = incoming.posts.message_id;
+    let mut mine: Vec<&Post> = stored.iter().filter(|p| p.message_id == id).collect();
+    let fetched;
+    if mine.is_empty() {
+        // A redelivery or a repeat: its posts were stored earlier.
+        fetched = stored_earlier(pool, &incoming.posts).await?;
+        mine = fetched.iter().collect();
+    }
+    let message = &incoming.message;
+    Some(Verdict {
+        message_id: message.message_id.clone(),
+        ok: true,
+        posts_json: serde_json::to_string(&mine).unwrap_or_else(|_| "[]".into()),
+        case_id: message.case_id.clone(),
+        post_id: mine.first().map(|p| p.id.to_string()).unwrap_or_default(),
+        unresolved_references: message.unresolved_references.clone(),
+        ..Default::default()
+    })
+}
+
 /// The posts a message made in an earlier delivery; `None` when they
 /// cannot be read (or there are none, which a committed message never has).
-async fn stored_earlier(pool: &Pool, message: &FormattedMessage) -> Option<Vec<Post>> {
+async fn stored_earlier(pool: &Pool, posts: &MessagePosts) -> Option<Vec<Post>> {
     let client = pool.get().await.ok()?;
-    let mut id = Uuid::parse_str(&message.message_id).ok()?;
-    if let (false, Ok(webhook)) = (
-        message.idempotency_key.is_empty(),
-        Uuid::parse_str(&message.webhook_id),
-    ) && let Ok(Some(original)) =
-        posts::idempotent_original(&**client, webhook, &message.idempotency_key).await
+    let mut id = posts.message_id;
+    if let Some((webhook, key)) = &posts.idempotency
+        && let Ok(Some(original)) = posts::idempotent_original(&**client, *webhook, key).await
     {
         id = original;
     }
@@ -83,11 +86,10 @@ async fn stored_earlier(pool: &Pool, message: &FormattedMessage) -> Option<Vec<P
 /// Tells each dead-lettered message's waiting sender, and its
 /// `Idempotency-Key` record, that it was not posted: the reason and the
 /// dead letter's id (never `ok` with no posts).
-pub async fn send_dead_lettered(
+pub async fn send_dead_lettered<S: BatchSink>(
     letters: &[DeadLettered],
-    redis: &RedisConnection,
-    settings: &RedisSettings,
-    replies: &Channel,
+    redis: Redis<'_>,
+    replies: &S,
 ) {
     for letter in letters
         .iter()
@@ -103,29 +105,21 @@ pub async fn send_dead_lettered(
         };
         let bytes = verdict.encode_to_vec();
         if !letter.reply_to.is_empty() {
-            inlet_bus::replies::send(replies, &letter.reply_to, &letter.message_id, &bytes).await;
+            replies
+                .reply(&letter.reply_to, &letter.message_id, &bytes)
+                .await;
         }
         if !letter.idempotency_key.is_empty() {
-            let (hook, key, id) = (
-                &letter.webhook_id,
-                &letter.idempotency_key,
-                &letter.message_id,
-            );
-            inlet_redis::idempotency::remember(redis, settings, hook, key, id, &bytes).await;
+            let (hook, key) = (&letter.webhook_id, &letter.idempotency_key);
+            remember(redis, hook, key, &letter.message_id, &bytes).await;
         }
     }
 }
 
-async fn remember(
-    redis: &RedisConnection,
-    settings: &RedisSettings,
-    message: &FormattedMessage,
-    verdict: &[u8],
-) {
-    let (hook, key, id) = (
-        &message.webhook_id,
-        &message.idempotency_key,
-        &message.message_id,
-    );
-    inlet_redis::idempotency::remember(redis, settings, hook, key, id, verdict).await;
+/// Redis, where verdicts are kept for repeats of an `Idempotency-Key`.
+pub type Redis<'a> = (&'a RedisConnection, &'a RedisSettings);
+
+async fn remember(redis: Redis<'_>, hook: &str, key: &str, message_id: &str, verdict: &[u8]) {
+    let (connection, settings) = redis;
+    inlet_redis::idempotency::remember(connection, settings, hook, key, message_id, verdict).await;
 }

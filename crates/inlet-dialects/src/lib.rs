@@ -43,10 +43,3 @@ pub use error::{ErrorCode, Rejection};
 pub use inlet_proto::DialectName;
 pub use integrations::IgnoreReason;
 pub use translator::{Outcome, Refusal, Translator, translate};
-
-/// The `dialect` metric label of a bus message's dialect field
-/// ([`DialectName::label_of`]): a fixed set (`slack`, `talkspirit`,
-/// `emakin`, `integration`, else `other`).
-pub fn metric_label(dialect: &str) -> &'static str {
-    DialectName::label_of(dialect)
-}

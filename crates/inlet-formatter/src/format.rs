@@ -21,12 +21,14 @@ use inlet_store::{Channel, StoreError, repo};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use uuid::Uuid;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum FormatError {
     /// Will fail again whatever happens: dead-letter with this reason.
+    #[error("{reason}: {detail}")]
     Poison { reason: String, detail: String },
     /// A dependency is unavailable: retry later.
-    Transient(String),
+    #[error("waiting for the database: {0}")]
+    Transient(#[source] StoreError),
 }
 
 /// What a raw webhook became.
@@ -46,9 +48,10 @@ pub(crate) fn poison(reason: impl Into<String>, detail: impl Into<String>) -> Fo
 
 impl From<StoreError> for FormatError {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Unavailable(detail) => FormatError::Transient(detail),
-            other => poison("database_error", other.to_string()),
+        if error.is_unavailable() {
+            FormatError::Transient(error)
+        } else {
+            poison("database_error", error.to_string())
         }
     }
 }
@@ -100,7 +103,7 @@ pub async fn format_message(
         .await
         .map_err(|e| match e {
             ResolveError::Rejected(rejection) => poison(rejection.code.as_str(), rejection.detail),
-            ResolveError::Unavailable(error) => FormatError::Transient(error.to_string()),
+            ResolveError::Unavailable(error) => FormatError::Transient(error),
         })?;
     let channel = channel_of(directory, destination).await?;
     let case_id = first

@@ -7,11 +7,13 @@
 pub mod format;
 pub mod metrics;
 mod placement;
+mod raw_webhooks;
 mod readiness;
 mod worker;
 
 pub use worker::Worker;
 
+use anyhow::Context;
 use inlet_bus::Publisher;
 use inlet_core::Settings;
 use inlet_directory::Directory;
@@ -29,46 +31,32 @@ pub struct Formatter {
 impl Formatter {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let registry = inlet_core::telemetry::new_registry("formatter");
-        let metrics = metrics::FormatterMetrics::register(&registry)?;
-        let pool = inlet_store::connect(&settings.database)?;
-        // Tokens are not its business; the directory is invalidated by control
-        // messages, with a short TTL as the backstop of its authoritative check.
-        let directory = Arc::new(Directory::new(
-            pool.clone(),
-            Duration::from_secs(1),
-            Duration::from_secs(5),
-        ));
+        let metrics = metrics::FormatterMetrics::register(&registry)
+            .context("cannot register the formatter's metrics")?;
+        let pool = inlet_store::connect(&settings.database).context("database.url")?;
         let background = CancellationToken::new();
+        let directory = directory(&settings, &pool, &background);
         let publisher = Publisher::start(
             &settings.amqp,
             "inlet-formatter-publish",
             background.clone(),
         );
-        // Directory changes announced by inlet-api drop what we cached.
-        inlet_directory::invalidation::spawn_listener(
-            settings.redis.clone(),
-            directory.clone(),
-            background.clone(),
-        );
         let consuming = Arc::new(inlet_bus::Consuming::default());
-        let redis = inlet_redis::manager(&settings.redis)?;
-        let topology = inlet_bus::Topology::new(&settings.amqp);
-        let readiness = Arc::new(readiness::FormatterReadiness {
+        let redis = inlet_redis::manager(&settings.redis).context("redis.url")?;
+        let readiness = readiness::FormatterReadiness {
             publisher: publisher.clone(),
             consuming: consuming.clone(),
             pool,
             redis: redis.clone(),
-            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
-            redis_up: inlet_redis::RedisUp::register(&registry)?,
-            queues: inlet_bus::QueueProbe::register(
-                &registry,
-                &settings.amqp.url,
-                &topology,
-                &[inlet_bus::Hop::Raw],
-                false,
-            )?,
-        });
-        let ops = inlet_core::ops::bind(settings.formatter.metrics_listen, registry, readiness)?;
+            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)
+                .context("cannot register the gauges")?,
+            redis_up: inlet_redis::RedisUp::register(&registry)
+                .context("cannot register the gauges")?,
+            queues: queue_probe(&registry, &settings)?,
+        };
+        let listen = settings.formatter.metrics_listen;
+        let ops = inlet_core::ops::bind(listen, registry, Arc::new(readiness.checks()))
+            .with_context(|| format!("cannot listen on formatter.metrics_listen {listen}"))?;
         let worker = Worker {
             settings,
             directory,
@@ -97,6 +85,33 @@ impl Formatter {
         let _ = ops.await;
         Ok(())
     }
+}
+
+/// The directory the formatter reads webhooks, teams and claims through.
+/// Tokens are not its business; it is invalidated by control messages
+/// (directory changes announced by inlet-api), with a short TTL as the
+/// backstop of its authoritative check.
+fn directory(
+    settings: &Settings,
+    pool: &inlet_store::Pool,
+    background: &CancellationToken,
+) -> Arc<Directory> {
+    let ttl = (Duration::from_secs(1), Duration::from_secs(5));
+    let directory = Arc::new(Directory::new(pool.clone(), ttl.0, ttl.1));
+    let redis = settings.redis.clone();
+    inlet_directory::invalidation::spawn_listener(redis, directory.clone(), background.clone());
+    directory
+}
+
+/// The depths of the raw hop's queues, sampled at scrape time.
+fn queue_probe(
+    registry: &prometheus::Registry,
+    settings: &Settings,
+) -> anyhow::Result<inlet_bus::QueueProbe> {
+    let topology = inlet_bus::Topology::new(&settings.amqp);
+    let hops = [inlet_bus::Hop::Raw];
+    inlet_bus::QueueProbe::register(registry, &settings.amqp.url, &topology, &hops, false)
+        .context("cannot register the queue gauges")
 }
 
 impl inlet_core::service::Service for Formatter {

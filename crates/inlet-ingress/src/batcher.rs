@@ -233,10 +233,8 @@ impl Lane {
 /// of its senders waits (each waiting webhook says so itself,
 /// `RawWebhook.wait`).
 fn batch_properties(batch: &[Queued]) -> BasicProperties {
-    let mut properties = BasicProperties::default()
-        .with_message_id(MessageId::new().to_string().into())
-        .with_content_type("application/x-protobuf".into())
-        .with_type(RAW_BATCH_TYPE.into());
+    let mut properties =
+        inlet_bus::properties(Some(&MessageId::new().to_string())).with_type(RAW_BATCH_TYPE.into());
     if let Some(timestamp) = batch[0].properties.timestamp() {
         properties = properties.with_timestamp(*timestamp);
     }

@@ -104,14 +104,17 @@ impl Ingress {
             ));
             Some(spool)
         };
-        let readiness = Arc::new(readiness::IngressReadiness {
-            spool: spool.clone(),
-            publisher: publisher.clone(),
-            pool: pool.clone(),
-            redis: redis.clone(),
-            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
-            redis_up: inlet_redis::RedisUp::register(&registry)?,
-        });
+        let readiness = Arc::new(
+            readiness::IngressReadiness {
+                spool: spool.clone(),
+                publisher: publisher.clone(),
+                pool: pool.clone(),
+                redis: redis.clone(),
+                pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
+                redis_up: inlet_redis::RedisUp::register(&registry)?,
+            }
+            .checks(),
+        );
         let ops = inlet_core::ops::bind(settings.ingress.metrics_listen, registry, readiness)?;
 
         let batcher = batcher::Batcher::start(

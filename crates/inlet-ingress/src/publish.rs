@@ -6,8 +6,8 @@
 use crate::State;
 use crate::accept::{Outcome, unavailable};
 use crate::batcher::{NotPublished, Published};
+use inlet_bus::PublishError;
 use inlet_bus::replies::DIRECT_REPLY_TO;
-use inlet_bus::{BasicProperties, PublishError};
 use inlet_core::OrderingKey;
 use inlet_dialects::Rejection;
 use inlet_proto::Message;
@@ -21,9 +21,7 @@ pub(crate) async fn publish(
     wait: bool,
 ) -> Result<Outcome, Rejection> {
     let shard = key.shard(state.settings.amqp.shards);
-    let mut properties = BasicProperties::default()
-        .with_message_id(raw.message_id.as_str().into())
-        .with_content_type("application/x-protobuf".into())
+    let mut properties = inlet_bus::properties(Some(&raw.message_id))
         .with_timestamp((raw.received_at_micros / 1_000_000) as u64);
     let bytes = raw.encode_to_vec();
     let publisher = &state.publisher;

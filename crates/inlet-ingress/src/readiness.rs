@@ -4,9 +4,8 @@
 //! Redis (idempotency checks are skipped; delivery still deduplicates).
 
 use inlet_bus::Publisher;
-use inlet_core::ops::{CheckFuture, DependencyCheck, Readiness, SampleFuture};
-use inlet_redis::RedisConnection;
-use inlet_redis::RedisUp;
+use inlet_core::ops::{Checks, flag};
+use inlet_redis::{RedisConnection, RedisUp};
 use inlet_store::Pool;
 use inlet_store::pool::PoolGauges;
 use std::sync::Arc;
@@ -21,40 +20,19 @@ pub struct IngressReadiness {
     pub redis_up: RedisUp,
 }
 
-impl Readiness for IngressReadiness {
-    fn check(&self) -> CheckFuture<'_> {
-        Box::pin(async move {
-            let broker = if self.publisher.is_connected() {
-                Ok(())
-            } else {
-                Err("not connected".to_string())
-            };
-            let database = inlet_store::pool::ping(&self.pool)
-                .await
-                .map_err(|e| e.to_string());
-            let mut redis = self.redis.clone();
-            let redis = inlet_redis::ping(&mut redis).await;
-            let mut checks = vec![
-                DependencyCheck::new("broker", self.spool.is_none(), broker),
-                DependencyCheck::optional("database", database),
-                DependencyCheck::optional("redis", redis),
-            ];
-            if let Some(spool) = &self.spool {
-                let writable = if spool.writable() {
-                    Ok(())
-                } else {
-                    Err("not writable".to_string())
-                };
-                checks.push(DependencyCheck::new("spool", true, writable));
-            }
-            checks
-        })
-    }
-
-    fn sample(&self) -> SampleFuture<'_> {
-        Box::pin(async move {
-            self.pool_gauges.sample(&self.pool);
-            let _ = self.redis_up.sample(&self.redis).await;
-        })
+impl IngressReadiness {
+    pub fn checks(self) -> Checks {
+        let publisher = self.publisher;
+        let checks = Checks::new().required_if("broker", self.spool.is_none(), move || {
+            flag(publisher.is_connected(), "not connected")
+        });
+        let checks = match self.spool {
+            Some(spool) => checks.required("spool", move || flag(spool.writable(), "not writable")),
+            None => checks,
+        };
+        self.redis_up.checks(
+            self.pool_gauges.checks(checks, &self.pool, false),
+            &self.redis,
+        )
     }
 }

@@ -14,7 +14,7 @@
 //! A crash after a publish but before the deletion publishes those messages
 //! again at start: delivery keeps message ids, so nothing is posted twice.
 
-use inlet_bus::{BasicProperties, Hop, Publisher};
+use inlet_bus::{Hop, Publisher};
 use inlet_proto::Message;
 use inlet_proto::v1::RawWebhook;
 use prometheus::{IntCounter, IntGauge};
@@ -264,9 +264,7 @@ impl Spool {
                 }
                 let raw = RawWebhook::decode(record.as_slice())?;
                 let shard = inlet_core::shard_of(&raw.ordering_key, shards);
-                let properties = BasicProperties::default()
-                    .with_message_id(raw.message_id.as_str().into())
-                    .with_content_type("application/x-protobuf".into())
+                let properties = inlet_bus::properties(Some(&raw.message_id))
                     .with_timestamp((raw.received_at_micros / 1_000_000) as u64);
                 publisher
                     .publish(Hop::Raw, shard, record, properties)

@@ -10,7 +10,7 @@ pub mod v1 {
 pub mod dialect;
 
 pub use dialect::DialectName;
-pub use prost::Message;
+pub use prost::{DecodeError, Message};
 
 /// The AMQP `type` of a broker message of the raw hop that holds a
 /// [`v1::RawBatch`]; without it the body is one [`v1::RawWebhook`].

@@ -26,3 +26,26 @@ impl RedisUp {
         result
     }
 }
+
+impl RedisUp {
+    /// Adds what every service's readiness has of Redis: `PING`, always
+    /// optional (down is `degraded`), and the sampling of `inlet_redis_up`.
+    pub fn checks(
+        self,
+        checks: inlet_core::ops::Checks,
+        redis: &RedisConnection,
+    ) -> inlet_core::ops::Checks {
+        let (pinged, sampled) = (redis.clone(), redis.clone());
+        checks
+            .optional("redis", move || {
+                let mut redis = pinged.clone();
+                async move { ping(&mut redis).await }
+            })
+            .sampling(move || {
+                let (up, redis) = (self.clone(), sampled.clone());
+                async move {
+                    let _ = up.sample(&redis).await;
+                }
+            })
+    }
+}

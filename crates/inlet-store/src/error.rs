@@ -7,7 +7,7 @@ pub enum StoreError {
     /// PostgreSQL could not be reached or the connection broke: a transient
     /// outage, to be retried (never a reason to dead-letter a message).
     #[error("database unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
     /// A uniqueness rule refused the write (e.g. a name already taken).
     #[error("{0} already exists")]
     Conflict(&'static str),
@@ -18,7 +18,49 @@ pub enum StoreError {
     Invalid(String),
     /// Anything else: a bug or an unexpected database state.
     #[error("database error: {0}")]
-    Other(String),
+    Other(#[source] Cause),
+}
+
+/// What went wrong, in words (the whole chain, so a log line shows it),
+/// and the error it came from, when there was one (a caller walking the
+/// chain reaches the driver's own error).
+#[derive(Debug)]
+pub struct Cause {
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Cause {
+    fn of(error: impl std::error::Error + Send + Sync + 'static, message: String) -> Self {
+        Self {
+            message,
+            source: Some(Box::new(error)),
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A cause with no error behind it (a rule of Inlet's own).
+impl From<String> for Cause {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            source: None,
+        }
+    }
 }
 
 impl StoreError {
@@ -29,21 +71,24 @@ impl StoreError {
 
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(error: deadpool_postgres::PoolError) -> Self {
-        StoreError::Unavailable(error.to_string())
+        let message = error.to_string();
+        StoreError::Unavailable(Cause::of(error, message))
     }
 }
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> Self {
-        classify(&error)
+        classify(error)
     }
 }
 
-fn classify(error: &tokio_postgres::Error) -> StoreError {
+/// Sorts a driver error by its SQLSTATE into what a caller must do.
+fn classify(error: tokio_postgres::Error) -> StoreError {
     use tokio_postgres::error::SqlState;
     let Some(db) = error.as_db_error() else {
         // No server answer at all: the connection is gone or never came.
-        return StoreError::Unavailable(DisplayChain(error).to_string());
+        let message = DisplayChain(&error).to_string();
+        return StoreError::Unavailable(Cause::of(error, message));
     };
     let code = db.code();
     if *code == SqlState::UNIQUE_VIOLATION {
@@ -59,9 +104,11 @@ fn classify(error: &tokio_postgres::Error) -> StoreError {
         || *code == SqlState::CANNOT_CONNECT_NOW
         || *code == SqlState::TOO_MANY_CONNECTIONS
     {
-        StoreError::Unavailable(db.message().to_string())
+        let message = db.message().to_string();
+        StoreError::Unavailable(Cause::of(error, message))
     } else {
-        StoreError::Other(format!("{}: {}", code.code(), db.message()))
+        let message = format!("{}: {}", code.code(), db.message());
+        StoreError::Other(Cause::of(error, message))
     }
 }
 

@@ -41,7 +41,7 @@ pub fn connect(settings: &DatabaseSettings) -> Result<Pool, StoreError> {
         .queue_mode(QueueMode::Lifo)
         .runtime(Runtime::Tokio1)
         .build()
-        .map_err(|e| StoreError::Other(format!("cannot build the pool: {e}")))
+        .map_err(|e| StoreError::Other(format!("cannot build the pool: {e}").into()))
 }
 
 /// Checks that the database answers (readiness).
@@ -76,5 +76,32 @@ impl PoolGauges {
         self.0
             .with_label_values(&["waiting"])
             .set(status.waiting as i64);
+    }
+}
+
+impl PoolGauges {
+    /// Adds what every service's readiness has of PostgreSQL: `SELECT 1`
+    /// (required, or `degraded` when down if not), and the sampling of the
+    /// pool's gauges.
+    pub fn checks(
+        self,
+        checks: inlet_core::ops::Checks,
+        pool: &Pool,
+        database_required: bool,
+    ) -> inlet_core::ops::Checks {
+        let (database, sampled) = (pool.clone(), pool.clone());
+        let ping_database = move || {
+            let pool = database.clone();
+            async move { ping(&pool).await }
+        };
+        let checks = if database_required {
+            checks.required("database", ping_database)
+        } else {
+            checks.optional("database", ping_database)
+        };
+        checks.sampling(move || {
+            let (gauges, pool) = (self.clone(), sampled.clone());
+            async move { gauges.sample(&pool) }
+        })
     }
 }

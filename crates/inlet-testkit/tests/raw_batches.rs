@@ -36,9 +36,7 @@ fn raw_webhook(f: &Fixture, text: &str) -> RawWebhook {
 }
 
 fn batch_properties() -> BasicProperties {
-    BasicProperties::default()
-        .with_content_type("application/x-protobuf".into())
-        .with_type(inlet_proto::RAW_BATCH_TYPE.into())
+    inlet_bus::properties(None).with_type(inlet_proto::RAW_BATCH_TYPE.into())
 }
 
 async fn publish(

@@ -247,7 +247,7 @@ async fn a_message_failing_again_during_its_replay_is_a_new_open_letter() {
     let client = pool.get().await.unwrap();
     let letter = NewDeadLetter {
         message_id: Uuid::now_v7(),
-        stage: "formatter",
+        stage: dead_letters::Stage::Formatter,
         reason: "action_prohibited",
         detail: "not a member",
         dialect: Some("slack"),
@@ -364,7 +364,7 @@ async fn a_dead_letter_or_rejection_quoting_a_nul_is_recorded_without_it() {
     let client = pool.get().await.unwrap();
     let letter = inlet_store::repo::dead_letters::NewDeadLetter {
         message_id: Uuid::now_v7(),
-        stage: "formatter",
+        stage: inlet_store::dead_letters::Stage::Formatter,
         reason: "channel_not_found",
         detail: "no channel named \"ops\0\"",
         dialect: Some("slack"),

@@ -7,12 +7,11 @@ use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, web};
-use inlet_bus::{BasicProperties, Hop};
-use inlet_proto::Message;
-use inlet_proto::v1::{FormattedBatch, FormattedMessage, RawWebhook};
+use inlet_bus::Hop;
+use inlet_store::dead_letters::{Stage, describe, replay_target};
 use inlet_store::repo::dead_letters::{self, Closing, DeadLetter, DeadLetterWithPayload};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -67,17 +66,10 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
     let found = find(&client, *id).await?;
-    let state = if found.replayed_at.is_some() {
-        "replayed"
-    } else if found.discarded_at.is_some() {
-        "discarded"
-    } else {
-        "open"
-    };
     let message = describe(&found);
     Ok(HttpResponse::Ok().json(DeadLetterDetail {
+        state: found.state(),
         letter: found.letter,
-        state,
         replayed_at: found.replayed_at,
         discarded_at: found.discarded_at,
         message,
@@ -98,15 +90,16 @@ pub async fn replay(
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
     let found = find(&client, *id).await?;
-    if found.replayed_at.is_some() || found.discarded_at.is_some() {
+    if !found.is_open() {
         return Err(ApiError::Conflict(
             "this dead letter was already replayed or discarded".into(),
         ));
     }
-    let (hop, shard, bytes) = republishable(&found, state.settings.amqp.shards)?;
-    let properties = BasicProperties::default()
-        .with_message_id(found.letter.message_id.to_string().into())
-        .with_content_type("application/x-protobuf".into());
+    let replay = replay_target(&found, state.settings.amqp.shards)
+        .map_err(|error| ApiError::Conflict(error.to_string()))?;
+    let hop = hop_of(replay.stage);
+    let message_id = found.letter.message_id.to_string();
+    let properties = inlet_bus::properties(Some(&message_id));
     // Marked first, so that the message failing again at once is a new
     // letter and not this one; published second; closed third: a crash
     // before the close leaves it open, and a second replay posts nothing
@@ -118,7 +111,7 @@ pub async fn replay(
     }
     state
         .publisher
-        .publish(hop, shard, &bytes, properties)
+        .publish(hop, replay.shard, &replay.bytes, properties)
         .await
         .map_err(|error| ApiError::Unavailable(error.to_string()))?;
     dead_letters::close(&**client, found.letter.id, Closing::Replayed).await?;
@@ -126,10 +119,7 @@ pub async fn replay(
     Ok(HttpResponse::Ok().json(Replayed {
         id: found.letter.id,
         message_id: found.letter.message_id,
-        hop: match hop {
-            Hop::Raw => "raw",
-            Hop::Posts => "posts",
-        },
+        hop: hop.as_str(),
     }))
 }
 
@@ -164,66 +154,10 @@ async fn find(
         .ok_or_else(|| ApiError::NotFound("no such dead letter".into()))
 }
 
-/// The hop, shard and bytes that put the message back where it failed.
-fn republishable(
-    found: &DeadLetterWithPayload,
-    shards: u16,
-) -> Result<(Hop, u16, Vec<u8>), ApiError> {
-    match found.letter.stage.as_str() {
-        "formatter" => {
-            // Undecodable bytes go back as they are (shard 0): the formatter
-            // dead-letters them again, which is what an operator expects.
-            let shard = RawWebhook::decode(found.payload.as_slice())
-                .map(|raw| inlet_core::shard_of(&raw.ordering_key, shards))
-                .unwrap_or(0);
-            Ok((Hop::Raw, shard, found.payload.clone()))
-        }
-        "delivery" => {
-            let mut message = FormattedMessage::decode(found.payload.as_slice()).map_err(|e| {
-                ApiError::Conflict(format!("this dead letter's message cannot be decoded: {e}"))
-            })?;
-            // Nobody waits for a replay.
-            message.reply_to.clear();
-            let shard = inlet_core::shard_of(&message.ordering_key, shards);
-            let batch = FormattedBatch {
-                messages: vec![message],
-            };
-            Ok((Hop::Posts, shard, batch.encode_to_vec()))
-        }
-        other => Err(ApiError::Conflict(format!(
-            "dead letters of stage {other:?} cannot be replayed"
-        ))),
-    }
-}
-
-/// A readable view of the dead letter's message.
-fn describe(found: &DeadLetterWithPayload) -> Value {
-    match found.letter.stage.as_str() {
-        "formatter" => match RawWebhook::decode(found.payload.as_slice()) {
-            Ok(raw) => json!({
-                "dialect": raw.dialect,
-                "webhook_id": raw.webhook_id,
-                "ordering_key": raw.ordering_key,
-                "received_at_micros": raw.received_at_micros,
-                "content_type": raw.content_type,
-                "headers": raw.headers.iter().map(|h| json!([h.name, h.value])).collect::<Vec<_>>(),
-                "query": raw.query.iter().map(|q| json!([q.name, q.value])).collect::<Vec<_>>(),
-                "body": String::from_utf8_lossy(&raw.body),
-            }),
-            Err(error) => json!({"undecodable": error.to_string(), "bytes": found.payload.len()}),
-        },
-        "delivery" => match FormattedMessage::decode(found.payload.as_slice()) {
-            Ok(message) => json!({
-                "ordering_key": message.ordering_key,
-                "posts": message.posts.iter().map(|p| json!({
-                    "post_id": p.post_id,
-                    "channel_id": p.channel_id,
-                    "root_id": p.root_id,
-                    "message": p.message,
-                })).collect::<Vec<_>>(),
-            }),
-            Err(error) => json!({"undecodable": error.to_string(), "bytes": found.payload.len()}),
-        },
-        _ => json!({"bytes": found.payload.len()}),
+/// The hop a stage consumes, where its dead letters are replayed.
+fn hop_of(stage: Stage) -> Hop {
+    match stage {
+        Stage::Formatter => Hop::Raw,
+        Stage::Delivery => Hop::Posts,
     }
 }

@@ -1,6 +1,8 @@
-//! Dead letters: messages the pipeline could not place, with their reason,
-//! kept for an operator to inspect, replay or discard.
+//! Dead-letter rows: messages the pipeline could not place, with their
+//! reason, kept for an operator to inspect, replay or discard. What a letter
+//! is (its stage, how it is built, shown and replayed) is `crate::dead_letters`.
 
+pub use crate::dead_letters::Stage;
 use crate::error::StoreError;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -20,11 +22,30 @@ pub struct DeadLetter {
     pub created_at: DateTime<Utc>,
 }
 
-/// A message to dead-letter.
+impl DeadLetter {
+    /// A row of `SELECT` [`COLUMNS`].
+    fn from_row(r: &tokio_postgres::Row) -> Self {
+        Self {
+            id: r.get(0),
+            message_id: r.get(1),
+            stage: r.get(2),
+            reason: r.get(3),
+            detail: r.get(4),
+            dialect: r.get(5),
+            webhook_id: r.get(6),
+            created_at: r.get(7),
+        }
+    }
+}
+
+/// The columns of a [`DeadLetter`], in [`DeadLetter::from_row`]'s order.
+const COLUMNS: &str = "id, message_id, stage, reason, detail, dialect, webhook_id, created_at";
+
+/// A message to dead-letter (built by `crate::dead_letters`).
 #[derive(Clone, Debug)]
 pub struct NewDeadLetter<'a> {
     pub message_id: Uuid,
-    pub stage: &'a str,
+    pub stage: Stage,
     pub reason: &'a str,
     pub detail: &'a str,
     pub dialect: Option<&'a str>,
@@ -44,6 +65,7 @@ pub async fn record(
     let reason = text_value(letter.reason);
     let detail = text_value(letter.detail);
     let dialect = letter.dialect.map(text_value);
+    let stage = letter.stage.as_str();
     let inserted = client
         .query_opt(
             "INSERT INTO dead_letters (id, message_id, stage, reason, detail, dialect, webhook_id, payload)
@@ -55,7 +77,7 @@ pub async fn record(
             &[
                 &Uuid::now_v7(),
                 &letter.message_id,
-                &letter.stage,
+                &stage,
                 &reason,
                 &detail,
                 &dialect,
@@ -71,7 +93,7 @@ pub async fn record(
         .query_one(
             "SELECT id FROM dead_letters WHERE message_id = $1 AND stage = $2
              AND replayed_at IS NULL AND discarded_at IS NULL AND replay_started_at IS NULL",
-            &[&letter.message_id, &letter.stage],
+            &[&letter.message_id, &stage],
         )
         .await?;
     Ok(existing.get(0))
@@ -91,26 +113,12 @@ pub async fn list_open(
     client: &impl GenericClient,
     limit: i64,
 ) -> Result<Vec<DeadLetter>, StoreError> {
-    let rows = client
-        .query(
-            "SELECT id, message_id, stage, reason, detail, dialect, webhook_id, created_at FROM dead_letters
-             WHERE replayed_at IS NULL AND discarded_at IS NULL ORDER BY created_at LIMIT $1",
-            &[&limit],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| DeadLetter {
-            id: r.get(0),
-            message_id: r.get(1),
-            stage: r.get(2),
-            reason: r.get(3),
-            detail: r.get(4),
-            dialect: r.get(5),
-            webhook_id: r.get(6),
-            created_at: r.get(7),
-        })
-        .collect())
+    let sql = format!(
+        "SELECT {COLUMNS} FROM dead_letters
+         WHERE replayed_at IS NULL AND discarded_at IS NULL ORDER BY created_at LIMIT $1"
+    );
+    let rows = client.query(sql.as_str(), &[&limit]).await?;
+    Ok(rows.iter().map(DeadLetter::from_row).collect())
 }
 
 pub async fn open_count(client: &impl GenericClient) -> Result<i64, StoreError> {
@@ -132,29 +140,34 @@ pub struct DeadLetterWithPayload {
     pub discarded_at: Option<DateTime<Utc>>,
 }
 
+impl DeadLetterWithPayload {
+    /// `open`, `replayed` or `discarded` (the API's `state`).
+    pub fn state(&self) -> &'static str {
+        if self.replayed_at.is_some() {
+            "replayed"
+        } else if self.discarded_at.is_some() {
+            "discarded"
+        } else {
+            "open"
+        }
+    }
+
+    /// Neither replayed nor discarded.
+    pub fn is_open(&self) -> bool {
+        self.replayed_at.is_none() && self.discarded_at.is_none()
+    }
+}
+
 pub async fn get(
     client: &impl GenericClient,
     id: Uuid,
 ) -> Result<Option<DeadLetterWithPayload>, StoreError> {
-    let row = client
-        .query_opt(
-            "SELECT id, message_id, stage, reason, detail, dialect, webhook_id, created_at,
-                    payload, replayed_at, discarded_at
-             FROM dead_letters WHERE id = $1",
-            &[&id],
-        )
-        .await?;
+    let sql = format!(
+        "SELECT {COLUMNS}, payload, replayed_at, discarded_at FROM dead_letters WHERE id = $1"
+    );
+    let row = client.query_opt(sql.as_str(), &[&id]).await?;
     Ok(row.map(|r| DeadLetterWithPayload {
-        letter: DeadLetter {
-            id: r.get(0),
-            message_id: r.get(1),
-            stage: r.get(2),
-            reason: r.get(3),
-            detail: r.get(4),
-            dialect: r.get(5),
-            webhook_id: r.get(6),
-            created_at: r.get(7),
-        },
+        letter: DeadLetter::from_row(&r),
         payload: r.get(8),
         replayed_at: r.get(9),
         discarded_at: r.get(10),

@@ -204,10 +204,9 @@ async fn insert_posts(
         )
         .await?;
     if inserted != posts.len() as u64 {
-        return Err(StoreError::Other(format!(
-            "{inserted} of {} posts inserted",
-            posts.len()
-        )));
+        return Err(StoreError::Other(
+            format!("{inserted} of {} posts inserted", posts.len()).into(),
+        ));
     }
     let mut stored: Vec<Post> = posts
         .iter()
