@@ -204,21 +204,4 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<usize> {
     Ok(inlet_store::migrate::run(&mut client).await?)
 }
 
-impl inlet_core::service::Service for Api {
-    const NAME: &'static str = "inlet-api";
-
-    async fn build(settings: Settings) -> anyhow::Result<Self> {
-        Api::build(settings).await
-    }
-
-    fn listening(&self) -> inlet_core::service::Listening {
-        inlet_core::service::Listening {
-            port: Some(self.port),
-            ops_port: self.ops_port,
-        }
-    }
-
-    async fn run_until_stopped(self, stop: CancellationToken) -> anyhow::Result<()> {
-        Api::run_until_stopped(self, stop).await
-    }
-}
+inlet_core::service!(Api, "inlet-api", listens);

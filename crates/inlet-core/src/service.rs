@@ -70,3 +70,60 @@ pub async fn serve<S: Service>(settings: Settings) -> anyhow::Result<()> {
 pub async fn main<S: Service>(options: Options) -> anyhow::Result<()> {
     with_settings(&options, serve::<S>).await
 }
+
+/// Implements [`Service`] for a service type whose inherent `build`,
+/// `run_until_stopped` and `ops_port` (and `port`, with `listens`) are the
+/// real ones: `inlet_core::service!(Ingress, "inlet-ingress", listens)`.
+#[macro_export]
+macro_rules! service {
+    ($service:ty, $name:literal) => {
+        $crate::service!(@impl $service, $name, |_s: &$service| None);
+    };
+    ($service:ty, $name:literal, listens) => {
+        $crate::service!(@impl $service, $name, |s: &$service| Some(s.port));
+    };
+    (@impl $service:ty, $name:literal, $port:expr) => {
+        impl $crate::service::Service for $service {
+            const NAME: &'static str = $name;
+
+            async fn build(settings: $crate::Settings) -> anyhow::Result<Self> {
+                <$service>::build(settings).await
+            }
+
+            fn listening(&self) -> $crate::service::Listening {
+                $crate::service::Listening {
+                    port: ($port)(self),
+                    ops_port: self.ops_port,
+                }
+            }
+
+            async fn run_until_stopped(
+                self,
+                stop: tokio_util::sync::CancellationToken,
+            ) -> anyhow::Result<()> {
+                <$service>::run_until_stopped(self, stop).await
+            }
+        }
+    };
+}
+
+/// The whole `main.rs` of a service binary that only serves:
+/// `inlet_core::service_main!(inlet_ingress::Ingress);`. Its `--help`
+/// text is the crate's description.
+#[macro_export]
+macro_rules! service_main {
+    ($service:ty) => {
+        #[derive(clap::Parser)]
+        #[command(version, about)]
+        struct Args {
+            #[command(flatten)]
+            service: $crate::service::Options,
+        }
+
+        #[tokio::main]
+        async fn main() -> anyhow::Result<()> {
+            let args = <Args as clap::Parser>::parse();
+            $crate::service::main::<$service>(args.service).await
+        }
+    };
+}

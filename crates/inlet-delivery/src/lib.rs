@@ -110,21 +110,4 @@ fn queue_probe(
         .context("cannot register the queue gauges")
 }
 
-impl inlet_core::service::Service for Delivery {
-    const NAME: &'static str = "inlet-delivery";
-
-    async fn build(settings: Settings) -> anyhow::Result<Self> {
-        Delivery::build(settings).await
-    }
-
-    fn listening(&self) -> inlet_core::service::Listening {
-        inlet_core::service::Listening {
-            port: None,
-            ops_port: self.ops_port,
-        }
-    }
-
-    async fn run_until_stopped(self, stop: CancellationToken) -> anyhow::Result<()> {
-        Delivery::run_until_stopped(self, stop).await
-    }
-}
+inlet_core::service!(Delivery, "inlet-delivery");

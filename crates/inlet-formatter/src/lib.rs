@@ -114,21 +114,4 @@ fn queue_probe(
         .context("cannot register the queue gauges")
 }
 
-impl inlet_core::service::Service for Formatter {
-    const NAME: &'static str = "inlet-formatter";
-
-    async fn build(settings: Settings) -> anyhow::Result<Self> {
-        Formatter::build(settings).await
-    }
-
-    fn listening(&self) -> inlet_core::service::Listening {
-        inlet_core::service::Listening {
-            port: None,
-            ops_port: self.ops_port,
-        }
-    }
-
-    async fn run_until_stopped(self, stop: CancellationToken) -> anyhow::Result<()> {
-        Formatter::run_until_stopped(self, stop).await
-    }
-}
+inlet_core::service!(Formatter, "inlet-formatter");

@@ -226,21 +226,4 @@ impl Ingress {
     }
 }
 
-impl inlet_core::service::Service for Ingress {
-    const NAME: &'static str = "inlet-ingress";
-
-    async fn build(settings: Settings) -> anyhow::Result<Self> {
-        Ingress::build(settings).await
-    }
-
-    fn listening(&self) -> inlet_core::service::Listening {
-        inlet_core::service::Listening {
-            port: Some(self.port),
-            ops_port: self.ops_port,
-        }
-    }
-
-    async fn run_until_stopped(self, stop: CancellationToken) -> anyhow::Result<()> {
-        Ingress::run_until_stopped(self, stop).await
-    }
-}
+inlet_core::service!(Ingress, "inlet-ingress", listens);
