@@ -11,61 +11,19 @@ use crate::body::Body;
 use crate::door::Door;
 use crate::idempotency_key;
 use crate::integration::{query_without_key, vendor_headers};
+use crate::outcome::{NotPosted, Outcome, Refused};
+use crate::request::{header, now_micros, unavailable, wants_wait};
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_core::MessageId;
 use inlet_dialects::{
-    DialectName, EmptyDirectory, ErrorCode, IgnoreReason, Outcome as Translated, Refusal,
-    Rejection, Translation, TranslationRequest, Translator,
+    EmptyDirectory, ErrorCode, IgnoreReason, Outcome as Translated, Refusal, Rejection,
+    Translation, TranslationRequest, Translator,
 };
 use inlet_directory::resolve::{ResolveError, resolve};
 use inlet_directory::{DialectLimits, DialectView};
-use inlet_proto::v1::{Header, QueryParam, RawWebhook, Verdict};
+use inlet_proto::v1::{Header, QueryParam, RawWebhook};
 use inlet_store::Webhook;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// How an accepted request ended, before it becomes HTTP.
-pub(crate) enum Outcome {
-    Accepted,
-    Verdict(Verdict),
-    Pending,
-    /// A repeat of an earlier request's `Idempotency-Key`.
-    Repeat {
-        first: MessageId,
-        verdict: Option<Verdict>,
-        waited: bool,
-    },
-    /// Nothing was published: the translator ignored the event, or it
-    /// carried nothing to post (integrations, decisions.md 18).
-    NotPosted(NotPosted),
-}
-
-/// Why nothing was published, as a waiting sender is told.
-pub(crate) struct NotPosted {
-    /// `filtered`, `unsupported`, `not_wanted` or `empty`.
-    pub reason: &'static str,
-    pub event: String,
-    pub detail: String,
-    /// The integration's display name, when it does not support the event
-    /// (Zulip's `UNSUPPORTED_WEBHOOK_EVENT_TYPE` answer).
-    pub unsupported_by: Option<&'static str>,
-}
-
-/// Why a request was not accepted.
-pub(crate) enum Refused {
-    /// Counted in `inlet_ingress_rejections_total` by its reason.
-    Counted(Refusal),
-    /// The URL names no translator: only an integration's name can be
-    /// unknown (`404`, before any other check).
-    NoTranslator(DialectName),
-    /// No token where the integrations' door looks for one (`401`).
-    NoToken,
-}
-
-impl From<Rejection> for Refused {
-    fn from(rejection: Rejection) -> Self {
-        Refused::Counted(rejection.into())
-    }
-}
+use std::time::{Duration, Instant};
 
 /// The posts a translation asks to publish.
 struct ToPublish {
@@ -388,28 +346,4 @@ fn count_event(state: &State, translator: Translator, event: Option<&str>, outco
         .integration_events
         .with_label_values(&[integration.name(), event, outcome])
         .inc();
-}
-
-pub(crate) fn unavailable(detail: impl Into<String>) -> Rejection {
-    Rejection::new(ErrorCode::ServiceUnavailable, detail)
-}
-
-pub(crate) fn header(req: &HttpRequest, name: &str) -> Option<String> {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
-pub(crate) fn wants_wait(req: &HttpRequest) -> bool {
-    req.query_string()
-        .split('&')
-        .any(|p| p == "wait=true" || p == "wait=1")
-}
-
-pub(crate) fn now_micros() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or_default()
 }

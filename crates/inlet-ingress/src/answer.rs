@@ -6,7 +6,8 @@
 //! one JSON shape at every door (decisions.md 11), with Zulip's `result`
 //! and `msg` beside it for integrations.
 
-use crate::accept::{NotPosted, Outcome, Refused, header, wants_wait};
+use crate::outcome::{NotPosted, Outcome, Refused};
+use crate::request::{header, wants_wait};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use inlet_core::MessageId;

@@ -4,7 +4,7 @@
 //! request is not accepted after all.
 
 use crate::State;
-use crate::accept::Outcome;
+use crate::outcome::Outcome;
 use actix_web::HttpRequest;
 use inlet_core::MessageId;
 use inlet_dialects::Rejection;

@@ -5,7 +5,7 @@
 //! delivery id and signature. Zulip's answer shapes are in
 //! [`crate::answer`].
 
-use crate::accept::header;
+use crate::request::header;
 use actix_web::{HttpRequest, web};
 use base64::Engine;
 

@@ -4,8 +4,9 @@
 //! safe, the sender must retry.
 
 use crate::State;
-use crate::accept::{Outcome, unavailable};
 use crate::batcher::{NotPublished, Published};
+use crate::outcome::Outcome;
+use crate::request::unavailable;
 use inlet_bus::PublishError;
 use inlet_bus::replies::DIRECT_REPLY_TO;
 use inlet_core::OrderingKey;

@@ -3,7 +3,7 @@
 //! screen of tokens never issued here is [`crate::token_screen`]'s.
 
 use crate::State;
-use crate::accept::unavailable;
+use crate::request::unavailable;
 use crate::token_screen::Screened;
 use actix_web::HttpRequest;
 use inlet_core::WebhookToken;
