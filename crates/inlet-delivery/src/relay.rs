@@ -14,8 +14,6 @@ use inlet_store::{Pool, StoreError};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// Advisory lock key of the relay ("relay" in ASCII).
-const RELAY_LOCK: i64 = 0x0072_656c_6179;
 /// Posts re-published per tick at most.
 const TICK_LIMIT: i64 = 1_000;
 
@@ -64,12 +62,7 @@ impl Relay {
         let mut pooled = self.pool.get().await.map_err(StoreError::from)?;
         let client: &mut tokio_postgres::Client = &mut pooled;
         let tx = client.transaction().await.map_err(StoreError::from)?;
-        let locked: bool = tx
-            .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&RELAY_LOCK])
-            .await
-            .map_err(StoreError::from)?
-            .get(0);
-        if !locked {
+        if !posts::try_lock_relay(&tx).await? {
             return Ok(0);
         }
         let pending = posts::pending_count(&tx).await?;

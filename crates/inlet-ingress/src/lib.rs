@@ -23,6 +23,7 @@ mod token;
 pub mod token_screen;
 
 use actix_web::{App, HttpServer, dev::Server, web};
+use anyhow::Context;
 use inlet_bus::Publisher;
 use inlet_core::Settings;
 use inlet_directory::Directory;
@@ -67,8 +68,9 @@ pub struct Ingress {
 impl Ingress {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let registry = inlet_core::telemetry::new_registry("ingress");
-        let metrics = metrics::IngressMetrics::register(&registry)?;
-        let pool = inlet_store::connect(&settings.database)?;
+        let metrics = metrics::IngressMetrics::register(&registry)
+            .context("cannot register ingress's metrics")?;
+        let pool = inlet_store::connect(&settings.database).context("database.url")?;
         let directory = Arc::new(Directory::new(
             pool.clone(),
             Duration::from_millis(settings.ingress.token_cache_ttl_ms),
@@ -82,7 +84,7 @@ impl Ingress {
             directory.clone(),
             background.clone(),
         );
-        let redis = inlet_redis::manager(&settings.redis)?;
+        let redis = inlet_redis::manager(&settings.redis).context("redis.url")?;
         let spool = if settings.ingress.spool_dir.is_empty() {
             None
         } else {
@@ -112,12 +114,16 @@ impl Ingress {
                 publisher: publisher.clone(),
                 pool: pool.clone(),
                 redis: redis.clone(),
-                pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
-                redis_up: inlet_redis::RedisUp::register(&registry)?,
+                pool_gauges: inlet_store::pool::PoolGauges::register(&registry)
+                    .context("cannot register the gauges")?,
+                redis_up: inlet_redis::RedisUp::register(&registry)
+                    .context("cannot register the gauges")?,
             }
             .checks(),
         );
-        let ops = inlet_core::ops::bind(settings.ingress.metrics_listen, registry, readiness)?;
+        let listen = settings.ingress.metrics_listen;
+        let ops = inlet_core::ops::bind(listen, registry, readiness)
+            .with_context(|| format!("cannot listen on ingress.metrics_listen {listen}"))?;
 
         let batcher = batcher::Batcher::start(
             publisher.clone(),
@@ -195,7 +201,13 @@ impl Ingress {
         .disable_signals()
         .shutdown_timeout(shutdown_timeout.as_secs().max(1))
         .client_request_timeout(Duration::from_secs(5))
-        .bind(settings.ingress.listen)?;
+        .bind(settings.ingress.listen)
+        .with_context(|| {
+            format!(
+                "cannot listen on ingress.listen {}",
+                settings.ingress.listen
+            )
+        })?;
         let port = http.addrs().first().map(|a| a.port()).unwrap_or(0);
         Ok(Self {
             port,

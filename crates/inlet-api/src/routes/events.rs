@@ -130,23 +130,36 @@ pub(crate) fn posted_frame(seq: i64, post: &str) -> Bytes {
     Bytes::from(format!("id: {seq}\nevent: posted\ndata: {post}\n\n"))
 }
 
+/// Why a live stream ended before the service stopped.
+#[derive(Debug, thiserror::Error)]
+enum StreamEnd {
+    #[error("listener gone")]
+    ListenerGone,
+    #[error("the channel's live feed ended")]
+    FeedEnded,
+    #[error("cannot read the posts: {0}")]
+    Database(#[from] inlet_store::StoreError),
+}
+
 /// Sends what follows `last` from PostgreSQL; returns the new last seq.
 async fn replay(
     state: &State,
     channel: Uuid,
     mut last: i64,
     tx: &mpsc::Sender<Bytes>,
-) -> Result<i64, String> {
+) -> Result<i64, StreamEnd> {
     loop {
-        let client = state.pool.get().await.map_err(|e| e.to_string())?;
-        let page = posts::list(&**client, channel, last, REPLAY_PAGE)
+        let client = state
+            .pool
+            .get()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(inlet_store::StoreError::from)?;
+        let page = posts::list(&**client, channel, last, REPLAY_PAGE).await?;
         drop(client);
         for post in &page {
             tx.send(event(post))
                 .await
-                .map_err(|_| "listener gone".to_string())?;
+                .map_err(|_| StreamEnd::ListenerGone)?;
             last = post.seq;
         }
         if (page.len() as i64) < REPLAY_PAGE {
@@ -161,13 +174,13 @@ async fn pump(
     after: i64,
     mut live: Subscription<LiveEvent>,
     tx: &mpsc::Sender<Bytes>,
-) -> Result<(), String> {
+) -> Result<(), StreamEnd> {
     // Tells the listener where the stream starts, so it can resume from
     // there after a blip even if no post arrived meanwhile.
     let ready = format!("event: ready\nid: {after}\ndata: {{\"after_seq\":{after}}}\n\n");
     tx.send(Bytes::from(ready))
         .await
-        .map_err(|_| "listener gone")?;
+        .map_err(|_| StreamEnd::ListenerGone)?;
     let mut last = replay(state, channel, after, tx).await?;
     loop {
         let received = tokio::select! {
@@ -175,9 +188,9 @@ async fn pump(
             // The client went away: actix dropped the response body and with
             // it the receiving end. End now, releasing the slot and the
             // subscription, rather than at the next failed send.
-            _ = tx.closed() => return Err("listener gone".into()),
+            _ = tx.closed() => return Err(StreamEnd::ListenerGone),
             _ = tokio::time::sleep(HEARTBEAT) => {
-                tx.send(Bytes::from_static(b": heartbeat\n\n")).await.map_err(|_| "listener gone")?;
+                tx.send(Bytes::from_static(b": heartbeat\n\n")).await.map_err(|_| StreamEnd::ListenerGone)?;
                 continue;
             }
             received = live.events.recv() => received,
@@ -191,7 +204,7 @@ async fn pump(
                 last = replay(state, channel, last, tx).await?;
                 continue;
             }
-            Err(RecvError::Closed) => return Err("redis subscription ended".into()),
+            Err(RecvError::Closed) => return Err(StreamEnd::FeedEnded),
         };
         if event.seq <= last {
             continue; // already sent (replay or an outbox re-publish)
@@ -200,7 +213,9 @@ async fn pump(
             last = replay(state, channel, last, tx).await?; // a gap: fill it from PostgreSQL
             continue;
         }
-        tx.send(event.frame).await.map_err(|_| "listener gone")?;
+        tx.send(event.frame)
+            .await
+            .map_err(|_| StreamEnd::ListenerGone)?;
         last = event.seq;
     }
 }

@@ -7,7 +7,8 @@ mod seq;
 
 pub use batch::{BatchOutcome, MessagePosts, prune_idempotency_keys, store_batch};
 pub use outbox::{
-    mark_published, mark_published_lazily, pending_count, unpublished, unpublished_sql,
+    mark_published, mark_published_lazily, pending_count, try_lock_relay, unpublished,
+    unpublished_sql,
 };
 
 use crate::error::StoreError;

@@ -106,3 +106,14 @@ pub async fn pending_count(client: &impl GenericClient) -> Result<i64, StoreErro
         .await?;
     Ok(row.get(0))
 }
+
+/// Takes the outbox relay's lock for the rest of `tx`: `false` when another
+/// delivery replica's relay holds it (one relay pass at a time is enough).
+pub async fn try_lock_relay(tx: &impl GenericClient) -> Result<bool, StoreError> {
+    /// The advisory lock's key ("relay" in ASCII).
+    const RELAY_LOCK: i64 = 0x0072_656c_6179;
+    let row = tx
+        .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&RELAY_LOCK])
+        .await?;
+    Ok(row.get(0))
+}
