@@ -84,18 +84,7 @@ pub async fn amqp(
             let payload = payload.clone();
             let queue = queue.clone();
             async move {
-                let confirm = channel
-                    .basic_publish(
-                        "".into(),
-                        queue.as_str().into(),
-                        BasicPublishOptions {
-                            mandatory: true,
-                            immediate: false,
-                        },
-                        &payload,
-                        BasicProperties::default().with_delivery_mode(2),
-                    )
-                    .await?;
+                let confirm = publish_persistent(&channel, &queue, &payload).await?;
                 match confirm.await? {
                     Confirmation::Ack(None) => Ok(1),
                     other => anyhow::bail!("publish not confirmed: {other:?}"),
@@ -130,6 +119,27 @@ pub async fn declare_quorum(channel: &lapin::Channel, queue: &str) -> anyhow::Re
         )
         .await?;
     Ok(())
+}
+
+/// A persistent, mandatory publish to `queue` through the default exchange;
+/// the confirm is the caller's to await.
+pub async fn publish_persistent(
+    channel: &lapin::Channel,
+    queue: &str,
+    payload: &[u8],
+) -> lapin::Result<lapin::PublisherConfirm> {
+    channel
+        .basic_publish(
+            "".into(),
+            queue.into(),
+            BasicPublishOptions {
+                mandatory: true,
+                immediate: false,
+            },
+            payload,
+            BasicProperties::default().with_delivery_mode(2),
+        )
+        .await
 }
 
 pub async fn inlet_bus_like_connect(url: &str) -> anyhow::Result<lapin::Connection> {

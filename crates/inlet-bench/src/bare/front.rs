@@ -3,8 +3,8 @@
 //! path, is confirmed persistent in the first quorum queue.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::{BasicProperties, Confirmation};
+use lapin::Confirmation;
+use lapin::options::ConfirmSelectOptions;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use uuid::Uuid;
@@ -82,19 +82,8 @@ async fn accept(request: HttpRequest, body: web::Bytes, shared: web::Data<Shared
         return HttpResponse::NotFound().finish();
     };
     let payload = super::envelope(*channel, &body);
-    let published = shared
-        .channel
-        .basic_publish(
-            "".into(),
-            shared.queue.as_str().into(),
-            BasicPublishOptions {
-                mandatory: true,
-                immediate: false,
-            },
-            &payload,
-            BasicProperties::default().with_delivery_mode(2),
-        )
-        .await;
+    let published =
+        crate::ceilings::publish_persistent(&shared.channel, &shared.queue, &payload).await;
     match published {
         Ok(confirm) => match confirm.await {
             Ok(Confirmation::Ack(None)) => HttpResponse::Accepted().finish(),

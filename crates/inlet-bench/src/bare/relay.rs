@@ -3,12 +3,9 @@
 //! channel), so a lane's order is kept; confirms are awaited meanwhile.
 
 use futures_util::StreamExt;
-use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
-    ConfirmSelectOptions,
-};
+use lapin::Confirmation;
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions};
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Confirmation};
 use tokio::task::JoinHandle;
 
 pub async fn start(
@@ -39,18 +36,8 @@ pub async fn start(
         let _connection = connection;
         while let Some(delivery) = deliveries.next().await {
             let delivery = delivery?;
-            let confirm = publish
-                .basic_publish(
-                    "".into(),
-                    to.as_str().into(),
-                    BasicPublishOptions {
-                        mandatory: true,
-                        immediate: false,
-                    },
-                    &delivery.data,
-                    BasicProperties::default().with_delivery_mode(2),
-                )
-                .await?;
+            let confirm =
+                crate::ceilings::publish_persistent(&publish, &to, &delivery.data).await?;
             tokio::spawn(async move {
                 if let Ok(Confirmation::Ack(None)) = confirm.await {
                     let _ = delivery.ack(BasicAckOptions::default()).await;
