@@ -146,9 +146,21 @@ pub struct PhaseResult {
     pub usage: std::collections::BTreeMap<String, procs::Usage>,
 }
 
+/// Failures end in one line (the error and its causes), never a
+/// backtrace: a missing stack or a full PostgreSQL is the reader's to fix,
+/// not a bug.
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("inlet-bench: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let settings = inlet_core::Settings::load(None)
         .context("loading the configuration (INLET__… variables)")?;
     let token = std::fs::read_to_string(&args.token_file).with_context(|| {
