@@ -1,5 +1,6 @@
 """Draws the latency distributions of a bench report (ingress and end to
-end, per mix, at the offered rate) as percentile curves on a log scale."""
+end, the bare durable pipeline and each mix, at the offered rate) as
+percentile curves on a log scale."""
 
 import json
 import sys
@@ -15,7 +16,8 @@ def main(report_path: str, out_path: str) -> None:
         report = json.load(f)
     fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=False)
     for ax, key, title in ((axes[0], "ingress", "ingress (2xx answer)"), (axes[1], "e2e", "end to end (on Redis)")):
-        for mix in report["mixes"]:
+        runs = ([report["bare"]] if "bare" in report else []) + report["mixes"]
+        for mix in runs:
             points = mix["latency_curves"][key]
             if not points:
                 continue

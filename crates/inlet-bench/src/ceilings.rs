@@ -17,29 +17,17 @@ use std::time::{Duration, Instant};
 pub struct Ceilings {
     /// Persistent messages into a quorum queue, confirmed, `K` in flight.
     pub amqp_confirm_per_s: f64,
-    /// Single-row INSERT + COMMIT, `K` connections, synchronous_commit on.
+    /// Single-row INSERT + COMMIT, `pg_connections` connections,
+    /// synchronous_commit on.
     pub pg_insert_per_s: f64,
-    /// Rows per second in INSERTs of 100 rows, 4 connections.
+    /// `K`, or fewer where PostgreSQL allows fewer (see `connections`).
+    pub pg_connections: usize,
+    /// Rows per second in INSERTs of 100 rows, 4 connections (at most).
     pub pg_batch_rows_per_s: f64,
     /// PUBLISH from `K` connections, one command at a time each.
     pub redis_publish_per_s: f64,
     /// The load generator against a trivial actix-web `200 ok` handler.
     pub http_per_s: f64,
-}
-
-impl Ceilings {
-    /// The lowest ceiling: what the pipeline is compared with end to end.
-    pub fn lowest(&self) -> f64 {
-        [
-            self.amqp_confirm_per_s,
-            self.pg_insert_per_s,
-            self.pg_batch_rows_per_s,
-            self.redis_publish_per_s,
-            self.http_per_s,
-        ]
-        .into_iter()
-        .fold(f64::INFINITY, f64::min)
-    }
 }
 
 /// Runs `K` workers doing `step` until `duration` ends; returns steps/s.
@@ -84,21 +72,7 @@ pub async fn amqp(
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
-    let mut args = FieldTable::default();
-    args.insert(
-        "x-queue-type".into(),
-        AMQPValue::LongString(LongString::from("quorum")),
-    );
-    channel
-        .queue_declare(
-            queue.into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            args,
-        )
-        .await?;
+    declare_quorum(&channel, queue).await?;
     let payload = Arc::new(payload);
     let queue_name = queue.to_string();
     let result = rate(in_flight, duration, |_| {
@@ -110,18 +84,7 @@ pub async fn amqp(
             let payload = payload.clone();
             let queue = queue.clone();
             async move {
-                let confirm = channel
-                    .basic_publish(
-                        "".into(),
-                        queue.as_str().into(),
-                        BasicPublishOptions {
-                            mandatory: true,
-                            immediate: false,
-                        },
-                        &payload,
-                        BasicProperties::default().with_delivery_mode(2),
-                    )
-                    .await?;
+                let confirm = publish_persistent(&channel, &queue, &payload).await?;
                 match confirm.await? {
                     Confirmation::Ack(None) => Ok(1),
                     other => anyhow::bail!("publish not confirmed: {other:?}"),
@@ -137,7 +100,49 @@ pub async fn amqp(
     result
 }
 
-async fn inlet_bus_like_connect(url: &str) -> anyhow::Result<lapin::Connection> {
+/// A durable quorum queue, as the pipeline's own (replicated, written to
+/// disk before a confirm).
+pub async fn declare_quorum(channel: &lapin::Channel, queue: &str) -> anyhow::Result<()> {
+    let mut args = FieldTable::default();
+    args.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString(LongString::from("quorum")),
+    );
+    channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            args,
+        )
+        .await?;
+    Ok(())
+}
+
+/// A persistent, mandatory publish to `queue` through the default exchange;
+/// the confirm is the caller's to await.
+pub async fn publish_persistent(
+    channel: &lapin::Channel,
+    queue: &str,
+    payload: &[u8],
+) -> lapin::Result<lapin::PublisherConfirm> {
+    channel
+        .basic_publish(
+            "".into(),
+            queue.into(),
+            BasicPublishOptions {
+                mandatory: true,
+                immediate: false,
+            },
+            payload,
+            BasicProperties::default().with_delivery_mode(2),
+        )
+        .await
+}
+
+pub async fn inlet_bus_like_connect(url: &str) -> anyhow::Result<lapin::Connection> {
     let properties =
         lapin::ConnectionProperties::default().with_connection_name("inlet-bench".into());
     Ok(lapin::Connection::connect(url, properties).await?)

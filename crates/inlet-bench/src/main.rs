@@ -2,7 +2,9 @@
 //! of the same machine, measured in one run (performance.md). It needs the
 //! stack up (`scripts/up`); `scripts/bench` does both.
 
+mod bare;
 mod ceilings;
+mod connections;
 mod http;
 mod load;
 mod mixes;
@@ -10,17 +12,19 @@ mod observe;
 mod pacer;
 mod procs;
 mod provision;
+mod ratios;
 mod report;
+mod runner;
 
 use anyhow::Context;
 use clap::Parser;
-use load::{ACCEPTED, Ledger, Pace, Phase};
-use mixes::{Generator, LANES_PER_HOOK, Mix};
+use load::Ledger;
+use mixes::{LANES_PER_HOOK, Mix};
+use runner::{MixRun, Target};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -65,15 +69,15 @@ pub struct Args {
     hooks: usize,
 }
 
-struct Durations {
-    ceiling: Duration,
+pub struct Durations {
+    pub ceiling: Duration,
     /// Sent after provisioning and before measuring: the first requests of
     /// new webhooks fill caches and connection pools.
-    warmup: Duration,
-    open: Duration,
-    closed: Duration,
-    trial: Duration,
-    trials: usize,
+    pub warmup: Duration,
+    pub open: Duration,
+    pub closed: Duration,
+    pub trial: Duration,
+    pub trials: usize,
 }
 
 impl Args {
@@ -142,226 +146,21 @@ pub struct PhaseResult {
     pub usage: std::collections::BTreeMap<String, procs::Usage>,
 }
 
-struct Bench {
-    args: Args,
-    settings: inlet_core::Settings,
-    api: provision::Api,
-}
-
-impl Bench {
-    async fn phase(
-        &self,
-        run: &str,
-        pace: Pace,
-        duration: Duration,
-        provisioned: &provision::Provisioned,
-        generators: &mut Vec<Generator>,
-    ) -> anyhow::Result<PhaseResult> {
-        let capacity = match pace {
-            Pace::Open { rate } => (rate * duration.as_secs_f64()).ceil() as usize + 1,
-            Pace::Closed => (40_000.0 * duration.as_secs_f64()) as usize,
-        };
-        let start = Instant::now() + Duration::from_millis(200);
-        let ledger = Arc::new(Ledger::new(capacity, start));
-        let listener = observe::Listener::start(
-            &self.settings.redis.url,
-            &self.settings.redis.prefix,
-            run,
-            start,
-        )
-        .await?;
-        tokio::time::sleep_until(start.into()).await;
-        let sampler = procs::Sampler::start(procs::pids(&self.args.run_dir));
-        *generators = load::run(
-            Phase {
-                run: run.to_string(),
-                pace,
-                duration,
-                address: self.args.ingress,
-            },
-            ledger.clone(),
-            std::mem::take(generators),
-        )
-        .await?;
-        let received_at_end = listener.received.load(Ordering::Relaxed);
-        let accepted = (0..ledger.capacity())
-            .filter(|&n| ledger.outcome(n) == ACCEPTED)
-            .count() as u64;
-        listener.drain(accepted, Duration::from_secs(10)).await;
-        let usage = sampler.finish();
-        // A moment for stragglers that would be duplicates.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let receipts = listener.finish().await?;
-        let check = observe::check(
-            &ledger,
-            &receipts,
-            &self.settings.database.url,
-            &provisioned.channels,
-            run,
-        )
-        .await?;
-        Ok(PhaseResult {
-            ledger,
-            receipts,
-            check,
-            duration,
-            received_at_end,
-            usage,
-        })
-    }
-
-    async fn mix(
-        &self,
-        mix: Mix,
-        base: &str,
-        durations: &Durations,
-    ) -> anyhow::Result<report::MixReport> {
-        let run = format!("{base}{}", mix.name().replace('-', ""));
-        eprintln!(
-            "== {}: provisioning {} channels, {} webhooks",
-            mix.name(),
-            self.args.channels,
-            self.args.hooks
-        );
-        let provisioned = self
-            .api
-            .provision(&run, self.args.channels, self.args.hooks)
-            .await?;
-
-        let mut generators = load::generators(
-            mix,
-            &run,
-            self.args.ingress,
-            &provisioned.hooks,
-            self.args.connections,
-        );
-        // Each mix starts from clean buffers: no flush of an earlier
-        // phase's writes lands in this one's figures.
-        ceilings::settle_postgres(&self.settings.database.url, None).await?;
-        eprintln!(
-            "== {}: warm-up at {}/s for {:?}",
-            mix.name(),
-            self.args.rate,
-            durations.warmup
-        );
-        let warmup = self
-            .phase(
-                &format!("{run}w"),
-                Pace::Open {
-                    rate: self.args.rate,
-                },
-                durations.warmup,
-                &provisioned,
-                &mut generators,
-            )
-            .await?;
-
-        eprintln!(
-            "== {}: open loop at {}/s for {:?}",
-            mix.name(),
-            self.args.rate,
-            durations.open
-        );
-        let open = self
-            .phase(
-                &format!("{run}o"),
-                Pace::Open {
-                    rate: self.args.rate,
-                },
-                durations.open,
-                &provisioned,
-                &mut generators,
-            )
-            .await?;
-
-        eprintln!(
-            "== {}: closed loop, {} connections, {:?}",
-            mix.name(),
-            self.args.connections,
-            durations.closed
-        );
-        let closed = self
-            .phase(
-                &format!("{run}c"),
-                Pace::Closed,
-                durations.closed,
-                &provisioned,
-                &mut generators,
-            )
-            .await?;
-        let closed_summary = report::summarize(&closed);
-
-        // The highest rate the pipeline sustains: start just under what the
-        // closed loop delivered; step up by 15 % while trials pass, down by
-        // a fifth while they fail, until one of each brackets it (or the
-        // trials run out).
-        let mut rate = (closed_summary
-            .accepted_per_s
-            .min(closed_summary.delivered_per_s)
-            * 0.95)
-            .floor();
-        let mut trials = Vec::new();
-        let mut sustained: f64 = 0.0;
-        let mut failed_at = f64::INFINITY;
-        for t in 0..durations.trials {
-            if rate < 1.0 {
-                break;
-            }
-            eprintln!(
-                "== {}: sustained trial at {rate}/s for {:?}",
-                mix.name(),
-                durations.trial
-            );
-            let trial = self
-                .phase(
-                    &format!("{run}t{t}"),
-                    Pace::Open { rate },
-                    durations.trial,
-                    &provisioned,
-                    &mut generators,
-                )
-                .await?;
-            let summary = report::summarize(&trial);
-            let passed = trial.check.clean()
-                && summary.e2e.p99_ms < 1000.0
-                && summary.accepted_per_s >= rate * 0.97;
-            trials.push(report::Trial {
-                rate,
-                passed,
-                summary,
-            });
-            if passed {
-                sustained = sustained.max(rate);
-            } else {
-                failed_at = failed_at.min(rate);
-            }
-            let next = if passed {
-                (rate * 1.15).floor()
-            } else {
-                (rate * 0.8).floor()
-            };
-            if next >= failed_at || next <= sustained {
-                break;
-            }
-            rate = next;
-        }
-        Ok(report::MixReport {
-            mix: mix.name().to_string(),
-            warmup: report::summarize(&warmup),
-            open_loop: report::summarize(&open),
-            open_loop_usage: open.usage.clone(),
-            closed_loop: closed_summary,
-            closed_loop_usage: closed.usage.clone(),
-            trials,
-            max_sustained_per_s: sustained,
-            latency_curves: report::curves(&open),
-        })
-    }
-}
-
+/// Failures end in one line (the error and its causes), never a
+/// backtrace: a missing stack or a full PostgreSQL is the reader's to fix,
+/// not a bug.
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("inlet-bench: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let settings = inlet_core::Settings::load(None)
         .context("loading the configuration (INLET__… variables)")?;
     let token = std::fs::read_to_string(&args.token_file).with_context(|| {
@@ -376,37 +175,136 @@ async fn main() -> anyhow::Result<()> {
     let durations = args.durations();
     let base = run_id();
     let api = provision::Api::new(&args.api, token.trim());
-    let bench = Bench {
-        args,
-        settings,
-        api,
-    };
 
     eprintln!("== ceilings ({:?} each)", durations.ceiling);
-    let ceilings = measure_ceilings(&bench, &base, durations.ceiling).await?;
+    let ceilings = measure_ceilings(&args, &settings, &base, durations.ceiling).await?;
     eprintln!("{ceilings:?}");
+    let bare = run_bare(&args, &settings, &base, &durations).await?;
+    // The pipeline's latencies are compared with the bare pipeline's at
+    // the same offered rate: a quarter of what the bare one sustains.
+    let open_rate = Some(bare.max_sustained_per_s / 4.0).filter(|rate| *rate >= 1.0);
 
+    let pipeline = Target {
+        name: "pipeline",
+        address: args.ingress,
+        redis_url: settings.redis.url.clone(),
+        redis_prefix: settings.redis.prefix.clone(),
+        posts: observe::Posts {
+            database: settings.database.url.parse()?,
+            table: "posts",
+        },
+        services: true,
+        run_dir: args.run_dir.clone(),
+        admin_database_url: settings.database.url.clone(),
+    };
     let mut mixes = Vec::new();
-    for mix in bench.args.mixes() {
-        mixes.push(bench.mix(mix, &base, &durations).await?);
+    for mix in args.mixes() {
+        let run = format!("{base}{}", mix.name().replace('-', ""));
+        eprintln!(
+            "== {}: provisioning {} channels, {} webhooks",
+            mix.name(),
+            args.channels,
+            args.hooks
+        );
+        let provisioned = api.provision(&run, args.channels, args.hooks).await?;
+        let settings = MixRun {
+            mix,
+            run,
+            connections: args.connections,
+            warmup_rate: args.rate,
+            open_rate,
+            durations: &durations,
+        };
+        mixes.push(pipeline.mix(&settings, &provisioned).await?);
     }
-    let report = report::Report::new(bench.args.quick, ceilings, mixes);
+    let report = report::Report::new(args.quick, ceilings, bare, mixes);
     report.print();
-    report.write(&bench.args.out)?;
-    eprintln!("report written to {}", bench.args.out.display());
+    report.write(&args.out)?;
+    eprintln!("report written to {}", args.out.display());
     Ok(())
 }
 
+/// The ceilings' own database (its tables are the bench's alone).
+const CEILING_DATABASE: &str = "inlet_bench_ceiling";
+
+/// The bare pipeline's `mixed` run, with the services' default sizes.
+async fn run_bare(
+    args: &Args,
+    settings: &inlet_core::Settings,
+    base: &str,
+    durations: &Durations,
+) -> anyhow::Result<report::MixReport> {
+    let mut database: tokio_postgres::Config = settings.database.url.parse()?;
+    database.dbname(CEILING_DATABASE);
+    let (channels, hooks) = bare::hooks(base, args.channels, args.hooks);
+    let http_workers = match settings.ingress.workers {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let bare = bare::Bare::start(
+        bare::Config {
+            amqp_url: settings.amqp.url.clone(),
+            redis_url: settings.redis.url.clone(),
+            database: database.clone(),
+            run: base.to_string(),
+            http_workers,
+            relay_prefetch: settings.formatter.prefetch,
+            batch_size: settings.delivery.batch_size,
+            batch_linger_ms: settings.delivery.batch_linger_ms,
+        },
+        &hooks,
+    )
+    .await?;
+    let target = Target {
+        name: "bare",
+        address: bare.address,
+        redis_url: settings.redis.url.clone(),
+        redis_prefix: bare.redis_prefix.clone(),
+        posts: observe::Posts {
+            database,
+            table: bare::TABLE,
+        },
+        services: false,
+        run_dir: args.run_dir.clone(),
+        admin_database_url: settings.database.url.clone(),
+    };
+    let run = MixRun {
+        mix: Mix::Mixed,
+        run: format!("{base}bare"),
+        connections: args.connections,
+        warmup_rate: args.rate,
+        open_rate: None,
+        durations,
+    };
+    let measured = target
+        .mix(&run, &provision::Provisioned { channels, hooks })
+        .await;
+    bare.stop().await?;
+    // Named apart from the pipeline's `mixed` in the table and the JSON.
+    measured.map(|report| report::MixReport {
+        mix: "bare-mixed".to_string(),
+        ..report
+    })
+}
+
 async fn measure_ceilings(
-    bench: &Bench,
+    args: &Args,
+    settings: &inlet_core::Settings,
     base: &str,
     duration: Duration,
 ) -> anyhow::Result<ceilings::Ceilings> {
-    let k = bench.args.connections;
+    let k = args.connections;
+    let slots = connections::slots(&settings.database.url)
+        .await
+        .context("reading PostgreSQL's connection slots")?;
+    // Beside the ceilings' own: the bare pipeline's writer and the
+    // verification's reader.
+    let reserved = settings.delivery.lanes + 1;
+    let budget = connections::available(slots, settings.database.pool_size, reserved + 1)?;
+    let pg_connections = k.min(budget - reserved);
     // A typical message of the mixed workload, ~1 KiB.
     let payload = vec![b'x'; 1024];
     let message = "x".repeat(400);
-    let settings = &bench.settings;
     let amqp_confirm_per_s = ceilings::amqp(
         &settings.amqp.url,
         &format!("inlet-bench.{base}.ceiling"),
@@ -415,16 +313,22 @@ async fn measure_ceilings(
         duration,
     )
     .await?;
-    let database =
-        ceilings::postgres_database(&settings.database.url, "inlet_bench_ceiling").await?;
-    let pg_insert_per_s =
-        ceilings::postgres(&settings.database.url, &database, &message, 1, k, duration).await?;
+    let database = ceilings::postgres_database(&settings.database.url, CEILING_DATABASE).await?;
+    let pg_insert_per_s = ceilings::postgres(
+        &settings.database.url,
+        &database,
+        &message,
+        1,
+        pg_connections,
+        duration,
+    )
+    .await?;
     let pg_batch_rows_per_s = ceilings::postgres(
         &settings.database.url,
         &database,
         &message,
         100,
-        4,
+        pg_connections.min(4),
         duration,
     )
     .await?;
@@ -441,6 +345,7 @@ async fn measure_ceilings(
     Ok(ceilings::Ceilings {
         amqp_confirm_per_s,
         pg_insert_per_s,
+        pg_connections,
         pg_batch_rows_per_s,
         redis_publish_per_s,
         http_per_s,

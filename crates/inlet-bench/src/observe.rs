@@ -155,20 +155,31 @@ impl Check {
     }
 }
 
+/// Where a pipeline keeps its posts: the pipeline's `posts`, or the bare
+/// pipeline's scratch table of the same shape.
+#[derive(Clone)]
+pub struct Posts {
+    pub database: tokio_postgres::Config,
+    pub table: &'static str,
+}
+
 /// Checks the receipts and PostgreSQL's posts against the ledger.
 pub async fn check(
     ledger: &Ledger,
     receipts: &Receipts,
-    database_url: &str,
+    posts: &Posts,
     channels: &[Uuid],
     run: &str,
 ) -> anyhow::Result<Check> {
     let mut check = Check::default();
-    let (client, connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls).await?;
+    let (client, connection) = posts.database.connect(tokio_postgres::NoTls).await?;
     tokio::spawn(connection);
     let rows = client
         .query(
-            "SELECT id, channel_id, seq, message, props::text FROM posts WHERE channel_id = ANY($1) ORDER BY channel_id, seq",
+            &format!(
+                "SELECT id, channel_id, seq, message, props::text FROM {} WHERE channel_id = ANY($1) ORDER BY channel_id, seq",
+                posts.table
+            ),
             &[&channels],
         )
         .await?;

@@ -36,10 +36,17 @@ pub fn is_service(name: &str) -> bool {
     SERVICES.contains(&name)
 }
 
-/// The services' pids, from `scripts/up`'s pid files, and the servers'
-/// (every process with one of their command names).
-pub fn pids(run_dir: &Path) -> BTreeMap<String, Vec<u32>> {
-    let mut groups: BTreeMap<String, Vec<u32>> = SERVICES
+/// The bench's own process (the load generator, and the bare pipeline when
+/// it runs): counted for both pipelines, so that "all processes" means the
+/// same on either side of a ratio.
+pub const BENCH: &str = "inlet-bench";
+
+/// The services' pids (from `scripts/up`'s pid files) when `services`, the
+/// bench's own, and the servers' (every process with one of their command
+/// names).
+pub fn pids(run_dir: &Path, services: bool) -> BTreeMap<String, Vec<u32>> {
+    let listed: &[&str] = if services { &SERVICES } else { &[] };
+    let mut groups: BTreeMap<String, Vec<u32>> = listed
         .iter()
         .filter_map(|service| {
             let text = std::fs::read_to_string(run_dir.join(format!("{service}.pid"))).ok()?;
@@ -49,6 +56,7 @@ pub fn pids(run_dir: &Path) -> BTreeMap<String, Vec<u32>> {
                 .then(|| (service.to_string(), vec![pid]))
         })
         .collect();
+    groups.insert(BENCH.to_string(), vec![std::process::id()]);
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return groups;
     };

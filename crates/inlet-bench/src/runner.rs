@@ -1,0 +1,168 @@
+//! Runs a mix's phases against a target (the pipeline, or the bare
+//! pipeline): warm-up, closed loop, the sustained-rate trials, then the
+//! open loop whose latencies are compared; each phase verified.
+
+use crate::load::{self, ACCEPTED, Ledger, Pace, Phase};
+use crate::mixes::{Generator, Mix};
+use crate::provision::Provisioned;
+use crate::{Durations, PhaseResult, ceilings, observe, procs, report};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// What the load goes to and where its effects are read back.
+pub struct Target {
+    /// `pipeline` or `bare`, for the progress lines.
+    pub name: &'static str,
+    pub address: SocketAddr,
+    pub redis_url: String,
+    pub redis_prefix: String,
+    pub posts: observe::Posts,
+    /// Whether Inlet's services count in the usage (not for the bare one).
+    pub services: bool,
+    pub run_dir: PathBuf,
+    /// The administrative connection, for the `CHECKPOINT` between mixes.
+    pub admin_database_url: String,
+}
+
+/// The settings of one mix run.
+pub struct MixRun<'a> {
+    pub mix: Mix,
+    /// Marks the run's messages.
+    pub run: String,
+    pub connections: usize,
+    pub warmup_rate: f64,
+    /// The rate of the compared open-loop phase; `None`: a quarter of the
+    /// target's own sustained rate.
+    pub open_rate: Option<f64>,
+    pub durations: &'a Durations,
+}
+
+impl Target {
+    async fn phase(
+        &self,
+        run: &str,
+        pace: Pace,
+        duration: Duration,
+        channels: &[Uuid],
+        generators: &mut Vec<Generator>,
+    ) -> anyhow::Result<PhaseResult> {
+        let capacity = match pace {
+            Pace::Open { rate } => (rate * duration.as_secs_f64()).ceil() as usize + 1,
+            Pace::Closed => (40_000.0 * duration.as_secs_f64()) as usize,
+        };
+        let start = Instant::now() + Duration::from_millis(200);
+        let ledger = Arc::new(Ledger::new(capacity, start));
+        let listener =
+            observe::Listener::start(&self.redis_url, &self.redis_prefix, run, start).await?;
+        tokio::time::sleep_until(start.into()).await;
+        let sampler = procs::Sampler::start(procs::pids(&self.run_dir, self.services));
+        let phase = Phase {
+            run: run.to_string(),
+            pace,
+            duration,
+            address: self.address,
+        };
+        *generators = load::run(phase, ledger.clone(), std::mem::take(generators)).await?;
+        let received_at_end = listener.received.load(Ordering::Relaxed);
+        let accepted = (0..ledger.capacity())
+            .filter(|&n| ledger.outcome(n) == ACCEPTED)
+            .count() as u64;
+        listener.drain(accepted, Duration::from_secs(10)).await;
+        let usage = sampler.finish();
+        // A moment for stragglers that would be duplicates.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let receipts = listener.finish().await?;
+        let check = observe::check(&ledger, &receipts, &self.posts, channels, run).await?;
+        Ok(PhaseResult {
+            ledger,
+            receipts,
+            check,
+            duration,
+            received_at_end,
+            usage,
+        })
+    }
+
+    /// Every phase of one mix.
+    pub async fn mix(
+        &self,
+        settings: &MixRun<'_>,
+        webhooks: &Provisioned,
+    ) -> anyhow::Result<report::MixReport> {
+        let (mix, run, durations) = (settings.mix, &settings.run, settings.durations);
+        let label = format!("{} {}", self.name, mix.name());
+        let mut generators = load::generators(
+            mix,
+            run,
+            self.address,
+            &webhooks.hooks,
+            settings.connections,
+        );
+        // Each mix starts from clean buffers: no flush of an earlier
+        // phase's writes lands in this one's figures.
+        ceilings::settle_postgres(&self.admin_database_url, None).await?;
+        let channels = &webhooks.channels;
+        let mut phase = async |suffix: String, pace: Pace, duration: Duration| {
+            eprintln!("== {label}: {suffix} {pace:?} for {duration:?}");
+            self.phase(
+                &format!("{run}{suffix}"),
+                pace,
+                duration,
+                channels,
+                &mut generators,
+            )
+            .await
+        };
+        let warmup_pace = Pace::Open {
+            rate: settings.warmup_rate,
+        };
+        let warmup = phase("w".into(), warmup_pace, durations.warmup).await?;
+        let closed = phase("c".into(), Pace::Closed, durations.closed).await?;
+        let closed_loop = report::summarize(&closed);
+        // The highest rate the pipeline sustains: start just under what the
+        // closed loop delivered; step up by 15 % while trials pass, down by
+        // a fifth while they fail, until one of each brackets it (or the
+        // trials run out).
+        let mut rate = (closed_loop.accepted_per_s.min(closed_loop.delivered_per_s) * 0.95).floor();
+        let mut trials = Vec::new();
+        let (mut sustained, mut failed_at) = (0.0_f64, f64::INFINITY);
+        for t in 0..durations.trials {
+            if rate < 1.0 {
+                break;
+            }
+            let trial = phase(format!("t{t}"), Pace::Open { rate }, durations.trial).await?;
+            let trial = report::Trial::judge(rate, report::summarize(&trial));
+            if trial.passed {
+                sustained = sustained.max(rate);
+            } else {
+                failed_at = failed_at.min(rate);
+            }
+            let next = (rate * if trial.passed { 1.15 } else { 0.8 }).floor();
+            trials.push(trial);
+            if next >= failed_at || next <= sustained {
+                break;
+            }
+            rate = next;
+        }
+        let open_rate = match settings.open_rate.unwrap_or(sustained / 4.0) {
+            rate if rate >= 1.0 => rate,
+            _ => settings.warmup_rate,
+        };
+        let open = phase("o".into(), Pace::Open { rate: open_rate }, durations.open).await?;
+        Ok(report::MixReport {
+            mix: mix.name().to_string(),
+            warmup: report::summarize(&warmup),
+            open_loop: report::summarize(&open),
+            open_loop_usage: open.usage.clone(),
+            closed_loop,
+            closed_loop_usage: closed.usage.clone(),
+            trials,
+            max_sustained_per_s: sustained,
+            latency_curves: report::curves(&open),
+        })
+    }
+}

@@ -1,0 +1,60 @@
+//! The instruction-count guard's inputs and committed baselines: each
+//! guarded function's instructions (callgrind's `Ir`) as last accepted, and
+//! the ceiling a run may reach before it counts as a regression.
+//!
+//! Instruction counts do not move with the machine's load, unlike times;
+//! they move with the compiler and with our code. To accept a change that
+//! costs more (or to record one that costs less), run
+//! `cargo bench -p inlet-instructions` and copy the new `Instructions`
+//! figures into [`BASELINES`].
+
+pub mod inputs;
+
+/// How far above its baseline a function may go: 3 %. Callgrind counts
+/// the same binary's instructions exactly; the margin absorbs small
+/// changes in the standard library's hashing and allocation paths.
+pub const TOLERANCE_PERCENT: u64 = 3;
+
+/// Instructions per call as last accepted, by benchmark id.
+pub const BASELINES: &[(&str, u64)] = &[
+    ("slack_attachments", 229_626),
+    ("github_push_20_commits", 1_259_821),
+    ("talkspirit_thread_post", 41_031),
+    ("split_long_message", 2_006_440),
+    ("token_hash", 4_429),
+];
+
+/// The most instructions `id` may take: its baseline plus the tolerance,
+/// or `None` for an id without a baseline (nothing guarded).
+pub fn ceiling(id: &str) -> Option<u64> {
+    BASELINES
+        .iter()
+        .find(|(name, _)| *name == id)
+        .map(|(_, baseline)| baseline + baseline * TOLERANCE_PERCENT / 100)
+        .filter(|ceiling| *ceiling > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ceiling_is_the_baseline_plus_the_tolerance() {
+        let (id, baseline) = BASELINES[0];
+        assert_eq!(ceiling(id), Some(baseline + baseline * 3 / 100));
+    }
+
+    #[test]
+    fn an_unknown_id_is_not_guarded() {
+        assert_eq!(ceiling("no-such-benchmark"), None);
+    }
+
+    #[test]
+    fn every_input_is_accepted_by_its_translator() {
+        assert!(inputs::slack_attachments().translate().is_ok());
+        assert!(inputs::github_push().translate().is_ok());
+        assert!(inputs::talkspirit_thread_post().translate().is_ok());
+        assert!(inputs::long_message().split().len() > 1);
+        assert!(inputs::token().hash_it().is_ok());
+    }
+}
