@@ -2,31 +2,27 @@
 //! each input owns its data, and its one method is what is counted.
 
 use inlet_core::token::{InvalidToken, TokenHash, WebhookToken};
-use inlet_dialects::integrations::{
-    IntegrationError, IntegrationOutcome, IntegrationRequest, sign_hmac_sha256,
-    translate_integration,
-};
+use inlet_dialects::integrations::sign_hmac_sha256;
 use inlet_dialects::{
-    Dialect, EmptyDirectory, Limits, Markup, Rejection, RequestFacts, Translation, WebhookView,
+    DialectName, Limits, Markup, Outcome, TranslationRequest, Translator, WebhookView,
 };
 
 /// A body for one of the dialects.
 pub struct DialectInput {
-    dialect: Dialect,
+    translator: Translator,
     body: &'static [u8],
     webhook: WebhookView,
 }
 
 impl DialectInput {
     /// What ingress and the formatter call for each webhook of the dialect.
-    pub fn translate(&self) -> Result<Translation, Rejection> {
-        let facts = RequestFacts {
+    pub fn translate(&self) -> Outcome {
+        self.translator.translate(&TranslationRequest {
             content_type: Some("application/json"),
+            body: self.body,
             webhook: &self.webhook,
-            limits: Limits::default(),
-            directory: &EmptyDirectory,
-        };
-        inlet_dialects::translate(&self.dialect, &facts, self.body)
+            ..TranslationRequest::default()
+        })
     }
 }
 
@@ -43,7 +39,7 @@ fn webhook(markup: Markup) -> WebhookView {
 /// A Slack message with four attachments, fields and blocks.
 pub fn slack_attachments() -> DialectInput {
     DialectInput {
-        dialect: Dialect::Slack,
+        translator: Translator::Slack,
         body: include_bytes!("../inputs/slack_attachments.json"),
         webhook: webhook(Markup::Slack),
     }
@@ -52,7 +48,7 @@ pub fn slack_attachments() -> DialectInput {
 /// A talkSpirit post in a named thread, with a contact.
 pub fn talkspirit_thread_post() -> DialectInput {
     DialectInput {
-        dialect: Dialect::Talkspirit,
+        translator: Translator::Talkspirit,
         body: include_bytes!("../inputs/talkspirit_thread_post.json"),
         webhook: webhook(Markup::default()),
     }
@@ -89,18 +85,19 @@ pub fn github_push() -> GithubPush {
 }
 
 impl GithubPush {
-    pub fn translate(&self) -> Result<IntegrationOutcome, IntegrationError> {
-        translate_integration(&IntegrationRequest {
-            name: "github",
-            headers: &self.headers,
-            query: &[],
-            content_type: Some("application/json"),
-            body: self.body,
-            webhook: &self.webhook,
-            signing_secret: Some(&self.secret),
-            limits: Limits::default(),
-            directory: &EmptyDirectory,
-        })
+    pub fn translate(&self) -> Outcome {
+        let github = DialectName::Integration("github".to_string());
+        inlet_dialects::translate(
+            &github,
+            &TranslationRequest {
+                content_type: Some("application/json"),
+                body: self.body,
+                headers: &self.headers,
+                webhook: &self.webhook,
+                signing_secret: Some(&self.secret),
+                ..TranslationRequest::default()
+            },
+        )
     }
 }
 

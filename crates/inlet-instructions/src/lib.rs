@@ -17,10 +17,10 @@ pub const TOLERANCE_PERCENT: u64 = 3;
 
 /// Instructions per call as last accepted, by benchmark id.
 pub const BASELINES: &[(&str, u64)] = &[
-    ("slack_attachments", 229_626),
-    ("github_push_20_commits", 1_259_821),
-    ("talkspirit_thread_post", 41_031),
-    ("split_long_message", 2_006_440),
+    ("slack_attachments", 229_861),
+    ("github_push_20_commits", 1_260_346),
+    ("talkspirit_thread_post", 41_462),
+    ("split_long_message", 2_000_171),
     ("token_hash", 4_429),
 ];
 
@@ -51,9 +51,18 @@ mod tests {
 
     #[test]
     fn every_input_is_accepted_by_its_translator() {
-        assert!(inputs::slack_attachments().translate().is_ok());
-        assert!(inputs::github_push().translate().is_ok());
-        assert!(inputs::talkspirit_thread_post().translate().is_ok());
+        assert!(matches!(
+            inputs::slack_attachments().translate(),
+            inlet_dialects::Outcome::Posts { posts, .. } if !posts.is_empty()
+        ));
+        assert!(matches!(
+            inputs::github_push().translate(),
+            inlet_dialects::Outcome::Posts { posts, .. } if !posts.is_empty()
+        ));
+        assert!(matches!(
+            inputs::talkspirit_thread_post().translate(),
+            inlet_dialects::Outcome::Posts { posts, .. } if !posts.is_empty()
+        ));
         assert!(inputs::long_message().split().len() > 1);
         assert!(inputs::token().hash_it().is_ok());
     }
