@@ -169,7 +169,12 @@ impl DirectoryView for FuzzDirectory {
 pub fn assert_dialect_verdict(outcome: &Outcome, limits: Limits) {
     match outcome {
         Outcome::Posts { posts, .. } => {
-            assert_eq!(posts.len(), 1, "a dialect made {} translations", posts.len());
+            assert_eq!(
+                posts.len(),
+                1,
+                "a dialect made {} translations",
+                posts.len()
+            );
             assert_translation_fits(&posts[0], limits);
         }
         Outcome::Refused(Refusal::Dialect(rejection)) => assert_rejection_is_a_verdict(rejection),
