@@ -104,7 +104,7 @@ async fn process(
     let translator = Translator::find(&name).map_err(|_| Refused::NoTranslator(name))?;
     let webhook = admit(state, &request).await?;
     let body = read_body(state, http, body, translator.metric_label()).await?;
-    let facts = Facts::read(http);
+    let facts = Facts::read(http, translator);
     let to_publish = match translate(state, translator, &webhook, &facts, &body)? {
         Ok(to_publish) => to_publish,
         Err(not_posted) => return Ok(Outcome::NotPosted(not_posted)),
@@ -228,11 +228,22 @@ struct Facts {
 }
 
 impl Facts {
-    fn read(http: &HttpRequest) -> Self {
+    /// The dialects read neither headers nor query: only an integration's
+    /// request pays for collecting them.
+    fn read(http: &HttpRequest, translator: Translator) -> Self {
+        let integration = matches!(translator, Translator::Integration(_));
         Self {
             content_type: header(http, "content-type"),
-            headers: vendor_headers(http),
-            query: query_without_key(http),
+            headers: if integration {
+                vendor_headers(http)
+            } else {
+                Vec::new()
+            },
+            query: if integration {
+                query_without_key(http)
+            } else {
+                Vec::new()
+            },
         }
     }
 
