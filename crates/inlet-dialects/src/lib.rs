@@ -25,6 +25,7 @@ pub mod integrations;
 pub mod links;
 mod markup;
 mod mentions;
+mod message_apis;
 mod mrkdwn;
 mod multipart;
 mod notes;

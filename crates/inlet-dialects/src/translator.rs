@@ -7,7 +7,7 @@
 use crate::draft::{Translation, TranslationRequest};
 use crate::error::Rejection;
 use crate::integrations::{self, IgnoreReason, Integration, IntegrationError};
-use crate::{emakin, links, slack, storable, talkspirit};
+use crate::{emakin, links, message_apis, slack, storable, talkspirit};
 use inlet_proto::DialectName;
 use std::fmt;
 
@@ -20,6 +20,10 @@ pub enum Translator {
     Talkspirit,
     /// emakin-style channel web hooks: text, typed attachments, cases.
     Emakin,
+    /// Zulip's send-message API (`POST /api/v1/messages`).
+    ZulipSend,
+    /// Slack's `chat.postMessage`.
+    SlackPostMessage,
     /// A vendor integration, Zulip-style (`integration/<name>`).
     Integration(&'static dyn Integration),
 }
@@ -102,6 +106,8 @@ impl Translator {
             DialectName::Slack => Ok(Translator::Slack),
             DialectName::Talkspirit => Ok(Translator::Talkspirit),
             DialectName::Emakin => Ok(Translator::Emakin),
+            DialectName::ZulipSend => Ok(Translator::ZulipSend),
+            DialectName::SlackPostMessage => Ok(Translator::SlackPostMessage),
             DialectName::Integration(name) => integrations::integration(name)
                 .map(Translator::Integration)
                 .ok_or_else(|| IntegrationError::no_such_integration(name).into()),
@@ -114,6 +120,8 @@ impl Translator {
             Translator::Slack => DialectName::Slack,
             Translator::Talkspirit => DialectName::Talkspirit,
             Translator::Emakin => DialectName::Emakin,
+            Translator::ZulipSend => DialectName::ZulipSend,
+            Translator::SlackPostMessage => DialectName::SlackPostMessage,
             Translator::Integration(integration) => {
                 DialectName::Integration(integration.name().to_string())
             }
@@ -148,13 +156,21 @@ impl Translator {
         }
     }
 
+    /// Whether the translation reads the query: an integration's
+    /// (`stream`, `topic`, the event filters) and Zulip's send-message
+    /// (its arguments may come in the query).
+    pub fn reads_query(&self) -> bool {
+        matches!(self, Translator::Integration(_) | Translator::ZulipSend)
+    }
+
     /// The query parameters the translation reads: all of an
-    /// integration's (`stream`, `topic`, the event filters; never
-    /// `api_key`, which the caller removed), none of a dialect's.
+    /// integration's or of Zulip's send-message (never `api_key`, which
+    /// the caller removed), none of a dialect's.
     pub fn carried_query(&self, all: &[(String, String)]) -> Vec<(String, String)> {
-        match self {
-            Translator::Integration(_) => all.to_vec(),
-            _ => Vec::new(),
+        if self.reads_query() {
+            all.to_vec()
+        } else {
+            Vec::new()
         }
     }
 
@@ -164,6 +180,8 @@ impl Translator {
             Translator::Slack => slack::translate(req),
             Translator::Talkspirit => talkspirit::translate(req),
             Translator::Emakin => emakin::translate(req),
+            Translator::ZulipSend => message_apis::zulip_send::translate(req),
+            Translator::SlackPostMessage => message_apis::slack_post_message::translate(req),
             Translator::Integration(integration) => {
                 return integrations::translate(*integration, req)
                     .unwrap_or_else(|error| Outcome::Refused(error.into()));

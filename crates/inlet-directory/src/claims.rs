@@ -4,6 +4,11 @@
 //! that thread or case without a database round trip. Bounded: the map is
 //! simply emptied when it grows past its size, and the next messages read
 //! from PostgreSQL again.
+//!
+//! The root posts this formatter made are remembered too: a reply that
+//! names one by id (`thread_ts` with the `ts` that `chat.postMessage`
+//! answered a moment before) finds it even while it is still on its way
+//! to PostgreSQL, since a channel's messages are formatted in order.
 
 use inlet_store::repo::threads::ThreadClaim;
 use std::collections::HashMap;
@@ -17,6 +22,8 @@ const CAPACITY: usize = 50_000;
 pub struct ClaimCache {
     threads: Mutex<HashMap<(Uuid, String), ThreadClaim>>,
     case_roots: Mutex<HashMap<(Uuid, String), Uuid>>,
+    /// Root posts made here: (channel, post id).
+    roots: Mutex<HashMap<(Uuid, Uuid), ()>>,
 }
 
 fn remember<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K, value: V) {
@@ -46,6 +53,16 @@ impl ClaimCache {
     pub fn remember_case_root(&self, channel: Uuid, case_id: &str, root: Uuid) {
         remember(&self.case_roots, (channel, case_id.to_string()), root);
     }
+
+    /// Whether `post` is a root post this formatter made in `channel`.
+    pub fn is_root(&self, channel: Uuid, post: Uuid) -> bool {
+        let map = self.roots.lock().unwrap_or_else(|p| p.into_inner());
+        map.contains_key(&(channel, post))
+    }
+
+    pub fn remember_root(&self, channel: Uuid, post: Uuid) {
+        remember(&self.roots, (channel, post), ());
+    }
 }
 
 #[cfg(test)]
@@ -68,6 +85,9 @@ mod tests {
         cache.remember_case_root(a, "case-1", root);
         assert_eq!(cache.case_root(a, "case-1"), Some(root));
         assert_eq!(cache.case_root(a, "case-2"), None);
+        cache.remember_root(a, root);
+        assert!(cache.is_root(a, root));
+        assert!(!cache.is_root(b, root), "another channel's post");
     }
 
     #[test]

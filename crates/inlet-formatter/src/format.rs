@@ -128,6 +128,11 @@ pub async fn format_message(
         unresolved.extend(placed.unresolved_references.iter().cloned());
         placed.into_posts(raw, message_id, &channel, translation.drafts, &mut posts);
     }
+    for post in posts.iter().filter(|p| p.root_id.is_empty()) {
+        if let Ok(id) = Uuid::parse_str(&post.post_id) {
+            directory.claims.remember_root(channel.id, id);
+        }
+    }
     Ok(Formatted::Posts(FormattedMessage {
         message_id: raw.message_id.clone(),
         ordering_key: raw.ordering_key.clone(),

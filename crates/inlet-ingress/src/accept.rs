@@ -11,15 +11,15 @@ use crate::body::Body;
 use crate::door::Door;
 use crate::idempotency_key;
 use crate::integration::{query_without_key, vendor_headers};
-use crate::outcome::{NotPosted, Outcome, Refused};
+use crate::outcome::{FirstPost, NotPosted, Outcome, Refused};
 use crate::request::{header, now_micros, unavailable, wants_wait};
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_core::MessageId;
 use inlet_dialects::{
-    EmptyDirectory, ErrorCode, IgnoreReason, Outcome as Translated, Refusal, Rejection,
-    Translation, TranslationRequest, Translator,
+    EmptyDirectory, ErrorCode, IgnoreReason, Outcome as Translated, Refusal, Rejection, Target,
+    ThreadRef, Translation, TranslationRequest, Translator,
 };
-use inlet_directory::resolve::{ResolveError, resolve};
+use inlet_directory::resolve::{Destination, ResolveError, resolve};
 use inlet_directory::{DialectLimits, DialectView};
 use inlet_proto::v1::{Header, QueryParam, RawWebhook};
 use inlet_store::Webhook;
@@ -46,7 +46,7 @@ pub(crate) async fn run(
     let id = MessageId::new();
     let label = door.name().metric_label();
     let response = match process(state, &door, http, body, id).await {
-        Ok(outcome) => answer::outcome(door.shape(), outcome, id, http),
+        Ok((outcome, first)) => answer::outcome(door.shape(), outcome, id, http, first.as_ref()),
         Err(refused) => {
             if let Refused::Counted(refusal) = &refused {
                 count_refusal(state, refusal, id);
@@ -87,13 +87,16 @@ struct Request<'a> {
     received_at_micros: i64,
 }
 
+/// How the request ended, and for the message APIs its first post.
+type Processed = (Outcome, Option<FirstPost>);
+
 async fn process(
     state: &State,
     door: &Door,
     http: &HttpRequest,
     body: web::Payload,
     id: MessageId,
-) -> Result<Outcome, Refused> {
+) -> Result<Processed, Refused> {
     let request = Request {
         door,
         http,
@@ -107,7 +110,7 @@ async fn process(
     let facts = Facts::read(http, translator);
     let to_publish = match translate(state, translator, &webhook, &facts, &body)? {
         Ok(to_publish) => to_publish,
-        Err(not_posted) => return Ok(Outcome::NotPosted(not_posted)),
+        Err(not_posted) => return Ok((Outcome::NotPosted(not_posted), None)),
     };
     let posts = inlet_dialects::storable::posts_of(&to_publish.posts);
     crate::rate_limit::charge_posts(state, &webhook, posts).await;
@@ -144,15 +147,16 @@ async fn publish_posts(
     webhook: &Webhook,
     to_publish: ToPublish,
     carried: RawWebhook,
-) -> Result<Outcome, Refused> {
+) -> Result<Processed, Refused> {
     let posts = &to_publish.posts;
     let Some(first) = posts.first() else {
-        return Ok(Outcome::NotPosted(NotPosted {
+        let not_posted = NotPosted {
             reason: "empty",
             event: to_publish.event.unwrap_or_default(),
             detail: "the event carried nothing to post".into(),
             unsupported_by: None,
-        }));
+        };
+        return Ok((Outcome::NotPosted(not_posted), None));
     };
     let destination = resolve(&state.directory, webhook, &first.target)
         .await
@@ -165,12 +169,22 @@ async fn publish_posts(
         .iter()
         .any(|t| t.case.as_ref().is_some_and(|c| c.opens.is_some()));
     let wait = wants_wait(request.http) || opens_case;
+    let first_post = |message| {
+        request
+            .door
+            .answers_first_post()
+            .then(|| first_post(message, first, &destination))
+    };
     let idempotency_key = idempotency_key::read(request.http)?.or(to_publish.vendor_key);
     if let Some(key) = &idempotency_key
         && let Some(repeat) =
             idempotency_key::repeat_of(state, webhook, key, request.id, wait).await
     {
-        return Ok(repeat);
+        let message = match &repeat {
+            Outcome::Repeat { first, .. } => *first,
+            _ => request.id,
+        };
+        return Ok((repeat, first_post(message)));
     }
     let raw = RawWebhook {
         message_id: request.id.to_string(),
@@ -191,7 +205,30 @@ async fn publish_posts(
         // Not accepted after all: a retry must be able to claim the key.
         idempotency_key::release(state, &raw.webhook_id, key).await;
     }
-    Ok(published?)
+    Ok((published?, first_post(request.id)))
+}
+
+/// The first post of `translation`, as the message APIs describe it.
+fn first_post(
+    message: MessageId,
+    translation: &Translation,
+    destination: &Destination,
+) -> FirstPost {
+    let draft = translation.drafts.first();
+    FirstPost {
+        message,
+        channel: match (destination, &translation.target) {
+            (Destination::Channel(channel), _) => channel.id.to_string(),
+            (Destination::Direct { .. }, Target::DirectUser(username)) => format!("@{username}"),
+            (Destination::Direct { user_id, .. }, _) => user_id.to_string(),
+        },
+        text: draft.map(|d| d.message.clone()).unwrap_or_default(),
+        username: draft.map(|d| d.author.username.clone()).unwrap_or_default(),
+        replies_to: match &translation.thread {
+            Some(ThreadRef::Root(root)) => Some(root.clone()),
+            _ => None,
+        },
+    }
 }
 
 /// The body, within `ingress.max_body_bytes` and the body timeout.
@@ -228,8 +265,8 @@ struct Facts {
 }
 
 impl Facts {
-    /// The dialects read neither headers nor query: only an integration's
-    /// request pays for collecting them.
+    /// The dialects read neither headers nor query: only the requests of
+    /// the translators that do pay for collecting them.
     fn read(http: &HttpRequest, translator: Translator) -> Self {
         let integration = matches!(translator, Translator::Integration(_));
         Self {
@@ -239,7 +276,7 @@ impl Facts {
             } else {
                 Vec::new()
             },
-            query: if integration {
+            query: if translator.reads_query() {
                 query_without_key(http)
             } else {
                 Vec::new()

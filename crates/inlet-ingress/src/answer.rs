@@ -6,7 +6,7 @@
 //! one JSON shape at every door (decisions.md 11), with Zulip's `result`
 //! and `msg` beside it for integrations.
 
-use crate::outcome::{NotPosted, Outcome, Refused};
+use crate::outcome::{FirstPost, NotPosted, Outcome, Refused};
 use crate::request::{header, wants_wait};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -15,6 +15,8 @@ use inlet_dialects::integrations::{success_answer, unsupported_answer};
 use inlet_dialects::{DialectName, ErrorCode, Refusal};
 use inlet_proto::v1::Verdict;
 use serde_json::{Value, json};
+
+mod message_api;
 
 /// Seconds a sender should wait before retrying after a 503.
 const RETRY_AFTER_SECS: u64 = 2;
@@ -28,6 +30,11 @@ pub(crate) enum Shape {
     Json,
     /// Zulip-style integrations: `{"result":…,"msg":…}` JSON.
     Zulip,
+    /// Zulip's send-message API: Zulip's shapes, and the message's `id`.
+    ZulipSend,
+    /// Slack's `chat.postMessage`: `{"ok":true,"channel","ts","message"}`,
+    /// or `{"ok":false,"error"}` with Slack's error names.
+    SlackApi,
 }
 
 /// The answer to a request the pipeline went through.
@@ -36,7 +43,11 @@ pub(crate) fn outcome(
     outcome: Outcome,
     id: MessageId,
     http: &HttpRequest,
+    first: Option<&FirstPost>,
 ) -> HttpResponse {
+    if matches!(shape, Shape::ZulipSend | Shape::SlackApi) {
+        return message_api::outcome(shape, &outcome, id, first);
+    }
     match outcome {
         Outcome::Accepted => accepted(shape, id),
         Outcome::Verdict(verdict) => waited(shape, id, &verdict),
@@ -64,6 +75,7 @@ pub(crate) fn refused(
     http: &HttpRequest,
 ) -> HttpResponse {
     match (shape, refused) {
+        (Shape::SlackApi, refused) => message_api::slack_refused(refused, id),
         (_, Refused::NoTranslator(name)) => {
             let name = match name {
                 DialectName::Integration(name) => name.clone(),
@@ -78,7 +90,7 @@ pub(crate) fn refused(
             "missing api_key or HTTP Basic password",
             id,
         ),
-        (Shape::Zulip, Refused::Counted(refusal)) => {
+        (Shape::Zulip | Shape::ZulipSend, Refused::Counted(refusal)) => {
             let mut response =
                 zulip_error(status_of(refusal), refusal.code(), refusal.detail(), id);
             if let Some(secs) = retry_after(refusal) {
@@ -101,7 +113,8 @@ fn accepted(shape: Shape, id: MessageId) -> HttpResponse {
             .content_type("text/plain; charset=utf-8")
             .body("ok"),
         Shape::Json => response.json(json!({"ok": true, "id": id.to_string()})),
-        Shape::Zulip => response.json(success_answer()),
+        Shape::Zulip | Shape::ZulipSend => response.json(success_answer()),
+        Shape::SlackApi => response.json(json!({"ok": true})),
     }
 }
 

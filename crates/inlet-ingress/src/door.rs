@@ -21,6 +21,12 @@ pub(crate) enum Door {
     /// `POST /api/v1/external/{integration}`: vendor integrations in
     /// Zulip's style; the token is `api_key` or the HTTP Basic password.
     External { integration: String },
+    /// `POST /api/v1/messages`: Zulip's send-message API; the token is the
+    /// HTTP Basic password (the API key Zulip's clients send), or `api_key`.
+    ZulipSend,
+    /// `POST /api/chat.postMessage`: Slack's; the token is
+    /// `Authorization: Bearer`, or the `token` query parameter.
+    SlackPostMessage,
 }
 
 impl Door {
@@ -31,6 +37,8 @@ impl Door {
             Door::Talkspirit { .. } => DialectName::Talkspirit,
             Door::Emakin { .. } => DialectName::Emakin,
             Door::External { integration } => DialectName::Integration(integration.clone()),
+            Door::ZulipSend => DialectName::ZulipSend,
+            Door::SlackPostMessage => DialectName::SlackPostMessage,
         }
     }
 
@@ -40,7 +48,8 @@ impl Door {
             Door::Slack { token } | Door::Talkspirit { token } | Door::Emakin { token, .. } => {
                 Some(token.clone())
             }
-            Door::External { .. } => integration::api_key(http),
+            Door::External { .. } | Door::ZulipSend => integration::api_key(http),
+            Door::SlackPostMessage => integration::bearer_token(http),
         }
     }
 
@@ -52,12 +61,20 @@ impl Door {
         }
     }
 
+    /// Whether the answer describes the first post (the message APIs do:
+    /// Slack's `ts`, Zulip's `id`).
+    pub fn answers_first_post(&self) -> bool {
+        matches!(self, Door::ZulipSend | Door::SlackPostMessage)
+    }
+
     /// How the door's senders expect to be answered.
     pub fn shape(&self) -> Shape {
         match self {
             Door::Slack { .. } => Shape::SlackText,
             Door::Talkspirit { .. } | Door::Emakin { .. } => Shape::Json,
             Door::External { .. } => Shape::Zulip,
+            Door::ZulipSend => Shape::ZulipSend,
+            Door::SlackPostMessage => Shape::SlackApi,
         }
     }
 }
@@ -110,4 +127,22 @@ pub async fn external(
         integration: name.into_inner(),
     };
     accept::run(&state, door, &req, body).await
+}
+
+/// `POST /api/v1/messages`: Zulip's send-message API.
+pub async fn zulip_send(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<State>,
+) -> HttpResponse {
+    accept::run(&state, Door::ZulipSend, &req, body).await
+}
+
+/// `POST /api/chat.postMessage`: Slack's message API.
+pub async fn slack_post_message(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<State>,
+) -> HttpResponse {
+    accept::run(&state, Door::SlackPostMessage, &req, body).await
 }

@@ -32,10 +32,34 @@ pub(crate) fn api_key(http: &HttpRequest) -> Option<String> {
     })
 }
 
-/// The query, never with `api_key` (it must not reach the broker or a log).
+/// `Authorization: Bearer <token>`, else the `token` query parameter (how
+/// Slack's Web API clients send theirs).
+pub(crate) fn bearer_token(http: &HttpRequest) -> Option<String> {
+    let from_header = header(http, "authorization").and_then(|value| {
+        let (scheme, token) = value.trim().split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string())
+    });
+    from_header.or_else(|| {
+        web::Query::<Vec<(String, String)>>::from_query(http.query_string())
+            .ok()?
+            .0
+            .into_iter()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v)
+    })
+}
+
+/// The query, never with `api_key` or `token` (they must not reach the
+/// broker or a log).
 pub(crate) fn query_without_key(http: &HttpRequest) -> Vec<(String, String)> {
     web::Query::<Vec<(String, String)>>::from_query(http.query_string())
-        .map(|q| q.0.into_iter().filter(|(k, _)| k != "api_key").collect())
+        .map(|q| {
+            q.0.into_iter()
+                .filter(|(k, _)| k != "api_key" && k != "token")
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -18,6 +18,7 @@ mod publish;
 mod rate_limit;
 mod readiness;
 mod request;
+mod server_settings;
 pub mod spool;
 mod token;
 pub mod token_screen;
@@ -195,6 +196,15 @@ impl Ingress {
                 .route(
                     "/api/v1/external/{integration}",
                     web::post().to(door::external),
+                )
+                .route("/api/v1/messages", web::post().to(door::zulip_send))
+                .route(
+                    "/api/v1/server_settings",
+                    web::get().to(server_settings::get),
+                )
+                .route(
+                    "/api/chat.postMessage",
+                    web::post().to(door::slack_post_message),
                 )
         })
         .workers(workers)

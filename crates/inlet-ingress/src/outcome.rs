@@ -21,6 +21,21 @@ pub(crate) enum Outcome {
     NotPosted(NotPosted),
 }
 
+/// What the message APIs answer of an accepted request's first post: it
+/// is known before the post is stored, since its id derives from the
+/// message's (`inlet_core::ids::post_id`).
+pub(crate) struct FirstPost {
+    /// The message whose first post it is: the request's, or for a repeat
+    /// of an `Idempotency-Key` the first request's.
+    pub message: MessageId,
+    /// The channel's id; for a direct message to be opened, `@username`.
+    pub channel: String,
+    pub text: String,
+    pub username: String,
+    /// The post it replies to (`thread_ts`), if it names one.
+    pub replies_to: Option<String>,
+}
+
 /// Why nothing was published, as a waiting sender is told.
 pub(crate) struct NotPosted {
     /// `filtered`, `unsupported`, `not_wanted` or `empty`.

@@ -19,6 +19,10 @@ pub enum DialectName {
     Talkspirit,
     /// emakin-style channel web hooks (`emakin`).
     Emakin,
+    /// Zulip's send-message API, `POST /api/v1/messages` (`zulip-send`).
+    ZulipSend,
+    /// Slack's `chat.postMessage` (`slack-post-message`).
+    SlackPostMessage,
     /// A vendor integration by its URL name (`integration/github`). The
     /// name is not checked here: an unknown one is the translator
     /// registry's refusal, not a decoding error.
@@ -44,6 +48,8 @@ impl DialectName {
             "slack" => Ok(DialectName::Slack),
             "talkspirit" => Ok(DialectName::Talkspirit),
             "emakin" => Ok(DialectName::Emakin),
+            "zulip-send" => Ok(DialectName::ZulipSend),
+            "slack-post-message" => Ok(DialectName::SlackPostMessage),
             other => match other.strip_prefix(INTEGRATION_PREFIX) {
                 Some(name) => Ok(DialectName::Integration(name.to_string())),
                 None => Err(UnknownDialect(other.to_string())),
@@ -52,12 +58,15 @@ impl DialectName {
     }
 
     /// The `dialect` metric label: a fixed set (`slack`, `talkspirit`,
-    /// `emakin`, and `integration` for every integration).
+    /// `emakin`, the two message APIs, and `integration` for every
+    /// integration).
     pub fn metric_label(&self) -> &'static str {
         match self {
             DialectName::Slack => "slack",
             DialectName::Talkspirit => "talkspirit",
             DialectName::Emakin => "emakin",
+            DialectName::ZulipSend => "zulip-send",
+            DialectName::SlackPostMessage => "slack-post-message",
             DialectName::Integration(_) => "integration",
         }
     }
@@ -89,6 +98,8 @@ mod tests {
             "slack",
             "talkspirit",
             "emakin",
+            "zulip-send",
+            "slack-post-message",
             "integration/github",
             "integration/",
         ] {

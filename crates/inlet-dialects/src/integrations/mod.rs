@@ -417,11 +417,27 @@ fn post(
     target: Target,
     req: &TranslationRequest<'_>,
 ) -> Translation {
-    let hook = req.webhook;
-    let (key, topic) = match params.topic() {
-        Some(topic) => (topic.to_string(), topic.to_string()),
-        None => (message.thread_key, message.topic),
+    let message = match params.topic() {
+        Some(topic) => Message {
+            thread_key: topic.to_string(),
+            topic: topic.to_string(),
+            ..message
+        },
+        None => message,
     };
+    topic_post(message, target, req)
+}
+
+/// One message in Zulip's shape (Markdown under a topic, posted as the
+/// webhook) as a translation to `target`: its thread is the topic's. How
+/// every integration posts, and how the send-message API does.
+pub(crate) fn topic_post(
+    message: Message,
+    target: Target,
+    req: &TranslationRequest<'_>,
+) -> Translation {
+    let hook = req.webhook;
+    let (key, topic) = (message.thread_key, message.topic);
     let mut props = Map::new();
     let mut dropped = Dropped::default();
     let requested = Requested {
@@ -466,7 +482,7 @@ fn with_params(mut t: Translation, params: &Params<'_>) -> Translation {
 }
 
 /// `stream`: a channel id (a UUID) or a channel name (`#` optional).
-fn target_of(stream: Option<&str>) -> Target {
+pub(crate) fn target_of(stream: Option<&str>) -> Target {
     match stream.map(str::trim).filter(|s| !s.is_empty()) {
         None => Target::Default,
         Some(s) if looks_like_uuid(s) => Target::ChannelId(s.to_ascii_lowercase()),

@@ -54,7 +54,7 @@ pub(super) async fn read_or_make(
         Some(ThreadRef::Key(key)) => {
             claims.thread = Some(claim_thread(pool, cache, channel, message, key).await?);
         }
-        Some(ThreadRef::Root(raw)) => claims.root = known_root(pool, channel, raw).await?,
+        Some(ThreadRef::Root(raw)) => claims.root = known_root(pool, cache, channel, raw).await?,
     }
     Ok(claims)
 }
@@ -78,11 +78,20 @@ async fn claim_thread(
     Ok(claim)
 }
 
-/// `raw` as a post id, when it is a root post of `channel`.
-async fn known_root(pool: &Pool, channel: Uuid, raw: &str) -> Result<Option<Uuid>, FormatError> {
+/// `raw` as a post id, when it is a root post of `channel`: one this
+/// formatter made (perhaps not stored yet), else one stored.
+async fn known_root(
+    pool: &Pool,
+    cache: &ClaimCache,
+    channel: Uuid,
+    raw: &str,
+) -> Result<Option<Uuid>, FormatError> {
     let Ok(id) = Uuid::parse_str(raw) else {
         return Ok(None);
     };
+    if cache.is_root(channel, id) {
+        return Ok(Some(id));
+    }
     let client = pool.get().await.map_err(StoreError::from)?;
     let known = repo::threads::is_root_in(&**client, id, channel).await?;
     Ok(known.then_some(id))
