@@ -13,6 +13,7 @@ mod idempotency_key;
 mod integration;
 mod last_used;
 pub mod metrics;
+mod openapi;
 mod outcome;
 mod publish;
 mod rate_limit;
@@ -206,6 +207,7 @@ impl Ingress {
                     "/api/chat.postMessage",
                     web::post().to(door::slack_post_message),
                 )
+                .route("/openapi.json", web::get().to(openapi::get))
         })
         .workers(workers)
         .disable_signals()

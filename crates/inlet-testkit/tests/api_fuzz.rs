@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-/// The script's three runs each have a limit of their own; this is the
+/// The script's five runs each have a limit of their own; this is the
 /// backstop for the whole.
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(90);
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(140);
 
 fn api_fuzz_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/api-fuzz")
@@ -59,16 +59,28 @@ async fn existing_ids(stack: &TestStack, fixture: &Fixture) -> Vec<String> {
 
 /// The script's exit status and everything it printed; it is killed at
 /// `timeout`, and its output then ends with a line that says so.
-fn run_api_fuzz(api_url: &str, admin_token: &str, ids: &[String]) -> (Option<ExitStatus>, String) {
+/// Where the script sends: the API, and ingress's message APIs with a
+/// webhook's token.
+struct Targets {
+    api_url: String,
+    admin_token: String,
+    ids: Vec<String>,
+    ingress_url: String,
+    webhook_token: String,
+}
+
+fn run_api_fuzz(targets: &Targets) -> (Option<ExitStatus>, String) {
     let output_path = std::env::temp_dir().join(format!(
         "inlet-api-fuzz-{}.log",
         inlet_testkit::unique_tag()
     ));
     let output = std::fs::File::create(&output_path).unwrap();
     let mut script = Command::new(api_fuzz_script())
-        .env("INLET_API_URL", api_url)
-        .env("INLET_ADMIN_TOKEN", admin_token)
-        .env("INLET_API_FUZZ_IDS", ids.join(" "))
+        .env("INLET_API_URL", &targets.api_url)
+        .env("INLET_ADMIN_TOKEN", &targets.admin_token)
+        .env("INLET_API_FUZZ_IDS", targets.ids.join(" "))
+        .env("INLET_INGRESS_URL", &targets.ingress_url)
+        .env("INLET_WEBHOOK_TOKEN", &targets.webhook_token)
         .stdin(Stdio::null())
         .stdout(output.try_clone().unwrap())
         .stderr(output)
@@ -107,14 +119,19 @@ async fn schemathesis_gets_no_server_error_and_no_protected_operation_without_a_
     let stack = TestStack::start().await.unwrap();
     let fixture = stack.fixture().await.unwrap();
     let ids = existing_ids(&stack, &fixture).await;
-    let api_url = stack.api_url("");
-    let admin_token = stack.admin_token.clone();
+    let targets = Targets {
+        api_url: stack.api_url(""),
+        admin_token: stack.admin_token.clone(),
+        ids,
+        ingress_url: stack.ingress_url(""),
+        webhook_token: fixture.token.clone(),
+    };
     // The script blocks; the services keep running on the runtime's workers.
-    let (status, output) =
-        tokio::task::spawn_blocking(move || run_api_fuzz(&api_url, &admin_token, &ids))
-            .await
-            .unwrap();
+    let (status, output) = tokio::task::spawn_blocking(move || run_api_fuzz(&targets))
+        .await
+        .unwrap();
     stack.stop().await;
+    println!("{output}");
     assert!(
         status.is_some_and(|s| s.success()),
         "scripts/api-fuzz failed ({status:?}):\n{output}"

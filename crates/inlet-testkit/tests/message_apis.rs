@@ -282,3 +282,46 @@ async fn a_repeated_idempotency_key_answers_the_first_ts_and_posts_once() {
     assert_eq!(posts[0].id.to_string(), first["ts"].as_str().unwrap());
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_path_of_the_ingress_document_is_served() {
+    let (stack, _) = started().await;
+    let document: Value = stack
+        .http
+        .get(stack.ingress_url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["info"]["title"], "Inlet ingress");
+    // What an unrouted path looks like, so that the check below can fail.
+    let unrouted = stack
+        .http
+        .post(stack.ingress_url("/no/such/route"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unrouted.status(), 404);
+    assert!(unrouted.text().await.unwrap().is_empty());
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let concrete = path
+            .replace("{token}", "whk_unknown")
+            .replace("{channel_id}", "c")
+            .replace("{integration}", "github");
+        for method in item.as_object().unwrap().keys() {
+            let request = match method.as_str() {
+                "get" => stack.http.get(stack.ingress_url(&concrete)),
+                "post" => stack.http.post(stack.ingress_url(&concrete)).body("{}"),
+                other => panic!("{other} {path}"),
+            };
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            // An unrouted path is actix's bare 404 with an empty body.
+            let body = response.text().await.unwrap();
+            assert!(!body.is_empty(), "{method} {path}: {status} with no body");
+        }
+    }
+    stack.stop().await;
+}
