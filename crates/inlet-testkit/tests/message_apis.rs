@@ -325,3 +325,27 @@ async fn every_path_of_the_ingress_document_is_served() {
     }
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhooks_rate_limit_holds_on_both_apis() {
+    let (stack, f) = started().await;
+    let limited = stack
+        .http
+        .patch(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
+        .bearer_auth(&stack.admin_token)
+        .json(&json!({"rate_per_minute": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), 200);
+    let message = [("type", "stream"), ("topic", "t"), ("content", "x")];
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        answers.push(zulip_send(&stack, &f.token, &message).await.0);
+    }
+    let (status, refused) = slack_post(&stack, Some(&f.token), json!({"text": "x"})).await;
+    assert_eq!(answers, [200, 200, 429], "{answers:?}");
+    assert_eq!(status, 429, "{refused}");
+    assert_eq!(refused["error"], "ratelimited");
+    stack.stop().await;
+}
