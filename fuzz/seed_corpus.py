@@ -9,7 +9,9 @@ one seed in OUT_DIR/<target>/, encoded as fuzz/src/lib.rs decodes it:
 - slack, talkspirit, emakin: an options byte (the fixture's content type
   and webhook settings), then the body;
 - integration: an options byte, the integration's name, the event header's
-  value, then the body (lines ended by '\\n').
+  value, then the body (lines ended by '\\n');
+- message_apis: the slack seeds (chat.postMessage takes the same payload)
+  and a few send-message forms, encoded as for the dialects.
 
 The seeds are written anew on every run (scripts/fuzz), so none are
 committed; what the fuzzer discovers goes to a corpus of its own.
@@ -121,6 +123,15 @@ def event_of(name, body_path, request):
     return ""
 
 
+# Zulip send-message requests as its clients send them (forms).
+SEND_MESSAGE_FORMS = (
+    b"type=stream&to=town-square&topic=deploys&content=Deploy+**started**",
+    b"type=channel&to=%5B%22town-square%22%5D&subject=deploys&content=done",
+    b"type=direct&to=%5B%22alice%22%5D&content=hi",
+    b"type=stream&to=42&content=no+topic",
+)
+
+
 def write_seed(directory, name, data):
     directory.mkdir(parents=True, exist_ok=True)
     (directory / name).write_bytes(data)
@@ -135,6 +146,13 @@ def main():
             options = dialect_options(request_of(path), body)
             write_seed(out / dialect, path.name, bytes([options]) + body)
             count += 1
+            if dialect == "slack":
+                write_seed(out / "message_apis", path.name, bytes([options]) + body)
+                count += 1
+    form = DIALECT_CONTENT_TYPE_INDEX["application/x-www-form-urlencoded"]
+    for index, body in enumerate(SEND_MESSAGE_FORMS):
+        write_seed(out / "message_apis", f"send-message-{index}", bytes([form]) + body)
+        count += 1
     for vendor_dir in sorted((fixtures / "integrations").iterdir()):
         for path in bodies(vendor_dir):
             request = request_of(path)

@@ -253,3 +253,13 @@ fn talkspirit_fixtures() {
 fn emakin_fixtures() {
     run_dialect(Translator::Emakin, "emakin", 20);
 }
+
+#[test]
+fn zulip_send_fixtures() {
+    run_dialect(Translator::ZulipSend, "zulip-send", 8);
+}
+
+#[test]
+fn slack_post_message_fixtures() {
+    run_dialect(Translator::SlackPostMessage, "slack-post-message", 6);
+}

@@ -54,7 +54,7 @@ fn payload(req: &TranslationRequest<'_>) -> Result<Map<String, Value>, Rejection
             let value = if text.trim().is_empty() {
                 Value::Null
             } else {
-                parse_json(name, text, req.limits.max_json_depth)?
+                parse_json(name, text)?
             };
             arguments.insert(name.to_string(), value);
         }
@@ -76,16 +76,11 @@ fn payload(req: &TranslationRequest<'_>) -> Result<Map<String, Value>, Rejection
     Ok(arguments)
 }
 
-fn parse_json(name: &str, text: &str, max_depth: usize) -> Result<Value, Rejection> {
-    let object = crate::body::json_object_strict(
-        Some("application/json"),
-        format!("{{\"value\":{text}}}").as_bytes(),
-        max_depth.saturating_add(1),
-    )
-    .map_err(|e| {
-        Rejection::invalid(format!("argument `{name}` is not valid JSON: {}", e.detail))
-    })?;
-    Ok(object.get("value").cloned().unwrap_or(Value::Null))
+/// A form argument's JSON text. Its nesting is checked with the whole
+/// payload's, when the dialect reads it.
+fn parse_json(name: &str, text: &str) -> Result<Value, Rejection> {
+    serde_json::from_str(text)
+        .map_err(|e| Rejection::invalid(format!("argument `{name}` is not valid JSON: {e}")))
 }
 
 #[cfg(test)]
