@@ -6,6 +6,10 @@
 //! Every key is documented in `config/inlet.example.toml`; a test checks that
 //! the file and these structs agree.
 
+mod delivery_log;
+
+pub use delivery_log::DeliveryLogSettings;
+
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -24,6 +28,7 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub service: ServiceSettings,
     pub secrets: SecretsSettings,
+    pub delivery_log: DeliveryLogSettings,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -564,6 +569,7 @@ impl Settings {
                 "must be below delivery.replicas",
             ));
         }
+        self.delivery_log.validate()?;
         tracing_subscriber::EnvFilter::try_new(&self.telemetry.log_level)
             .map_err(|e| key_error("telemetry.log_level", e.to_string()))?;
         Ok(())

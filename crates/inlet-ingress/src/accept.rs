@@ -22,8 +22,10 @@ use inlet_dialects::{
 use inlet_directory::resolve::{Destination, ResolveError, resolve};
 use inlet_directory::{DialectLimits, DialectView};
 use inlet_proto::v1::{Header, QueryParam, RawWebhook};
+use inlet_redis::delivery_log::Request as LoggedRequest;
 use inlet_store::Webhook;
 use std::time::{Duration, Instant};
+use uuid::Uuid;
 
 /// The posts a translation asks to publish.
 struct ToPublish {
@@ -45,7 +47,10 @@ pub(crate) async fn run(
     let started = Instant::now();
     let id = MessageId::new();
     let label = door.name().metric_label();
-    let response = match process(state, &door, http, body, id).await {
+    let mut trace = Trace::default();
+    let processed = process(state, &door, http, body, id, &mut trace).await;
+    let verdict = trace.webhook.is_some().then(|| Verdict::of(&processed));
+    let response = match processed {
         Ok((outcome, first)) => answer::outcome(door.shape(), outcome, id, http, first.as_ref()),
         Err(refused) => {
             if let Refused::Counted(refusal) = &refused {
@@ -54,6 +59,10 @@ pub(crate) async fn run(
             answer::refused(door.shape(), &refused, id, http)
         }
     };
+    if let Some(verdict) = verdict {
+        let answered = (response.status().as_u16(), started.elapsed());
+        trace.record(state, &door, id, verdict, answered);
+    }
     let status = response.status().as_u16().to_string();
     let metrics = &state.metrics;
     metrics.requests.with_label_values(&[label, &status]).inc();
@@ -96,6 +105,7 @@ async fn process(
     http: &HttpRequest,
     body: web::Payload,
     id: MessageId,
+    trace: &mut Trace,
 ) -> Result<Processed, Refused> {
     let request = Request {
         door,
@@ -105,26 +115,32 @@ async fn process(
     };
     let name = door.name();
     let translator = Translator::find(&name).map_err(|_| Refused::NoTranslator(name))?;
-    let webhook = admit(state, &request).await?;
+    let token = request.door.token(request.http).ok_or(Refused::NoToken)?;
+    let webhook = crate::token::webhook_for(state, request.http, &token).await?;
+    trace.admitted(state, &webhook, token);
+    admit(state, &request, &webhook).await?;
     let body = read_body(state, http, body, translator.metric_label()).await?;
     let facts = Facts::read(http, translator);
+    trace.read(state, &body, &facts, translator);
     let to_publish = match translate(state, translator, &webhook, &facts, &body)? {
         Ok(to_publish) => to_publish,
-        Err(not_posted) => return Ok((Outcome::NotPosted(not_posted), None)),
+        Err(not_posted) => {
+            trace.event = Some(not_posted.event.clone());
+            return Ok((Outcome::NotPosted(not_posted), None));
+        }
     };
+    trace.event = to_publish.event.clone();
     let posts = inlet_dialects::storable::posts_of(&to_publish.posts);
     crate::rate_limit::charge_posts(state, &webhook, posts).await;
     // The body is held (and counted in `ingress.body_budget_bytes`) until
     // the request is answered.
     let carried = facts.carried(translator, &body);
-    publish_posts(state, &request, &webhook, to_publish, carried).await
+    publish_posts(state, &request, &webhook, to_publish, carried, trace).await
 }
 
-/// The webhook the request's token names, once the URL's channel is
-/// checked and the rate limit lets it in.
-async fn admit(state: &State, request: &Request<'_>) -> Result<Webhook, Refused> {
-    let token = request.door.token(request.http).ok_or(Refused::NoToken)?;
-    let webhook = crate::token::webhook_for(state, request.http, &token).await?;
+/// Lets the request of `webhook` in once the URL's channel is checked and
+/// the rate limit allows it.
+async fn admit(state: &State, request: &Request<'_>, webhook: &Webhook) -> Result<(), Refused> {
     if let Some(channel) = request.door.path_channel()
         && channel != webhook.channel_id.to_string()
     {
@@ -134,8 +150,8 @@ async fn admit(state: &State, request: &Request<'_>) -> Result<Webhook, Refused>
         )
         .into());
     }
-    crate::rate_limit::admit(state, &webhook).await?;
-    Ok(webhook)
+    crate::rate_limit::admit(state, webhook).await?;
+    Ok(())
 }
 
 /// Resolves the target channel (the ordering key), claims the
@@ -147,6 +163,7 @@ async fn publish_posts(
     webhook: &Webhook,
     to_publish: ToPublish,
     carried: RawWebhook,
+    trace: &mut Trace,
 ) -> Result<Processed, Refused> {
     let posts = &to_publish.posts;
     let Some(first) = posts.first() else {
@@ -164,6 +181,9 @@ async fn publish_posts(
             ResolveError::Rejected(rejection) => rejection,
             ResolveError::Unavailable(error) => unavailable(format!("directory: {error}")),
         })?;
+    if let Destination::Channel(channel) = &destination {
+        trace.channel_id = Some(channel.id);
+    }
     // emakin promises a synchronous "already reported": case openings wait.
     let opens_case = posts
         .iter()
@@ -394,4 +414,108 @@ fn count_event(state: &State, translator: Translator, event: Option<&str>, outco
         .integration_events
         .with_label_values(&[integration.name(), event, outcome])
         .inc();
+}
+
+/// What the delivery log records of a request, gathered as the pipeline
+/// goes; nothing is recorded before a webhook's token is found.
+#[derive(Default)]
+struct Trace {
+    webhook: Option<Uuid>,
+    /// The token, to be cut out of a kept body (only when bodies are kept).
+    token: Option<String>,
+    event: Option<String>,
+    body_bytes: u64,
+    body: Option<(String, bool)>,
+    content_type: String,
+    headers: Vec<(String, String)>,
+    query: Vec<(String, String)>,
+    channel_id: Option<Uuid>,
+}
+
+/// What ingress made of a request, as the delivery log says it.
+struct Verdict {
+    outcome: &'static str,
+    code: String,
+    detail: String,
+}
+
+impl Verdict {
+    fn of(processed: &Result<Processed, Refused>) -> Self {
+        let (outcome, code, detail) = match processed {
+            Ok((Outcome::Repeat { .. }, _)) => ("repeat", "", ""),
+            Ok((Outcome::NotPosted(not_posted), _)) => {
+                (not_posted.reason, "", not_posted.detail.as_str())
+            }
+            Ok(_) => ("accepted", "", ""),
+            Err(Refused::Counted(refusal)) => ("rejected", refusal.code(), refusal.detail()),
+            Err(_) => ("rejected", "", ""),
+        };
+        Self {
+            outcome,
+            code: code.to_string(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+impl Trace {
+    fn admitted(&mut self, state: &State, webhook: &Webhook, token: String) {
+        if !state.delivery_log.enabled() {
+            return;
+        }
+        self.webhook = Some(webhook.id);
+        if webhook.keep_bodies {
+            self.token = Some(token);
+        }
+    }
+
+    /// The body's size; the body itself (and what its translator reads
+    /// besides it) when the webhook keeps bodies.
+    fn read(&mut self, state: &State, body: &[u8], facts: &Facts, translator: Translator) {
+        self.body_bytes = body.len() as u64;
+        if let Some(token) = &self.token {
+            let max = state.settings.delivery_log.body_max_bytes;
+            self.body = inlet_redis::delivery_log::kept_body(body, token, max);
+            self.content_type = facts.content_type.clone().unwrap_or_default();
+            self.headers = translator.carried_headers(&facts.headers);
+            self.query = translator.carried_query(&facts.query);
+        }
+    }
+
+    fn record(
+        self,
+        state: &State,
+        door: &Door,
+        id: MessageId,
+        verdict: Verdict,
+        answered: (u16, Duration),
+    ) {
+        let Some(webhook) = self.webhook else {
+            return;
+        };
+        let (status, latency) = answered;
+        let (body, body_truncated) = match self.body {
+            Some((body, cut)) => (Some(body), cut),
+            None => (None, false),
+        };
+        let request = LoggedRequest {
+            request_id: id.to_string(),
+            at_ms: id.unix_millis() as i64,
+            translator: door.name().to_string(),
+            event: self.event.unwrap_or_default(),
+            status,
+            outcome: verdict.outcome.to_string(),
+            code: verdict.code,
+            detail: verdict.detail,
+            body_bytes: self.body_bytes,
+            latency_us: latency.as_micros() as u64,
+            channel_id: self.channel_id.map(|c| c.to_string()).unwrap_or_default(),
+            content_type: self.content_type,
+            body,
+            body_truncated,
+            headers: self.headers,
+            query: self.query,
+        };
+        state.delivery_log.request(webhook, request);
+    }
 }

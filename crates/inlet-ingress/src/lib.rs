@@ -8,6 +8,7 @@ mod access_log;
 mod answer;
 mod batcher;
 mod body;
+mod delivery_log;
 mod door;
 mod idempotency_key;
 mod integration;
@@ -55,6 +56,8 @@ pub(crate) struct State {
     pub failed_lookups: token_screen::FailedLookups,
     /// Uses of webhooks not yet written to `webhooks.last_used_at`.
     pub last_used: Arc<last_used::LastUsed>,
+    /// Every webhook's delivery log, written in the background.
+    pub delivery_log: delivery_log::DeliveryLog,
 }
 
 /// A built ingress: listeners bound, broker connecting in the background.
@@ -149,6 +152,13 @@ impl Ingress {
             let (screen, pool, cancel) = (token_screen.clone(), pool.clone(), background.clone());
             async move { screen.keep_loaded(pool, cancel).await }
         });
+        let delivery_log = delivery_log::DeliveryLog::start(
+            &settings.delivery_log,
+            &settings.redis,
+            redis.clone(),
+            metrics.delivery_log_entries.clone(),
+            background.clone(),
+        );
         let last_used = Arc::new(last_used::LastUsed::default());
         tokio::spawn({
             let (last_used, pool, cancel) = (last_used.clone(), pool.clone(), background.clone());
@@ -176,6 +186,7 @@ impl Ingress {
                 settings.ingress.unknown_tokens_per_minute,
             ),
             last_used,
+            delivery_log,
         });
         let workers = match settings.ingress.workers {
             0 => std::thread::available_parallelism()

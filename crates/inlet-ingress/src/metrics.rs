@@ -21,6 +21,7 @@ pub struct IngressMetrics {
     pub body_budget_refusals: IntCounter,
     pub token_checks: IntCounterVec,
     pub last_used_flushes: IntCounterVec,
+    pub delivery_log_entries: IntCounterVec,
 }
 
 const BYTE_BUCKETS: &[f64] = &[256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0];
@@ -120,6 +121,13 @@ impl IngressMetrics {
                 "Writes of the webhooks' last_used_at (ingress.last_used_flush_ms), by outcome: ok, \
                  failed (retried at the next one).",
                 &["outcome"],
+            )?,
+            delivery_log_entries: counter_vec(
+                registry,
+                "inlet_delivery_log_entries_total",
+                "Requests recorded in the webhooks' delivery logs, by result: written, dropped (the \
+                 queue was full or Redis refused them; the requests themselves were answered as usual).",
+                &["result"],
             )?,
         })
     }

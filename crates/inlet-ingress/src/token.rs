@@ -27,6 +27,7 @@ pub(crate) async fn webhook_for(
     let failed = || {
         if let Some(peer) = peer {
             state.failed_lookups.failed(peer, now);
+            state.delivery_log.unknown_token(peer);
         }
         no_service()
     };

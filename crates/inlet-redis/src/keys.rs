@@ -29,3 +29,14 @@ pub fn idempotency(settings: &RedisSettings, webhook_id: &str, key: &str) -> Str
 pub fn rate(settings: &RedisSettings, webhook_id: &Uuid) -> String {
     format!("{}rate:{webhook_id}", settings.prefix)
 }
+
+/// The stream of a webhook's delivery log (ingress appends, the API reads).
+pub fn delivery_log(settings: &RedisSettings, webhook_id: &Uuid) -> String {
+    format!("{}deliveries:{webhook_id}", settings.prefix)
+}
+
+/// The sorted set of source addresses that named unknown webhook tokens,
+/// by how many times.
+pub fn unknown_token_sources(settings: &RedisSettings) -> String {
+    format!("{}unknown-token-sources", settings.prefix)
+}

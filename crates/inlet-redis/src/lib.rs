@@ -3,11 +3,13 @@
 //! idempotency claims (`idempotency`), the rate limiter's cells (`gcra`),
 //! chat channels' live events (`channels`), the directory's control topic
 //! (`control`), the one shared subscription that feeds every live stream
-//! (`live_feed`) and the `inlet_redis_up` gauge
-//! (`up`). Nothing else in the workspace spells a Redis key.
+//! (`live_feed`), every webhook's delivery log (`delivery_log`) and the
+//! `inlet_redis_up` gauge (`up`). Nothing else in the workspace spells a
+//! Redis key.
 
 pub mod channels;
 pub mod control;
+pub mod delivery_log;
 pub mod gcra;
 pub mod idempotency;
 pub mod keys;

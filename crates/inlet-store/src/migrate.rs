@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "token_key",
         include_str!("../migrations/0006_token_key.sql"),
     ),
+    (
+        7,
+        "delivery_log",
+        include_str!("../migrations/0007_delivery_log.sql"),
+    ),
 ];
 
 /// Advisory lock key held while migrating ("inlet" in ASCII).

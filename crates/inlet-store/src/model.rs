@@ -153,13 +153,16 @@ pub struct Webhook {
     /// The signing secret, sealed with `secrets.key_file`.
     #[serde(skip)]
     pub signing_secret_sealed: Option<Vec<u8>>,
+    /// Whether its delivery log keeps request bodies (capped, the token
+    /// cut out).
+    pub keep_bodies: bool,
 }
 
 impl Webhook {
     pub(crate) const COLUMNS: &'static str = "id, team_id, channel_id, owner_id, display_name, description, \
          username, icon_url, channel_locked, allow_username_override, allow_icon_override, \
          allow_channel_mentions, markup, rate_per_minute, enabled, created_at, revoked_at, last_used_at, \
-         signing_secret_sealed";
+         signing_secret_sealed, keep_bodies";
     pub(crate) fn from_row(row: &Row) -> Self {
         Self {
             id: row.get(0),
@@ -182,6 +185,7 @@ impl Webhook {
             last_used_at: row.get(17),
             has_signing_secret: row.get::<_, Option<Vec<u8>>>(18).is_some(),
             signing_secret_sealed: row.get(18),
+            keep_bodies: row.get(19),
         }
     }
 

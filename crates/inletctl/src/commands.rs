@@ -84,6 +84,11 @@ pub enum WebhookCommand {
     Rotate { id: String },
     /// Revoke a webhook; its token stops working at once.
     Revoke { id: String },
+    /// A webhook's recent requests and what became of each.
+    Deliveries(crate::deliveries::DeliveriesArgs),
+    /// Run a logged request's kept body through its translator again
+    /// (the webhook must keep bodies); nothing is posted.
+    DryRun { id: String, request_id: String },
 }
 
 #[derive(Args)]
@@ -143,6 +148,9 @@ pub struct UpdateWebhook {
     /// "markdown" (Mattermost) or "slack" (also *bold*, _italic_, ~strike~).
     #[arg(long)]
     markup: Option<String>,
+    /// Keep request bodies in the delivery log (capped, the token cut out).
+    #[arg(long)]
+    keep_bodies: Option<bool>,
     /// false: the token answers no_service until enabled again.
     #[arg(long)]
     enabled: Option<bool>,
@@ -323,6 +331,7 @@ pub async fn webhook(api: &Api, command: WebhookCommand) -> anyhow::Result<()> {
                 "icon_url": a.icon_url, "channel_locked": a.locked,
                 "allow_username_override": a.allow_username_override, "allow_icon_override": a.allow_icon_override,
                 "allow_channel_mentions": a.allow_channel_mentions, "markup": a.markup, "enabled": a.enabled,
+                "keep_bodies": a.keep_bodies,
             });
             let path = format!("/api/v1/webhooks/{}", a.id);
             let v = api
@@ -343,6 +352,10 @@ pub async fn webhook(api: &Api, command: WebhookCommand) -> anyhow::Result<()> {
             api.show(&v, |v| {
                 format!("revoked {}", id_line(v, "webhook", "display_name"))
             });
+        }
+        WebhookCommand::Deliveries(args) => crate::deliveries::deliveries(api, args).await?,
+        WebhookCommand::DryRun { id, request_id } => {
+            crate::deliveries::dry_run(api, &id, &request_id).await?
         }
     }
     Ok(())

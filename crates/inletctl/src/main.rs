@@ -2,6 +2,7 @@
 
 mod client;
 mod commands;
+mod deliveries;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

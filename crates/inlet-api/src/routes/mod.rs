@@ -2,6 +2,7 @@
 
 pub(crate) mod channels;
 pub(crate) mod dead_letters;
+pub(crate) mod deliveries;
 pub(crate) mod events;
 pub(crate) mod posts;
 pub(crate) mod teams;
@@ -56,6 +57,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/webhooks/{id}/rotate",
                 manage(web::post().to(webhooks::rotate)),
+            )
+            .route(
+                "/webhooks/{id}/deliveries",
+                manage(web::get().to(deliveries::list)),
+            )
+            .route(
+                "/webhooks/{id}/deliveries/{request_id}/dry-run",
+                manage(web::post().to(deliveries::dry_run)),
+            )
+            .route(
+                "/deliveries/unknown-tokens",
+                manage(web::get().to(deliveries::unknown_tokens)),
             )
             .route("/dead-letters", manage(web::get().to(dead_letters::list)))
             .route(

@@ -57,6 +57,10 @@ pub struct CreateWebhook {
     /// shown again): 8 to 256 bytes; empty means none.
     #[schema(max_length = 256)]
     signing_secret: Option<String>,
+    /// Keep request bodies in the delivery log (capped at
+    /// `delivery_log.body_max_bytes`, the token cut out); off by default.
+    #[serde(default)]
+    keep_bodies: bool,
 }
 
 /// Seals a signing secret; refused when the server has no `secrets.key_file`.
@@ -150,6 +154,7 @@ impl CreateWebhook {
             markup,
             rate_per_minute: self.rate_per_minute,
             signing_secret_sealed: None,
+            keep_bodies: self.keep_bodies,
         })
     }
 }
@@ -319,6 +324,8 @@ pub struct UpdateWebhook {
     /// A new signing secret of 8 to 256 bytes ("" removes it).
     #[schema(max_length = 256)]
     signing_secret: Option<String>,
+    /// Keep request bodies in the delivery log.
+    keep_bodies: Option<bool>,
 }
 
 impl UpdateWebhook {
@@ -360,6 +367,7 @@ impl UpdateWebhook {
             rate_per_minute: self.rate_per_minute,
             enabled: self.enabled,
             signing_secret_sealed: None,
+            keep_bodies: self.keep_bodies,
         })
     }
 }

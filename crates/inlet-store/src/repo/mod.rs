@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod channels;
 pub mod dead_letters;
+pub mod deliveries;
 pub mod posts;
 pub mod rejections;
 pub mod teams;

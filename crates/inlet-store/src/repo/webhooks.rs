@@ -25,6 +25,7 @@ pub struct NewWebhook {
     pub rate_per_minute: Option<i32>,
     /// Sealed with `secrets.key_file`.
     pub signing_secret_sealed: Option<Vec<u8>>,
+    pub keep_bodies: bool,
 }
 
 /// Creates a webhook in its channel's team; the owner must be of that team.
@@ -36,8 +37,8 @@ pub async fn create(
     let sql = format!(
         "INSERT INTO webhooks (id, team_id, channel_id, owner_id, display_name, description, username, icon_url,
              channel_locked, allow_username_override, allow_icon_override, allow_channel_mentions, markup,
-             rate_per_minute, token_hash, signing_secret_sealed)
-         SELECT $1, c.team_id, c.id, u.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
+             rate_per_minute, token_hash, signing_secret_sealed, keep_bodies)
+         SELECT $1, c.team_id, c.id, u.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
          FROM channels c JOIN users u ON u.team_id = c.team_id
          WHERE c.id = $2 AND u.id = $3
          RETURNING {}",
@@ -62,6 +63,7 @@ pub async fn create(
                 &new.rate_per_minute,
                 &token.as_bytes(),
                 &new.signing_secret_sealed,
+                &new.keep_bodies,
             ],
         )
         .await?
@@ -157,6 +159,7 @@ pub struct WebhookChanges {
     pub enabled: Option<bool>,
     /// `Some(None)` clears the signing secret, `Some(Some(sealed))` sets it.
     pub signing_secret_sealed: Option<Option<Vec<u8>>>,
+    pub keep_bodies: Option<bool>,
 }
 
 pub async fn update(
@@ -177,7 +180,8 @@ pub async fn update(
              markup = coalesce($10, markup),
              rate_per_minute = CASE WHEN $11::int4 IS NULL THEN rate_per_minute ELSE nullif($11, 0) END,
              enabled = coalesce($12, enabled),
-             signing_secret_sealed = CASE WHEN $13 THEN $14 ELSE signing_secret_sealed END
+             signing_secret_sealed = CASE WHEN $13 THEN $14 ELSE signing_secret_sealed END,
+             keep_bodies = coalesce($15, keep_bodies)
          WHERE id = $1 AND revoked_at IS NULL RETURNING {}",
         Webhook::COLUMNS
     );
@@ -200,6 +204,7 @@ pub async fn update(
                 &c.enabled,
                 &c.signing_secret_sealed.is_some(),
                 &c.signing_secret_sealed.clone().flatten(),
+                &c.keep_bodies,
             ],
         )
         .await?

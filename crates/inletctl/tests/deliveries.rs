@@ -1,0 +1,70 @@
+//! `inletctl webhook deliveries` and `dry-run` against a real stack.
+
+use inlet_testkit::TestStack;
+use std::process::Command;
+use std::time::Duration;
+
+fn inletctl(stack: &TestStack, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_inletctl"))
+        .args(["--api", &stack.api_url(""), "--token", &stack.admin_token])
+        .args(args)
+        .output()
+        .expect("running inletctl");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhooks_deliveries_are_listed_filtered_and_run_dry_from_the_command_line() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let (ok, text) = inletctl(
+        &stack,
+        &["webhook", "update", &f.webhook_id, "--keep-bodies", "true"],
+    );
+    assert!(ok, "{text}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let (good, listed) = loop {
+        let good = stack
+            .post_slack(&f.token, r#"{"text":"from the cli test"}"#)
+            .await
+            .unwrap();
+        assert_eq!(good.status(), 200);
+        let id = good.headers()["x-request-id"].to_str().unwrap().to_string();
+        let (ok, text) = inletctl(&stack, &["webhook", "deliveries", &f.webhook_id]);
+        assert!(ok, "{text}");
+        // Bodies are kept once the directory has heard of keep_bodies, and
+        // the request is posted once delivery stored it.
+        let (_, dry) = inletctl(&stack, &["webhook", "dry-run", &f.webhook_id, &id]);
+        if text.contains(&id) && text.contains("posted") && dry.contains("from the cli test") {
+            break (id, text);
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{text}\n{dry}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(listed.contains("slack"), "{listed}");
+    let bad = stack.post_slack(&f.token, r#"{"text": 1}"#).await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (ok, failed) = inletctl(
+            &stack,
+            &["webhook", "deliveries", &f.webhook_id, "--failed"],
+        );
+        assert!(ok, "{failed}");
+        if failed.contains("invalid_payload") {
+            assert!(
+                !failed.contains(&good),
+                "--failed lists only failures: {failed}"
+            );
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{failed}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stack.stop().await;
+}
