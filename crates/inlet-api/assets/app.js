@@ -1,9 +1,11 @@
 // The Inlet web viewer: sign in with a token, pick a channel, read its
 // posts and watch new ones arrive live (stream.js), threads folded under
-// their roots. How a post looks is in posts.js, its markdown in markdown.js.
+// their roots. How a post looks is in posts.js, its markdown in markdown.js;
+// with an admin token, a webhook's page and delivery log in webhooks.js.
 
 import { continues, element, renderPostSafely } from './posts.js';
 import { ChannelStream } from './stream.js';
+import { WebhookPage } from './webhooks.js';
 
 const TOKEN_KEY = 'inlet.token';
 /** Posts replayed when a channel opens. */
@@ -182,6 +184,42 @@ function channelFromHash() {
   return match ? match[1].toLowerCase() : null;
 }
 
+function webhookFromHash() {
+  const match = /^#webhook=([0-9a-fA-F-]{36})$/.exec(location.hash);
+  return match ? match[1].toLowerCase() : null;
+}
+
+const webhookPage = new WebhookPage({
+  api,
+  onRefused: () => signOut('The token was refused. Sign in again.'),
+});
+
+/** A team's webhooks, for an admin token; none for a read token. */
+async function webhooksOf(team) {
+  try {
+    const { webhooks } = await api(`/api/v1/webhooks?team_id=${encodeURIComponent(team.id)}`);
+    return webhooks.filter((webhook) => !webhook.revoked_at);
+  } catch (error) {
+    if (error instanceof Refused) return [];
+    throw error;
+  }
+}
+
+function webhookList(webhooks) {
+  const items = element('ul', 'channel-list webhook-list');
+  for (const webhook of webhooks) {
+    const link = element('a', 'channel-link webhook-link');
+    link.href = `#webhook=${webhook.id}`;
+    link.dataset.webhookId = webhook.id;
+    link.append(element('span', 'channel-sigil', '↳'));
+    link.append(element('span', 'channel-name', webhook.display_name));
+    const item = element('li');
+    item.append(link);
+    items.append(item);
+  }
+  return items;
+}
+
 async function loadSidebar() {
   const { teams } = await api('/api/v1/teams');
   const container = $('teams');
@@ -208,6 +246,10 @@ async function loadSidebar() {
     }
     if (list.length === 0) items.append(element('li', 'muted no-channels', 'No channels'));
     section.append(heading, items);
+    const webhooks = await webhooksOf(team);
+    if (webhooks.length > 0) {
+      section.append(element('h3', 'team-name webhooks-heading', 'Webhooks'), webhookList(webhooks));
+    }
     container.append(section);
   }
   if (teams.length === 0) container.append(element('p', 'muted no-channels', 'No teams yet.'));
@@ -216,11 +258,32 @@ async function loadSidebar() {
 /** The channel being opened: a slower, earlier open gives way to it. */
 let opening = null;
 
+/** Shows the channel or the webhook the address names. */
+async function openFromHash() {
+  const webhook = webhookFromHash();
+  for (const link of document.querySelectorAll('.webhook-link')) {
+    if (link.dataset.webhookId === webhook) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  $('webhook-page').hidden = !webhook;
+  document.querySelector('main.channel').hidden = Boolean(webhook);
+  if (webhook) {
+    stream?.stop();
+    stream = null;
+    opening = null;
+    for (const link of document.querySelectorAll('.channel-link[data-channel-id]')) link.removeAttribute('aria-current');
+    await webhookPage.open(webhook, Refused);
+    return;
+  }
+  webhookPage.stop();
+  await openChannel(channelFromHash());
+}
+
 async function openChannel(id) {
   stream?.stop();
   stream = null;
   opening = id;
-  for (const link of document.querySelectorAll('.channel-link')) {
+  for (const link of document.querySelectorAll('.channel-link[data-channel-id]')) {
     if (link.dataset.channelId === id) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
@@ -273,6 +336,7 @@ function showSignIn(message) {
 function signOut(message) {
   stream?.stop();
   stream = null;
+  webhookPage.stop();
   sessionStorage.removeItem(TOKEN_KEY);
   showSignIn(message);
 }
@@ -287,7 +351,7 @@ async function enter() {
   }
   $('signin').hidden = true;
   $('app').hidden = false;
-  await openChannel(channelFromHash());
+  await openFromHash();
 }
 
 $('signin-form').addEventListener('submit', (event) => {
@@ -305,7 +369,7 @@ $('retry').addEventListener('click', () => stream?.retryNow());
 $('feed').addEventListener('scroll', () => {
   if (feed.isNearBottom()) $('jump').hidden = true;
 });
-window.addEventListener('hashchange', () => openChannel(channelFromHash()));
+window.addEventListener('hashchange', () => openFromHash());
 window.addEventListener('online', () => stream?.retryNow());
 
 if (token()) enter();

@@ -30,8 +30,12 @@ const PAGE: Asset = Asset {
 };
 
 /// What `/assets/{file}` serves, by file name.
-const ASSETS: [(&str, Asset); 7] = [
+const ASSETS: [(&str, Asset); 8] = [
     ("app.js", script(include_bytes!("../assets/app.js"))),
+    (
+        "webhooks.js",
+        script(include_bytes!("../assets/webhooks.js")),
+    ),
     ("stream.js", script(include_bytes!("../assets/stream.js"))),
     ("posts.js", script(include_bytes!("../assets/posts.js"))),
     (

@@ -193,9 +193,11 @@ async fn no_token_secret_or_signature_is_ever_in_the_log_and_a_kept_body_runs_dr
     // The token in a body too: a careless sender's.
     let body = json!({"text": format!("deploy done; hook {}", f.token)}).to_string();
     let deadline = tokio::time::Instant::now() + WAIT;
+    let mut accepted = 0;
     let id = loop {
         let response = stack.post_slack(&f.token, &body).await.unwrap();
         assert_eq!(response.status(), 200);
+        accepted += 1;
         let id = request_id(&response);
         let entries = log(&stack, &f, "").await;
         let kept = entries["deliveries"][0]["request_id"] == id.as_str()
@@ -249,6 +251,16 @@ async fn no_token_secret_or_signature_is_ever_in_the_log_and_a_kept_body_runs_dr
         json!({"text": "deploy done; hook [token]"}).to_string()
     );
 
+    // Every accepted request has met its fate before the dry run, so that
+    // a post appearing after it can only be the dry run's.
+    stack
+        .wait_for_posts(&f.channel_id, accepted, WAIT)
+        .await
+        .unwrap();
+    log_until(&stack, &f, "", |e| {
+        e.iter().all(|entry| entry["outcome"] != "in_flight")
+    })
+    .await;
     let dry = stack
         .api_post(
             &format!("/api/v1/webhooks/{}/deliveries/{id}/dry-run", f.webhook_id),

@@ -222,3 +222,47 @@ async fn wait_or_kill(child: &mut Child, timeout: Duration) -> Option<ExitStatus
     let _ = child.wait();
     None
 }
+
+/// The webhook page in headless Chromium (`tests/browser/webhook.mjs`):
+/// with the admin token, a team's webhook, its last use and its delivery
+/// log, live, each request with its outcome, and never its token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_page_shows_its_delivery_log_live() {
+    require_browser_setup();
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let artifacts = artifacts_dir();
+    let mut script = Command::new("node")
+        .arg(browser_dir().join("webhook.mjs"))
+        .current_dir(browser_dir())
+        .env("INLET_VIEWER_URL", stack.api_url("/"))
+        .env("INLET_INGRESS_URL", stack.ingress_url(""))
+        .env("INLET_WEBHOOK_TOKEN", &f.token)
+        .env("INLET_WEBHOOK_ID", &f.webhook_id)
+        .env("INLET_ADMIN_TOKEN", &stack.admin_token)
+        .env("INLET_BROWSER_ARTIFACTS", &artifacts)
+        .env("INLET_CHROMIUM", CHROMIUM)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start node: run scripts/browser-setup");
+    let mut stdout = script.stdout.take().unwrap();
+    let mut stderr = script.stderr.take().unwrap();
+    let output = tokio::task::spawn_blocking(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let status = wait_or_kill(&mut script, SCRIPT_TIMEOUT).await;
+    let output = output.await.unwrap();
+    assert!(
+        status.as_ref().is_some_and(ExitStatus::success),
+        "tests/browser/webhook.mjs failed ({}):\n{output}",
+        status.map_or("timed out".to_string(), |s| s.to_string()),
+    );
+    assert!(output.contains("all checks passed"), "{output}");
+    assert!(artifacts.join("webhook-log.png").is_file());
+    stack.stop().await;
+}
