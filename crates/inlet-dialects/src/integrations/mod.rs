@@ -187,7 +187,7 @@ pub trait Integration: Sync {
 pub type DialectPosts = Result<(String, Vec<Translation>), IntegrationError>;
 
 /// Every integration, in URL-name order: the one list, its names derived.
-static INTEGRATIONS: [&'static dyn Integration; 9] = [
+static INTEGRATIONS: &[&dyn Integration] = &[
     &alertmanager::Alertmanager,
     &gitea::Gitea,
     &github::GitHub,
