@@ -93,6 +93,19 @@ fn slackish_text() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
 }
 
+/// The leaves of generated JSON: null, booleans, integers, Slack-ish
+/// text, and the typed `words` a dialect looks for (types, actions, refs).
+fn leaves(words: &'static [&'static str]) -> BoxedStrategy<Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        slackish_text().prop_map(Value::from),
+        prop::sample::select(words).prop_map(Value::from),
+    ]
+    .boxed()
+}
+
 /// JSON values of `leaf`s, nested in arrays and in objects keyed by `keys`,
 /// at most `depth` levels deep and about `size` nodes.
 fn nested(
@@ -148,30 +161,24 @@ fn slackish_json() -> impl Strategy<Value = Value> {
         "range",
         "user_id",
     ];
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        slackish_text().prop_map(Value::from),
-        prop_oneof![
-            Just("section"),
-            Just("header"),
-            Just("rich_text"),
-            Just("rich_text_section"),
-            Just("rich_text_list"),
-            Just("text"),
-            Just("link"),
-            Just("mrkdwn"),
-            Just("image"),
-            Just("context"),
-            Just("divider"),
-            Just("broadcast"),
-            Just("urgent"),
-            Just("custom_x"),
-            Just("true"),
-        ]
-        .prop_map(Value::from),
+    let words: &'static [&'static str] = &[
+        "section",
+        "header",
+        "rich_text",
+        "rich_text_section",
+        "rich_text_list",
+        "text",
+        "link",
+        "mrkdwn",
+        "image",
+        "context",
+        "divider",
+        "broadcast",
+        "urgent",
+        "custom_x",
+        "true",
     ];
+    let leaf = leaves(words);
     nested(leaf, keys, 5, 64)
 }
 
@@ -194,21 +201,17 @@ fn other_dialects_json() -> impl Strategy<Value = Value> {
         "id",
         "references",
     ];
+    let words: &'static [&'static str] = &[
+        "file",
+        "link",
+        "https://x.example/a (b)",
+        "javascript:alert(1)",
+        "",
+        " ",
+    ];
     let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
+        leaves(words),
         any::<f64>().prop_map(Value::from),
-        slackish_text().prop_map(Value::from),
-        prop_oneof![
-            Just("file"),
-            Just("link"),
-            Just("https://x.example/a (b)"),
-            Just("javascript:alert(1)"),
-            Just(""),
-            Just(" "),
-        ]
-        .prop_map(Value::from),
         "[a-zé]{200,300}".prop_map(Value::from),
     ];
     nested(leaf, keys, 4, 48)
@@ -247,27 +250,21 @@ fn vendorish_json() -> impl Strategy<Value = Value> {
         "text",
         "message",
     ];
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        slackish_text().prop_map(Value::from),
-        prop_oneof![
-            Just("opened"),
-            Just("closed"),
-            Just("created"),
-            Just("push"),
-            Just("merge_request"),
-            Just("firing"),
-            Just("resolved"),
-            Just("refs/heads/main"),
-            Just("refs/tags/v1"),
-            Just("0000000000000000000000000000000000000000"),
-            Just("jira:issue_updated"),
-            Just("https://x.example/a"),
-        ]
-        .prop_map(Value::from),
+    let words: &'static [&'static str] = &[
+        "opened",
+        "closed",
+        "created",
+        "push",
+        "merge_request",
+        "firing",
+        "resolved",
+        "refs/heads/main",
+        "refs/tags/v1",
+        "0000000000000000000000000000000000000000",
+        "jira:issue_updated",
+        "https://x.example/a",
     ];
+    let leaf = leaves(words);
     nested(leaf, keys, 4, 48)
 }
 

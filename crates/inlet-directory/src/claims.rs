@@ -10,7 +10,7 @@
 //! answered a moment before) finds it even while it is still on its way
 //! to PostgreSQL, since a channel's messages are formatted in order.
 
-use inlet_store::repo::threads::ThreadClaim;
+use inlet_store::repo::claims::Claim;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use uuid::Uuid;
@@ -20,7 +20,7 @@ const CAPACITY: usize = 50_000;
 
 #[derive(Default)]
 pub struct ClaimCache {
-    threads: Mutex<HashMap<(Uuid, String), ThreadClaim>>,
+    threads: Mutex<HashMap<(Uuid, String), Claim>>,
     case_roots: Mutex<HashMap<(Uuid, String), Uuid>>,
     /// Root posts made here: (channel, post id).
     roots: Mutex<HashMap<(Uuid, Uuid), ()>>,
@@ -35,12 +35,12 @@ fn remember<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K, valu
 }
 
 impl ClaimCache {
-    pub fn thread(&self, channel: Uuid, key: &str) -> Option<ThreadClaim> {
+    pub fn thread(&self, channel: Uuid, key: &str) -> Option<Claim> {
         let map = self.threads.lock().unwrap_or_else(|p| p.into_inner());
         map.get(&(channel, key.to_string())).copied()
     }
 
-    pub fn remember_thread(&self, channel: Uuid, key: &str, claim: ThreadClaim) {
+    pub fn remember_thread(&self, channel: Uuid, key: &str, claim: Claim) {
         remember(&self.threads, (channel, key.to_string()), claim);
     }
 
@@ -73,7 +73,7 @@ mod tests {
     fn remembers_and_answers_per_channel() {
         let cache = ClaimCache::default();
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let claim = ThreadClaim {
+        let claim = Claim {
             root_post_id: Uuid::now_v7(),
             message_id: Uuid::now_v7(),
         };

@@ -4,6 +4,7 @@
 //! machine's real PostgreSQL, RabbitMQ and Redis.
 
 pub mod database;
+pub mod eventually;
 pub mod log_capture;
 pub mod oracle;
 pub mod process;
@@ -12,6 +13,7 @@ pub mod servers;
 pub mod stack;
 
 pub use database::TestDatabase;
+pub use eventually::eventually;
 pub use stack::{Fixture, Services, TestStack};
 
 /// Shared service URLs, overridable for machines where they live elsewhere.

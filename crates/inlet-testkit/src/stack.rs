@@ -297,6 +297,64 @@ impl TestStack {
         Ok(body)
     }
 
+    /// `method path` on the API as the admin, with a JSON body when given:
+    /// the status and the JSON answered (`null` when there is none).
+    pub async fn api_request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (reqwest::StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, self.api_url(path))
+            .bearer_auth(&self.admin_token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("the API answers");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Changes a webhook as the admin (`PATCH /api/v1/webhooks/{id}`): the
+    /// webhook as answered; fails the test unless `200`.
+    pub async fn patch_webhook(&self, webhook_id: &str, changes: Value) -> Value {
+        let path = format!("/api/v1/webhooks/{webhook_id}");
+        let (status, answer) = self
+            .api_request(reqwest::Method::PATCH, &path, Some(&changes))
+            .await;
+        assert_eq!(status, 200, "PATCH {path}: {answer}");
+        answer
+    }
+
+    /// Makes a channel in `team_id` as the admin, with `fields` (`name`,
+    /// `private`, …) beside the team; its id.
+    pub async fn create_channel(&self, team_id: &str, mut fields: Value) -> String {
+        fields["team_id"] = json!(team_id);
+        let channel = self.api_post("/api/v1/channels", fields).await.unwrap();
+        channel["id"].as_str().unwrap().to_string()
+    }
+
+    /// Makes a user `username` in `team_id` as the admin; its id.
+    pub async fn create_user(&self, team_id: &str, username: &str) -> String {
+        let body = json!({"team_id": team_id, "username": username});
+        let user = self.api_post("/api/v1/users", body).await.unwrap();
+        user["id"].as_str().unwrap().to_string()
+    }
+
+    /// `GET url` without a token: the JSON answered, whatever the status.
+    pub async fn get_json(&self, url: &str) -> Value {
+        let response = self.http.get(url).send().await.expect("an answer");
+        response.json().await.expect("a JSON answer")
+    }
+
+    /// Archives a channel as the admin; fails the test unless 2xx.
+    pub async fn archive_channel(&self, channel_id: &str) {
+        let path = format!("/api/v1/channels/{channel_id}/archive");
+        self.api_post(&path, json!({})).await.unwrap();
+    }
+
     /// `GET path` on the API as the admin: the JSON of a 2xx answer.
     pub async fn api_get(&self, path: &str) -> anyhow::Result<Value> {
         let text = self.api_get_text(path).await?;

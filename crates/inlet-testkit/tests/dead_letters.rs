@@ -6,10 +6,10 @@
 //! channel is one of them.
 
 use inlet_proto::Message;
-use inlet_testkit::{Fixture, Services, TestStack};
+use inlet_testkit::{Fixture, Services, TestStack, eventually};
 use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -22,30 +22,17 @@ const FORMATTER_ONLY: Services = Services {
     api: false,
 };
 
-async fn api(stack: &TestStack, method: reqwest::Method, path: &str) -> (StatusCode, Value) {
-    let response = stack
-        .http
-        .request(method, stack.api_url(path))
-        .bearer_auth(&stack.admin_token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+/// `method` on one dead letter (`action` after its path: `/replay`, or
+/// nothing).
+async fn letter(stack: &TestStack, method: Method, id: &str, action: &str) -> (StatusCode, Value) {
+    let path = format!("/api/v1/dead-letters/{id}{action}");
+    stack.api_request(method, &path, None).await
 }
 
 async fn membership(stack: &TestStack, channel: &str, user: &str, member: bool) {
-    let method = if member {
-        reqwest::Method::PUT
-    } else {
-        reqwest::Method::DELETE
-    };
-    let (status, _) = api(
-        stack,
-        method,
-        &format!("/api/v1/channels/{channel}/members/{user}"),
-    )
-    .await;
+    let method = if member { Method::PUT } else { Method::DELETE };
+    let path = format!("/api/v1/channels/{channel}/members/{user}");
+    let (status, _) = stack.api_request(method, &path, None).await;
     assert_eq!(status, 204);
 }
 
@@ -65,25 +52,22 @@ async fn send_until(stack: &TestStack, f: &Fixture, text: &str, expected: u16) {
 }
 
 async fn open_letters(stack: &TestStack) -> Vec<Value> {
-    let (status, body) = api(stack, reqwest::Method::GET, "/api/v1/dead-letters").await;
+    let (status, body) = stack
+        .api_request(Method::GET, "/api/v1/dead-letters", None)
+        .await;
     assert_eq!(status, 200);
     body["dead_letters"].as_array().cloned().unwrap_or_default()
 }
 
 async fn wait_for_letters(stack: &TestStack, count: usize) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    eventually(&format!("{count} open dead letters"), WAIT, || async {
         let letters = open_letters(stack).await;
-        if letters.len() >= count {
-            return letters;
+        match letters.len() >= count {
+            true => Ok(letters),
+            false => Err(format!("{} of them", letters.len())),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{} open dead letters, expected {count}",
-            letters.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 /// A message accepted while the owner was a member of the private channel,
@@ -101,13 +85,8 @@ async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
     let mut stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
     let secret = stack
-        .api_post(
-            "/api/v1/channels",
-            json!({"team_id": f.team_id, "name": "secret", "private": true}),
-        )
-        .await
-        .unwrap();
-    let secret = secret["id"].as_str().unwrap().to_string();
+        .create_channel(&f.team_id, json!({"name": "secret", "private": true}))
+        .await;
 
     dead_letter_one(&mut stack, &f, &secret, "inside").await;
     let letters = wait_for_letters(&stack, 1).await;
@@ -117,12 +96,7 @@ async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
     assert_eq!(letters[0]["reason"], "action_prohibited", "{}", letters[0]);
 
     // Shown with its request, never with the token.
-    let (status, shown) = api(
-        &stack,
-        reqwest::Method::GET,
-        &format!("/api/v1/dead-letters/{first}"),
-    )
-    .await;
+    let (status, shown) = letter(&stack, Method::GET, &first, "").await;
     assert_eq!(status, 200);
     assert_eq!(shown["state"], "open");
     assert!(
@@ -134,20 +108,10 @@ async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
     assert!(!shown.to_string().contains(&f.token), "the token leaked");
 
     // Replayed before the cause is fixed: dead-lettered again, as a new one.
-    let (status, replayed) = api(
-        &stack,
-        reqwest::Method::POST,
-        &format!("/api/v1/dead-letters/{first}/replay"),
-    )
-    .await;
+    let (status, replayed) = letter(&stack, Method::POST, &first, "/replay").await;
     assert_eq!(status, 200, "{replayed}");
     assert_eq!(replayed["hop"], "raw");
-    let (status, _) = api(
-        &stack,
-        reqwest::Method::POST,
-        &format!("/api/v1/dead-letters/{first}/replay"),
-    )
-    .await;
+    let (status, _) = letter(&stack, Method::POST, &first, "/replay").await;
     assert_eq!(status, 409, "a dead letter is replayed once");
     let letters = wait_for_letters(&stack, 1).await;
     let second = letters[0]["id"].as_str().unwrap().to_string();
@@ -155,12 +119,7 @@ async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
 
     // Fixed, then replayed: posted, exactly once.
     membership(&stack, &secret, &f.owner_id, true).await;
-    let (status, _) = api(
-        &stack,
-        reqwest::Method::POST,
-        &format!("/api/v1/dead-letters/{second}/replay"),
-    )
-    .await;
+    let (status, _) = letter(&stack, Method::POST, &second, "/replay").await;
     assert_eq!(status, 200);
     let posts = stack.wait_for_posts(&secret, 1, WAIT).await.unwrap();
     assert_eq!(posts.len(), 1);
@@ -171,34 +130,15 @@ async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
     dead_letter_one(&mut stack, &f, &secret, "discard me").await;
     let letters = wait_for_letters(&stack, 1).await;
     let third = letters[0]["id"].as_str().unwrap().to_string();
-    let (status, _) = api(
-        &stack,
-        reqwest::Method::DELETE,
-        &format!("/api/v1/dead-letters/{third}"),
-    )
-    .await;
+    let (status, _) = letter(&stack, Method::DELETE, &third, "").await;
     assert_eq!(status, 204);
-    let (status, _) = api(
-        &stack,
-        reqwest::Method::DELETE,
-        &format!("/api/v1/dead-letters/{third}"),
-    )
-    .await;
+    let (status, _) = letter(&stack, Method::DELETE, &third, "").await;
     assert_eq!(status, 409);
-    let (_, shown) = api(
-        &stack,
-        reqwest::Method::GET,
-        &format!("/api/v1/dead-letters/{third}"),
-    )
-    .await;
+    let (_, shown) = letter(&stack, Method::GET, &third, "").await;
     assert_eq!(shown["state"], "discarded");
     assert!(open_letters(&stack).await.is_empty());
-    let (status, _) = api(
-        &stack,
-        reqwest::Method::GET,
-        &format!("/api/v1/dead-letters/{}", uuid::Uuid::now_v7()),
-    )
-    .await;
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let (status, _) = letter(&stack, Method::GET, &unknown, "").await;
     assert_eq!(status, 404);
 
     // Nothing else was posted: the discarded one stays unposted.
@@ -243,13 +183,8 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
         .unwrap();
     let f = stack.fixture().await.unwrap();
     let secret = stack
-        .api_post(
-            "/api/v1/channels",
-            json!({"team_id": f.team_id, "name": "secret", "private": true}),
-        )
-        .await
-        .unwrap();
-    let secret = secret["id"].as_str().unwrap().to_string();
+        .create_channel(&f.team_id, json!({"name": "secret", "private": true}))
+        .await;
     membership(&stack, &secret, &f.owner_id, true).await;
     let hook = stack
         .api_post(
@@ -297,12 +232,7 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
 
     membership(&stack, &secret, &f.owner_id, true).await;
     let id = letters[0]["id"].as_str().unwrap();
-    let (status, _) = api(
-        &stack,
-        reqwest::Method::POST,
-        &format!("/api/v1/dead-letters/{id}/replay"),
-    )
-    .await;
+    let (status, _) = letter(&stack, Method::POST, &id, "/replay").await;
     assert_eq!(status, 200);
     let posts = stack.wait_for_posts(&secret, 1, WAIT).await.unwrap();
     assert_eq!(posts.len(), 1);
@@ -365,12 +295,7 @@ async fn what_the_broker_gives_up_on_is_archived_and_replayable() {
     assert_eq!(letters[0]["stage"], "formatter");
     assert_eq!(letters[0]["message_id"], message_id.to_string());
     let id = letters[0]["id"].as_str().unwrap().to_string();
-    let (status, _) = api(
-        &stack,
-        reqwest::Method::POST,
-        &format!("/api/v1/dead-letters/{id}/replay"),
-    )
-    .await;
+    let (status, _) = letter(&stack, Method::POST, &id, "/replay").await;
     assert_eq!(status, 200);
     let posts = stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
     assert_eq!(posts[0].message, "came back");

@@ -28,31 +28,19 @@ async fn log_until(
     query: &str,
     ready: impl Fn(&[Value]) -> bool,
 ) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    inlet_testkit::eventually("the log gets there", WAIT, || async {
         let page = log(stack, f, query).await;
         let entries = page["deliveries"].as_array().cloned().unwrap_or_default();
-        if ready(&entries) {
-            return entries;
+        match ready(&entries) {
+            true => Ok(entries),
+            false => Err(format!("{page:#}")),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the log never got there: {page:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
 }
 
 async fn set(stack: &TestStack, f: &Fixture, changes: Value) {
-    let response = stack
-        .http
-        .patch(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .json(&changes)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    stack.patch_webhook(&f.webhook_id, changes).await;
 }
 
 fn request_id(response: &reqwest::Response) -> String {
@@ -158,13 +146,7 @@ async fn an_outcome_that_arrives_after_the_answer_shows_in_flight_then_dead_lett
     let id = request_id(&accepted);
     let entries = log_until(&stack, &f, "", |e| e.len() == 1).await;
     assert_eq!(entries[0]["outcome"], "in_flight");
-    stack
-        .api_post(
-            &format!("/api/v1/channels/{}/archive", f.channel_id),
-            json!({}),
-        )
-        .await
-        .unwrap();
+    stack.archive_channel(&f.channel_id).await;
     stack.spawn(Services::FORMATTER).await.unwrap();
     let entries = log_until(&stack, &f, "", |e| e[0]["outcome"] == "dead_lettered").await;
     assert_eq!(entries[0]["request_id"], id.as_str());

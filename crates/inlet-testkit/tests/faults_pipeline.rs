@@ -28,14 +28,9 @@ async fn same_shard_neighbour(stack: &TestStack, f: &Fixture) -> Fixture {
     let shards = stack.settings.amqp.shards;
     let shard = inlet_core::shard_of(&f.channel_id, shards);
     for n in 0..64 {
-        let channel = stack
-            .api_post(
-                "/api/v1/channels",
-                json!({"team_id": f.team_id, "name": format!("neighbour-{n}")}),
-            )
-            .await
-            .unwrap();
-        let channel_id = channel["id"].as_str().unwrap().to_string();
+        let channel_id = stack
+            .create_channel(&f.team_id, json!({"name": format!("neighbour-{n}")}))
+            .await;
         if inlet_core::shard_of(&channel_id, shards) != shard {
             continue;
         }
@@ -98,13 +93,7 @@ async fn messages_to_a_channel_archived_in_flight_are_dead_lettered_and_their_sh
     for n in 0..3 {
         doomed.insert(accepted_id(&stack, &f.token, &format!("doomed-{n}")).await);
     }
-    stack
-        .api_post(
-            &format!("/api/v1/channels/{}/archive", f.channel_id),
-            json!({}),
-        )
-        .await
-        .unwrap();
+    stack.archive_channel(&f.channel_id).await;
     let mut accepted = Vec::new();
     for n in 0..3 {
         let text = format!("sender0-{n}");

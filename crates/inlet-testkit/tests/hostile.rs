@@ -301,16 +301,14 @@ async fn headers_that_never_finish_are_cut_off_and_hold_nothing() {
 async fn a_nul_character_in_management_input_is_a_400() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
-    let patch = stack
-        .http
-        .patch(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .json(&serde_json::json!({"username": "a\u{0}b"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(patch.status(), 400);
-    let body: serde_json::Value = patch.json().await.unwrap();
+    let (status, body) = stack
+        .api_request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/webhooks/{}", f.webhook_id),
+            Some(&serde_json::json!({"username": "a\u{0}b"})),
+        )
+        .await;
+    assert_eq!(status, 400);
     assert_eq!(body["error"], "bad_request", "{body}");
     stack.stop().await;
 }
@@ -642,15 +640,7 @@ async fn a_read_token_gets_403_on_every_management_route_before_its_input_is_jud
     })
     .await
     .unwrap();
-    let doc: serde_json::Value = stack
-        .http
-        .get(stack.api_url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = stack.get_json(&stack.api_url("/api/v1/openapi.json")).await;
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {

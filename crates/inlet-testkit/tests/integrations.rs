@@ -125,14 +125,11 @@ async fn a_webhook_with_a_signing_secret_refuses_unsigned_and_wrongly_signed_req
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
     let patched = stack
-        .http
-        .patch(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .json(&serde_json::json!({"signing_secret": "It's a Secret to Everybody"}))
-        .send()
-        .await
-        .unwrap();
-    let patched: Value = patched.json().await.unwrap();
+        .patch_webhook(
+            &f.webhook_id,
+            serde_json::json!({"signing_secret": "It's a Secret to Everybody"}),
+        )
+        .await;
     assert_eq!(patched["has_signing_secret"], true);
     assert!(
         !patched.to_string().contains("Secret to Everybody"),

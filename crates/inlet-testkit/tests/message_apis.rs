@@ -60,14 +60,8 @@ async fn started() -> (TestStack, Fixture) {
 async fn zulip_clients_find_a_server_and_their_topics_thread() {
     let (stack, f) = started().await;
     let settings: Value = stack
-        .http
-        .get(stack.ingress_url("/api/v1/server_settings"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&stack.ingress_url("/api/v1/server_settings"))
+        .await;
     assert_eq!(settings["result"], "success");
     assert!(settings["zulip_version"].is_string(), "{settings}");
     assert!(settings["zulip_feature_level"].as_u64().unwrap() > 0);
@@ -286,15 +280,7 @@ async fn a_repeated_idempotency_key_answers_the_first_ts_and_posts_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_path_of_the_ingress_document_is_served() {
     let (stack, _) = started().await;
-    let document: Value = stack
-        .http
-        .get(stack.ingress_url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = stack.get_json(&stack.ingress_url("/openapi.json")).await;
     assert_eq!(document["info"]["title"], "Inlet ingress");
     // What an unrouted path looks like, so that the check below can fail.
     let unrouted = stack
@@ -329,15 +315,9 @@ async fn every_path_of_the_ingress_document_is_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_webhooks_rate_limit_holds_on_both_apis() {
     let (stack, f) = started().await;
-    let limited = stack
-        .http
-        .patch(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .json(&json!({"rate_per_minute": 2}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(limited.status(), 200);
+    stack
+        .patch_webhook(&f.webhook_id, json!({"rate_per_minute": 2}))
+        .await;
     let message = [("type", "stream"), ("topic", "t"), ("content", "x")];
     let mut answers = Vec::new();
     for _ in 0..3 {

@@ -321,12 +321,8 @@ async fn a_channel_override_posts_into_that_channel_of_the_team() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
     let ops = stack
-        .api_post(
-            "/api/v1/channels",
-            json!({"team_id": f.team_id, "name": "ops"}),
-        )
-        .await
-        .unwrap();
+        .create_channel(&f.team_id, json!({"name": "ops"}))
+        .await;
     let form = format!(
         "payload={}",
         inlet_testkit::urlencode(&json!({"text": "to ops", "channel": "#ops"}).to_string())
@@ -340,10 +336,7 @@ async fn a_channel_override_posts_into_that_channel_of_the_team() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let posts = stack
-        .wait_for_posts(ops["id"].as_str().unwrap(), 1, WAIT)
-        .await
-        .unwrap();
+    let posts = stack.wait_for_posts(&ops, 1, WAIT).await.unwrap();
     assert_eq!(posts[0].message, "to ops");
     assert!(
         stack

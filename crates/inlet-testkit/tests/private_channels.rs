@@ -27,14 +27,9 @@ async fn api(
 }
 
 async fn private_channel(stack: &TestStack, f: &Fixture) -> String {
-    let channel = stack
-        .api_post(
-            "/api/v1/channels",
-            json!({"team_id": f.team_id, "name": "secret", "private": true}),
-        )
+    stack
+        .create_channel(&f.team_id, json!({"name": "secret", "private": true}))
         .await
-        .unwrap();
-    channel["id"].as_str().unwrap().to_string()
 }
 
 async fn membership(stack: &TestStack, channel: &str, user: &str, member: bool) {

@@ -7,15 +7,9 @@ use inlet_testkit::{Fixture, Services, TestStack};
 use serde_json::json;
 
 async fn set_rate(stack: &TestStack, f: &Fixture, per_minute: i32) {
-    let response = stack
-        .http
-        .patch(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .json(&json!({"rate_per_minute": per_minute}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    stack
+        .patch_webhook(&f.webhook_id, json!({"rate_per_minute": per_minute}))
+        .await;
 }
 
 async fn post(stack: &TestStack, port: u16, token: &str) -> reqwest::Response {

@@ -85,19 +85,14 @@ async fn wait_for_dead_letters(
     stack: &TestStack,
     count: usize,
 ) -> Vec<(uuid::Uuid, String, String, Vec<u8>)> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    inlet_testkit::eventually(&format!("{count} dead letters"), WAIT, || async {
         let letters = dead_letters(stack).await;
-        if letters.len() >= count {
-            return letters;
+        match letters.len() >= count {
+            true => Ok(letters),
+            false => Err(format!("{} of them", letters.len())),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{} dead letters, expected {count}",
-            letters.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 /// `inlet_ingress_publish_batch_webhooks`: (broker messages, webhooks).

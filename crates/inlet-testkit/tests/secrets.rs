@@ -33,15 +33,12 @@ async fn a_signing_secret_sent_as_a_header_is_never_stored_or_shown() {
     inlet_testkit::log_capture::install();
     let mut stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
-    let patched = stack
-        .http
-        .patch(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .json(&serde_json::json!({ "signing_secret": SECRET }))
-        .send()
-        .await
-        .unwrap();
-    assert!(patched.status().is_success());
+    stack
+        .patch_webhook(
+            &f.webhook_id,
+            serde_json::json!({ "signing_secret": SECRET }),
+        )
+        .await;
     let url = stack.ingress_url(&format!("/api/v1/external/gitlab?api_key={}", f.token));
     let http = stack.http.clone();
     let send = |token: &'static str| {

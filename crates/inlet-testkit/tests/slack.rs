@@ -16,15 +16,7 @@ async fn send(stack: &TestStack, f: &Fixture, body: Value) -> (StatusCode, Strin
 }
 
 async fn patch_webhook(stack: &TestStack, f: &Fixture, body: Value) {
-    let response = stack
-        .http
-        .patch(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    stack.patch_webhook(&f.webhook_id, body).await;
 }
 
 /// Retries `body` until the answer is `expected` (a cache invalidation
@@ -48,13 +40,7 @@ async fn eventually(stack: &TestStack, f: &Fixture, body: Value, expected: Statu
 async fn a_direct_message_goes_to_a_direct_channel_created_on_first_use() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
-    let alice = stack
-        .api_post(
-            "/api/v1/users",
-            json!({"team_id": f.team_id, "username": "alice"}),
-        )
-        .await
-        .unwrap();
+    let alice = stack.create_user(&f.team_id, "alice").await;
     assert_eq!(
         send(&stack, &f, json!({"text": "psst", "channel": "@alice"}))
             .await
@@ -107,10 +93,7 @@ async fn a_direct_message_goes_to_a_direct_channel_created_on_first_use() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let mut expected: Vec<uuid::Uuid> = vec![
-        f.owner_id.parse().unwrap(),
-        alice["id"].as_str().unwrap().parse().unwrap(),
-    ];
+    let mut expected: Vec<uuid::Uuid> = vec![f.owner_id.parse().unwrap(), alice.parse().unwrap()];
     expected.sort();
     assert_eq!(members, expected);
     assert!(
@@ -128,19 +111,9 @@ async fn a_locked_webhook_refuses_other_channels_and_direct_messages() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
     stack
-        .api_post(
-            "/api/v1/channels",
-            json!({"team_id": f.team_id, "name": "ops"}),
-        )
-        .await
-        .unwrap();
-    stack
-        .api_post(
-            "/api/v1/users",
-            json!({"team_id": f.team_id, "username": "alice"}),
-        )
-        .await
-        .unwrap();
+        .create_channel(&f.team_id, json!({"name": "ops"}))
+        .await;
+    stack.create_user(&f.team_id, "alice").await;
     patch_webhook(&stack, &f, json!({"channel_locked": true})).await;
     let refused = eventually(
         &stack,
@@ -169,12 +142,8 @@ async fn a_private_channel_takes_posts_only_when_the_owner_is_a_member() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
     let secret = stack
-        .api_post(
-            "/api/v1/channels",
-            json!({"team_id": f.team_id, "name": "secret", "private": true}),
-        )
-        .await
-        .unwrap();
+        .create_channel(&f.team_id, json!({"name": "secret", "private": true}))
+        .await;
     let refused = eventually(
         &stack,
         &f,
@@ -187,8 +156,7 @@ async fn a_private_channel_takes_posts_only_when_the_owner_is_a_member() {
         .http
         .put(stack.api_url(&format!(
             "/api/v1/channels/{}/members/{}",
-            secret["id"].as_str().unwrap(),
-            f.owner_id
+            &secret, f.owner_id
         )))
         .bearer_auth(&stack.admin_token)
         .send()
@@ -202,10 +170,7 @@ async fn a_private_channel_takes_posts_only_when_the_owner_is_a_member() {
         StatusCode::OK,
     )
     .await;
-    let posts = stack
-        .wait_for_posts(secret["id"].as_str().unwrap(), 1, WAIT)
-        .await
-        .unwrap();
+    let posts = stack.wait_for_posts(&secret, 1, WAIT).await.unwrap();
     assert_eq!(posts[0].message, "inside");
     stack.stop().await;
 }
@@ -218,13 +183,7 @@ async fn an_archived_channel_answers_410_as_soon_as_it_is_archived() {
     // Posted before the archive (a message still in flight when the channel
     // is archived is dead-lettered by the formatter, by design).
     stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
-    stack
-        .api_post(
-            &format!("/api/v1/channels/{}/archive", f.channel_id),
-            json!({}),
-        )
-        .await
-        .unwrap();
+    stack.archive_channel(&f.channel_id).await;
     let body = eventually(&stack, &f, json!({"text": "after"}), StatusCode::GONE).await;
     assert_eq!(body, "channel_is_archived");
     let posts = stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
@@ -394,13 +353,7 @@ async fn a_long_text_becomes_a_thread_of_parts_that_join_back() {
 async fn multipart_bodies_markup_and_mentions_arrive_as_markdown() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
-    stack
-        .api_post(
-            "/api/v1/users",
-            json!({"team_id": f.team_id, "username": "alice"}),
-        )
-        .await
-        .unwrap();
+    stack.create_user(&f.team_id, "alice").await;
     let boundary = "XyZ";
     let multipart = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n<!here> build <https://ci.example/1|#1> failed, ping <@alice>\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nci\r\n--{boundary}--\r\n"

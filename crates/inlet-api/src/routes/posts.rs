@@ -116,7 +116,8 @@ pub async fn case(
     let client = super::client(&req, &state, Access::Read).await?;
     let (channel, case_id) = path.into_inner();
     let roots =
-        inlet_store::repo::cases::roots(&**client, channel, std::slice::from_ref(&case_id)).await?;
+        inlet_store::repo::claims::case_roots(&**client, channel, std::slice::from_ref(&case_id))
+            .await?;
     let root_id = *roots
         .get(&case_id)
         .ok_or_else(|| ApiError::NotFound(format!("no case {case_id:?} in that channel")))?;

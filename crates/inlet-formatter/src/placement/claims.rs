@@ -12,8 +12,7 @@ use inlet_core::{MessageId, post_id};
 use inlet_dialects::draft::CaseRef;
 use inlet_dialects::{ThreadRef, Translation};
 use inlet_directory::claims::ClaimCache;
-use inlet_store::repo::cases::CaseClaim;
-use inlet_store::repo::threads::ThreadClaim;
+use inlet_store::repo::claims::{Claim, ClaimKind};
 use inlet_store::{Pool, StoreError, repo};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -24,13 +23,13 @@ use uuid::Uuid;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Claims {
     /// The holder of the translation's thread key.
-    pub thread: Option<ThreadClaim>,
+    pub thread: Option<Claim>,
     /// The translation's root id, when it is a root post of the channel.
     pub root: Option<Uuid>,
     /// The root post of each referenced case that exists.
     pub case_roots: HashMap<String, Uuid>,
     /// The holder of the case id the translation opens.
-    pub opening: Option<CaseClaim>,
+    pub opening: Option<Claim>,
 }
 
 /// Reads (from the cache, else PostgreSQL) or makes the claims of
@@ -67,13 +66,21 @@ async fn claim_thread(
     channel: Uuid,
     message: MessageId,
     key: &str,
-) -> Result<ThreadClaim, FormatError> {
+) -> Result<Claim, FormatError> {
     if let Some(known) = cache.thread(channel, key) {
         return Ok(known);
     }
     let client = pool.get().await.map_err(StoreError::from)?;
     let first = post_id(message, 0);
-    let claim = repo::threads::claim(&**client, channel, key, first, message.as_uuid()).await?;
+    let claim = repo::claims::claim(
+        &**client,
+        ClaimKind::Thread,
+        channel,
+        key,
+        first,
+        message.as_uuid(),
+    )
+    .await?;
     cache.remember_thread(channel, key, claim);
     Ok(claim)
 }
@@ -93,7 +100,7 @@ async fn known_root(
         return Ok(Some(id));
     }
     let client = pool.get().await.map_err(StoreError::from)?;
-    let known = repo::threads::is_root_in(&**client, id, channel).await?;
+    let known = repo::claims::is_root_in(&**client, id, channel).await?;
     Ok(known.then_some(id))
 }
 
@@ -117,7 +124,7 @@ async fn case_roots(
     }
     if !unknown.is_empty() {
         let client = pool.get().await.map_err(StoreError::from)?;
-        for (reference, root) in repo::cases::roots(&**client, channel, &unknown).await? {
+        for (reference, root) in repo::claims::case_roots(&**client, channel, &unknown).await? {
             cache.remember_case_root(channel, &reference, root);
             roots.insert(reference, root);
         }
@@ -134,13 +141,21 @@ async fn claim_opening(
     message: MessageId,
     case: &CaseRef,
     roots: &HashMap<String, Uuid>,
-) -> Result<Option<CaseClaim>, FormatError> {
+) -> Result<Option<Claim>, FormatError> {
     let Some(id) = &case.opens else {
         return Ok(None);
     };
     let root = opening_root(message, case, roots);
     let client = pool.get().await.map_err(StoreError::from)?;
-    let claim = repo::cases::claim(&**client, channel, id, root, message.as_uuid()).await?;
+    let claim = repo::claims::claim(
+        &**client,
+        ClaimKind::Case,
+        channel,
+        id,
+        root,
+        message.as_uuid(),
+    )
+    .await?;
     cache.remember_case_root(channel, id, claim.root_post_id);
     Ok(Some(claim))
 }

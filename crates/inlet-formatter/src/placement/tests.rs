@@ -6,8 +6,7 @@ use super::{Claims, Placed, Placements, Target, decide};
 use inlet_core::{MessageId, post_id};
 use inlet_dialects::draft::{CaseRef, Target as Destination};
 use inlet_dialects::{ErrorCode, ThreadRef, Translation};
-use inlet_store::repo::cases::CaseClaim;
-use inlet_store::repo::threads::ThreadClaim;
+use inlet_store::repo::claims::Claim;
 use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -49,7 +48,7 @@ fn case_roots(known: &[(&str, Uuid)]) -> HashMap<String, Uuid> {
 
 /// The claims once `holder` has claimed the thread key with its first post.
 fn thread_held_by(holder: MessageId) -> Claims {
-    let claim = ThreadClaim {
+    let claim = Claim {
         root_post_id: post_id(holder, 0),
         message_id: holder.as_uuid(),
     };
@@ -61,7 +60,7 @@ fn thread_held_by(holder: MessageId) -> Claims {
 
 /// The claims once `holder` has opened the case, rooted at `root`.
 fn case_opened_by(holder: MessageId, root: Uuid) -> Claims {
-    let claim = CaseClaim {
+    let claim = Claim {
         root_post_id: root,
         message_id: holder.as_uuid(),
     };

@@ -5,16 +5,16 @@
 //! and is a root again. A root id (`root_id`, `thread_ts`) is replied to
 //! when it is a root post of the channel; otherwise the posts stand alone
 //! and carry `unresolved_root_id`. The claim itself is made in `claims.rs`
-//! (`inlet_store::repo::threads::claim` holds it under any concurrency).
+//! (`inlet_store::repo::claims::claim` holds it under any concurrency).
 
 use super::{Placed, Target};
 use inlet_core::MessageId;
-use inlet_store::repo::threads::ThreadClaim;
+use inlet_store::repo::claims::Claim;
 use serde_json::Value;
 use uuid::Uuid;
 
 /// The thread of `key`, whose holder is `holder` (none: this message).
-pub(super) fn by_key(message: MessageId, key: &str, holder: Option<ThreadClaim>) -> Placed {
+pub(super) fn by_key(message: MessageId, key: &str, holder: Option<Claim>) -> Placed {
     let root = holder
         .filter(|claim| claim.message_id != message.as_uuid())
         .map(|claim| claim.root_post_id);

@@ -1,13 +1,12 @@
 //! Repositories: one module per table family, each a set of plain async
 //! functions over a client, so a caller chooses pool or transaction.
 
-pub mod cases;
 pub mod channels;
+pub mod claims;
 pub mod dead_letters;
 pub mod deliveries;
 pub mod posts;
 pub mod rejections;
 pub mod teams;
-pub mod threads;
 pub mod users;
 pub mod webhooks;
