@@ -81,10 +81,38 @@ fn bench(c: &mut Criterion) {
 
 /// One payload per product integration, from its fixtures: each must
 /// post, and none should be slower than the GitHub push (`github_push`).
-const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[(
-    "stripe",
-    include_str!("../tests/fixtures/integrations/stripe/customer_subscription__updated.json"),
-)];
+const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
+    (
+        "stripe",
+        include_str!("../tests/fixtures/integrations/stripe/customer_subscription__updated.json"),
+    ),
+    (
+        "linear",
+        include_str!("../tests/fixtures/integrations/linear/issue__create.json"),
+    ),
+    (
+        "clubhouse",
+        include_str!("../tests/fixtures/integrations/clubhouse/story_update_state.json"),
+    ),
+    (
+        "pivotal",
+        include_str!(
+            "../tests/fixtures/integrations/pivotal/v5__story_update_state_and_estimate.json"
+        ),
+    ),
+    (
+        "intercom",
+        include_str!("../tests/fixtures/integrations/intercom/conversation__admin_replied.json"),
+    ),
+    (
+        "freshdesk",
+        include_str!("../tests/fixtures/integrations/freshdesk/ticket_created.json"),
+    ),
+    (
+        "zapier",
+        include_str!("../tests/fixtures/integrations/zapier/message.json"),
+    ),
+];
 
 fn integrations(c: &mut Criterion) {
     let webhook = WebhookView {

@@ -312,7 +312,10 @@ fn subscription(e: &Event<Subscription>, verb: &str, changes: Option<String>) ->
         match e.created {
             Some(created) => {
                 const DAY: i64 = 86_400;
-                let days = (end - created + DAY / 2).div_euclid(DAY);
+                let days = end
+                    .saturating_sub(created)
+                    .saturating_add(DAY / 2)
+                    .div_euclid(DAY);
                 body.push_str(&format!(" in {days} days"));
             }
             None => body.push_str(&format!(" on {}", date_time(end))),
