@@ -341,6 +341,25 @@ fn registry_lists_every_integration_by_name() {
     assert!(integration("bitbucket").is_none());
 }
 
+/// The README's `/api/v1/external/{…}` list is the registry's: an
+/// integration added without it (or a name left behind) fails here.
+#[test]
+fn the_readme_lists_every_integration() {
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = std::fs::read_to_string(readme).unwrap();
+    let list = readme
+        .split("/api/v1/external/{")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .expect("the README lists the integration URLs as /api/v1/external/{a|b|…}");
+    let listed: std::collections::BTreeSet<&str> = list.split('|').collect();
+    let registered: std::collections::BTreeSet<&str> = names().iter().copied().collect();
+    assert_eq!(
+        listed, registered,
+        "README.md's list differs from the registry"
+    );
+}
+
 /// The `slack` integration is the `slack` dialect behind another URL:
 /// without `stream` / `topic`, its posts are the dialect's, author and
 /// props included.

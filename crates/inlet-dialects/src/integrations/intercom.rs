@@ -103,14 +103,18 @@ impl Integration for Intercom {
         &self,
         event: &str,
         payload: &Value,
-        _params: &Params<'_>,
+        params: &Params<'_>,
     ) -> Result<Formatted, IntegrationError> {
         if event == "ping" {
             let body = configured_message("Intercom", None);
             return Ok(Formatted::one("Intercom", "Intercom", body));
         }
         let item = parse::<Notification>(payload)?.data.item;
-        let (key, topic, body) = message(event, &item)?;
+        let (key, topic, mut body) = message(event, &item)?;
+        // With a `topic` override the contact's thread is gone: name them.
+        if params.topic_overridden() && key != "Companies" && key != "Events" {
+            body.push_str(&format!("\n\n*{topic}*"));
+        }
         Ok(Formatted::one(key, topic, body))
     }
 }

@@ -343,6 +343,28 @@ mod tests {
         assert!(UNSIGNED.verify(&Headers::new(&[]), body, b"secret").is_ok());
     }
 
+    static STRIPE_LIKE: Vendor = Vendor::new("stripe_like", "Stripe-like", &["one"])
+        .stripe_signature("Stripe-Signature")
+        .aliases(&["stripe_alias"]);
+
+    #[test]
+    fn a_signed_timestamp_is_checked_against_the_arrival_time() {
+        let body = b"{}";
+        let signed = super::super::sign_stripe(b"whsec", 1_700_000_000, body);
+        let sent = headers(&[("Stripe-Signature", &signed)]);
+        let at = |now| STRIPE_LIKE.verify_at(&Headers::new(&sent), body, b"whsec", now);
+        assert!(at(Some(1_700_000_100)).is_ok());
+        assert!(at(Some(1_700_000_301)).is_err());
+        // `verify` has no arrival time: the signature alone is checked.
+        assert!(
+            STRIPE_LIKE
+                .verify(&Headers::new(&sent), body, b"whsec")
+                .is_ok()
+        );
+        assert_eq!(STRIPE_LIKE.aliases, ["stripe_alias"]);
+        assert!(SIGNED.aliases.is_empty());
+    }
+
     #[test]
     fn the_event_and_delivery_headers_alone_are_carried() {
         assert_eq!(SIGNED.carried(), ["X-Event", "X-Delivery"]);

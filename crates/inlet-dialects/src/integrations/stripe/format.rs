@@ -16,7 +16,7 @@ const DASHBOARD: &str = "https://dashboard.stripe.com";
 pub fn format(
     event: &str,
     payload: &Value,
-    _params: &Params<'_>,
+    params: &Params<'_>,
 ) -> Result<Formatted, IntegrationError> {
     let parts: Vec<&str> = event.split('.').collect();
     let (category, resource, verb) = match parts.as_slice() {
@@ -107,6 +107,14 @@ pub fn format(
         // An update of attributes the messages leave out (Zulip's
         // suppressed events).
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
+    }
+    let mut body = body;
+    // With a `topic` override the customer's thread is gone: name them.
+    if params.topic_overridden()
+        && resource != "customer"
+        && let Some(customer) = &customer_topic
+    {
+        body.push_str(&format!("\nCustomer: {}", link(customer, false)));
     }
     Ok(Formatted::one(topic.clone(), topic, body))
 }
