@@ -3,7 +3,9 @@
 //! blocks. Target: at most 10 µs for the typical one (performance.md).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use inlet_dialects::{DirectoryView, Markup, Outcome, TranslationRequest, Translator, WebhookView};
+use inlet_dialects::{
+    DialectName, DirectoryView, Markup, Outcome, TranslationRequest, Translator, WebhookView,
+};
 use std::hint::black_box;
 
 struct Team;
@@ -77,5 +79,64 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// One payload per product integration, from its fixtures: each must
+/// post, and none should be slower than the GitHub push (`github_push`).
+const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
+    (
+        "stripe",
+        include_str!("../tests/fixtures/integrations/stripe/customer_subscription__updated.json"),
+    ),
+    (
+        "linear",
+        include_str!("../tests/fixtures/integrations/linear/issue__create.json"),
+    ),
+    (
+        "clubhouse",
+        include_str!("../tests/fixtures/integrations/clubhouse/story_update_state.json"),
+    ),
+    (
+        "pivotal",
+        include_str!(
+            "../tests/fixtures/integrations/pivotal/v5__story_update_state_and_estimate.json"
+        ),
+    ),
+    (
+        "intercom",
+        include_str!("../tests/fixtures/integrations/intercom/conversation__admin_replied.json"),
+    ),
+    (
+        "freshdesk",
+        include_str!("../tests/fixtures/integrations/freshdesk/ticket_created.json"),
+    ),
+    (
+        "zapier",
+        include_str!("../tests/fixtures/integrations/zapier/message.json"),
+    ),
+];
+
+fn integrations(c: &mut Criterion) {
+    let webhook = WebhookView {
+        display_name: "Bench hook".into(),
+        ..WebhookView::default()
+    };
+    for (name, body) in INTEGRATION_PAYLOADS {
+        let translator = Translator::find(&DialectName::Integration((*name).into()))
+            .unwrap_or_else(|_| panic!("{name} is not an integration"));
+        let req = TranslationRequest {
+            content_type: Some("application/json"),
+            body: body.as_bytes(),
+            webhook: &webhook,
+            ..Default::default()
+        };
+        assert!(
+            matches!(translator.translate(&req), Outcome::Posts { .. }),
+            "{name}"
+        );
+        c.bench_function(&format!("integration_{name}"), |b| {
+            b.iter(|| translator.translate(black_box(&req)))
+        });
+    }
+}
+
+criterion_group!(benches, bench, integrations);
 criterion_main!(benches);

@@ -116,6 +116,11 @@ pub struct TranslationRequest<'a> {
     /// The webhook's signing secret, when it has one and the signature is
     /// to be checked (ingress; the formatter never needs it).
     pub signing_secret: Option<&'a [u8]>,
+    /// When the request arrived, in seconds since the Unix epoch (ingress
+    /// gives it): signature schemes that sign a timestamp (Stripe's) refuse
+    /// one too far from it. `None` skips that check; the crate never reads
+    /// the clock itself.
+    pub now: Option<u64>,
 }
 
 /// The settings of a webhook that has none of its own.
@@ -142,6 +147,7 @@ impl Default for TranslationRequest<'_> {
             limits: Limits::default(),
             directory: &EmptyDirectory,
             signing_secret: None,
+            now: None,
         }
     }
 }

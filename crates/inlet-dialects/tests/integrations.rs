@@ -7,12 +7,16 @@
 //! sender signs with; the signature header is then computed). For GitHub
 //! the event header defaults to the file name's part before `__`, as in
 //! Zulip's tests. `sign_header` names another vendor's signature header
-//! (bare hex HMAC-SHA256). `INLET_FIXTURES_WRITE_MISSING=1` writes missing expected
+//! (bare hex HMAC-SHA256); `sign_scheme` `stripe` signs as Stripe does
+//! (`t=<sign_timestamp>,v1=…`), `sha1` as Intercom does (`sha1=<hex>`).
+//! `now` is the arrival time (Unix seconds). `INLET_FIXTURES_WRITE_MISSING=1` writes missing expected
 //! files from the current output, to be reviewed.
 
 mod common;
 
-use inlet_dialects::integrations::{integration, names, sign_hmac_sha256};
+use inlet_dialects::integrations::{
+    integration, names, sign_hmac_sha1, sign_hmac_sha256, sign_stripe,
+};
 use inlet_dialects::{
     Limits, Outcome, Target, ThreadRef, TranslationRequest, Translator, WebhookView,
 };
@@ -110,10 +114,14 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
             .unwrap_or("x-hub-signature-256")
             .to_ascii_lowercase();
         let signature = sign_hmac_sha256(sign_with.as_bytes(), &body);
-        let value = if header == "x-hub-signature-256" {
-            signature
-        } else {
-            signature.trim_start_matches("sha256=").to_string()
+        let value = match request["sign_scheme"].as_str() {
+            Some("stripe") => {
+                let timestamp = request["sign_timestamp"].as_u64().unwrap();
+                sign_stripe(sign_with.as_bytes(), timestamp, &body)
+            }
+            Some("sha1") => sign_hmac_sha1(sign_with.as_bytes(), &body),
+            _ if header == "x-hub-signature-256" => signature,
+            _ => signature.trim_start_matches("sha256=").to_string(),
         };
         headers.push((header, value));
     }
@@ -157,6 +165,7 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
         webhook: &webhook,
         signing_secret: secret,
         limits,
+        now: request["now"].as_u64(),
         ..Default::default()
     };
     let outcome = common::integration(name, &req);
@@ -212,13 +221,20 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
     }
 }
 
+/// `<case>.expected.json` beside the body `<case>.json` or `<case>.xml`.
+fn expected_of(case: &Path) -> PathBuf {
+    case.with_extension("expected.json")
+}
+
 fn cases(dir: &Path) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
             let n = p.file_name().unwrap().to_str().unwrap();
-            n.ends_with(".json") && !n.ends_with(".expected.json") && !n.ends_with(".request.json")
+            // Pivotal Tracker's older webhooks send XML.
+            let body = n.ends_with(".json") || n.ends_with(".xml");
+            body && !n.ends_with(".expected.json") && !n.ends_with(".request.json")
         })
         .collect();
     paths.sort();
@@ -261,10 +277,8 @@ fn every_posted_event_is_declared_by_its_integration() {
         let integration = integration(name).unwrap();
         let dir = root().join(name);
         for case in cases(&dir) {
-            let expected: Value = serde_json::from_slice(
-                &std::fs::read(case.with_extension("expected.json")).unwrap(),
-            )
-            .unwrap();
+            let expected: Value =
+                serde_json::from_slice(&std::fs::read(expected_of(&case)).unwrap()).unwrap();
             if let Some(event) = expected["event"].as_str() {
                 assert!(
                     integration.events().contains(&event),
@@ -282,10 +296,8 @@ fn every_declared_event_has_a_fixture() {
         let integration = integration(name).unwrap();
         let mut seen = std::collections::BTreeSet::new();
         for case in cases(&root().join(name)) {
-            let expected: Value = serde_json::from_slice(
-                &std::fs::read(case.with_extension("expected.json")).unwrap(),
-            )
-            .unwrap();
+            let expected: Value =
+                serde_json::from_slice(&std::fs::read(expected_of(&case)).unwrap()).unwrap();
             if let Some(event) = expected["event"].as_str() {
                 seen.insert(event.to_string());
             }
@@ -296,26 +308,56 @@ fn every_declared_event_has_a_fixture() {
     }
 }
 
+/// The registry is in URL-name order, without duplicates, and each name
+/// and alias finds its integration; no alias shadows another's name.
 #[test]
 fn registry_lists_every_integration_by_name() {
-    assert_eq!(
-        names(),
-        &[
-            "alertmanager",
-            "gitea",
-            "github",
-            "gitlab",
-            "grafana",
-            "jira",
-            "json",
-            "sentry",
-            "slack"
-        ]
+    assert!(
+        names().windows(2).all(|w| w[0] < w[1]),
+        "not in URL-name order, or a name twice: {:?}",
+        names()
     );
+    for name in [
+        "alertmanager",
+        "gitea",
+        "github",
+        "gitlab",
+        "grafana",
+        "jira",
+        "json",
+        "sentry",
+        "slack",
+    ] {
+        assert!(names().contains(&name), "{name} is not listed");
+    }
     for name in names() {
-        assert_eq!(integration(name).unwrap().name(), *name);
+        let found = integration(name).unwrap();
+        assert_eq!(found.name(), *name);
+        for alias in found.aliases() {
+            assert!(!names().contains(alias), "alias {alias} shadows a name");
+            assert_eq!(integration(alias).unwrap().name(), *name);
+        }
     }
     assert!(integration("bitbucket").is_none());
+}
+
+/// The README's `/api/v1/external/{…}` list is the registry's: an
+/// integration added without it (or a name left behind) fails here.
+#[test]
+fn the_readme_lists_every_integration() {
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = std::fs::read_to_string(readme).unwrap();
+    let list = readme
+        .split("/api/v1/external/{")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .expect("the README lists the integration URLs as /api/v1/external/{a|b|…}");
+    let listed: std::collections::BTreeSet<&str> = list.split('|').collect();
+    let registered: std::collections::BTreeSet<&str> = names().iter().copied().collect();
+    assert_eq!(
+        listed, registered,
+        "README.md's list differs from the registry"
+    );
 }
 
 /// The `slack` integration is the `slack` dialect behind another URL:

@@ -192,6 +192,7 @@ fn translate_with(
         directory,
         // Ingress checked the signature; the formatter never needs it.
         signing_secret: None,
+        now: None,
     };
     match inlet_dialects::translate(&name, &request) {
         Outcome::Posts { posts, .. } => Ok(posts),

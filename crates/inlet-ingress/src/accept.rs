@@ -348,6 +348,7 @@ fn translate(
         // A syntactic check: names render in the formatter, with the team's.
         directory: &EmptyDirectory,
         signing_secret: secret.as_deref(),
+        now: u64::try_from(now_micros() / 1_000_000).ok(),
     };
     next_step(state, translator, translator.translate(&request))
 }

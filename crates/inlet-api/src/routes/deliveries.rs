@@ -352,6 +352,7 @@ pub async fn dry_run(
         limits: settings.limits.dialect_limits(),
         directory: &EmptyDirectory,
         signing_secret: None,
+        now: None,
     };
     let answer = match translator.translate(&request) {
         Outcome::Posts { posts, .. } => DryRun {

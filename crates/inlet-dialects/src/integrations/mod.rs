@@ -11,28 +11,37 @@
 //! on its [`crate::Outcome`].
 
 mod alertmanager;
+mod clubhouse;
 mod error;
 mod filter;
+mod freshdesk;
 mod git;
 mod gitea;
 mod github;
 mod gitlab;
 mod grafana;
+mod html;
+mod intercom;
 mod jira;
 mod json;
+mod linear;
 mod params;
 mod payload;
+mod pivotal;
 mod sentry;
 mod signature;
 mod slack;
+mod stripe;
 mod text;
 mod vendor;
+mod zapier;
 
 pub use error::{
     IntegrationCode, IntegrationError, success_answer, unsupported_answer, unsupported_message,
 };
 pub use filter::{EventFilter, glob_match};
 pub use params::{Headers, Params};
+pub use signature::{sign_hmac_sha1, sign_stripe};
 pub use signature::{sign_hmac_sha256, verify_hmac_sha256};
 
 use crate::body::{JsonText, json_text_strict};
@@ -133,6 +142,33 @@ pub trait Integration: Sync {
     ) -> Result<(), IntegrationError> {
         Ok(())
     }
+    /// [`Self::verify`] with the request's arrival time (Unix seconds),
+    /// for the schemes that sign a timestamp; what the framework calls.
+    /// The default ignores the time.
+    fn verify_at(
+        &self,
+        headers: &Headers<'_>,
+        body: &[u8],
+        secret: &[u8],
+        _now: Option<u64>,
+    ) -> Result<(), IntegrationError> {
+        self.verify(headers, body, secret)
+    }
+    /// Other URL names it is served at (`shortcut` for `clubhouse`).
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// A vendor whose bodies are not all JSON (Pivotal Tracker's older
+    /// XML) reads such a body into the JSON value [`Self::event_of`] and
+    /// [`Self::format`] take; `None` (the default) for a JSON body, read
+    /// by the framework.
+    fn non_json_payload(
+        &self,
+        _content_type: Option<&str>,
+        _body: &[u8],
+    ) -> Option<Result<Value, IntegrationError>> {
+        None
+    }
     /// The vendor's delivery id, if it sends one.
     fn delivery_id(&self, _headers: &Headers<'_>) -> Option<String> {
         None
@@ -189,22 +225,33 @@ pub type DialectPosts = Result<(String, Vec<Translation>), IntegrationError>;
 /// Every integration, in URL-name order: the one list, its names derived.
 static INTEGRATIONS: &[&dyn Integration] = &[
     &alertmanager::Alertmanager,
+    &clubhouse::Clubhouse,
+    &freshdesk::Freshdesk,
     &gitea::Gitea,
     &github::GitHub,
     &gitlab::GitLab,
     &grafana::Grafana,
+    &intercom::Intercom,
     &jira::Jira,
     &json::Json,
+    &linear::Linear,
+    &pivotal::Pivotal,
     &sentry::Sentry,
     &slack::Slack,
+    &stripe::Stripe,
+    &zapier::Zapier,
 ];
 
 static NAMES: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| INTEGRATIONS.iter().map(|i| i.name()).collect());
 
-/// The integration served at `/api/v1/external/{name}`.
+/// The integration served at `/api/v1/external/{name}`, by its name or
+/// an alias.
 pub fn integration(name: &str) -> Option<&'static dyn Integration> {
-    INTEGRATIONS.iter().copied().find(|i| i.name() == name)
+    INTEGRATIONS
+        .iter()
+        .copied()
+        .find(|i| i.name() == name || i.aliases().contains(&name))
 }
 
 /// The URL names of every integration.
@@ -234,7 +281,7 @@ pub(crate) fn translate(
     let params = Params::new(req.query, req.body)?;
     let filter = EventFilter::from_query(req.query)?;
     if let Some(secret) = req.signing_secret {
-        integration.verify(&headers, req.body, secret)?;
+        integration.verify_at(&headers, req.body, secret, req.now)?;
     }
     if let Some(result) = integration.translate_request(req) {
         let (event, posts) = result?;
@@ -272,6 +319,14 @@ fn formatted(
     params: &Params<'_>,
     req: &TranslationRequest<'_>,
 ) -> Result<Result<(String, Formatted), Outcome>, IntegrationError> {
+    if let Some(payload) = integration.non_json_payload(req.content_type, req.body) {
+        let payload = payload?;
+        let event = integration.event_of(headers, &payload)?;
+        return Ok(match screen(integration, filter, event) {
+            Ok(event) => Ok((event.clone(), integration.format(&event, &payload, params)?)),
+            Err(skipped) => Err(skipped),
+        });
+    }
     let content_type = if integration.json_in_form_body() && is_json_sent_as_form(req) {
         Some("application/json")
     } else {

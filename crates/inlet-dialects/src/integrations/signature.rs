@@ -4,6 +4,7 @@
 
 use super::error::IntegrationError;
 use hmac::{Hmac, Mac};
+use sha1::Sha1;
 use sha2::Sha256;
 
 /// Checks `header_value` (`sha256=<hex>`, or bare hex when `prefix` is
@@ -79,6 +80,166 @@ pub fn sign_hmac_sha256(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// How far Stripe's signed timestamp may be from the arrival time, in
+/// seconds: Stripe's libraries' default tolerance.
+pub const STRIPE_TOLERANCE_SECS: u64 = 300;
+
+/// Checks Stripe's `Stripe-Signature` (`t=<unix seconds>,v1=<hex>[,v1=…]`):
+/// HMAC-SHA256(`secret`, `<t>.<body>`) must match one `v1` (several while
+/// a secret is rolled), and `t` must be within `tolerance` seconds of
+/// `now`, either way, so a captured request cannot be replayed later.
+/// Without `now` the timestamp is not compared (the formatter's case).
+pub fn verify_stripe_signature(
+    header_name: &str,
+    header_value: Option<&str>,
+    body: &[u8],
+    secret: &[u8],
+    now: Option<u64>,
+    tolerance: u64,
+) -> Result<(), IntegrationError> {
+    let Some(value) = header_value else {
+        return Err(missing_header(header_name));
+    };
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for item in value.split(',') {
+        match item.trim().split_once('=') {
+            Some(("t", t)) => timestamp = Some(t),
+            Some(("v1", v1)) => signatures.push(v1),
+            _ => {}
+        }
+    }
+    let malformed = || {
+        IntegrationError::invalid_signature(format!(
+            "header {header_name} is not of the form t=<unix seconds>,v1=<hex digest>"
+        ))
+    };
+    let timestamp = timestamp.ok_or_else(malformed)?;
+    let seconds: u64 = timestamp.parse().map_err(|_| malformed())?;
+    if signatures.is_empty() {
+        return Err(malformed());
+    }
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
+        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let matches = signatures.iter().any(|hex_digest| {
+        hex::decode(hex_digest).is_ok_and(|expected| mac.clone().verify_slice(&expected).is_ok())
+    });
+    if !matches {
+        return Err(IntegrationError::invalid_signature(format!(
+            "header {header_name} does not match the body signed with the webhook's secret"
+        )));
+    }
+    check_age(header_name, seconds, now, tolerance)
+}
+
+/// Refuses a signed timestamp more than `tolerance` seconds from `now`.
+fn check_age(
+    header_name: &str,
+    signed_at: u64,
+    now: Option<u64>,
+    tolerance: u64,
+) -> Result<(), IntegrationError> {
+    match now {
+        Some(now) if now.abs_diff(signed_at) > tolerance => {
+            Err(IntegrationError::invalid_signature(format!(
+                "the timestamp signed in {header_name} is {} seconds from the time the request \
+                 arrived; at most {tolerance} are accepted (a replayed or delayed request)",
+                now.abs_diff(signed_at)
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn missing_header(header_name: &str) -> IntegrationError {
+    IntegrationError::invalid_signature(format!(
+        "the webhook has a signing secret and the request has no {header_name} header"
+    ))
+}
+
+/// Stripe's `t=<timestamp>,v1=<hex>` for `body` under `secret` (tests
+/// and benches sign with it).
+pub fn sign_stripe(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
+    let mut signed = format!("{timestamp}.").into_bytes();
+    signed.extend_from_slice(body);
+    let digest = sign_hmac_sha256(secret, &signed);
+    format!("t={timestamp},v1={}", digest.trim_start_matches("sha256="))
+}
+
+/// Checks `header_value` (`sha1=<hex>`, or bare hex when `prefix` is empty)
+/// against HMAC-SHA1(`secret`, `body`), in constant time: Intercom's
+/// `X-Hub-Signature`.
+pub fn verify_hmac_sha1(
+    header_name: &str,
+    header_value: Option<&str>,
+    prefix: &str,
+    body: &[u8],
+    secret: &[u8],
+) -> Result<(), IntegrationError> {
+    let Some(value) = header_value else {
+        return Err(missing_header(header_name));
+    };
+    let malformed = || {
+        IntegrationError::invalid_signature(format!(
+            "header {header_name} is not of the form {prefix}<hex digest>"
+        ))
+    };
+    let hex_digest = value.trim().strip_prefix(prefix).ok_or_else(malformed)?;
+    let expected = hex::decode(hex_digest).map_err(|_| malformed())?;
+    let mut mac = Hmac::<Sha1>::new_from_slice(secret)
+        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+    mac.update(body);
+    mac.verify_slice(&expected).map_err(|_| {
+        IntegrationError::invalid_signature(format!(
+            "header {header_name} does not match the body signed with the webhook's secret"
+        ))
+    })
+}
+
+/// `sha1=<hex>` for `body` under `secret` (tests sign with it).
+pub fn sign_hmac_sha1(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = match Hmac::<Sha1>::new_from_slice(secret) {
+        Ok(mac) => mac,
+        // HMAC takes keys of any length; this arm cannot be reached.
+        Err(_) => return String::new(),
+    };
+    mac.update(body);
+    format!("sha1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Checks an HMAC-SHA256 hex header (Linear's `Linear-Signature`) and then
+/// the millisecond timestamp the vendor writes in the signed body's
+/// `field` (Linear's `webhookTimestamp`): within `tolerance` seconds of
+/// `now`, so a captured request cannot be replayed. A body without the
+/// field, or not JSON, is refused when `now` is known.
+pub fn verify_hmac_sha256_with_body_timestamp_ms(
+    header_name: &str,
+    header_value: Option<&str>,
+    body: &[u8],
+    secret: &[u8],
+    timestamp_field: &str,
+    now: Option<u64>,
+    tolerance: u64,
+) -> Result<(), IntegrationError> {
+    verify_hmac_sha256(header_name, header_value, "", body, secret)?;
+    if now.is_none() {
+        return Ok(());
+    }
+    let signed_ms = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get(timestamp_field).and_then(serde_json::Value::as_u64));
+    let Some(signed_ms) = signed_ms else {
+        return Err(IntegrationError::invalid_signature(format!(
+            "the signed body has no `{timestamp_field}` (milliseconds since the epoch) to \
+             check its age against"
+        )));
+    };
+    check_age(header_name, signed_ms / 1000, now, tolerance)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +286,123 @@ mod tests {
             assert_eq!(e.code, IntegrationCode::InvalidSignature);
             assert_eq!(e.status, 401);
         }
+    }
+
+    const BODY: &[u8] = br#"{"id":"evt_1","type":"charge.succeeded"}"#;
+
+    #[test]
+    fn stripe_signatures_match_within_the_tolerance() {
+        let h = "Stripe-Signature";
+        let signed = sign_stripe(b"whsec_k", 1_700_000_000, BODY);
+        let check = |value: Option<&str>, secret: &[u8], now: u64| {
+            verify_stripe_signature(h, value, BODY, secret, Some(now), STRIPE_TOLERANCE_SECS)
+        };
+        assert_eq!(check(Some(&signed), b"whsec_k", 1_700_000_000), Ok(()));
+        assert_eq!(check(Some(&signed), b"whsec_k", 1_700_000_300), Ok(()));
+        // A second `v1` (a secret being rolled) may be the matching one.
+        let rolled = format!("t=1700000000,v1=00ff,{}", &signed[13..]);
+        assert_eq!(check(Some(&rolled), b"whsec_k", 1_700_000_000), Ok(()));
+        // Without the arrival time the age is not compared.
+        let ageless = verify_stripe_signature(h, Some(&signed), BODY, b"whsec_k", None, 300);
+        assert_eq!(ageless, Ok(()));
+    }
+
+    #[test]
+    fn stripe_signatures_wrong_missing_malformed_or_stale_are_refused() {
+        let h = "Stripe-Signature";
+        let signed = sign_stripe(b"whsec_k", 1_700_000_000, BODY);
+        let check = |value: Option<&str>, secret: &[u8], now: u64| {
+            verify_stripe_signature(h, value, BODY, secret, Some(now), STRIPE_TOLERANCE_SECS)
+                .unwrap_err()
+        };
+        let wrong = check(Some(&signed), b"whsec_other", 1_700_000_000);
+        assert!(
+            wrong.message.contains("does not match"),
+            "{}",
+            wrong.message
+        );
+        let missing = check(None, b"whsec_k", 1_700_000_000);
+        assert!(
+            missing.message.contains("no Stripe-Signature"),
+            "{}",
+            missing.message
+        );
+        let stale = check(Some(&signed), b"whsec_k", 1_700_000_301);
+        assert!(stale.message.contains("301 seconds"), "{}", stale.message);
+        let early = check(Some(&signed), b"whsec_k", 1_699_999_000);
+        assert!(early.message.contains("1000 seconds"), "{}", early.message);
+        // The timestamp is signed: moving it breaks the signature.
+        let moved = signed.replace("t=1700000000", "t=1700000500");
+        let e = check(Some(&moved), b"whsec_k", 1_700_000_500);
+        assert!(e.message.contains("does not match"), "{}", e.message);
+        for bad in ["v1=00", "t=abc,v1=00", "t=1700000000", "sha256=00"] {
+            let e = check(Some(bad), b"whsec_k", 1_700_000_000);
+            assert!(
+                e.message.contains("is not of the form"),
+                "{bad}: {}",
+                e.message
+            );
+        }
+        for e in [wrong, missing, stale] {
+            assert_eq!((e.code, e.status), (IntegrationCode::InvalidSignature, 401));
+        }
+    }
+
+    #[test]
+    fn sha1_signatures_match_only_the_secret() {
+        let h = "X-Hub-Signature";
+        let signed = sign_hmac_sha1(b"intercom-secret", BODY);
+        // HMAC-SHA1 of RFC 2202's test case 2.
+        assert_eq!(
+            sign_hmac_sha1(b"Jefe", b"what do ya want for nothing?"),
+            "sha1=effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
+        );
+        assert_eq!(
+            verify_hmac_sha1(h, Some(&signed), "sha1=", BODY, b"intercom-secret"),
+            Ok(())
+        );
+        for value in [None, Some(signed.as_str()), Some("sha1=zz"), Some("00")] {
+            let secret: &[u8] = if value == Some(signed.as_str()) {
+                b"other"
+            } else {
+                b"intercom-secret"
+            };
+            let e = verify_hmac_sha1(h, value, "sha1=", BODY, secret).unwrap_err();
+            assert_eq!(e.code, IntegrationCode::InvalidSignature);
+        }
+    }
+
+    #[test]
+    fn body_timestamps_are_checked_after_the_signature() {
+        let h = "Linear-Signature";
+        let body = br#"{"action":"create","webhookTimestamp":1700000000123}"#;
+        let signed = sign_hmac_sha256(b"lin_wh", body);
+        let hex = signed.trim_start_matches("sha256=");
+        let check = |value: Option<&str>, body: &[u8], now: Option<u64>| {
+            verify_hmac_sha256_with_body_timestamp_ms(
+                h,
+                value,
+                body,
+                b"lin_wh",
+                "webhookTimestamp",
+                now,
+                60,
+            )
+        };
+        assert_eq!(check(Some(hex), body, Some(1_700_000_030)), Ok(()));
+        assert_eq!(check(Some(hex), body, None), Ok(()));
+        let stale = check(Some(hex), body, Some(1_700_000_061)).unwrap_err();
+        assert!(stale.message.contains("61 seconds"), "{}", stale.message);
+        assert!(check(None, body, Some(1_700_000_000)).is_err());
+        assert!(check(Some("00ff"), body, Some(1_700_000_000)).is_err());
+        let untimed = br#"{"action":"create"}"#;
+        let untimed_hex = sign_hmac_sha256(b"lin_wh", untimed);
+        let e = check(
+            Some(untimed_hex.trim_start_matches("sha256=")),
+            untimed,
+            Some(1_700_000_000),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("webhookTimestamp"), "{}", e.message);
     }
 }

@@ -7,6 +7,10 @@
 
 use super::error::IntegrationError;
 use super::params::Headers;
+use super::signature::{
+    STRIPE_TOLERANCE_SECS, verify_hmac_sha1, verify_hmac_sha256_with_body_timestamp_ms,
+    verify_stripe_signature,
+};
 use super::signature::{verify_hmac_sha256, verify_token};
 
 /// One vendor's fixed facts, declared with the builder below:
@@ -26,6 +30,9 @@ pub struct Vendor {
     /// Whether a JSON object sent with a form content type is read as JSON
     /// (see [`Integration::json_in_form_body`](super::Integration::json_in_form_body)).
     pub json_in_form_body: bool,
+    /// Other URL names it answers at (its current name where Zulip's is an
+    /// older one: `shortcut` for `clubhouse`).
+    pub aliases: &'static [&'static str],
 }
 
 /// How a vendor signs its requests, checked when the webhook has a secret.
@@ -39,6 +46,22 @@ enum Signature {
     },
     /// The header carries the secret itself (GitLab's `X-Gitlab-Token`).
     Token { header: &'static str },
+    /// Stripe's `t=<unix seconds>,v1=<hex>`: HMAC-SHA256 of `<t>.<body>`,
+    /// `t` within Stripe's tolerance of the arrival time.
+    Stripe { header: &'static str },
+    /// HMAC-SHA1 of the body, in hex after `prefix` (Intercom's `sha1=`).
+    HmacSha1 {
+        header: &'static str,
+        prefix: &'static str,
+    },
+    /// HMAC-SHA256 of the body in bare hex, and the body's `field`
+    /// (milliseconds since the epoch) within `tolerance` seconds of the
+    /// arrival time (Linear's `webhookTimestamp`).
+    HmacWithBodyTimestampMs {
+        header: &'static str,
+        field: &'static str,
+        tolerance: u64,
+    },
 }
 
 impl Vendor {
@@ -55,6 +78,7 @@ impl Vendor {
             headers: None,
             signature: Signature::Unsigned,
             json_in_form_body: false,
+            aliases: &[],
         }
     }
 
@@ -90,6 +114,46 @@ impl Vendor {
         }
     }
 
+    /// It signs as Stripe does (`t=…,v1=…` in `header`).
+    pub const fn stripe_signature(self, header: &'static str) -> Self {
+        Self {
+            signature: Signature::Stripe { header },
+            ..self
+        }
+    }
+
+    /// It signs the body with HMAC-SHA1, hex after `prefix`, in `header`.
+    pub const fn hmac_sha1(self, header: &'static str, prefix: &'static str) -> Self {
+        Self {
+            signature: Signature::HmacSha1 { header, prefix },
+            ..self
+        }
+    }
+
+    /// It signs the body with HMAC-SHA256 (bare hex in `header`) and dates
+    /// it in the body's `field`, in milliseconds; older than `tolerance`
+    /// seconds is refused.
+    pub const fn hmac_with_body_timestamp_ms(
+        self,
+        header: &'static str,
+        field: &'static str,
+        tolerance: u64,
+    ) -> Self {
+        Self {
+            signature: Signature::HmacWithBodyTimestampMs {
+                header,
+                field,
+                tolerance,
+            },
+            ..self
+        }
+    }
+
+    /// It also answers at these URL names.
+    pub const fn aliases(self, aliases: &'static [&'static str]) -> Self {
+        Self { aliases, ..self }
+    }
+
     /// The headers carried past ingress.
     pub fn carried(&'static self) -> &'static [&'static str] {
         match &self.headers {
@@ -122,12 +186,48 @@ impl Vendor {
         body: &[u8],
         secret: &[u8],
     ) -> Result<(), IntegrationError> {
+        self.verify_at(headers, body, secret, None)
+    }
+
+    /// [`Self::verify`], with the arrival time (Unix seconds) for the
+    /// schemes that sign a timestamp.
+    pub fn verify_at(
+        &self,
+        headers: &Headers<'_>,
+        body: &[u8],
+        secret: &[u8],
+        now: Option<u64>,
+    ) -> Result<(), IntegrationError> {
         match self.signature {
             Signature::Unsigned => Ok(()),
             Signature::Hmac { header, prefix } => {
                 verify_hmac_sha256(header, headers.get(header), prefix, body, secret)
             }
             Signature::Token { header } => verify_token(header, headers.get(header), secret),
+            Signature::Stripe { header } => verify_stripe_signature(
+                header,
+                headers.get(header),
+                body,
+                secret,
+                now,
+                STRIPE_TOLERANCE_SECS,
+            ),
+            Signature::HmacSha1 { header, prefix } => {
+                verify_hmac_sha1(header, headers.get(header), prefix, body, secret)
+            }
+            Signature::HmacWithBodyTimestampMs {
+                header,
+                field,
+                tolerance,
+            } => verify_hmac_sha256_with_body_timestamp_ms(
+                header,
+                headers.get(header),
+                body,
+                secret,
+                field,
+                now,
+                tolerance,
+            ),
         }
     }
 
@@ -187,6 +287,20 @@ macro_rules! vendor_methods {
         fn json_in_form_body(&self) -> bool {
             $vendor.json_in_form_body
         }
+
+        fn verify_at(
+            &self,
+            headers: &$crate::integrations::Headers<'_>,
+            body: &[u8],
+            secret: &[u8],
+            now: Option<u64>,
+        ) -> Result<(), $crate::integrations::IntegrationError> {
+            $vendor.verify_at(headers, body, secret, now)
+        }
+
+        fn aliases(&self) -> &'static [&'static str] {
+            $vendor.aliases
+        }
     };
 }
 
@@ -227,6 +341,28 @@ mod tests {
         assert!(SIGNED.verify(&Headers::new(&sent), body, b"other").is_err());
         assert!(SIGNED.verify(&Headers::new(&[]), body, b"secret").is_err());
         assert!(UNSIGNED.verify(&Headers::new(&[]), body, b"secret").is_ok());
+    }
+
+    static STRIPE_LIKE: Vendor = Vendor::new("stripe_like", "Stripe-like", &["one"])
+        .stripe_signature("Stripe-Signature")
+        .aliases(&["stripe_alias"]);
+
+    #[test]
+    fn a_signed_timestamp_is_checked_against_the_arrival_time() {
+        let body = b"{}";
+        let signed = super::super::sign_stripe(b"whsec", 1_700_000_000, body);
+        let sent = headers(&[("Stripe-Signature", &signed)]);
+        let at = |now| STRIPE_LIKE.verify_at(&Headers::new(&sent), body, b"whsec", now);
+        assert!(at(Some(1_700_000_100)).is_ok());
+        assert!(at(Some(1_700_000_301)).is_err());
+        // `verify` has no arrival time: the signature alone is checked.
+        assert!(
+            STRIPE_LIKE
+                .verify(&Headers::new(&sent), body, b"whsec")
+                .is_ok()
+        );
+        assert_eq!(STRIPE_LIKE.aliases, ["stripe_alias"]);
+        assert!(SIGNED.aliases.is_empty());
     }
 
     #[test]
