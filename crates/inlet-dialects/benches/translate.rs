@@ -3,7 +3,9 @@
 //! blocks. Target: at most 10 µs for the typical one (performance.md).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use inlet_dialects::{DirectoryView, Markup, Outcome, TranslationRequest, Translator, WebhookView};
+use inlet_dialects::{
+    DialectName, DirectoryView, Markup, Outcome, TranslationRequest, Translator, WebhookView,
+};
 use std::hint::black_box;
 
 struct Team;
@@ -77,5 +79,51 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// One payload per vendor integration (a fixture of
+/// `tests/fixtures/integrations/<name>/`, with its headers), each checked
+/// to post before it is timed: none should be slower than the GitHub push
+/// formatter (`github_push`).
+const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[("bitbucket2", "push__commits")];
+
+fn integration_payloads(c: &mut Criterion) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/integrations");
+    let webhook = WebhookView {
+        display_name: "Bench hook".into(),
+        ..WebhookView::default()
+    };
+    for (name, case) in INTEGRATION_PAYLOADS {
+        let dir = root.join(name);
+        let body = std::fs::read(dir.join(format!("{case}.json"))).unwrap_or_default();
+        let request: serde_json::Value = std::fs::read(dir.join(format!("{case}.request.json")))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let headers: Vec<(String, String)> = request["headers"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.as_str().unwrap_or("").to_string()))
+            .collect();
+        let req = TranslationRequest {
+            headers: &headers,
+            content_type: Some("application/json"),
+            body: &body,
+            webhook: &webhook,
+            ..Default::default()
+        };
+        let translator = Translator::find(&DialectName::Integration((*name).into()));
+        let Ok(translator) = translator else {
+            panic!("no integration {name}");
+        };
+        assert!(
+            matches!(translator.translate(&req), Outcome::Posts { .. }),
+            "{name}/{case} does not post"
+        );
+        c.bench_function(&format!("integration_{name}_{case}"), |b| {
+            b.iter(|| translator.translate(black_box(&req)))
+        });
+    }
+}
+
+criterion_group!(benches, bench, integration_payloads);
 criterion_main!(benches);

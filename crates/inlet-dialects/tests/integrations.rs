@@ -7,7 +7,7 @@
 //! sender signs with; the signature header is then computed). For GitHub
 //! the event header defaults to the file name's part before `__`, as in
 //! Zulip's tests. `sign_header` names another vendor's signature header
-//! (bare hex HMAC-SHA256). `INLET_FIXTURES_WRITE_MISSING=1` writes missing expected
+//! (bare hex HMAC-SHA256, or after `sign_prefix`). `INLET_FIXTURES_WRITE_MISSING=1` writes missing expected
 //! files from the current output, to be reviewed.
 
 mod common;
@@ -110,10 +110,11 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
             .unwrap_or("x-hub-signature-256")
             .to_ascii_lowercase();
         let signature = sign_hmac_sha256(sign_with.as_bytes(), &body);
-        let value = if header == "x-hub-signature-256" {
-            signature
-        } else {
-            signature.trim_start_matches("sha256=").to_string()
+        let hex = signature.trim_start_matches("sha256=");
+        let value = match request["sign_prefix"].as_str() {
+            Some(prefix) => format!("{prefix}{hex}"),
+            None if header == "x-hub-signature-256" => signature.clone(),
+            None => hex.to_string(),
         };
         headers.push((header, value));
     }
@@ -302,6 +303,7 @@ fn registry_lists_every_integration_by_name() {
         names(),
         &[
             "alertmanager",
+            "bitbucket2",
             "gitea",
             "github",
             "gitlab",

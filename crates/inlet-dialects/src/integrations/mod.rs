@@ -11,6 +11,7 @@
 //! on its [`crate::Outcome`].
 
 mod alertmanager;
+mod bitbucket2;
 mod error;
 mod filter;
 mod git;
@@ -189,6 +190,7 @@ pub type DialectPosts = Result<(String, Vec<Translation>), IntegrationError>;
 /// Every integration, in URL-name order: the one list, its names derived.
 static INTEGRATIONS: &[&dyn Integration] = &[
     &alertmanager::Alertmanager,
+    &bitbucket2::Bitbucket2,
     &gitea::Gitea,
     &github::GitHub,
     &gitlab::GitLab,
