@@ -83,7 +83,8 @@ fn bench(c: &mut Criterion) {
 /// `tests/fixtures/integrations/<name>/`, with its headers), each checked
 /// to post before it is timed: none should be slower than the GitHub push
 /// formatter (`github_push`).
-const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[("bitbucket2", "push__commits")];
+const INTEGRATION_PAYLOADS: &[(&str, &str)] =
+    &[("bitbucket2", "push__commits"), ("bitbucket3", "pr_opened")];
 
 fn integration_payloads(c: &mut Criterion) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/integrations");

@@ -304,6 +304,7 @@ fn registry_lists_every_integration_by_name() {
         &[
             "alertmanager",
             "bitbucket2",
+            "bitbucket3",
             "gitea",
             "github",
             "gitlab",

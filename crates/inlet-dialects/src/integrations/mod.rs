@@ -12,6 +12,7 @@
 
 mod alertmanager;
 mod bitbucket2;
+mod bitbucket3;
 mod error;
 mod filter;
 mod git;
@@ -191,6 +192,7 @@ pub type DialectPosts = Result<(String, Vec<Translation>), IntegrationError>;
 static INTEGRATIONS: &[&dyn Integration] = &[
     &alertmanager::Alertmanager,
     &bitbucket2::Bitbucket2,
+    &bitbucket3::Bitbucket3,
     &gitea::Gitea,
     &github::GitHub,
     &gitlab::GitLab,
