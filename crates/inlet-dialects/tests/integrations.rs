@@ -303,6 +303,7 @@ fn registry_lists_every_integration_by_name() {
         names(),
         &[
             "alertmanager",
+            "azuredevops",
             "bitbucket2",
             "bitbucket3",
             "gitea",

@@ -11,6 +11,7 @@
 //! on its [`crate::Outcome`].
 
 mod alertmanager;
+mod azuredevops;
 mod bitbucket2;
 mod bitbucket3;
 mod error;
@@ -191,6 +192,7 @@ pub type DialectPosts = Result<(String, Vec<Translation>), IntegrationError>;
 /// Every integration, in URL-name order: the one list, its names derived.
 static INTEGRATIONS: &[&dyn Integration] = &[
     &alertmanager::Alertmanager,
+    &azuredevops::AzureDevOps,
     &bitbucket2::Bitbucket2,
     &bitbucket3::Bitbucket3,
     &gitea::Gitea,
