@@ -309,6 +309,7 @@ fn registry_lists_every_integration_by_name() {
             "gitea",
             "github",
             "gitlab",
+            "gogs",
             "grafana",
             "jira",
             "json",

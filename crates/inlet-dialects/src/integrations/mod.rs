@@ -20,6 +20,7 @@ mod git;
 mod gitea;
 mod github;
 mod gitlab;
+mod gogs;
 mod grafana;
 mod jira;
 mod json;
@@ -198,6 +199,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &gitea::Gitea,
     &github::GitHub,
     &gitlab::GitLab,
+    &gogs::Gogs,
     &grafana::Grafana,
     &jira::Jira,
     &json::Json,
