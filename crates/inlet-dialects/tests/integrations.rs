@@ -306,6 +306,7 @@ fn registry_lists_every_integration_by_name() {
             "azuredevops",
             "bitbucket2",
             "bitbucket3",
+            "circleci",
             "gitea",
             "github",
             "gitlab",

@@ -14,6 +14,7 @@ mod alertmanager;
 mod azuredevops;
 mod bitbucket2;
 mod bitbucket3;
+mod circleci;
 mod error;
 mod filter;
 mod git;
@@ -196,6 +197,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &azuredevops::AzureDevOps,
     &bitbucket2::Bitbucket2,
     &bitbucket3::Bitbucket3,
+    &circleci::CircleCi,
     &gitea::Gitea,
     &github::GitHub,
     &gitlab::GitLab,
