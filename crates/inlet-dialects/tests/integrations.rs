@@ -315,7 +315,8 @@ fn registry_lists_every_integration_by_name() {
             "jira",
             "json",
             "sentry",
-            "slack"
+            "slack",
+            "travis"
         ]
     );
     for name in names() {

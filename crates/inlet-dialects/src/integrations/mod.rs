@@ -31,6 +31,7 @@ mod sentry;
 mod signature;
 mod slack;
 mod text;
+mod travis;
 mod vendor;
 
 pub use error::{
@@ -163,6 +164,11 @@ pub trait Integration: Sync {
     fn json_in_form_body(&self) -> bool {
         false
     }
+    /// Whether a form body's `payload` field holds the JSON payload, as
+    /// Travis CI sends it (`payload=<JSON>`); a JSON body is read as usual.
+    fn json_in_form_payload(&self) -> bool {
+        false
+    }
     /// Formats a declared event.
     fn format(
         &self,
@@ -207,6 +213,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &json::Json,
     &sentry::Sentry,
     &slack::Slack,
+    &travis::Travis,
 ];
 
 static NAMES: LazyLock<Vec<&'static str>> =
@@ -282,12 +289,16 @@ fn formatted(
     params: &Params<'_>,
     req: &TranslationRequest<'_>,
 ) -> Result<Result<(String, Formatted), Outcome>, IntegrationError> {
-    let content_type = if integration.json_in_form_body() && is_json_sent_as_form(req) {
-        Some("application/json")
+    let form_payload;
+    let (content_type, body) = if integration.json_in_form_body() && is_json_sent_as_form(req) {
+        (Some("application/json"), req.body)
+    } else if integration.json_in_form_payload() && is_form(req) && !is_json_sent_as_form(req) {
+        form_payload = crate::body::form_payload(req.body)?;
+        (Some("application/json"), form_payload.as_bytes())
     } else {
-        req.content_type
+        (req.content_type, req.body)
     };
-    let json = json_text_strict(content_type, req.body, req.limits.max_json_depth)?;
+    let json = json_text_strict(content_type, body, req.limits.max_json_depth)?;
     // Formatted before being screened: formatting is pure, so an event left
     // out costs only the time.
     if let Some((event, formatted)) = integration.format_text(headers, &json, params) {
@@ -327,15 +338,19 @@ fn posted(
 /// A form content type over a body that is a JSON object (after a BOM
 /// and blanks): a form body never starts with `{`.
 fn is_json_sent_as_form(req: &TranslationRequest<'_>) -> bool {
-    let is_form = req.content_type.is_some_and(|c| {
+    let body = req.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(req.body);
+    is_form(req) && body.trim_ascii_start().starts_with(b"{")
+}
+
+/// A request sent with the form content type.
+fn is_form(req: &TranslationRequest<'_>) -> bool {
+    req.content_type.is_some_and(|c| {
         c.split(';')
             .next()
             .unwrap_or("")
             .trim()
             .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-    });
-    let body = req.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(req.body);
-    is_form && body.trim_ascii_start().starts_with(b"{")
+    })
 }
 
 /// At most `max` posts for one event (`limits.max_posts_per_request`): a

@@ -26,6 +26,9 @@ pub struct Vendor {
     /// Whether a JSON object sent with a form content type is read as JSON
     /// (see [`Integration::json_in_form_body`](super::Integration::json_in_form_body)).
     pub json_in_form_body: bool,
+    /// Whether a form body's `payload` field holds the JSON payload (see
+    /// [`Integration::json_in_form_payload`](super::Integration::json_in_form_payload)).
+    pub json_in_form_payload: bool,
 }
 
 /// How a vendor signs its requests, checked when the webhook has a secret.
@@ -55,6 +58,7 @@ impl Vendor {
             headers: None,
             signature: Signature::Unsigned,
             json_in_form_body: false,
+            json_in_form_payload: false,
         }
     }
 
@@ -86,6 +90,14 @@ impl Vendor {
     pub const fn form_bodies_as_json(self) -> Self {
         Self {
             json_in_form_body: true,
+            ..self
+        }
+    }
+
+    /// Its JSON payloads may come as a form's `payload` field.
+    pub const fn form_payload_field(self) -> Self {
+        Self {
+            json_in_form_payload: true,
             ..self
         }
     }
@@ -186,6 +198,10 @@ macro_rules! vendor_methods {
 
         fn json_in_form_body(&self) -> bool {
             $vendor.json_in_form_body
+        }
+
+        fn json_in_form_payload(&self) -> bool {
+            $vendor.json_in_form_payload
         }
     };
 }
