@@ -30,6 +30,7 @@ mod payload;
 mod sentry;
 mod signature;
 mod slack;
+mod teamcity;
 mod text;
 mod travis;
 mod vendor;
@@ -213,6 +214,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &json::Json,
     &sentry::Sentry,
     &slack::Slack,
+    &teamcity::TeamCity,
     &travis::Travis,
 ];
 
