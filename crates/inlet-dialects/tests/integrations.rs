@@ -303,9 +303,11 @@ fn registry_lists_every_integration_by_name() {
         names(),
         &[
             "alertmanager",
+            "appveyor",
             "azuredevops",
             "bitbucket2",
             "bitbucket3",
+            "buildbot",
             "circleci",
             "gitea",
             "github",

@@ -11,9 +11,11 @@
 //! on its [`crate::Outcome`].
 
 mod alertmanager;
+mod appveyor;
 mod azuredevops;
 mod bitbucket2;
 mod bitbucket3;
+mod buildbot;
 mod circleci;
 mod error;
 mod filter;
@@ -201,9 +203,11 @@ pub type DialectPosts = Result<(String, Vec<Translation>), IntegrationError>;
 /// Every integration, in URL-name order: the one list, its names derived.
 static INTEGRATIONS: &[&dyn Integration] = &[
     &alertmanager::Alertmanager,
+    &appveyor::AppVeyor,
     &azuredevops::AzureDevOps,
     &bitbucket2::Bitbucket2,
     &bitbucket3::Bitbucket3,
+    &buildbot::Buildbot,
     &circleci::CircleCi,
     &gitea::Gitea,
     &github::GitHub,
