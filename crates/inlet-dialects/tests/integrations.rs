@@ -316,6 +316,7 @@ fn registry_lists_every_integration_by_name() {
             "grafana",
             "jira",
             "json",
+            "semaphore",
             "sentry",
             "slack",
             "teamcity",

@@ -29,6 +29,7 @@ mod jira;
 mod json;
 mod params;
 mod payload;
+mod semaphore;
 mod sentry;
 mod signature;
 mod slack;
@@ -216,6 +217,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &grafana::Grafana,
     &jira::Jira,
     &json::Json,
+    &semaphore::Semaphore,
     &sentry::Sentry,
     &slack::Slack,
     &teamcity::TeamCity,

@@ -42,6 +42,12 @@ enum Signature {
     },
     /// The header carries the secret itself (GitLab's `X-Gitlab-Token`).
     Token { header: &'static str },
+    /// HMAC-SHA256 of the body in hex, with or without `prefix`
+    /// (Semaphore's `X-Semaphore-Signature-256`).
+    HmacOptionalPrefix {
+        header: &'static str,
+        prefix: &'static str,
+    },
 }
 
 impl Vendor {
@@ -82,6 +88,15 @@ impl Vendor {
     pub const fn token(self, header: &'static str) -> Self {
         Self {
             signature: Signature::Token { header },
+            ..self
+        }
+    }
+
+    /// It signs the body with HMAC-SHA256, hex, in `header`, which may or
+    /// may not start with `prefix`.
+    pub const fn hmac_optional_prefix(self, header: &'static str, prefix: &'static str) -> Self {
+        Self {
+            signature: Signature::HmacOptionalPrefix { header, prefix },
             ..self
         }
     }
@@ -140,6 +155,11 @@ impl Vendor {
                 verify_hmac_sha256(header, headers.get(header), prefix, body, secret)
             }
             Signature::Token { header } => verify_token(header, headers.get(header), secret),
+            Signature::HmacOptionalPrefix { header, prefix } => {
+                let value = headers.get(header);
+                let bare = value.map(|v| v.strip_prefix(prefix).unwrap_or(v));
+                verify_hmac_sha256(header, bare, "", body, secret)
+            }
         }
     }
 
