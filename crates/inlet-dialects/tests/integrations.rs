@@ -312,6 +312,7 @@ fn registry_lists_every_integration_by_name() {
             "gitea",
             "github",
             "gitlab",
+            "gocd",
             "gogs",
             "grafana",
             "jira",

@@ -23,6 +23,7 @@ mod git;
 mod gitea;
 mod github;
 mod gitlab;
+mod gocd;
 mod gogs;
 mod grafana;
 mod jira;
@@ -213,6 +214,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &gitea::Gitea,
     &github::GitHub,
     &gitlab::GitLab,
+    &gocd::GoCd,
     &gogs::Gogs,
     &grafana::Grafana,
     &jira::Jira,
