@@ -28,6 +28,7 @@ mod gogs;
 mod grafana;
 mod jira;
 mod json;
+mod netlify;
 mod params;
 mod payload;
 mod semaphore;
@@ -44,7 +45,7 @@ pub use error::{
 };
 pub use filter::{EventFilter, glob_match};
 pub use params::{Headers, Params};
-pub use signature::{sign_hmac_sha256, verify_hmac_sha256};
+pub use signature::{sign_hmac_sha256, sign_netlify_jws, verify_hmac_sha256};
 
 use crate::body::{JsonText, json_text_strict};
 use crate::draft::{Drafted, Limits, Target, ThreadRef, Translation, TranslationRequest};
@@ -219,6 +220,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &grafana::Grafana,
     &jira::Jira,
     &json::Json,
+    &netlify::Netlify,
     &semaphore::Semaphore,
     &sentry::Sentry,
     &slack::Slack,

@@ -7,7 +7,7 @@
 
 use super::error::IntegrationError;
 use super::params::Headers;
-use super::signature::{verify_hmac_sha256, verify_token};
+use super::signature::{verify_hmac_sha256, verify_netlify_jws, verify_token};
 
 /// One vendor's fixed facts, declared with the builder below:
 /// `Vendor::new("github", "GitHub", EVENTS).headers(…).hmac(…)`.
@@ -48,6 +48,8 @@ enum Signature {
         header: &'static str,
         prefix: &'static str,
     },
+    /// A JWS over the body's SHA-256 (Netlify's `X-Webhook-Signature`).
+    NetlifyJws { header: &'static str },
 }
 
 impl Vendor {
@@ -97,6 +99,14 @@ impl Vendor {
     pub const fn hmac_optional_prefix(self, header: &'static str, prefix: &'static str) -> Self {
         Self {
             signature: Signature::HmacOptionalPrefix { header, prefix },
+            ..self
+        }
+    }
+
+    /// It signs with a JWS carrying the body's SHA-256 in `header`.
+    pub const fn netlify_jws(self, header: &'static str) -> Self {
+        Self {
+            signature: Signature::NetlifyJws { header },
             ..self
         }
     }
@@ -159,6 +169,9 @@ impl Vendor {
                 let value = headers.get(header);
                 let bare = value.map(|v| v.strip_prefix(prefix).unwrap_or(v));
                 verify_hmac_sha256(header, bare, "", body, secret)
+            }
+            Signature::NetlifyJws { header } => {
+                verify_netlify_jws(header, headers.get(header), body, secret)
             }
         }
     }
