@@ -315,6 +315,7 @@ fn registry_lists_every_integration_by_name() {
             "gocd",
             "gogs",
             "grafana",
+            "harbor",
             "jira",
             "json",
             "netlify",

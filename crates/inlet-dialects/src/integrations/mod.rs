@@ -26,6 +26,7 @@ mod gitlab;
 mod gocd;
 mod gogs;
 mod grafana;
+mod harbor;
 mod jira;
 mod json;
 mod netlify;
@@ -218,6 +219,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &gocd::GoCd,
     &gogs::Gogs,
     &grafana::Grafana,
+    &harbor::Harbor,
     &jira::Jira,
     &json::Json,
     &netlify::Netlify,
