@@ -322,6 +322,7 @@ fn registry_lists_every_integration_by_name() {
             "semaphore",
             "sentry",
             "slack",
+            "sonarqube",
             "teamcity",
             "travis"
         ]

@@ -36,6 +36,7 @@ mod semaphore;
 mod sentry;
 mod signature;
 mod slack;
+mod sonarqube;
 mod teamcity;
 mod text;
 mod travis;
@@ -226,6 +227,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &semaphore::Semaphore,
     &sentry::Sentry,
     &slack::Slack,
+    &sonarqube::SonarQube,
     &teamcity::TeamCity,
     &travis::Travis,
 ];
