@@ -319,6 +319,7 @@ fn registry_lists_every_integration_by_name() {
             "jira",
             "json",
             "netlify",
+            "rundeck",
             "semaphore",
             "sentry",
             "slack",

@@ -32,6 +32,7 @@ mod json;
 mod netlify;
 mod params;
 mod payload;
+mod rundeck;
 mod semaphore;
 mod sentry;
 mod signature;
@@ -224,6 +225,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &jira::Jira,
     &json::Json,
     &netlify::Netlify,
+    &rundeck::Rundeck,
     &semaphore::Semaphore,
     &sentry::Sentry,
     &slack::Slack,
