@@ -334,6 +334,28 @@ fn registry_lists_every_integration_by_name() {
     assert!(integration("bitbucket").is_none());
 }
 
+/// The README's list of integration URLs is the registry's, in its
+/// order, and every integration has its page in `docs/integrations/`.
+#[test]
+fn readme_and_docs_follow_the_registry() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let listed = readme
+        .split("/api/v1/external/{")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .unwrap_or("");
+    let expected = names().join("|");
+    assert_eq!(
+        listed, expected,
+        "README.md lists the integrations as `/api/v1/external/{{…}}`: write the registry's names there, in order"
+    );
+    for name in names() {
+        let page = root.join(format!("docs/integrations/{name}.md"));
+        assert!(page.exists(), "no {}", page.display());
+    }
+}
+
 /// The `slack` integration is the `slack` dialect behind another URL:
 /// without `stream` / `topic`, its posts are the dialect's, author and
 /// props included.
