@@ -83,8 +83,23 @@ fn bench(c: &mut Criterion) {
 /// `tests/fixtures/integrations/<name>/`, with its headers), each checked
 /// to post before it is timed: none should be slower than the GitHub push
 /// formatter (`github_push`).
-const INTEGRATION_PAYLOADS: &[(&str, &str)] =
-    &[("bitbucket2", "push__commits"), ("bitbucket3", "pr_opened")];
+const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
+    ("bitbucket2", "push__commits"),
+    ("bitbucket3", "pr_opened"),
+    ("azuredevops", "git_push"),
+    ("gogs", "push"),
+    ("circleci", "workflow_completed"),
+    ("travis", "push__json_body"),
+    ("teamcity", "failure__broken"),
+    ("buildbot", "finished__success"),
+    ("appveyor", "build_success"),
+    ("semaphore", "pipeline__passed"),
+    ("gocd", "stage__failed"),
+    ("netlify", "deploy_created"),
+    ("harbor", "scanning_completed"),
+    ("sonarqube", "analysis__error"),
+    ("rundeck", "success"),
+];
 
 fn integration_payloads(c: &mut Criterion) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/integrations");

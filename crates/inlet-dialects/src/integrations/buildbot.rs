@@ -64,8 +64,9 @@ impl Integration for Buildbot {
             )
         } else {
             let status = match b.results {
-                Some(code) => RESULTS
-                    .get(code as usize)
+                Some(code) => usize::try_from(code)
+                    .ok()
+                    .and_then(|i| RESULTS.get(i))
                     .map_or_else(|| format!("unknown ({code})"), |r| r.to_string()),
                 None => "unknown".to_string(),
             };
