@@ -79,64 +79,74 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-/// One payload per product integration, from its fixtures: each must
-/// post, and none should be slower than the GitHub push (`github_push`).
+/// One payload per vendor integration (a fixture of
+/// `tests/fixtures/integrations/<name>/`, with its headers), each checked
+/// to post before it is timed: none should be slower than the GitHub push
+/// formatter (`github_push`).
 const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
-    (
-        "stripe",
-        include_str!("../tests/fixtures/integrations/stripe/customer_subscription__updated.json"),
-    ),
-    (
-        "linear",
-        include_str!("../tests/fixtures/integrations/linear/issue__create.json"),
-    ),
-    (
-        "clubhouse",
-        include_str!("../tests/fixtures/integrations/clubhouse/story_update_state.json"),
-    ),
-    (
-        "pivotal",
-        include_str!(
-            "../tests/fixtures/integrations/pivotal/v5__story_update_state_and_estimate.json"
-        ),
-    ),
-    (
-        "intercom",
-        include_str!("../tests/fixtures/integrations/intercom/conversation__admin_replied.json"),
-    ),
-    (
-        "freshdesk",
-        include_str!("../tests/fixtures/integrations/freshdesk/ticket_created.json"),
-    ),
-    (
-        "zapier",
-        include_str!("../tests/fixtures/integrations/zapier/message.json"),
-    ),
+    ("bitbucket2", "push__commits"),
+    ("bitbucket3", "pr_opened"),
+    ("azuredevops", "git_push"),
+    ("gogs", "push"),
+    ("circleci", "workflow_completed"),
+    ("travis", "push__json_body"),
+    ("teamcity", "failure__broken"),
+    ("buildbot", "finished__success"),
+    ("appveyor", "build_success"),
+    ("semaphore", "pipeline__passed"),
+    ("gocd", "stage__failed"),
+    ("netlify", "deploy_created"),
+    ("harbor", "scanning_completed"),
+    ("sonarqube", "analysis__error"),
+    ("rundeck", "success"),
+    ("stripe", "customer_subscription__updated"),
+    ("linear", "issue__create"),
+    ("clubhouse", "story_update_state"),
+    ("pivotal", "v5__story_update_state_and_estimate"),
+    ("intercom", "conversation__admin_replied"),
+    ("freshdesk", "ticket_created"),
+    ("zapier", "message"),
 ];
 
-fn integrations(c: &mut Criterion) {
+fn integration_payloads(c: &mut Criterion) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/integrations");
     let webhook = WebhookView {
         display_name: "Bench hook".into(),
         ..WebhookView::default()
     };
-    for (name, body) in INTEGRATION_PAYLOADS {
-        let translator = Translator::find(&DialectName::Integration((*name).into()))
-            .unwrap_or_else(|_| panic!("{name} is not an integration"));
+    for (name, case) in INTEGRATION_PAYLOADS {
+        let dir = root.join(name);
+        let body = std::fs::read(dir.join(format!("{case}.json"))).unwrap_or_default();
+        let request: serde_json::Value = std::fs::read(dir.join(format!("{case}.request.json")))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let headers: Vec<(String, String)> = request["headers"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.as_str().unwrap_or("").to_string()))
+            .collect();
         let req = TranslationRequest {
+            headers: &headers,
             content_type: Some("application/json"),
-            body: body.as_bytes(),
+            body: &body,
             webhook: &webhook,
             ..Default::default()
         };
+        let translator = Translator::find(&DialectName::Integration((*name).into()));
+        let Ok(translator) = translator else {
+            panic!("no integration {name}");
+        };
         assert!(
             matches!(translator.translate(&req), Outcome::Posts { .. }),
-            "{name}"
+            "{name}/{case} does not post"
         );
-        c.bench_function(&format!("integration_{name}"), |b| {
+        c.bench_function(&format!("integration_{name}_{case}"), |b| {
             b.iter(|| translator.translate(black_box(&req)))
         });
     }
 }
 
-criterion_group!(benches, bench, integrations);
+criterion_group!(benches, bench, integration_payloads);
 criterion_main!(benches);

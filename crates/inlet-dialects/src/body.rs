@@ -113,7 +113,7 @@ fn strip_bom(body: &[u8]) -> &[u8] {
 }
 
 /// The `payload` field of a form body.
-fn form_payload(body: &[u8]) -> Result<String, Rejection> {
+pub(crate) fn form_payload(body: &[u8]) -> Result<String, Rejection> {
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|e| Rejection::invalid(format!("form body cannot be decoded: {e}")))?;
     fields

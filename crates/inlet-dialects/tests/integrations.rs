@@ -7,9 +7,10 @@
 //! sender signs with; the signature header is then computed). For GitHub
 //! the event header defaults to the file name's part before `__`, as in
 //! Zulip's tests. `sign_header` names another vendor's signature header
-//! (bare hex HMAC-SHA256); `sign_scheme` `stripe` signs as Stripe does
-//! (`t=<sign_timestamp>,v1=…`), `sha1` as Intercom does (`sha1=<hex>`).
-//! `now` is the arrival time (Unix seconds). `INLET_FIXTURES_WRITE_MISSING=1` writes missing expected
+//! (bare hex HMAC-SHA256, or after `sign_prefix`); `sign_scheme` `stripe`
+//! signs as Stripe does (`t=<sign_timestamp>,v1=…`), `sha1` as Intercom
+//! does (`sha1=<hex>`). `now` is the arrival time (Unix seconds).
+//! `INLET_FIXTURES_WRITE_MISSING=1` writes missing expected
 //! files from the current output, to be reviewed.
 
 mod common;
@@ -114,14 +115,19 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
             .unwrap_or("x-hub-signature-256")
             .to_ascii_lowercase();
         let signature = sign_hmac_sha256(sign_with.as_bytes(), &body);
-        let value = match request["sign_scheme"].as_str() {
-            Some("stripe") => {
+        let hex = signature.trim_start_matches("sha256=").to_string();
+        let value = match (
+            request["sign_scheme"].as_str(),
+            request["sign_prefix"].as_str(),
+        ) {
+            (Some("stripe"), _) => {
                 let timestamp = request["sign_timestamp"].as_u64().unwrap();
                 sign_stripe(sign_with.as_bytes(), timestamp, &body)
             }
-            Some("sha1") => sign_hmac_sha1(sign_with.as_bytes(), &body),
+            (Some("sha1"), _) => sign_hmac_sha1(sign_with.as_bytes(), &body),
+            (_, Some(prefix)) => format!("{prefix}{hex}"),
             _ if header == "x-hub-signature-256" => signature,
-            _ => signature.trim_start_matches("sha256=").to_string(),
+            _ => hex,
         };
         headers.push((header, value));
     }
@@ -341,23 +347,26 @@ fn registry_lists_every_integration_by_name() {
     assert!(integration("bitbucket").is_none());
 }
 
-/// The README's `/api/v1/external/{…}` list is the registry's: an
-/// integration added without it (or a name left behind) fails here.
+/// The README's list of integration URLs is the registry's, in its
+/// order, and every integration has its page in `docs/integrations/`.
 #[test]
-fn the_readme_lists_every_integration() {
-    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
-    let readme = std::fs::read_to_string(readme).unwrap();
-    let list = readme
+fn readme_and_docs_follow_the_registry() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let listed = readme
         .split("/api/v1/external/{")
         .nth(1)
         .and_then(|rest| rest.split('}').next())
-        .expect("the README lists the integration URLs as /api/v1/external/{a|b|…}");
-    let listed: std::collections::BTreeSet<&str> = list.split('|').collect();
-    let registered: std::collections::BTreeSet<&str> = names().iter().copied().collect();
+        .unwrap_or("");
+    let expected = names().join("|");
     assert_eq!(
-        listed, registered,
-        "README.md's list differs from the registry"
+        listed, expected,
+        "README.md lists the integrations as `/api/v1/external/{{…}}`: write the registry's names there, in order"
     );
+    for name in names() {
+        let page = root.join(format!("docs/integrations/{name}.md"));
+        assert!(page.exists(), "no {}", page.display());
+    }
 }
 
 /// The `slack` integration is the `slack` dialect behind another URL:

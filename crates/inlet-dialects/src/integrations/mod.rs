@@ -11,6 +11,12 @@
 //! on its [`crate::Outcome`].
 
 mod alertmanager;
+mod appveyor;
+mod azuredevops;
+mod bitbucket2;
+mod bitbucket3;
+mod buildbot;
+mod circleci;
 mod clubhouse;
 mod error;
 mod filter;
@@ -19,20 +25,29 @@ mod git;
 mod gitea;
 mod github;
 mod gitlab;
+mod gocd;
+mod gogs;
 mod grafana;
+mod harbor;
 mod html;
 mod intercom;
 mod jira;
 mod json;
 mod linear;
+mod netlify;
 mod params;
 mod payload;
 mod pivotal;
+mod rundeck;
+mod semaphore;
 mod sentry;
 mod signature;
 mod slack;
+mod sonarqube;
 mod stripe;
+mod teamcity;
 mod text;
+mod travis;
 mod vendor;
 mod zapier;
 
@@ -42,7 +57,7 @@ pub use error::{
 pub use filter::{EventFilter, glob_match};
 pub use params::{Headers, Params};
 pub use signature::{sign_hmac_sha1, sign_stripe};
-pub use signature::{sign_hmac_sha256, verify_hmac_sha256};
+pub use signature::{sign_hmac_sha256, sign_netlify_jws, verify_hmac_sha256};
 
 use crate::body::{JsonText, json_text_strict};
 use crate::draft::{Drafted, Limits, Target, ThreadRef, Translation, TranslationRequest};
@@ -194,6 +209,11 @@ pub trait Integration: Sync {
     fn json_in_form_body(&self) -> bool {
         false
     }
+    /// Whether a form body's `payload` field holds the JSON payload, as
+    /// Travis CI sends it (`payload=<JSON>`); a JSON body is read as usual.
+    fn json_in_form_payload(&self) -> bool {
+        false
+    }
     /// Formats a declared event.
     fn format(
         &self,
@@ -225,20 +245,35 @@ pub type DialectPosts = Result<(String, Vec<Translation>), IntegrationError>;
 /// Every integration, in URL-name order: the one list, its names derived.
 static INTEGRATIONS: &[&dyn Integration] = &[
     &alertmanager::Alertmanager,
+    &appveyor::AppVeyor,
+    &azuredevops::AzureDevOps,
+    &bitbucket2::Bitbucket2,
+    &bitbucket3::Bitbucket3,
+    &buildbot::Buildbot,
+    &circleci::CircleCi,
     &clubhouse::Clubhouse,
     &freshdesk::Freshdesk,
     &gitea::Gitea,
     &github::GitHub,
     &gitlab::GitLab,
+    &gocd::GoCd,
+    &gogs::Gogs,
     &grafana::Grafana,
+    &harbor::Harbor,
     &intercom::Intercom,
     &jira::Jira,
     &json::Json,
     &linear::Linear,
+    &netlify::Netlify,
     &pivotal::Pivotal,
+    &rundeck::Rundeck,
+    &semaphore::Semaphore,
     &sentry::Sentry,
     &slack::Slack,
+    &sonarqube::SonarQube,
     &stripe::Stripe,
+    &teamcity::TeamCity,
+    &travis::Travis,
     &zapier::Zapier,
 ];
 
@@ -327,12 +362,16 @@ fn formatted(
             Err(skipped) => Err(skipped),
         });
     }
-    let content_type = if integration.json_in_form_body() && is_json_sent_as_form(req) {
-        Some("application/json")
+    let form_payload;
+    let (content_type, body) = if integration.json_in_form_body() && is_json_sent_as_form(req) {
+        (Some("application/json"), req.body)
+    } else if integration.json_in_form_payload() && is_form(req) && !is_json_sent_as_form(req) {
+        form_payload = crate::body::form_payload(req.body)?;
+        (Some("application/json"), form_payload.as_bytes())
     } else {
-        req.content_type
+        (req.content_type, req.body)
     };
-    let json = json_text_strict(content_type, req.body, req.limits.max_json_depth)?;
+    let json = json_text_strict(content_type, body, req.limits.max_json_depth)?;
     // Formatted before being screened: formatting is pure, so an event left
     // out costs only the time.
     if let Some((event, formatted)) = integration.format_text(headers, &json, params) {
@@ -372,15 +411,19 @@ fn posted(
 /// A form content type over a body that is a JSON object (after a BOM
 /// and blanks): a form body never starts with `{`.
 fn is_json_sent_as_form(req: &TranslationRequest<'_>) -> bool {
-    let is_form = req.content_type.is_some_and(|c| {
+    let body = req.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(req.body);
+    is_form(req) && body.trim_ascii_start().starts_with(b"{")
+}
+
+/// A request sent with the form content type.
+fn is_form(req: &TranslationRequest<'_>) -> bool {
+    req.content_type.is_some_and(|c| {
         c.split(';')
             .next()
             .unwrap_or("")
             .trim()
             .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-    });
-    let body = req.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(req.body);
-    is_form && body.trim_ascii_start().starts_with(b"{")
+    })
 }
 
 /// At most `max` posts for one event (`limits.max_posts_per_request`): a

@@ -240,6 +240,80 @@ pub fn verify_hmac_sha256_with_body_timestamp_ms(
     check_age(header_name, signed_ms / 1000, now, tolerance)
 }
 
+/// Checks Netlify's `X-Webhook-Signature`: a JWS (HS256) signed with the
+/// secret whose claims are `iss: "netlify"` and `sha256`, the hex SHA-256
+/// of the body. The MAC is compared in constant time; the claims after it.
+pub fn verify_netlify_jws(
+    header_name: &str,
+    header_value: Option<&str>,
+    body: &[u8],
+    secret: &[u8],
+) -> Result<(), IntegrationError> {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use sha2::Digest;
+    let Some(value) = header_value else {
+        return Err(IntegrationError::invalid_signature(format!(
+            "the webhook has a signing secret and the request has no {header_name} header"
+        )));
+    };
+    let malformed = || {
+        IntegrationError::invalid_signature(format!(
+            "header {header_name} is not a JWS (<header>.<claims>.<signature>)"
+        ))
+    };
+    let mut parts = value.trim().split('.');
+    let (Some(head), Some(claims), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed());
+    };
+    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part.trim_end_matches('='));
+    let signature = decode(signature).map_err(|_| malformed())?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
+        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+    mac.update(head.as_bytes());
+    mac.update(b".");
+    mac.update(claims.as_bytes());
+    mac.verify_slice(&signature).map_err(|_| {
+        IntegrationError::invalid_signature(format!(
+            "header {header_name} is not signed with the webhook's secret"
+        ))
+    })?;
+    let claims: serde_json::Value = decode(claims)
+        .ok()
+        .and_then(|c| serde_json::from_slice(&c).ok())
+        .ok_or_else(malformed)?;
+    let digest = hex::encode(Sha256::digest(body));
+    if claims.get("iss").and_then(serde_json::Value::as_str) != Some("netlify") {
+        return Err(IntegrationError::invalid_signature(format!(
+            "header {header_name} was not issued by Netlify"
+        )));
+    }
+    if claims.get("sha256").and_then(serde_json::Value::as_str) != Some(digest.as_str()) {
+        return Err(IntegrationError::invalid_signature(format!(
+            "header {header_name} signs another body"
+        )));
+    }
+    Ok(())
+}
+
+/// A Netlify `X-Webhook-Signature` for `body` under `secret` (tests).
+pub fn sign_netlify_jws(secret: &[u8], body: &[u8]) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use sha2::Digest;
+    let head = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let claims = serde_json::json!({"iss": "netlify", "sha256": hex::encode(Sha256::digest(body))});
+    let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(format!("{head}.{claims}").as_bytes());
+    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    format!("{head}.{claims}.{signature}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,5 +478,20 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("webhookTimestamp"), "{}", e.message);
+    }
+
+    #[test]
+    fn netlify_signatures_sign_this_body_with_the_secret() {
+        let h = "X-Webhook-Signature";
+        let body = br#"{"id":"1"}"#;
+        let good = sign_netlify_jws(b"k", body);
+        assert_eq!(verify_netlify_jws(h, Some(&good), body, b"k"), Ok(()));
+        let other_body = sign_netlify_jws(b"k", b"{}");
+        for value in [None, Some("not-a-jws"), Some(other_body.as_str())] {
+            let e = verify_netlify_jws(h, value, body, b"k").unwrap_err();
+            assert_eq!(e.code, IntegrationCode::InvalidSignature);
+        }
+        let e = verify_netlify_jws(h, Some(&good), body, b"other").unwrap_err();
+        assert!(e.message.contains("not signed"), "{}", e.message);
     }
 }

@@ -11,7 +11,7 @@ use super::signature::{
     STRIPE_TOLERANCE_SECS, verify_hmac_sha1, verify_hmac_sha256_with_body_timestamp_ms,
     verify_stripe_signature,
 };
-use super::signature::{verify_hmac_sha256, verify_token};
+use super::signature::{verify_hmac_sha256, verify_netlify_jws, verify_token};
 
 /// One vendor's fixed facts, declared with the builder below:
 /// `Vendor::new("github", "GitHub", EVENTS).headers(…).hmac(…)`.
@@ -33,6 +33,9 @@ pub struct Vendor {
     /// Other URL names it answers at (its current name where Zulip's is an
     /// older one: `shortcut` for `clubhouse`).
     pub aliases: &'static [&'static str],
+    /// Whether a form body's `payload` field holds the JSON payload (see
+    /// [`Integration::json_in_form_payload`](super::Integration::json_in_form_payload)).
+    pub json_in_form_payload: bool,
 }
 
 /// How a vendor signs its requests, checked when the webhook has a secret.
@@ -62,6 +65,14 @@ enum Signature {
         field: &'static str,
         tolerance: u64,
     },
+    /// HMAC-SHA256 of the body in hex, with or without `prefix`
+    /// (Semaphore's `X-Semaphore-Signature-256`).
+    HmacOptionalPrefix {
+        header: &'static str,
+        prefix: &'static str,
+    },
+    /// A JWS over the body's SHA-256 (Netlify's `X-Webhook-Signature`).
+    NetlifyJws { header: &'static str },
 }
 
 impl Vendor {
@@ -79,6 +90,7 @@ impl Vendor {
             signature: Signature::Unsigned,
             json_in_form_body: false,
             aliases: &[],
+            json_in_form_payload: false,
         }
     }
 
@@ -106,6 +118,23 @@ impl Vendor {
         }
     }
 
+    /// It signs the body with HMAC-SHA256, hex, in `header`, which may or
+    /// may not start with `prefix`.
+    pub const fn hmac_optional_prefix(self, header: &'static str, prefix: &'static str) -> Self {
+        Self {
+            signature: Signature::HmacOptionalPrefix { header, prefix },
+            ..self
+        }
+    }
+
+    /// It signs with a JWS carrying the body's SHA-256 in `header`.
+    pub const fn netlify_jws(self, header: &'static str) -> Self {
+        Self {
+            signature: Signature::NetlifyJws { header },
+            ..self
+        }
+    }
+
     /// Its JSON bodies may come with a form content type.
     pub const fn form_bodies_as_json(self) -> Self {
         Self {
@@ -118,6 +147,14 @@ impl Vendor {
     pub const fn stripe_signature(self, header: &'static str) -> Self {
         Self {
             signature: Signature::Stripe { header },
+            ..self
+        }
+    }
+
+    /// Its JSON payloads may come as a form's `payload` field.
+    pub const fn form_payload_field(self) -> Self {
+        Self {
+            json_in_form_payload: true,
             ..self
         }
     }
@@ -228,6 +265,14 @@ impl Vendor {
                 now,
                 tolerance,
             ),
+            Signature::HmacOptionalPrefix { header, prefix } => {
+                let value = headers.get(header);
+                let bare = value.map(|v| v.strip_prefix(prefix).unwrap_or(v));
+                verify_hmac_sha256(header, bare, "", body, secret)
+            }
+            Signature::NetlifyJws { header } => {
+                verify_netlify_jws(header, headers.get(header), body, secret)
+            }
         }
     }
 
@@ -300,6 +345,10 @@ macro_rules! vendor_methods {
 
         fn aliases(&self) -> &'static [&'static str] {
             $vendor.aliases
+        }
+
+        fn json_in_form_payload(&self) -> bool {
+            $vendor.json_in_form_payload
         }
     };
 }

@@ -11,7 +11,26 @@ use crate::integrations::payload::parse;
 use crate::integrations::{Formatted, IgnoreReason};
 use serde_json::Value;
 
+/// Which of the two vendors sharing these payloads sent the event: Gogs,
+/// which Gitea was forked from, serves branches and tags at other
+/// addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    Gitea,
+    Gogs,
+}
+
 pub fn format(
+    event: &str,
+    payload: &Value,
+    params: &Params<'_>,
+) -> Result<Formatted, IntegrationError> {
+    format_as(Host::Gitea, event, payload, params)
+}
+
+/// `event` formatted as `host` words it.
+pub fn format_as(
+    host: Host,
     event: &str,
     payload: &Value,
     params: &Params<'_>,
@@ -22,7 +41,8 @@ pub fn format(
         "issues" => issues(&parse(payload)?, params),
         "issue_comment" => issue_comment(&parse(payload)?, params),
         "release" => release(&parse(payload)?),
-        "create" => create(&parse(payload)?),
+        "create" => create(host, &parse(payload)?),
+        "delete" => delete(&parse(payload)?),
         // Only declared events reach a formatter.
         _ => Ok(Formatted::Ignore(IgnoreReason::Unsupported)),
     }
@@ -82,7 +102,7 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, 
     };
     let url = item_url(&p.repository, pr.html_url.as_deref(), true, p.number);
     let title = params.topic_overridden().then_some(pr.title.as_str());
-    let branches = (pr.head.git_ref.as_str(), pr.base.git_ref.as_str());
+    let branches = pr.branches()?;
     if let ("assigned", Some(assignee)) = (p.action.as_str(), &pr.assignee) {
         // As for issues: who was assigned is the news.
         let link = item_link("PR", p.number, title, &url);
@@ -180,12 +200,23 @@ fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key, topic, body))
 }
 
+/// A branch or a tag deleted (Gogs), in the thread it was created in.
+fn delete(p: &CreateEvent) -> Result<Formatted, IntegrationError> {
+    let kind = if p.ref_type == "tag" { "tag" } else { "branch" };
+    let body = format!("{} deleted {kind} {}.", p.sender.login, p.git_ref);
+    let key = format!("{} / {}", p.repository.name, p.git_ref);
+    Ok(Formatted::one(key.clone(), key, body))
+}
+
 /// A branch or a tag created (Zulip's "created [<name>](<url>) branch"),
 /// in the thread of the branch's pushes or of the tag's release.
-fn create(p: &CreateEvent) -> Result<Formatted, IntegrationError> {
+fn create(host: Host, p: &CreateEvent) -> Result<Formatted, IntegrationError> {
     let kind = if p.ref_type == "tag" { "tag" } else { "branch" };
     let base = p.repository.html_url.trim_end_matches('/');
-    let url = format!("{base}/src/{kind}/{}", p.git_ref);
+    let url = match host {
+        Host::Gitea => format!("{base}/src/{kind}/{}", p.git_ref),
+        Host::Gogs => format!("{base}/src/{}", p.git_ref),
+    };
     let body = format!("{} created {kind} [{}]({url}).", p.sender.login, p.git_ref);
     let key = format!("{} / {}", p.repository.name, p.git_ref);
     Ok(Formatted::one(key.clone(), key, body))

@@ -7,6 +7,8 @@
 mod format;
 mod payload;
 
+pub(super) use format::{Host, format_as};
+
 use super::Integration;
 use super::error::IntegrationError;
 use super::params::Headers;
@@ -33,11 +35,20 @@ impl Integration for Gitea {
     vendor_methods!(VENDOR, format: format::format);
 
     fn event_of(&self, headers: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
-        let header = VENDOR.required_event(headers)?;
-        // Every Gitea repository event names its repository.
-        if payload.get("repository").is_none_or(|r| !r.is_object()) {
-            return Err(VENDOR.anomalous());
-        }
-        Ok(header.to_string())
+        event_of(&VENDOR, headers, payload)
     }
+}
+
+/// The event header's value, for a payload that names its repository as
+/// every Gitea (and Gogs) repository event does.
+pub(super) fn event_of(
+    vendor: &Vendor,
+    headers: &Headers<'_>,
+    payload: &Value,
+) -> Result<String, IntegrationError> {
+    let header = vendor.required_event(headers)?;
+    if payload.get("repository").is_none_or(|r| !r.is_object()) {
+        return Err(vendor.anomalous());
+    }
+    Ok(header.to_string())
 }

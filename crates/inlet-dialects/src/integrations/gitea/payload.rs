@@ -2,13 +2,14 @@
 //! (docs.gitea.com "Webhooks"). Every field read is typed, so a missing or
 //! mistyped one is named in the refusal.
 
+use crate::integrations::error::IntegrationError;
 use crate::integrations::git::payload as git;
 use serde::Deserialize;
 
 pub use git::Comment;
 pub type PushCommit = git::PushCommit<CommitAuthor>;
 pub type ReleaseEvent = git::ReleaseEvent<Release, Repository, User>;
-/// `create`: a branch or a tag was created.
+/// `create` / `delete`: a branch or a tag was created or deleted.
 pub type CreateEvent = git::RefEvent<Repository, User>;
 
 #[derive(Debug, Deserialize)]
@@ -67,8 +68,37 @@ pub struct PullRequest {
     pub merged_by: Option<User>,
     #[serde(default)]
     pub assignee: Option<User>,
-    pub head: Branch,
-    pub base: Branch,
+    /// Gitea names the branches in `head` and `base`; Gogs, which Gitea
+    /// was forked from, in `head_branch` and `base_branch`.
+    #[serde(default)]
+    pub head: Option<Branch>,
+    #[serde(default)]
+    pub base: Option<Branch>,
+    #[serde(default)]
+    pub head_branch: Option<String>,
+    #[serde(default)]
+    pub base_branch: Option<String>,
+}
+
+impl PullRequest {
+    /// `(head, base)`, whichever way the vendor names them; a pull request
+    /// always has both, so one missing is a refusal naming the field.
+    pub fn branches(&self) -> Result<(&str, &str), IntegrationError> {
+        let head = self.head.as_ref().map(|b| b.git_ref.as_str());
+        let base = self.base.as_ref().map(|b| b.git_ref.as_str());
+        match (
+            head.or(self.head_branch.as_deref()),
+            base.or(self.base_branch.as_deref()),
+        ) {
+            (Some(head), Some(base)) => Ok((head, base)),
+            (None, _) => Err(IntegrationError::invalid(
+                "field `pull_request.head` is required",
+            )),
+            (_, None) => Err(IntegrationError::invalid(
+                "field `pull_request.base` is required",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

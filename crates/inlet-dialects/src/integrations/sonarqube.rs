@@ -1,0 +1,141 @@
+//! SonarQube (`/api/v1/external/sonarqube`): one kind of notification, a
+//! finished analysis with its quality gate (event `analysis`), posted in
+//! the thread of the project's branch and worded as Zulip's (the failing
+//! conditions listed). `X-Sonar-Webhook-HMAC-SHA256` (HMAC-SHA256 hex of
+//! the body) is verified when the webhook has a secret.
+
+use super::error::IntegrationError;
+use super::params::{Headers, Params};
+use super::payload::parse;
+use super::vendor::{Vendor, vendor_methods};
+use super::{Formatted, Integration};
+use serde::Deserialize;
+use serde_json::Value;
+
+pub struct SonarQube;
+
+const EVENTS: &[&str] = &["analysis"];
+
+static VENDOR: Vendor = Vendor::new("sonarqube", "SonarQube", EVENTS)
+    .hmac("X-Sonar-Webhook-HMAC-SHA256", "")
+    .form_bodies_as_json();
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Analysis {
+    project: Project,
+    #[serde(default)]
+    branch: Option<Branch>,
+    quality_gate: QualityGate,
+}
+
+#[derive(Debug, Deserialize)]
+struct Project {
+    name: String,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Branch {
+    name: String,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct QualityGate {
+    status: String,
+    #[serde(default)]
+    conditions: Vec<Condition>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Condition {
+    metric: String,
+    status: String,
+    #[serde(default)]
+    error_threshold: Option<Value>,
+    #[serde(default)]
+    value: Option<Value>,
+}
+
+impl Integration for SonarQube {
+    vendor_methods!(VENDOR);
+
+    fn event_of(&self, _: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
+        let is_analysis = payload.get("project").is_some() && payload.get("qualityGate").is_some();
+        if is_analysis {
+            Ok("analysis".to_string())
+        } else {
+            Err(VENDOR.anomalous())
+        }
+    }
+
+    fn format(
+        &self,
+        _event: &str,
+        payload: &Value,
+        _params: &Params<'_>,
+    ) -> Result<Formatted, IntegrationError> {
+        let a: Analysis = parse(payload)?;
+        let gate = &a.quality_gate;
+        let result = if gate.status.eq_ignore_ascii_case("ok") {
+            "success"
+        } else {
+            "error"
+        };
+        let url = a
+            .branch
+            .as_ref()
+            .and_then(|b| b.url.as_deref())
+            .or(a.project.url.as_deref());
+        let project = match url {
+            Some(url) => format!("[{}]({url})", a.project.name),
+            None => a.project.name.clone(),
+        };
+        let of_branch = a
+            .branch
+            .as_ref()
+            .map(|b| format!(" of branch {}", b.name))
+            .unwrap_or_default();
+        let failing: Vec<String> = gate
+            .conditions
+            .iter()
+            .filter(|c| !matches!(c.status.to_ascii_lowercase().as_str(), "ok" | "no_value"))
+            .map(condition_line)
+            .collect();
+        let mut body = format!("Project {project} analysis{of_branch} resulted in {result}");
+        if failing.is_empty() {
+            body.push('.');
+        } else {
+            body.push_str(&format!(":\n{}", failing.join("\n")));
+        }
+        let key = match &a.branch {
+            Some(branch) => format!("{} / {}", a.project.name, branch.name),
+            None => a.project.name.clone(),
+        };
+        Ok(Formatted::one(key.clone(), key, body))
+    }
+}
+
+fn text(value: &Option<Value>) -> String {
+    match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => "no value".to_string(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// `* `new coverage`: **error** (value: 42.0, threshold: 80)`.
+fn condition_line(c: &Condition) -> String {
+    format!(
+        "* `{}`: **{}** (value: {}, threshold: {})",
+        c.metric.replace('_', " "),
+        c.status.to_ascii_lowercase(),
+        text(&c.value),
+        text(&c.error_threshold)
+    )
+}
