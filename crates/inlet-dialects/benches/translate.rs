@@ -3,7 +3,9 @@
 //! blocks. Target: at most 10 µs for the typical one (performance.md).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use inlet_dialects::{DirectoryView, Markup, Outcome, TranslationRequest, Translator, WebhookView};
+use inlet_dialects::{
+    DialectName, DirectoryView, Markup, Outcome, TranslationRequest, Translator, WebhookView,
+};
 use std::hint::black_box;
 
 struct Team;
@@ -77,5 +79,38 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// One payload per vendor integration, read from its fixtures: each
+/// translated as ingress does (no event header needed by these vendors).
+const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[(
+    "pagerduty",
+    include_str!("../tests/fixtures/integrations/pagerduty/v3_incident_triggered.json"),
+)];
+
+fn bench_integrations(c: &mut Criterion) {
+    let webhook = WebhookView {
+        display_name: "Bench hook".into(),
+        ..WebhookView::default()
+    };
+    for (name, body) in INTEGRATION_PAYLOADS {
+        let req = TranslationRequest {
+            content_type: Some("application/json"),
+            body: body.as_bytes(),
+            webhook: &webhook,
+            ..Default::default()
+        };
+        let translator = Translator::find(&DialectName::Integration((*name).into()));
+        let Ok(translator) = translator else {
+            panic!("no integration {name}");
+        };
+        assert!(
+            matches!(translator.translate(&req), Outcome::Posts { .. }),
+            "{name}"
+        );
+        c.bench_function(&format!("integration_{name}"), |b| {
+            b.iter(|| translator.translate(black_box(&req)))
+        });
+    }
+}
+
+criterion_group!(benches, bench, bench_integrations);
 criterion_main!(benches);

@@ -308,6 +308,7 @@ fn registry_lists_every_integration_by_name() {
             "grafana",
             "jira",
             "json",
+            "pagerduty",
             "sentry",
             "slack"
         ]
@@ -316,6 +317,17 @@ fn registry_lists_every_integration_by_name() {
         assert_eq!(integration(name).unwrap().name(), *name);
     }
     assert!(integration("bitbucket").is_none());
+}
+
+/// The README points at `docs/integrations/` for the list of integrations,
+/// so every registered one has its page there.
+#[test]
+fn every_integration_has_its_doc_page() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/integrations");
+    for name in names() {
+        let page = docs.join(format!("{name}.md"));
+        assert!(page.exists(), "{name}: no {}", page.display());
+    }
 }
 
 /// The `slack` integration is the `slack` dialect behind another URL:

@@ -20,6 +20,7 @@ mod gitlab;
 mod grafana;
 mod jira;
 mod json;
+mod pagerduty;
 mod params;
 mod payload;
 mod sentry;
@@ -195,6 +196,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &grafana::Grafana,
     &jira::Jira,
     &json::Json,
+    &pagerduty::PagerDuty,
     &sentry::Sentry,
     &slack::Slack,
 ];

@@ -98,6 +98,14 @@ pub fn end_sentence(mut line: String, end: char) -> String {
     line
 }
 
+/// `[label](url)` when `url` is a web URL, else `label` alone.
+pub fn linked(label: &str, url: Option<&str>) -> String {
+    match url.map(str::trim).filter(|u| crate::url::is_web_url(u)) {
+        Some(url) => format!("[{label}]({url})"),
+        None => label.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

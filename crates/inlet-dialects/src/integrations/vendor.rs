@@ -7,7 +7,7 @@
 
 use super::error::IntegrationError;
 use super::params::Headers;
-use super::signature::{verify_hmac_sha256, verify_token};
+use super::signature::{verify_hmac_sha256, verify_hmac_sha256_any, verify_token};
 
 /// One vendor's fixed facts, declared with the builder below:
 /// `Vendor::new("github", "GitHub", EVENTS).headers(…).hmac(…)`.
@@ -39,6 +39,12 @@ enum Signature {
     },
     /// The header carries the secret itself (GitLab's `X-Gitlab-Token`).
     Token { header: &'static str },
+    /// One or more comma-separated HMAC-SHA256 hex signatures after
+    /// `prefix`, any of which may match (PagerDuty's `v1=…,v1=…`).
+    HmacAny {
+        header: &'static str,
+        prefix: &'static str,
+    },
 }
 
 impl Vendor {
@@ -90,6 +96,15 @@ impl Vendor {
         }
     }
 
+    /// It signs the body with HMAC-SHA256 and sends one or more
+    /// comma-separated `prefix<hex>` signatures in `header`.
+    pub const fn hmac_any(self, header: &'static str, prefix: &'static str) -> Self {
+        Self {
+            signature: Signature::HmacAny { header, prefix },
+            ..self
+        }
+    }
+
     /// The headers carried past ingress.
     pub fn carried(&'static self) -> &'static [&'static str] {
         match &self.headers {
@@ -128,6 +143,9 @@ impl Vendor {
                 verify_hmac_sha256(header, headers.get(header), prefix, body, secret)
             }
             Signature::Token { header } => verify_token(header, headers.get(header), secret),
+            Signature::HmacAny { header, prefix } => {
+                verify_hmac_sha256_any(header, headers.get(header), prefix, body, secret)
+            }
         }
     }
 
