@@ -81,10 +81,16 @@ fn bench(c: &mut Criterion) {
 
 /// One payload per vendor integration, read from its fixtures: each
 /// translated as ingress does (no event header needed by these vendors).
-const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[(
-    "pagerduty",
-    include_str!("../tests/fixtures/integrations/pagerduty/v3_incident_triggered.json"),
-)];
+const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
+    (
+        "pagerduty",
+        include_str!("../tests/fixtures/integrations/pagerduty/v3_incident_triggered.json"),
+    ),
+    (
+        "opsgenie",
+        include_str!("../tests/fixtures/integrations/opsgenie/create.json"),
+    ),
+];
 
 fn bench_integrations(c: &mut Criterion) {
     let webhook = WebhookView {

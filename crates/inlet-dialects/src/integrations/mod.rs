@@ -20,6 +20,7 @@ mod gitlab;
 mod grafana;
 mod jira;
 mod json;
+mod opsgenie;
 mod pagerduty;
 mod params;
 mod payload;
@@ -196,6 +197,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &grafana::Grafana,
     &jira::Jira,
     &json::Json,
+    &opsgenie::Opsgenie,
     &pagerduty::PagerDuty,
     &sentry::Sentry,
     &slack::Slack,
