@@ -90,6 +90,10 @@ const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
         "opsgenie",
         include_str!("../tests/fixtures/integrations/opsgenie/create.json"),
     ),
+    (
+        "newrelic",
+        include_str!("../tests/fixtures/integrations/newrelic/issue_activated.json"),
+    ),
 ];
 
 fn bench_integrations(c: &mut Criterion) {

@@ -308,6 +308,7 @@ fn registry_lists_every_integration_by_name() {
             "grafana",
             "jira",
             "json",
+            "newrelic",
             "opsgenie",
             "pagerduty",
             "sentry",

@@ -20,6 +20,7 @@ mod gitlab;
 mod grafana;
 mod jira;
 mod json;
+mod newrelic;
 mod opsgenie;
 mod pagerduty;
 mod params;
@@ -197,6 +198,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &grafana::Grafana,
     &jira::Jira,
     &json::Json,
+    &newrelic::NewRelic,
     &opsgenie::Opsgenie,
     &pagerduty::PagerDuty,
     &sentry::Sentry,
