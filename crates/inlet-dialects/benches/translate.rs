@@ -94,6 +94,10 @@ const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
         "newrelic",
         include_str!("../tests/fixtures/integrations/newrelic/issue_activated.json"),
     ),
+    (
+        "splunk",
+        include_str!("../tests/fixtures/integrations/splunk/search_one_result.json"),
+    ),
 ];
 
 fn bench_integrations(c: &mut Criterion) {

@@ -312,7 +312,8 @@ fn registry_lists_every_integration_by_name() {
             "opsgenie",
             "pagerduty",
             "sentry",
-            "slack"
+            "slack",
+            "splunk",
         ]
     );
     for name in names() {

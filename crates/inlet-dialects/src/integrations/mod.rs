@@ -28,6 +28,7 @@ mod payload;
 mod sentry;
 mod signature;
 mod slack;
+mod splunk;
 mod text;
 mod vendor;
 
@@ -203,6 +204,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &pagerduty::PagerDuty,
     &sentry::Sentry,
     &slack::Slack,
+    &splunk::Splunk,
 ];
 
 static NAMES: LazyLock<Vec<&'static str>> =

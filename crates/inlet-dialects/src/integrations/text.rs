@@ -133,6 +133,16 @@ pub fn utc_from_unix(seconds: i64) -> Option<String> {
     ))
 }
 
+/// An inline code span that survives backticks in the text.
+pub fn code_span(text: &str) -> String {
+    if !text.contains('`') {
+        return format!("`{text}`");
+    }
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {text} {fence}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +186,11 @@ mod tests {
             Some("2000-02-29 00:00:00 UTC")
         );
         assert_eq!(utc_from_unix(i64::MAX), None);
+    }
+
+    #[test]
+    fn code_spans_survive_backticks() {
+        assert_eq!(code_span("[ var='B' value=1 ]"), "`[ var='B' value=1 ]`");
+        assert_eq!(code_span("a ` b"), "`` a ` b ``");
     }
 }
