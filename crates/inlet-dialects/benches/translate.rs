@@ -98,6 +98,10 @@ const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
         "splunk",
         include_str!("../tests/fixtures/integrations/splunk/search_one_result.json"),
     ),
+    (
+        "zabbix",
+        include_str!("../tests/fixtures/integrations/zabbix/problem_disaster.json"),
+    ),
 ];
 
 fn bench_integrations(c: &mut Criterion) {

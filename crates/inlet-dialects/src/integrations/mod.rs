@@ -31,6 +31,7 @@ mod slack;
 mod splunk;
 mod text;
 mod vendor;
+mod zabbix;
 
 pub use error::{
     IntegrationCode, IntegrationError, success_answer, unsupported_answer, unsupported_message,
@@ -205,6 +206,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &sentry::Sentry,
     &slack::Slack,
     &splunk::Splunk,
+    &zabbix::Zabbix,
 ];
 
 static NAMES: LazyLock<Vec<&'static str>> =
