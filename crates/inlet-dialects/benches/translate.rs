@@ -102,6 +102,10 @@ const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
         "zabbix",
         include_str!("../tests/fixtures/integrations/zabbix/problem_disaster.json"),
     ),
+    (
+        "uptimerobot",
+        include_str!("../tests/fixtures/integrations/uptimerobot/monitor_down.json"),
+    ),
 ];
 
 fn bench_integrations(c: &mut Criterion) {

@@ -314,6 +314,7 @@ fn registry_lists_every_integration_by_name() {
             "sentry",
             "slack",
             "splunk",
+            "uptimerobot",
             "zabbix",
         ]
     );

@@ -30,6 +30,7 @@ mod signature;
 mod slack;
 mod splunk;
 mod text;
+mod uptimerobot;
 mod vendor;
 mod zabbix;
 
@@ -206,6 +207,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &sentry::Sentry,
     &slack::Slack,
     &splunk::Splunk,
+    &uptimerobot::UptimeRobot,
     &zabbix::Zabbix,
 ];
 
