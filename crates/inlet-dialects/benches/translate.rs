@@ -106,6 +106,10 @@ const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
         "uptimerobot",
         include_str!("../tests/fixtures/integrations/uptimerobot/monitor_down.json"),
     ),
+    (
+        "pingdom",
+        include_str!("../tests/fixtures/integrations/pingdom/http_up_to_down.json"),
+    ),
 ];
 
 fn bench_integrations(c: &mut Criterion) {

@@ -25,6 +25,7 @@ mod opsgenie;
 mod pagerduty;
 mod params;
 mod payload;
+mod pingdom;
 mod sentry;
 mod signature;
 mod slack;
@@ -204,6 +205,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &newrelic::NewRelic,
     &opsgenie::Opsgenie,
     &pagerduty::PagerDuty,
+    &pingdom::Pingdom,
     &sentry::Sentry,
     &slack::Slack,
     &splunk::Splunk,
