@@ -110,6 +110,10 @@ const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
         "pingdom",
         include_str!("../tests/fixtures/integrations/pingdom/http_up_to_down.json"),
     ),
+    (
+        "statuspage",
+        include_str!("../tests/fixtures/integrations/statuspage/incident_updated.json"),
+    ),
 ];
 
 fn bench_integrations(c: &mut Criterion) {

@@ -315,6 +315,7 @@ fn registry_lists_every_integration_by_name() {
             "sentry",
             "slack",
             "splunk",
+            "statuspage",
             "uptimerobot",
             "zabbix",
         ]

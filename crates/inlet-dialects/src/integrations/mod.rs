@@ -30,6 +30,7 @@ mod sentry;
 mod signature;
 mod slack;
 mod splunk;
+mod statuspage;
 mod text;
 mod uptimerobot;
 mod vendor;
@@ -209,6 +210,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &sentry::Sentry,
     &slack::Slack,
     &splunk::Splunk,
+    &statuspage::Statuspage,
     &uptimerobot::UptimeRobot,
     &zabbix::Zabbix,
 ];
