@@ -114,6 +114,10 @@ const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
         "statuspage",
         include_str!("../tests/fixtures/integrations/statuspage/incident_updated.json"),
     ),
+    (
+        "papertrail",
+        include_str!("../tests/fixtures/integrations/papertrail/json_body.json"),
+    ),
 ];
 
 fn bench_integrations(c: &mut Criterion) {

@@ -311,6 +311,7 @@ fn registry_lists_every_integration_by_name() {
             "newrelic",
             "opsgenie",
             "pagerduty",
+            "papertrail",
             "pingdom",
             "sentry",
             "slack",

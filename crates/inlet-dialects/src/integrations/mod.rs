@@ -23,6 +23,7 @@ mod json;
 mod newrelic;
 mod opsgenie;
 mod pagerduty;
+mod papertrail;
 mod params;
 mod payload;
 mod pingdom;
@@ -188,6 +189,11 @@ pub trait Integration: Sync {
     ) -> Option<(String, Formatted)> {
         None
     }
+    /// Whether the vendor posts its JSON as a form's `payload` field
+    /// (Papertrail): such a body is read as that JSON, as a JSON body is.
+    fn form_payload(&self) -> bool {
+        false
+    }
 }
 
 /// What [`Integration::translate_request`] gives: the event name and the
@@ -206,6 +212,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &newrelic::NewRelic,
     &opsgenie::Opsgenie,
     &pagerduty::PagerDuty,
+    &papertrail::Papertrail,
     &pingdom::Pingdom,
     &sentry::Sentry,
     &slack::Slack,
@@ -293,13 +300,22 @@ fn formatted(
     } else {
         req.content_type
     };
-    let json = json_text_strict(content_type, req.body, req.limits.max_json_depth)?;
-    // Formatted before being screened: formatting is pure, so an event left
-    // out costs only the time.
-    if let Some((event, formatted)) = integration.format_text(headers, &json, params) {
-        return Ok(screen(integration, filter, event).map(|event| (event, formatted)));
-    }
-    let payload = Value::Object(json.object()?);
+    let payload = if integration.form_payload() {
+        // JSON, or a form's (or multipart body's) `payload` field.
+        Value::Object(crate::body::json_object(
+            content_type,
+            req.body,
+            req.limits.max_json_depth,
+        )?)
+    } else {
+        let json = json_text_strict(content_type, req.body, req.limits.max_json_depth)?;
+        // Formatted before being screened: formatting is pure, so an event
+        // left out costs only the time.
+        if let Some((event, formatted)) = integration.format_text(headers, &json, params) {
+            return Ok(screen(integration, filter, event).map(|event| (event, formatted)));
+        }
+        Value::Object(json.object()?)
+    };
     let event = integration.event_of(headers, &payload)?;
     Ok(match screen(integration, filter, event) {
         Ok(event) => {

@@ -26,6 +26,9 @@ pub struct Vendor {
     /// Whether a JSON object sent with a form content type is read as JSON
     /// (see [`Integration::json_in_form_body`](super::Integration::json_in_form_body)).
     pub json_in_form_body: bool,
+    /// Whether its JSON comes as a form's `payload` field
+    /// (see [`Integration::form_payload`](super::Integration::form_payload)).
+    pub form_payload: bool,
 }
 
 /// How a vendor signs its requests, checked when the webhook has a secret.
@@ -61,6 +64,7 @@ impl Vendor {
             headers: None,
             signature: Signature::Unsigned,
             json_in_form_body: false,
+            form_payload: false,
         }
     }
 
@@ -101,6 +105,14 @@ impl Vendor {
     pub const fn hmac_any(self, header: &'static str, prefix: &'static str) -> Self {
         Self {
             signature: Signature::HmacAny { header, prefix },
+            ..self
+        }
+    }
+
+    /// It posts its JSON as a form's `payload` field.
+    pub const fn json_in_payload_field(self) -> Self {
+        Self {
+            form_payload: true,
             ..self
         }
     }
@@ -204,6 +216,10 @@ macro_rules! vendor_methods {
 
         fn json_in_form_body(&self) -> bool {
             $vendor.json_in_form_body
+        }
+
+        fn form_payload(&self) -> bool {
+            $vendor.form_payload
         }
     };
 }
