@@ -118,6 +118,10 @@ const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
         "papertrail",
         include_str!("../tests/fixtures/integrations/papertrail/json_body.json"),
     ),
+    (
+        "updown",
+        include_str!("../tests/fixtures/integrations/updown/check_down_one_event.json"),
+    ),
 ];
 
 fn bench_integrations(c: &mut Criterion) {

@@ -317,6 +317,7 @@ fn registry_lists_every_integration_by_name() {
             "slack",
             "splunk",
             "statuspage",
+            "updown",
             "uptimerobot",
             "zabbix",
         ]

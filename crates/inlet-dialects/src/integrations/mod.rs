@@ -33,6 +33,7 @@ mod slack;
 mod splunk;
 mod statuspage;
 mod text;
+mod updown;
 mod uptimerobot;
 mod vendor;
 mod zabbix;
@@ -194,6 +195,12 @@ pub trait Integration: Sync {
     fn form_payload(&self) -> bool {
         false
     }
+    /// Whether the vendor may post a JSON array (Updown's list of
+    /// events): [`Self::event_of`] and [`Self::format`] then receive it
+    /// as it is, where the others receive only objects.
+    fn json_array_body(&self) -> bool {
+        false
+    }
 }
 
 /// What [`Integration::translate_request`] gives: the event name and the
@@ -218,6 +225,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &slack::Slack,
     &splunk::Splunk,
     &statuspage::Statuspage,
+    &updown::Updown,
     &uptimerobot::UptimeRobot,
     &zabbix::Zabbix,
 ];
@@ -314,7 +322,11 @@ fn formatted(
         if let Some((event, formatted)) = integration.format_text(headers, &json, params) {
             return Ok(screen(integration, filter, event).map(|event| (event, formatted)));
         }
-        Value::Object(json.object()?)
+        if integration.json_array_body() {
+            array_or_object(json.value()?)?
+        } else {
+            Value::Object(json.object()?)
+        }
     };
     let event = integration.event_of(headers, &payload)?;
     Ok(match screen(integration, filter, event) {
@@ -324,6 +336,16 @@ fn formatted(
         }
         Err(skipped) => Err(skipped),
     })
+}
+
+/// A body that may be an array of events (Updown) or an object.
+fn array_or_object(value: Value) -> Result<Value, IntegrationError> {
+    match value {
+        Value::Array(_) | Value::Object(_) => Ok(value),
+        _ => Err(IntegrationError::invalid(
+            "body must be a JSON array of events or a JSON object",
+        )),
+    }
 }
 
 /// The posts of `event`, capped and checked for size, with the vendor's

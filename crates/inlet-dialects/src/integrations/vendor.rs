@@ -29,6 +29,9 @@ pub struct Vendor {
     /// Whether its JSON comes as a form's `payload` field
     /// (see [`Integration::form_payload`](super::Integration::form_payload)).
     pub form_payload: bool,
+    /// Whether its body may be a JSON array
+    /// (see [`Integration::json_array_body`](super::Integration::json_array_body)).
+    pub json_array_body: bool,
 }
 
 /// How a vendor signs its requests, checked when the webhook has a secret.
@@ -65,6 +68,7 @@ impl Vendor {
             signature: Signature::Unsigned,
             json_in_form_body: false,
             form_payload: false,
+            json_array_body: false,
         }
     }
 
@@ -113,6 +117,14 @@ impl Vendor {
     pub const fn json_in_payload_field(self) -> Self {
         Self {
             form_payload: true,
+            ..self
+        }
+    }
+
+    /// It may post a JSON array of events.
+    pub const fn array_bodies(self) -> Self {
+        Self {
+            json_array_body: true,
             ..self
         }
     }
@@ -220,6 +232,10 @@ macro_rules! vendor_methods {
 
         fn form_payload(&self) -> bool {
             $vendor.form_payload
+        }
+
+        fn json_array_body(&self) -> bool {
+            $vendor.json_array_body
         }
     };
 }
