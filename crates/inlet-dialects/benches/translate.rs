@@ -122,6 +122,10 @@ const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
         "updown",
         include_str!("../tests/fixtures/integrations/updown/check_down_one_event.json"),
     ),
+    (
+        "raygun",
+        include_str!("../tests/fixtures/integrations/raygun/new_error.json"),
+    ),
 ];
 
 fn bench_integrations(c: &mut Criterion) {

@@ -313,6 +313,7 @@ fn registry_lists_every_integration_by_name() {
             "pagerduty",
             "papertrail",
             "pingdom",
+            "raygun",
             "sentry",
             "slack",
             "splunk",

@@ -27,6 +27,7 @@ mod papertrail;
 mod params;
 mod payload;
 mod pingdom;
+mod raygun;
 mod sentry;
 mod signature;
 mod slack;
@@ -221,6 +222,7 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &pagerduty::PagerDuty,
     &papertrail::Papertrail,
     &pingdom::Pingdom,
+    &raygun::Raygun,
     &sentry::Sentry,
     &slack::Slack,
     &splunk::Splunk,
