@@ -126,6 +126,10 @@ const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
         "raygun",
         include_str!("../tests/fixtures/integrations/raygun/new_error.json"),
     ),
+    (
+        "airbrake",
+        include_str!("../tests/fixtures/integrations/airbrake/error_message.json"),
+    ),
 ];
 
 fn bench_integrations(c: &mut Criterion) {

@@ -301,6 +301,7 @@ fn registry_lists_every_integration_by_name() {
     assert_eq!(
         names(),
         &[
+            "airbrake",
             "alertmanager",
             "gitea",
             "github",

@@ -10,6 +10,7 @@
 //! through the one registry of translators ([`crate::Translator`]) and act
 //! on its [`crate::Outcome`].
 
+mod airbrake;
 mod alertmanager;
 mod error;
 mod filter;
@@ -210,6 +211,7 @@ pub type DialectPosts = Result<(String, Vec<Translation>), IntegrationError>;
 
 /// Every integration, in URL-name order: the one list, its names derived.
 static INTEGRATIONS: &[&dyn Integration] = &[
+    &airbrake::Airbrake,
     &alertmanager::Alertmanager,
     &gitea::Gitea,
     &github::GitHub,
