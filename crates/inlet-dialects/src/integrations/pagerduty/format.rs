@@ -1,260 +1,12 @@
-//! PagerDuty (`/api/v1/external/pagerduty`): V3 webhook subscriptions
-//! (`{"event": {"event_type": "incident.triggered", …}}`) and the legacy
-//! V1 and V2 webhooks (`{"messages": [{"type" | "event": …}]}`). Every
-//! event of an incident goes to the thread of the incident's id, so its
-//! trigger, acknowledgement, notes and resolution read as one story.
-//! `X-PagerDuty-Signature` (`v1=<hex>`, several during a secret rotation)
-//! is verified when the webhook has a secret. Wording follows Zulip's.
+//! PagerDuty messages, in Zulip's wording, one thread per incident.
 
-use super::error::IntegrationError;
-use super::params::{Headers, Params};
-use super::payload::parse;
-use super::text::{configured_message, linked, quote};
-use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, IgnoreReason, Integration, Message};
+use super::payload::*;
+use crate::integrations::error::IntegrationError;
+use crate::integrations::payload::parse;
+use crate::integrations::text::{linked, quote};
+use crate::integrations::{Formatted, IgnoreReason, Message};
 use serde::Deserialize;
 use serde_json::Value;
-
-pub struct PagerDuty;
-
-/// V1/V2 event names (`incident.trigger`…), then V3's (`incident.triggered`…).
-const EVENTS: &[&str] = &[
-    "incident.trigger",
-    "incident.acknowledge",
-    "incident.unacknowledge",
-    "incident.resolve",
-    "incident.assign",
-    "incident.escalate",
-    "incident.delegate",
-    "incident.triggered",
-    "incident.acknowledged",
-    "incident.unacknowledged",
-    "incident.resolved",
-    "incident.reassigned",
-    "incident.escalated",
-    "incident.delegated",
-    "incident.reopened",
-    "incident.annotated",
-    "incident.priority_updated",
-    "pagey.ping",
-];
-
-static VENDOR: Vendor =
-    Vendor::new("pagerduty", "PagerDuty", EVENTS).hmac_any("X-PagerDuty-Signature", "v1=");
-
-impl Integration for PagerDuty {
-    vendor_methods!(VENDOR);
-
-    /// V3's `event.event_type`; else the first legacy message's `type`
-    /// (V1) or `event` (V2). Anything else is not PagerDuty's.
-    fn event_of(&self, _: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
-        let v3 = payload.pointer("/event/event_type").and_then(Value::as_str);
-        let legacy = || {
-            let first = payload.get("messages")?.as_array()?.first()?;
-            first
-                .get("type")
-                .or_else(|| first.get("event"))
-                .and_then(Value::as_str)
-        };
-        v3.or_else(legacy)
-            .map(str::to_string)
-            .ok_or_else(|| VENDOR.anomalous())
-    }
-
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
-        if event == "pagey.ping" {
-            let body = configured_message("PagerDuty", None);
-            return Ok(Formatted::one("PagerDuty", "PagerDuty", body));
-        }
-        if payload.get("event").is_some() {
-            return v3(&parse(payload)?);
-        }
-        let legacy: Legacy = parse(payload)?;
-        let mut messages = Vec::new();
-        for message in &legacy.messages {
-            if let Some(m) = legacy_message(message)? {
-                messages.push(m);
-            }
-        }
-        if messages.is_empty() {
-            return Ok(Formatted::Ignore(IgnoreReason::Unsupported));
-        }
-        Ok(Formatted::Messages(messages))
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Reference {
-    #[serde(default)]
-    summary: Option<String>,
-    #[serde(default)]
-    html_url: Option<String>,
-}
-
-impl Reference {
-    fn link(&self) -> String {
-        linked(
-            self.summary.as_deref().unwrap_or("someone"),
-            self.html_url.as_deref(),
-        )
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct V3 {
-    event: V3Event,
-}
-
-#[derive(Debug, Deserialize)]
-struct V3Event {
-    event_type: String,
-    #[serde(default)]
-    agent: Option<Reference>,
-    data: Value,
-}
-
-#[derive(Debug, Deserialize)]
-struct V3Incident {
-    id: String,
-    #[serde(default)]
-    html_url: Option<String>,
-    #[serde(default)]
-    number: Option<u64>,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    service: Option<Reference>,
-    #[serde(default)]
-    assignees: Vec<Reference>,
-    #[serde(default)]
-    priority: Option<Reference>,
-    #[serde(default)]
-    resolve_reason: Option<Value>,
-}
-
-/// `incident.annotated`: a note on an incident named by reference.
-#[derive(Debug, Deserialize)]
-struct V3Note {
-    incident: V3IncidentRef,
-    #[serde(default)]
-    content: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct V3IncidentRef {
-    id: String,
-    #[serde(default)]
-    html_url: Option<String>,
-    #[serde(default)]
-    summary: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Legacy {
-    messages: Vec<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-struct V1Message {
-    #[serde(rename = "type")]
-    kind: String,
-    data: V1Data,
-}
-
-#[derive(Debug, Deserialize)]
-struct V1Data {
-    incident: V1Incident,
-}
-
-#[derive(Debug, Deserialize)]
-struct V1Incident {
-    id: String,
-    incident_number: u64,
-    #[serde(default)]
-    html_url: Option<String>,
-    #[serde(default)]
-    service: Option<V1Service>,
-    #[serde(default)]
-    assigned_to_user: Option<V1User>,
-    #[serde(default)]
-    resolved_by_user: Option<V1User>,
-    #[serde(default)]
-    trigger_summary_data: Option<V1Summary>,
-}
-
-#[derive(Debug, Deserialize)]
-struct V1Service {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    html_url: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct V1User {
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    html_url: Option<String>,
-}
-
-impl V1User {
-    /// Zulip shows the email's local part.
-    fn link(&self) -> String {
-        let name = self
-            .email
-            .as_deref()
-            .and_then(|e| e.split('@').next())
-            .filter(|n| !n.is_empty())
-            .or(self.name.as_deref())
-            .unwrap_or("someone");
-        linked(name, self.html_url.as_deref())
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct V1Summary {
-    #[serde(default)]
-    subject: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct V2Message {
-    event: String,
-    incident: V2Incident,
-}
-
-#[derive(Debug, Deserialize)]
-struct V2Incident {
-    id: String,
-    incident_number: u64,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    html_url: Option<String>,
-    #[serde(default)]
-    service: Option<Reference>,
-    #[serde(default)]
-    assignments: Vec<V2Assignment>,
-    #[serde(default)]
-    last_status_change_by: Option<Reference>,
-}
-
-#[derive(Debug, Deserialize)]
-struct V2Assignment {
-    assignee: Reference,
-}
 
 /// What every message about an incident says, whatever the version.
 struct Incident<'a> {
@@ -305,7 +57,7 @@ fn names(refs: &[Reference]) -> String {
         .join(", ")
 }
 
-fn v3(p: &V3) -> Result<Formatted, IntegrationError> {
+pub fn v3(p: &V3) -> Result<Formatted, IntegrationError> {
     let e = &p.event;
     let agent = e.agent.as_ref().map(Reference::link);
     if e.event_type == "incident.annotated" {
@@ -399,7 +151,7 @@ fn split_summary(summary: Option<&str>) -> (Option<u64>, Option<&str>) {
 
 /// A V1 or V2 message; `None` for a message of a type not formatted
 /// (a payload may mix them).
-fn legacy_message(message: &Value) -> Result<Option<Message>, IntegrationError> {
+pub fn legacy_message(message: &Value) -> Result<Option<Message>, IntegrationError> {
     if message.get("type").is_some() {
         let m: V1Message = parse(message)?;
         return Ok(v1(&m));
