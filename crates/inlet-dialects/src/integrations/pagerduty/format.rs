@@ -57,11 +57,11 @@ fn names(refs: &[Reference]) -> String {
         .join(", ")
 }
 
-pub fn v3(p: &V3) -> Result<Formatted, IntegrationError> {
+pub fn v3(p: &V3, data: &Value) -> Result<Formatted, IntegrationError> {
     let e = &p.event;
     let agent = e.agent.as_ref().map(Reference::link);
     if e.event_type == "incident.annotated" {
-        let note: V3Note = parse_data(&e.data)?;
+        let note: V3Note = parse_data(data)?;
         let i = &note.incident;
         let (number, title) = split_summary(i.summary.as_deref());
         let incident = Incident::new(&i.id, number, title, i.html_url.as_deref());
@@ -74,7 +74,7 @@ pub fn v3(p: &V3) -> Result<Formatted, IntegrationError> {
         );
         return Ok(Formatted::Messages(vec![incident.message(body)]));
     }
-    let i: V3Incident = parse_data(&e.data)?;
+    let i: V3Incident = parse_data(data)?;
     let incident = Incident::new(&i.id, i.number, i.title.as_deref(), i.html_url.as_deref());
     let link = incident.link();
     let by = |verb: &str| match &agent {

@@ -76,7 +76,12 @@ impl Integration for PagerDuty {
             return Ok(Formatted::one("PagerDuty", "PagerDuty", body));
         }
         if payload.get("event").is_some() {
-            return v3(&parse(payload)?);
+            // `event.data` is read by what `event_type` says it holds,
+            // borrowed from the payload rather than copied.
+            let data = payload
+                .pointer("/event/data")
+                .ok_or_else(|| IntegrationError::invalid("field `event.data` is required"))?;
+            return v3(&parse(payload)?, data);
         }
         let legacy: Legacy = parse(payload)?;
         let mut messages = Vec::new();

@@ -32,7 +32,6 @@ pub struct V3Event {
     pub event_type: String,
     #[serde(default)]
     pub agent: Option<Reference>,
-    pub data: Value,
 }
 
 #[derive(Debug, Deserialize)]
