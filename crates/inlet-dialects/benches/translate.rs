@@ -106,6 +106,18 @@ const INTEGRATION_PAYLOADS: &[(&str, &str)] = &[
     ("intercom", "conversation__admin_replied"),
     ("freshdesk", "ticket_created"),
     ("zapier", "message"),
+    ("pagerduty", "v3_incident_triggered"),
+    ("opsgenie", "create"),
+    ("newrelic", "issue_activated"),
+    ("splunk", "search_one_result"),
+    ("zabbix", "problem_disaster"),
+    ("uptimerobot", "monitor_down"),
+    ("pingdom", "http_up_to_down"),
+    ("statuspage", "incident_updated"),
+    ("papertrail", "json_body"),
+    ("updown", "check_down_one_event"),
+    ("raygun", "new_error"),
+    ("airbrake", "error_message"),
 ];
 
 fn integration_payloads(c: &mut Criterion) {

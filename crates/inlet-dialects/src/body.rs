@@ -191,6 +191,17 @@ impl<'a> JsonText<'a> {
 
     /// The JSON object the text holds.
     pub fn object(&self) -> Result<Map<String, Value>, Rejection> {
+        match self.value()? {
+            Value::Object(map) => Ok(map),
+            other => Err(Rejection::invalid(format!(
+                "body must be a JSON object, not {}",
+                kind_of(&other)
+            ))),
+        }
+    }
+
+    /// The JSON value the text holds, whatever its kind.
+    pub fn value(&self) -> Result<Value, Rejection> {
         let value: Value = match serde_json::from_str(self.text) {
             Ok(value) => value,
             Err(first) => {
@@ -202,13 +213,7 @@ impl<'a> JsonText<'a> {
                     .map_err(|_| Rejection::invalid(format!("body is not valid JSON: {first}")))?
             }
         };
-        match value {
-            Value::Object(map) => Ok(map),
-            other => Err(Rejection::invalid(format!(
-                "body must be a JSON object, not {}",
-                kind_of(&other)
-            ))),
-        }
+        Ok(value)
     }
 
     /// `T` read straight from the text, its strings borrowed where they

@@ -8,6 +8,7 @@
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
+use super::text::code_span;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Integration, Message};
 use crate::url::is_web_url;
@@ -141,16 +142,6 @@ fn key_values(title: &str, map: &Map<String, Value>) -> Option<String> {
     Some(format!("{title}:\n{}", lines.join("\n")))
 }
 
-/// An inline code span that survives backticks in the text.
-fn code_span(text: &str) -> String {
-    if !text.contains('`') {
-        return format!("`{text}`");
-    }
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    format!("{fence} {text} {fence}")
-}
-
 fn web_link(label: &str, url: Option<&str>) -> Option<String> {
     url.map(str::trim)
         .filter(|u| is_web_url(u))
@@ -231,15 +222,4 @@ fn legacy_body(alert: &Legacy) -> String {
         alert.image_url.as_deref(),
     ));
     parts.join("\n\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn value_strings_stay_one_code_span() {
-        assert_eq!(code_span("[ var='B' value=1 ]"), "`[ var='B' value=1 ]`");
-        assert_eq!(code_span("a ` b"), "`` a ` b ``");
-    }
 }

@@ -10,6 +10,7 @@
 //! through the one registry of translators ([`crate::Translator`]) and act
 //! on its [`crate::Outcome`].
 
+mod airbrake;
 mod alertmanager;
 mod appveyor;
 mod azuredevops;
@@ -35,20 +36,31 @@ mod jira;
 mod json;
 mod linear;
 mod netlify;
+mod newrelic;
+mod opsgenie;
+mod pagerduty;
+mod papertrail;
 mod params;
 mod payload;
+mod pingdom;
 mod pivotal;
+mod raygun;
 mod rundeck;
 mod semaphore;
 mod sentry;
 mod signature;
 mod slack;
 mod sonarqube;
+mod splunk;
+mod statuspage;
 mod stripe;
 mod teamcity;
 mod text;
 mod travis;
+mod updown;
+mod uptimerobot;
 mod vendor;
+mod zabbix;
 mod zapier;
 
 pub use error::{
@@ -236,6 +248,12 @@ pub trait Integration: Sync {
     ) -> Option<(String, Formatted)> {
         None
     }
+    /// Whether the vendor may post a JSON array (Updown's list of
+    /// events): [`Self::event_of`] and [`Self::format`] then receive it
+    /// as it is, where the others receive only objects.
+    fn json_array_body(&self) -> bool {
+        false
+    }
 }
 
 /// What [`Integration::translate_request`] gives: the event name and the
@@ -244,6 +262,7 @@ pub type DialectPosts = Result<(String, Vec<Translation>), IntegrationError>;
 
 /// Every integration, in URL-name order: the one list, its names derived.
 static INTEGRATIONS: &[&dyn Integration] = &[
+    &airbrake::Airbrake,
     &alertmanager::Alertmanager,
     &appveyor::AppVeyor,
     &azuredevops::AzureDevOps,
@@ -265,15 +284,26 @@ static INTEGRATIONS: &[&dyn Integration] = &[
     &json::Json,
     &linear::Linear,
     &netlify::Netlify,
+    &newrelic::NewRelic,
+    &opsgenie::Opsgenie,
+    &pagerduty::PagerDuty,
+    &papertrail::Papertrail,
+    &pingdom::Pingdom,
     &pivotal::Pivotal,
+    &raygun::Raygun,
     &rundeck::Rundeck,
     &semaphore::Semaphore,
     &sentry::Sentry,
     &slack::Slack,
     &sonarqube::SonarQube,
+    &splunk::Splunk,
+    &statuspage::Statuspage,
     &stripe::Stripe,
     &teamcity::TeamCity,
     &travis::Travis,
+    &updown::Updown,
+    &uptimerobot::UptimeRobot,
+    &zabbix::Zabbix,
     &zapier::Zapier,
 ];
 
@@ -377,7 +407,11 @@ fn formatted(
     if let Some((event, formatted)) = integration.format_text(headers, &json, params) {
         return Ok(screen(integration, filter, event).map(|event| (event, formatted)));
     }
-    let payload = Value::Object(json.object()?);
+    let payload = if integration.json_array_body() {
+        array_or_object(json.value()?)?
+    } else {
+        Value::Object(json.object()?)
+    };
     let event = integration.event_of(headers, &payload)?;
     Ok(match screen(integration, filter, event) {
         Ok(event) => {
@@ -386,6 +420,16 @@ fn formatted(
         }
         Err(skipped) => Err(skipped),
     })
+}
+
+/// A body that may be an array of events (Updown) or an object.
+fn array_or_object(value: Value) -> Result<Value, IntegrationError> {
+    match value {
+        Value::Array(_) | Value::Object(_) => Ok(value),
+        _ => Err(IntegrationError::invalid(
+            "body must be a JSON array of events or a JSON object",
+        )),
+    }
 }
 
 /// The posts of `event`, capped and checked for size, with the vendor's

@@ -314,6 +314,45 @@ pub fn sign_netlify_jws(secret: &[u8], body: &[u8]) -> String {
     format!("{head}.{claims}.{signature}")
 }
 
+/// Checks a header holding one or more comma-separated signatures, each
+/// `prefix<hex>` (PagerDuty's `X-PagerDuty-Signature: v1=<hex>,v1=<hex>`,
+/// several while a secret is being rotated): the request is authentic when
+/// any one is HMAC-SHA256(`secret`, `body`). Each is compared in constant
+/// time; entries of another scheme version are skipped.
+pub fn verify_hmac_sha256_any(
+    header_name: &str,
+    header_value: Option<&str>,
+    prefix: &str,
+    body: &[u8],
+    secret: &[u8],
+) -> Result<(), IntegrationError> {
+    let Some(value) = header_value else {
+        return Err(IntegrationError::invalid_signature(format!(
+            "the webhook has a signing secret and the request has no {header_name} header"
+        )));
+    };
+    let candidates: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| s.starts_with(prefix))
+        .collect();
+    if candidates.is_empty() {
+        return Err(IntegrationError::invalid_signature(format!(
+            "header {header_name} holds no signature of the form {prefix}<hex digest>"
+        )));
+    }
+    let matches = candidates
+        .iter()
+        .any(|c| verify_hmac_sha256(header_name, Some(c), prefix, body, secret).is_ok());
+    if matches {
+        Ok(())
+    } else {
+        Err(IntegrationError::invalid_signature(format!(
+            "header {header_name} does not match the body signed with the webhook's secret"
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,5 +532,29 @@ mod tests {
         }
         let e = verify_netlify_jws(h, Some(&good), body, b"other").unwrap_err();
         assert!(e.message.contains("not signed"), "{}", e.message);
+    }
+
+    #[test]
+    fn any_of_several_signatures_may_match() {
+        let h = "X-PagerDuty-Signature";
+        let good = sign_hmac_sha256(b"k", b"x").replace("sha256=", "v1=");
+        let other = sign_hmac_sha256(b"old", b"x").replace("sha256=", "v1=");
+        let both = format!("{other}, {good}");
+        for value in [good.as_str(), both.as_str()] {
+            assert_eq!(
+                verify_hmac_sha256_any(h, Some(value), "v1=", b"x", b"k"),
+                Ok(())
+            );
+        }
+        for value in [
+            None,
+            Some(""),
+            Some("v2=00"),
+            Some(other.as_str()),
+            Some("v1=zz"),
+        ] {
+            let e = verify_hmac_sha256_any(h, value, "v1=", b"x", b"k").unwrap_err();
+            assert_eq!(e.code, IntegrationCode::InvalidSignature);
+        }
     }
 }

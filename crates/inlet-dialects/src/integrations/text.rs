@@ -98,6 +98,51 @@ pub fn end_sentence(mut line: String, end: char) -> String {
     line
 }
 
+/// `[label](url)` when `url` is a web URL, else `label` alone.
+pub fn linked(label: &str, url: Option<&str>) -> String {
+    match url.map(str::trim).filter(|u| crate::url::is_web_url(u)) {
+        Some(url) => format!("[{label}]({url})"),
+        None => label.to_string(),
+    }
+}
+
+/// A Unix time in seconds as `2024-04-22 07:08:28 UTC`; `None` outside
+/// years 0–9999 (a vendor's malformed timestamp is shown as sent).
+pub fn utc_from_unix(seconds: i64) -> Option<String> {
+    // 0000-01-01 and 9999-12-31 as Unix seconds.
+    if !(-62_167_219_200..=253_402_300_799).contains(&seconds) {
+        return None;
+    }
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Some(format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    ))
+}
+
+/// An inline code span that survives backticks in the text.
+pub fn code_span(text: &str) -> String {
+    if !text.contains('`') {
+        return format!("`{text}`");
+    }
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {text} {fence}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +172,25 @@ mod tests {
     fn fences_outgrow_the_text() {
         assert_eq!(fence_for("a ~~~ b", '~'), "~~~~");
         assert_eq!(fence_for("plain", '`'), "```");
+    }
+
+    #[test]
+    fn unix_times_are_shown_in_utc() {
+        assert_eq!(utc_from_unix(0).as_deref(), Some("1970-01-01 00:00:00 UTC"));
+        assert_eq!(
+            utc_from_unix(1_713_769_708).as_deref(),
+            Some("2024-04-22 07:08:28 UTC")
+        );
+        assert_eq!(
+            utc_from_unix(951_782_400).as_deref(),
+            Some("2000-02-29 00:00:00 UTC")
+        );
+        assert_eq!(utc_from_unix(i64::MAX), None);
+    }
+
+    #[test]
+    fn code_spans_survive_backticks() {
+        assert_eq!(code_span("[ var='B' value=1 ]"), "`[ var='B' value=1 ]`");
+        assert_eq!(code_span("a ` b"), "`` a ` b ``");
     }
 }

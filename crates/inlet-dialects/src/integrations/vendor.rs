@@ -11,7 +11,9 @@ use super::signature::{
     STRIPE_TOLERANCE_SECS, verify_hmac_sha1, verify_hmac_sha256_with_body_timestamp_ms,
     verify_stripe_signature,
 };
-use super::signature::{verify_hmac_sha256, verify_netlify_jws, verify_token};
+use super::signature::{
+    verify_hmac_sha256, verify_hmac_sha256_any, verify_netlify_jws, verify_token,
+};
 
 /// One vendor's fixed facts, declared with the builder below:
 /// `Vendor::new("github", "GitHub", EVENTS).headers(…).hmac(…)`.
@@ -36,6 +38,9 @@ pub struct Vendor {
     /// Whether a form body's `payload` field holds the JSON payload (see
     /// [`Integration::json_in_form_payload`](super::Integration::json_in_form_payload)).
     pub json_in_form_payload: bool,
+    /// Whether its body may be a JSON array
+    /// (see [`Integration::json_array_body`](super::Integration::json_array_body)).
+    pub json_array_body: bool,
 }
 
 /// How a vendor signs its requests, checked when the webhook has a secret.
@@ -73,6 +78,12 @@ enum Signature {
     },
     /// A JWS over the body's SHA-256 (Netlify's `X-Webhook-Signature`).
     NetlifyJws { header: &'static str },
+    /// One or more comma-separated HMAC-SHA256 hex signatures after
+    /// `prefix`, any of which may match (PagerDuty's `v1=…,v1=…`).
+    HmacAny {
+        header: &'static str,
+        prefix: &'static str,
+    },
 }
 
 impl Vendor {
@@ -91,6 +102,7 @@ impl Vendor {
             json_in_form_body: false,
             aliases: &[],
             json_in_form_payload: false,
+            json_array_body: false,
         }
     }
 
@@ -151,6 +163,15 @@ impl Vendor {
         }
     }
 
+    /// It signs the body with HMAC-SHA256 and sends one or more
+    /// comma-separated `prefix<hex>` signatures in `header`.
+    pub const fn hmac_any(self, header: &'static str, prefix: &'static str) -> Self {
+        Self {
+            signature: Signature::HmacAny { header, prefix },
+            ..self
+        }
+    }
+
     /// Its JSON payloads may come as a form's `payload` field.
     pub const fn form_payload_field(self) -> Self {
         Self {
@@ -163,6 +184,14 @@ impl Vendor {
     pub const fn hmac_sha1(self, header: &'static str, prefix: &'static str) -> Self {
         Self {
             signature: Signature::HmacSha1 { header, prefix },
+            ..self
+        }
+    }
+
+    /// It may post a JSON array of events.
+    pub const fn array_bodies(self) -> Self {
+        Self {
+            json_array_body: true,
             ..self
         }
     }
@@ -273,6 +302,9 @@ impl Vendor {
             Signature::NetlifyJws { header } => {
                 verify_netlify_jws(header, headers.get(header), body, secret)
             }
+            Signature::HmacAny { header, prefix } => {
+                verify_hmac_sha256_any(header, headers.get(header), prefix, body, secret)
+            }
         }
     }
 
@@ -349,6 +381,10 @@ macro_rules! vendor_methods {
 
         fn json_in_form_payload(&self) -> bool {
             $vendor.json_in_form_payload
+        }
+
+        fn json_array_body(&self) -> bool {
+            $vendor.json_array_body
         }
     };
 }
