@@ -160,7 +160,10 @@ mod tests {
         let Outcome::Posts { posts, .. } = outcome(&rendered) else {
             panic!("not posted");
         };
-        assert_eq!(posts[0].case.as_ref().unwrap().opens.as_deref(), Some("INC-1"));
+        assert_eq!(
+            posts[0].case.as_ref().unwrap().opens.as_deref(),
+            Some("INC-1")
+        );
         let long = Rendered {
             message: "m".into(),
             topic: Some("x".repeat(300)),

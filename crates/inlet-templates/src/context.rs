@@ -2,7 +2,8 @@
 //! form's fields), `headers` (lower-case names, never a secret or a
 //! signature) and `query` (never `api_key` or `token`). Nothing else.
 
-use serde_json::{Map, Value};
+use minijinja::value::{Serde, Value};
+use std::collections::BTreeMap;
 
 /// The request as the template is to see it.
 #[derive(Clone, Copy, Debug, Default)]
@@ -34,34 +35,56 @@ pub fn shows_header(name: &str) -> bool {
     !SECRET_HEADER_PARTS.iter().any(|part| name.contains(part))
 }
 
+/// What a template sees, ready to render: built once per request.
+#[derive(Clone, Debug)]
+pub struct Context(pub(crate) Value);
+
+impl Context {
+    /// The variables of a JSON object (`{"body": …, "headers": …}`):
+    /// tests and tools; requests go through [`context`].
+    pub fn from_json(variables: &serde_json::Value) -> Self {
+        Context(Value::from(Serde(variables)))
+    }
+
+    /// A variable, as JSON (tests).
+    pub fn get(&self, name: &str) -> serde_json::Value {
+        self.0
+            .get_attr(name)
+            .ok()
+            .and_then(|v| serde_json::to_value(&v).ok())
+            .unwrap_or_default()
+    }
+}
+
 /// The template's variables for `request`; a body that is neither JSON nor
-/// a form is refused with a sentence a sender can act on.
-pub fn context(request: &RequestView<'_>) -> Result<Value, String> {
+/// a form is refused with a sentence a sender can act on. The body is
+/// parsed straight into the engine's values (no JSON tree in between).
+pub fn context(request: &RequestView<'_>) -> Result<Context, String> {
     let body = body(request.content_type, request.body)?;
-    let headers: Map<String, Value> = request
+    let headers: BTreeMap<String, String> = request
         .headers
         .iter()
         .filter(|(name, _)| shows_header(name))
-        .map(|(name, value)| (name.to_ascii_lowercase(), Value::from(value.as_str())))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
         .collect();
-    let query: Map<String, Value> = request
+    let query: BTreeMap<String, String> = request
         .query
         .iter()
         .filter(|(name, _)| !SECRET_QUERY.contains(&name.as_str()))
-        .map(|(name, value)| (name.clone(), Value::from(value.as_str())))
+        .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
-    let mut context = Map::new();
-    context.insert("body".into(), body);
-    context.insert("headers".into(), Value::Object(headers));
-    context.insert("query".into(), Value::Object(query));
-    Ok(Value::Object(context))
+    Ok(Context(minijinja::context! {
+        body => body,
+        headers => Value::from(headers),
+        query => Value::from(query),
+    }))
 }
 
 /// The body: a form's fields when it says it is a form, else JSON (any
 /// value); an empty body is an empty object.
 fn body(content_type: Option<&str>, bytes: &[u8]) -> Result<Value, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Map::new()));
+        return Ok(Value::from(BTreeMap::<String, String>::new()));
     }
     let media = content_type
         .and_then(|c| c.split(';').next())
@@ -70,12 +93,7 @@ fn body(content_type: Option<&str>, bytes: &[u8]) -> Result<Value, String> {
     if media == "application/x-www-form-urlencoded" {
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)
             .map_err(|e| format!("the form body does not decode: {e}"))?;
-        return Ok(Value::Object(
-            fields
-                .into_iter()
-                .map(|(name, value)| (name, Value::from(value)))
-                .collect(),
-        ));
+        return Ok(Value::from(fields.into_iter().collect::<BTreeMap<_, _>>()));
     }
     serde_json::from_slice(bytes).map_err(|e| format!("the body is not JSON: {e}"))
 }
@@ -98,16 +116,16 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(json["body"]["a"][0], 1);
+        assert_eq!(json.get("body")["a"][0], 1);
         let form = context(&RequestView {
             content_type: Some("application/x-www-form-urlencoded; charset=utf-8"),
             body: b"name=x+y&n=2",
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(form["body"]["name"], "x y");
+        assert_eq!(form.get("body")["name"], "x y");
         let empty = context(&RequestView::default()).unwrap();
-        assert_eq!(empty["body"], Value::Object(Map::new()));
+        assert_eq!(empty.get("body"), serde_json::json!({}));
     }
 
     #[test]
@@ -137,10 +155,10 @@ mod tests {
         })
         .unwrap();
         assert_eq!(
-            seen["headers"],
+            seen.get("headers"),
             serde_json::json!({"x-event": "push"}),
             "only the harmless header"
         );
-        assert_eq!(seen["query"], serde_json::json!({"env": "prod"}));
+        assert_eq!(seen.get("query"), serde_json::json!({"env": "prod"}));
     }
 }

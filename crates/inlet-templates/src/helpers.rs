@@ -25,6 +25,16 @@ const EPOCH_MILLIS_ABOVE: f64 = 1e11;
 const MARKDOWN_SPECIAL: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '#', '|', '~'];
 
 pub(crate) fn register(env: &mut Environment<'static>) {
+    // JSON's null prints as nothing (not "none"), as undefined does.
+    env.set_formatter(|out, state, value| {
+        if value.is_none() {
+            Ok(())
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
+    env.add_filter("default", default);
+    env.add_filter("d", default);
     env.add_filter("md_escape", md_escape);
     env.add_filter("bullets", bullets);
     env.add_filter("datetime", datetime);
@@ -40,13 +50,30 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 #[error("ignored: {0}")]
 pub(crate) struct Ignored(pub String);
 
+/// `{{ body.user.name | default("someone") }}`: the value, or the default
+/// (`""` unless given) when it is missing or null; with `true` as second
+/// argument, also when it is false, empty or zero (as Jinja's).
+fn default(value: Value, other: Option<Value>, boolean: Option<bool>) -> Value {
+    let missing =
+        value.is_undefined() || value.is_none() || (boolean.unwrap_or(false) && !value.is_true());
+    if missing {
+        other.unwrap_or_else(|| Value::from(""))
+    } else {
+        value
+    }
+}
+
 /// Charges fuel for walking `bytes` of text: about one unit per 16 bytes.
 fn charge(state: &State, bytes: usize) -> Result<(), Error> {
     state.consume_fuel(1 + (bytes / 16) as u64)
 }
 
 /// An argument given by position, or else by keyword.
-fn keyword<'a, T>(kwargs: &'a Kwargs, name: &'a str, positional: Option<T>) -> Result<Option<T>, Error>
+fn keyword<'a, T>(
+    kwargs: &'a Kwargs,
+    name: &'a str,
+    positional: Option<T>,
+) -> Result<Option<T>, Error>
 where
     Option<T>: minijinja::value::ArgType<'a, Output = Option<T>>,
 {
@@ -172,7 +199,11 @@ fn table(
         return Ok(body);
     }
     let mut out = String::new();
-    for heading in columns.iter().enumerate().map(|(i, c)| headings.get(i).unwrap_or(c)) {
+    for heading in columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| headings.get(i).unwrap_or(c))
+    {
         let _ = write!(out, "| {} ", cell(heading));
     }
     out.push_str("|\n");
@@ -214,7 +245,11 @@ pub(crate) fn instant_of(value: &Value) -> Option<DateTime<Utc>> {
         if let Ok(at) = DateTime::parse_from_rfc3339(text) {
             return Some(at.with_timezone(&Utc));
         }
-        for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        for format in [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+        ] {
             if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
                 return Some(at.and_utc());
             }
@@ -255,7 +290,11 @@ fn truncate_words(
     kwargs.assert_all_used()?;
     let text = text_of(&value);
     charge(state, text.len())?;
-    Ok(shorten(&text, length.unwrap_or(255), end.as_deref().unwrap_or("…")))
+    Ok(shorten(
+        &text,
+        length.unwrap_or(255),
+        end.as_deref().unwrap_or("…"),
+    ))
 }
 
 pub(crate) fn shorten(text: &str, length: usize, end: &str) -> String {

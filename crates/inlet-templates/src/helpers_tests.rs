@@ -1,7 +1,7 @@
 //! One test per helper, through a real environment (as templates call
 //! them).
 
-use crate::{Limits, RequestView, Rendering, TemplateSource, compile, context};
+use crate::{Limits, Rendering, RequestView, TemplateSource, compile, context};
 use serde_json::json;
 
 /// Renders `message` over the JSON `body`.
@@ -26,7 +26,10 @@ fn render(message: &str, body: serde_json::Value) -> String {
 #[test]
 fn md_escape_shows_markup_as_typed() {
     assert_eq!(
-        render("{{ body.t | md_escape }}", json!({"t": "*a* _b_ [c](d) <e> `f` #1 |g| ~h~ \\"})),
+        render(
+            "{{ body.t | md_escape }}",
+            json!({"t": "*a* _b_ [c](d) <e> `f` #1 |g| ~h~ \\"})
+        ),
         "\\*a\\* \\_b\\_ \\[c\\](d) \\<e\\> \\`f\\` \\#1 \\|g\\| \\~h\\~ \\\\"
     );
     assert_eq!(render("x{{ body.missing | md_escape }}", json!({})), "x");
@@ -35,7 +38,10 @@ fn md_escape_shows_markup_as_typed() {
 #[test]
 fn link_makes_a_markdown_link_and_refuses_unsafe_schemes() {
     assert_eq!(
-        render("{{ link(body.u, body.t) }}", json!({"u": "https://x.example/a_(b)", "t": "see *this*"})),
+        render(
+            "{{ link(body.u, body.t) }}",
+            json!({"u": "https://x.example/a_(b)", "t": "see *this*"})
+        ),
         "[see \\*this\\*](https://x.example/a_%28b%29)"
     );
     assert_eq!(
@@ -43,7 +49,10 @@ fn link_makes_a_markdown_link_and_refuses_unsafe_schemes() {
         "[https://x.example](https://x.example)"
     );
     assert_eq!(
-        render("{{ link(body.u, 'click') }}", json!({"u": "javascript:alert(1)"})),
+        render(
+            "{{ link(body.u, 'click') }}",
+            json!({"u": "javascript:alert(1)"})
+        ),
         "click"
     );
 }
@@ -55,7 +64,10 @@ fn bullets_make_a_list_from_an_array() {
         "- a\n- b c\n- 3"
     );
     assert_eq!(
-        render("{{ body.l | bullets(ordered=true) }}", json!({"l": ["a", "b"]})),
+        render(
+            "{{ body.l | bullets(ordered=true) }}",
+            json!({"l": ["a", "b"]})
+        ),
         "1. a\n2. b"
     );
     assert_eq!(render("x{{ body.none | bullets }}", json!({})), "x");
@@ -65,7 +77,10 @@ fn bullets_make_a_list_from_an_array() {
 fn table_makes_a_markdown_table_from_an_array_of_objects() {
     let rows = json!({"r": [{"n": "api", "s": {"v": "up"}}, {"n": "db|1", "s": {}}]});
     assert_eq!(
-        render("{{ table(body.r, ['n', 's.v'], headings=['Name', 'State']) }}", rows.clone()),
+        render(
+            "{{ table(body.r, ['n', 's.v'], headings=['Name', 'State']) }}",
+            rows.clone()
+        ),
         "| Name | State |\n| --- | --- |\n| api | up |\n| db\\|1 |  |"
     );
     assert_eq!(render("x{{ table(body.none, ['n']) }}", rows), "x");
@@ -98,7 +113,7 @@ fn datetime_with_an_unknown_specifier_is_an_error() {
     let limits = Limits::default();
     let error = compile(&source, &limits)
         .unwrap()
-        .render(&json!({}), &limits)
+        .render(&crate::Context::from_json(&json!({})), &limits)
         .unwrap_err();
     assert!(error.detail.contains("unknown % specifier"), "{error}");
 }
@@ -106,18 +121,37 @@ fn datetime_with_an_unknown_specifier_is_an_error() {
 #[test]
 fn truncate_words_cuts_at_a_word_boundary() {
     let body = json!({"t": "the quick brown fox jumps"});
-    assert_eq!(render("{{ body.t | truncate_words(12) }}", body.clone()), "the quick…");
-    assert_eq!(render("{{ body.t | truncate_words(10, end='...') }}", body.clone()), "the...");
-    assert_eq!(render("{{ body.t | truncate_words(99) }}", body), "the quick brown fox jumps");
+    assert_eq!(
+        render("{{ body.t | truncate_words(12) }}", body.clone()),
+        "the quick…"
+    );
+    assert_eq!(
+        render("{{ body.t | truncate_words(10, end='...') }}", body.clone()),
+        "the..."
+    );
+    assert_eq!(
+        render("{{ body.t | truncate_words(99) }}", body),
+        "the quick brown fox jumps"
+    );
     assert_eq!(super::shorten("abcdefghij", 5, "…"), "abcd…");
     assert_eq!(super::shorten("ab cd", 3, ""), "ab");
 }
 
 #[test]
-fn defaults_fill_missing_fields() {
+fn defaults_fill_missing_and_null_fields_and_null_prints_as_nothing() {
     assert_eq!(
-        render("{{ body.a.b.c | default('none') }} {{ body.x or 'fallback' }}", json!({})),
+        render(
+            "{{ body.a.b.c | default('none') }} {{ body.x or 'fallback' }}",
+            json!({})
+        ),
         "none fallback"
+    );
+    assert_eq!(
+        render(
+            "{{ body.n | d('–') }}/{{ body.n }}/{{ body.e | default('empty', true) }}/{{ body.e | default('kept') }}/{{ body.z | default(1) }}",
+            json!({"n": null, "e": "", "z": 0})
+        ),
+        "–//empty//0"
     );
 }
 

@@ -10,16 +10,20 @@
 //!
 //! `context` turns a request into what the template sees, `helpers` are
 //! the filters and functions it may call, `render` runs it within the
-//! limits.
+//! limits, `translate` takes a request through it to the registry's
+//! `Outcome`.
 
 mod context;
 mod error;
 mod helpers;
 mod render;
+mod translate;
 
-pub use context::{RequestView, context};
+pub use context::{Context, RequestView, context};
 pub use error::{ErrorKind, TemplateError};
+pub use helpers::DEFAULT_DATETIME_FORMAT;
 pub use render::{Compiled, Rendering, compile};
+pub use translate::{Translated, translate};
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -64,7 +68,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             fuel: 100_000,
-            time: Duration::from_millis(50),
+            time: Duration::from_millis(250),
             max_output_bytes: 64 * 1024,
         }
     }
@@ -99,7 +103,6 @@ impl Field {
             Field::CaseId => "case_id",
         }
     }
-
 
     /// This field's template string in `source`, if it has one.
     pub fn of(self, source: &TemplateSource) -> Option<&str> {

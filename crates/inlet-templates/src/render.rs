@@ -4,11 +4,12 @@
 //! stops at the size limit and at the deadline, and the deadline is
 //! checked again after every field.
 
+use crate::context::Context;
 use crate::error::{ErrorKind, TemplateError};
 use crate::helpers::{self, Ignored};
 use crate::{Field, Limits, MAX_SOURCE_BYTES, TemplateSource};
 use inlet_dialects::template::Rendered;
-use minijinja::value::{Serde, Value};
+use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
 use std::io;
 use std::time::Instant;
@@ -65,19 +66,15 @@ pub fn compile(source: &TemplateSource, limits: &Limits) -> Result<Compiled, Tem
 }
 
 impl Compiled {
-    /// Renders every field over `context` (see [`crate::context`]) within
+    /// Renders every field over `context` (see [`crate::context()`]) within
     /// `limits` (the fuel is the one compiled in).
-    pub fn render(
-        &self,
-        context: &serde_json::Value,
-        limits: &Limits,
-    ) -> Result<Rendering, TemplateError> {
+    pub fn render(&self, context: &Context, limits: &Limits) -> Result<Rendering, TemplateError> {
         let started = Instant::now();
         let deadline = started + limits.time;
-        let context = Value::from(Serde(context));
+        let context = &context.0;
         let mut rendered = Rendered::default();
         for &field in &self.fields {
-            let text = match self.render_field(field, &context, limits, deadline) {
+            let text = match self.render_field(field, context, limits, deadline) {
                 Ok(text) => text,
                 Err(Stop::Ignored(reason)) => return Ok(Rendering::Ignored { reason }),
                 Err(Stop::Failed(error)) => return Err(*error),
@@ -105,9 +102,10 @@ impl Compiled {
         deadline: Instant,
     ) -> Result<String, Stop> {
         let fail = |error| Stop::Failed(Box::new(error));
-        let template = self.env.get_template(field.name()).map_err(|e| {
-            fail(TemplateError::new(ErrorKind::Render, field, e.to_string()))
-        })?;
+        let template = self
+            .env
+            .get_template(field.name())
+            .map_err(|e| fail(TemplateError::new(ErrorKind::Render, field, e.to_string())))?;
         let mut out = Capped {
             buf: Vec::new(),
             max: limits.max_output_bytes,

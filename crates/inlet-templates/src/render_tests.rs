@@ -1,7 +1,7 @@
 //! The limits and outcomes of a render: each limit stops a runaway
 //! template with its own clear error; syntax errors are placed.
 
-use crate::{ErrorKind, Field, Limits, Rendering, TemplateSource, compile};
+use crate::{Context, ErrorKind, Field, Limits, Rendering, TemplateSource, compile};
 use serde_json::json;
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ fn source(message: &str) -> TemplateSource {
 fn render_error(message: &str, limits: &Limits) -> crate::TemplateError {
     compile(&source(message), limits)
         .unwrap()
-        .render(&json!({"body": {}}), limits)
+        .render(&Context::from_json(&json!({"body": {}})), limits)
         .unwrap_err()
 }
 
@@ -29,7 +29,7 @@ fn every_field_renders_trimmed_and_empty_optional_fields_are_absent() {
         case_id: Some("INC-{{ body.id }}".into()),
     };
     let limits = Limits::default();
-    let ctx = json!({"body": {"title": "T", "id": 7}});
+    let ctx = Context::from_json(&json!({"body": {"title": "T", "id": 7}}));
     let Ok(Rendering::Post(rendered)) = compile(&template, &limits).unwrap().render(&ctx, &limits)
     else {
         panic!("not rendered");
@@ -58,8 +58,10 @@ fn a_syntax_error_is_refused_with_its_field_line_and_column() {
 
 #[test]
 fn an_overlong_template_is_refused() {
-    let Err(error) = compile(&source(&"x".repeat(crate::MAX_SOURCE_BYTES + 1)), &Limits::default())
-    else {
+    let Err(error) = compile(
+        &source(&"x".repeat(crate::MAX_SOURCE_BYTES + 1)),
+        &Limits::default(),
+    ) else {
         panic!("compiled");
     };
     assert_eq!(error.kind, ErrorKind::TooLong);
@@ -68,10 +70,13 @@ fn an_overlong_template_is_refused() {
 #[test]
 fn ignore_posts_nothing_and_gives_its_reason() {
     let limits = Limits::default();
-    let rendered = compile(&source("{% if true %}{{ ignore('only main') }}{% endif %}"), &limits)
-        .unwrap()
-        .render(&json!({}), &limits)
-        .unwrap();
+    let rendered = compile(
+        &source("{% if true %}{{ ignore('only main') }}{% endif %}"),
+        &limits,
+    )
+    .unwrap()
+    .render(&Context::from_json(&json!({})), &limits)
+    .unwrap();
     assert_eq!(
         rendered,
         Rendering::Ignored {
@@ -127,11 +132,40 @@ fn a_render_past_the_time_limit_is_an_error() {
 #[test]
 fn a_template_reads_nothing_but_the_request() {
     let limits = Limits::default();
-    for probe in ["{% include 'x' %}", "{% import 'x' as y %}", "{{ env }}{{ self }}"] {
-        let outcome = compile(&source(probe), &limits).map(|c| c.render(&json!({}), &limits));
+    for probe in [
+        "{% include 'x' %}",
+        "{% import 'x' as y %}",
+        "{{ env }}{{ self }}",
+    ] {
+        let outcome = compile(&source(probe), &limits)
+            .map(|c| c.render(&Context::from_json(&json!({})), &limits));
         assert!(
             !matches!(outcome, Ok(Ok(Rendering::Post(ref r))) if !r.message.is_empty()),
             "{probe}: {outcome:?}"
         );
+    }
+}
+
+#[test]
+fn a_huge_value_made_without_output_is_stopped_or_never_made() {
+    for template in [
+        "{{ ('x' * 1000000000) | length }}",
+        "{{ (range(10000) | list * 100000) | length }}",
+        "{% set s = 'ab' %}{% for i in range(40) %}{% set s = s ~ s %}{% endfor %}{{ s | length }}",
+    ] {
+        let started = std::time::Instant::now();
+        let limits = Limits::default();
+        let outcome = compile(&source(template), &limits)
+            .unwrap()
+            .render(&Context::from_json(&json!({})), &limits);
+        match outcome {
+            Ok(Rendering::Post(rendered)) => assert!(rendered.message.len() < 20, "{template}"),
+            Ok(ignored) => panic!("{template}: {ignored:?}"),
+            Err(error) => assert!(
+                matches!(error.kind, ErrorKind::Fuel | ErrorKind::Render),
+                "{template}: {error}"
+            ),
+        }
+        assert!(started.elapsed() < Duration::from_secs(1), "{template}");
     }
 }

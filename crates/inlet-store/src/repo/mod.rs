@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod posts;
 pub mod rejections;
 pub mod teams;
+pub mod templates;
 pub mod threads;
 pub mod users;
 pub mod webhooks;
