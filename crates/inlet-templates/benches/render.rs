@@ -81,5 +81,29 @@ fn render(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, render);
+/// The two halves of the figure above: reading the request, and
+/// rendering over what was read.
+fn halves(c: &mut Criterion) {
+    let limits = Limits::default();
+    let source = TemplateSource {
+        message: MESSAGE.into(),
+        ..Default::default()
+    };
+    let compiled = compile(&source, &limits).expect("the bench template compiles");
+    let bytes = payload().to_string();
+    let request = RequestView {
+        content_type: Some("application/json"),
+        body: bytes.as_bytes(),
+        ..Default::default()
+    };
+    c.bench_function("template_context_4kib", |b| {
+        b.iter(|| black_box(context(black_box(&request)).expect("JSON")))
+    });
+    let ctx = context(&request).expect("JSON");
+    c.bench_function("template_render_only_20_lines", |b| {
+        b.iter(|| black_box(compiled.render(black_box(&ctx), &limits).expect("renders")))
+    });
+}
+
+criterion_group!(benches, render, halves);
 criterion_main!(benches);

@@ -134,7 +134,14 @@ fn link(state: &State, url: Value, text: Option<Value>) -> Result<String, Error>
     Ok(format!("[{shown}]({target})"))
 }
 
+/// The text on one line, runs of white space made one space.
 fn one_line(text: &str) -> String {
+    let already = !text.contains(|c: char| c.is_whitespace() && c != ' ')
+        && !text.contains("  ")
+        && text.trim() == text;
+    if already {
+        return text.to_string();
+    }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

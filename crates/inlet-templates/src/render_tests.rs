@@ -124,7 +124,7 @@ fn a_render_past_the_time_limit_is_an_error() {
         time: Duration::ZERO,
         ..Limits::default()
     };
-    let error = render_error("{% for i in range(100) %}x{% endfor %}", &limits);
+    let error = render_error("{% for i in range(100) %}{{ i }}{% endfor %}", &limits);
     assert_eq!(error.kind, ErrorKind::Time);
     assert!(error.detail.contains("time limit"), "{error}");
 }
