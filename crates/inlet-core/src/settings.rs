@@ -412,7 +412,7 @@ impl Settings {
 
     /// Checks that cannot be expressed in types.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let checks: [(&str, bool, &str); 24] = [
+        let checks: [(&str, bool, &str); 27] = [
             (
                 "amqp.shards",
                 (1..=1024).contains(&self.amqp.shards),

@@ -224,7 +224,7 @@ impl io::Write for Capped {
             return Err(io::Error::other("output limit"));
         }
         self.writes = self.writes.wrapping_add(1);
-        if self.writes % WRITES_PER_CLOCK_CHECK == 0 && Instant::now() > self.deadline {
+        if self.writes.is_multiple_of(WRITES_PER_CLOCK_CHECK) && Instant::now() > self.deadline {
             self.stopped = Some(ErrorKind::Time);
             return Err(io::Error::other("time limit"));
         }
