@@ -343,6 +343,15 @@ impl Facts {
     }
 }
 
+/// The pairs whose names pass `shows`.
+fn shown(pairs: &[(String, String)], shows: fn(&str) -> bool) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .filter(|(name, _)| shows(name))
+        .cloned()
+        .collect()
+}
+
 /// The translator's verdict on the request: the posts to publish, or why
 /// nothing is to be published; a refusal is counted and answered.
 fn translate(
@@ -509,8 +518,14 @@ impl Trace {
             let max = state.settings.delivery_log.body_max_bytes;
             self.body = inlet_redis::delivery_log::kept_body(body, token, max);
             self.content_type = facts.content_type.clone().unwrap_or_default();
-            self.headers = translator.carried_headers(&facts.headers);
-            self.query = translator.carried_query(&facts.query);
+            if matches!(translator, Translator::Template) {
+                // What the template saw, so that a dry run renders it again.
+                self.headers = shown(&facts.headers, inlet_templates::shows_header);
+                self.query = shown(&facts.query, inlet_templates::shows_query);
+            } else {
+                self.headers = translator.carried_headers(&facts.headers);
+                self.query = translator.carried_query(&facts.query);
+            }
         }
     }
 

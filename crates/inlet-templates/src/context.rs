@@ -56,6 +56,11 @@ impl Context {
     }
 }
 
+/// Whether a template may see this query parameter.
+pub fn shows_query(name: &str) -> bool {
+    !SECRET_QUERY.contains(&name)
+}
+
 /// The template's variables for `request`; a body that is neither JSON nor
 /// a form is refused with a sentence a sender can act on. The body is
 /// parsed straight into the engine's values (no JSON tree in between).
@@ -70,7 +75,7 @@ pub fn context(request: &RequestView<'_>) -> Result<Context, String> {
     let query: BTreeMap<String, String> = request
         .query
         .iter()
-        .filter(|(name, _)| !SECRET_QUERY.contains(&name.as_str()))
+        .filter(|(name, _)| shows_query(name))
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
     Ok(Context(minijinja::context! {

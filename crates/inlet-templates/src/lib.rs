@@ -19,7 +19,7 @@ mod helpers;
 mod render;
 mod translate;
 
-pub use context::{Context, RequestView, context};
+pub use context::{Context, RequestView, context, shows_header, shows_query};
 pub use error::{ErrorKind, TemplateError};
 pub use helpers::DEFAULT_DATETIME_FORMAT;
 pub use render::{Compiled, Rendering, compile};

@@ -254,3 +254,60 @@ async fn the_preview_shows_the_posts_or_the_error_and_posts_nothing() {
     assert!(posts.is_empty(), "a preview posts nothing");
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logged_request_of_a_templated_webhook_runs_dry_through_its_template() {
+    let stack = TestStack::start().await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let template = json!({"message": "{{ headers['x-run'] }}: {{ body.state }}"});
+    let (status, _) = patch(
+        &stack,
+        &f,
+        json!({"keep_bodies": true, "template": template}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let response = stack
+            .http
+            .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
+            .header("X-Run", "nightly")
+            .header("X-Api-Token", "never-logged")
+            .json(&json!({"state": "green"}))
+            .send()
+            .await
+            .unwrap();
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let status = response.status().as_u16();
+        if status == 200 {
+            let path = format!("/api/v1/webhooks/{}/deliveries/{id}/dry-run", f.webhook_id);
+            let mut dry = Value::Null;
+            for _ in 0..40 {
+                if let Ok(answer) = stack.api_post(&path, json!({})).await {
+                    dry = answer;
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            if dry["result"] == "posts" {
+                assert_eq!(dry["posts"][0]["message"], "nightly: green", "{dry}");
+                let log = stack
+                    .api_get_text(&format!("/api/v1/webhooks/{}/deliveries", f.webhook_id))
+                    .await
+                    .unwrap();
+                assert!(
+                    !log.contains("never-logged"),
+                    "a secret header was logged: {log}"
+                );
+                break;
+            }
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stack.stop().await;
+}

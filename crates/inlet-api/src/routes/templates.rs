@@ -234,6 +234,18 @@ pub async fn preview(
     Ok(HttpResponse::Ok().json(answer(translated.outcome)))
 }
 
+/// `request` through the webhook's stored template, as ingress takes it
+/// (the delivery log's dry run of a templated webhook's request).
+pub(crate) fn translate_stored(
+    state: &State,
+    webhook: &Webhook,
+    request: &TranslationRequest<'_>,
+) -> Result<Outcome, ApiError> {
+    let source = TemplateSource::from(stored_fields(webhook)?);
+    let compiled = inlet_templates::compile(&source, &limits(state)).map_err(ApiError::Template)?;
+    Ok(inlet_templates::translate(&compiled, &limits(state), request).outcome)
+}
+
 /// The webhook's stored template.
 fn stored_fields(webhook: &Webhook) -> Result<TemplateFields, ApiError> {
     let stored = webhook.template.clone().ok_or_else(|| {
