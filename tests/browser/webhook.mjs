@@ -92,6 +92,32 @@ async function main() {
     const order = await page.evaluate(() => [...document.querySelectorAll('tr.delivery')].map((tr) => tr.dataset.requestId));
     assert.deepEqual(order.slice(0, 3), [later.id, refused.id, posted.id], 'newest first');
 
+    step('the template editor: a sample previews as the post it would make');
+    await page.fill('#template-message', '**{{ body.service | upper }}** is {{ body.state }}');
+    await page.fill('#template-topic', '{{ body.service }}');
+    await page.fill('#template-sample', '{"service": "api", "state": "down"}');
+    await page.click('#template-preview');
+    await page.waitForSelector('#template-result .template-post');
+    assert.equal(await page.textContent('#template-result .template-post-text strong'), 'API');
+    assert.match(await page.textContent('#template-result .template-post-author'), /thread api/);
+
+    step('the template editor: an error shows its line and column, and nothing is saved');
+    await page.fill('#template-message', 'first line\n{{ body.service + 1 }}');
+    await page.click('#template-preview');
+    await page.waitForSelector('#template-result .template-error');
+    assert.match(await page.textContent('#template-result .template-error'), /template_error at template\.message, line 2, column \d+/);
+    await page.fill('#template-message', '{{ body.service | }}');
+    await page.click('#template-save');
+    await page.waitForSelector('#template-result .template-error');
+    assert.match(await page.textContent('#template-result .template-error'), /invalid_template at template\.message, line 1/);
+
+    step('the template editor: saving makes a new version');
+    await page.fill('#template-message', '**{{ body.service }}** {{ body.state }}');
+    await page.click('#template-save');
+    await page.waitForSelector('#template-result .template-saved');
+    assert.match(await page.textContent('#template-version'), /Version 1 is active/);
+    await page.screenshot({ path: join(config.artifacts, 'webhook-template.png'), fullPage: true });
+
     step('the token is nowhere on the page');
     const html = await page.content();
     assert.equal(html.includes(config.webhookToken), false);

@@ -31,6 +31,23 @@ async function api(path) {
   return response.json();
 }
 
+/** Sends JSON to the API (the webhook page's template editor): the status
+ * and the JSON answer, whatever the status but a refused token. */
+async function send(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token()}`,
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+    },
+    body: JSON.stringify(body),
+    cache: 'no-store',
+  });
+  if (response.status === 401 || response.status === 403) throw new Refused(path);
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
 // === Connection state ===
 
 const STATES = {
@@ -191,6 +208,7 @@ function webhookFromHash() {
 
 const webhookPage = new WebhookPage({
   api,
+  send,
   onRefused: () => signOut('The token was refused. Sign in again.'),
 });
 

@@ -1,9 +1,11 @@
 // The webhook page (admin tokens only): a webhook at a glance (its channel,
 // when its token was last used) and its delivery log, newest first, kept
 // live: each request as it was answered and what became of it (posted,
-// not posted and why, refused, dead-lettered, still in flight).
+// not posted and why, refused, dead-lettered, still in flight), and its
+// template's editor (template-editor.js).
 
 import { element } from './posts.js';
+import { TemplateEditor } from './template-editor.js';
 
 /** How often the log is read again while the page is open. */
 const REFRESH_MS = 2000;
@@ -66,8 +68,9 @@ function row(delivery) {
 }
 
 export class WebhookPage {
-  constructor({ api, onRefused }) {
+  constructor({ api, send, onRefused }) {
     this.api = api;
+    this.editor = new TemplateEditor({ send });
     this.onRefused = onRefused;
     this.timer = null;
     this.openId = null;
@@ -102,6 +105,7 @@ export class WebhookPage {
     meta.textContent = `Last used: ${when(webhook.last_used_at)} · ${state}` +
       (webhook.keep_bodies ? ' · keeps bodies' : '');
     document.getElementById('webhook-last-used').dateTime = webhook.last_used_at ?? '';
+    this.editor.open(webhook);
     const refresh = () => this.refresh(id, Refused);
     await refresh();
     if (this.openId === id) this.timer = setInterval(refresh, REFRESH_MS);

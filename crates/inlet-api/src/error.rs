@@ -14,7 +14,8 @@ use utoipa::ToSchema;
 pub struct ErrorBody {
     /// Machine-readable: `unauthenticated`, `forbidden` (the token may not
     /// do that), `action_prohibited` (a rule of the directory refuses it),
-    /// `bad_request`, `not_found`, `conflict`, `request_timeout`,
+    /// `bad_request`, `invalid_template` (with `field`, `line` and
+    /// `column`), `not_found`, `conflict`, `request_timeout`,
     /// `payload_too_large`, `too_many_streams`, `service_unavailable` or
     /// `internal_error`.
     error: &'static str,
@@ -23,6 +24,12 @@ pub struct ErrorBody {
     /// The input field at fault, when the error is about one.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'static str>,
+    /// For `invalid_template`: the line of the template at fault (from 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    /// For `invalid_template`: the column (in characters, from 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
 }
 
 /// What a refused live stream is told to wait (`Retry-After`, seconds):
@@ -43,6 +50,9 @@ pub enum ApiError {
         field: &'static str,
         reason: String,
     },
+    /// A template that does not compile (docs/templates.md): its field,
+    /// line and column.
+    Template(inlet_templates::TemplateError),
     NotFound(String),
     Conflict(String),
     /// A live stream past `api.max_streams_per_token` or `api.max_streams_total`.
@@ -75,6 +85,7 @@ impl fmt::Display for ApiError {
             | ApiError::RequestTimeout(d)
             | ApiError::PayloadTooLarge(d) => f.write_str(d),
             ApiError::InvalidField { field, reason } => write!(f, "{field}: {reason}"),
+            ApiError::Template(error) => write!(f, "{error}"),
             ApiError::Unavailable(_) => f.write_str("a dependency is unavailable; retry later"),
             ApiError::Internal(_) => f.write_str("internal error"),
         }
@@ -88,6 +99,7 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::Prohibited(_) => "action_prohibited",
             ApiError::BadRequest(_) | ApiError::InvalidField { .. } => "bad_request",
+            ApiError::Template(_) => "invalid_template",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooManyStreams(_) => "too_many_streams",
@@ -104,7 +116,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::Prohibited(_) => StatusCode::FORBIDDEN,
-            ApiError::BadRequest(_) | ApiError::InvalidField { .. } => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::InvalidField { .. } | ApiError::Template(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManyStreams(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -134,9 +148,30 @@ impl ResponseError for ApiError {
             detail: self.to_string(),
             field: match self {
                 ApiError::InvalidField { field, .. } => Some(field),
+                ApiError::Template(error) => Some(template_field(error.field)),
+                _ => None,
+            },
+            line: match self {
+                ApiError::Template(error) => error.line,
+                _ => None,
+            },
+            column: match self {
+                ApiError::Template(error) => error.column,
                 _ => None,
             },
         })
+    }
+}
+
+/// The API's name of a template field (`template.message`).
+pub fn template_field(field: inlet_templates::Field) -> &'static str {
+    use inlet_templates::Field;
+    match field {
+        Field::Message => "template.message",
+        Field::Topic => "template.topic",
+        Field::Username => "template.username",
+        Field::IconUrl => "template.icon_url",
+        Field::CaseId => "template.case_id",
     }
 }
 

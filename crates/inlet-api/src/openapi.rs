@@ -2,7 +2,9 @@
 //! types they read and write. Served at `GET /api/v1/openapi.json`.
 
 use crate::error::ErrorBody;
-use crate::routes::{channels, dead_letters, deliveries, events, posts, teams, users, webhooks};
+use crate::routes::{
+    channels, dead_letters, deliveries, events, posts, teams, templates, users, webhooks,
+};
 use crate::viewer;
 use actix_web::HttpResponse;
 use utoipa::openapi::path::Operation;
@@ -21,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         posts::list, posts::get, posts::thread, posts::case, events::stream,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::revoke,
         webhooks::rotate,
+        templates::preview, templates::versions, templates::roll_back,
         deliveries::list, deliveries::dry_run, deliveries::unknown_tokens,
         dead_letters::list,
         dead_letters::get,

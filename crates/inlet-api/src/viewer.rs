@@ -30,11 +30,15 @@ const PAGE: Asset = Asset {
 };
 
 /// What `/assets/{file}` serves, by file name.
-const ASSETS: [(&str, Asset); 8] = [
+const ASSETS: [(&str, Asset); 9] = [
     ("app.js", script(include_bytes!("../assets/app.js"))),
     (
         "webhooks.js",
         script(include_bytes!("../assets/webhooks.js")),
+    ),
+    (
+        "template-editor.js",
+        script(include_bytes!("../assets/template-editor.js")),
     ),
     ("stream.js", script(include_bytes!("../assets/stream.js"))),
     ("posts.js", script(include_bytes!("../assets/posts.js"))),

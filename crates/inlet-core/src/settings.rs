@@ -292,6 +292,12 @@ pub struct LimitsSettings {
     /// Most posts one request may make: a dialect's payload past it is
     /// `413`; an integration's event keeps its first posts and a note.
     pub max_posts_per_request: usize,
+    /// A webhook template's fuel: roughly its steps (docs/templates.md).
+    pub template_fuel: u64,
+    /// Wall-clock time of one template render.
+    pub template_time_ms: u64,
+    /// Bytes one template field may render.
+    pub template_max_output_bytes: usize,
 }
 
 impl Default for LimitsSettings {
@@ -301,6 +307,9 @@ impl Default for LimitsSettings {
             max_attachments: 100,
             max_json_depth: 64,
             max_posts_per_request: 100,
+            template_fuel: 100_000,
+            template_time_ms: 250,
+            template_max_output_bytes: 64 * 1024,
         }
     }
 }
@@ -403,7 +412,7 @@ impl Settings {
 
     /// Checks that cannot be expressed in types.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let checks: [(&str, bool, &str); 24] = [
+        let checks: [(&str, bool, &str); 27] = [
             (
                 "amqp.shards",
                 (1..=1024).contains(&self.amqp.shards),
@@ -489,6 +498,21 @@ impl Settings {
                 "limits.max_posts_per_request",
                 (2..=10_000).contains(&self.limits.max_posts_per_request),
                 "must be 2 to 10000",
+            ),
+            (
+                "limits.template_fuel",
+                (1_000..=100_000_000).contains(&self.limits.template_fuel),
+                "must be 1000 to 100000000",
+            ),
+            (
+                "limits.template_time_ms",
+                (1..=10_000).contains(&self.limits.template_time_ms),
+                "must be 1 to 10000",
+            ),
+            (
+                "limits.template_max_output_bytes",
+                (1024..=16 * 1024 * 1024).contains(&self.limits.template_max_output_bytes),
+                "must be 1024 to 16777216",
             ),
             (
                 "api.max_body_bytes",

@@ -19,10 +19,12 @@ pub enum ErrorCode {
     ServiceUnavailable,
     RequestTimeout,
     AlreadyReported,
+    /// A webhook's template failed on this request (docs/templates.md).
+    TemplateFailed,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidPayload,
         ErrorCode::NoText,
         ErrorCode::TooManyAttachments,
@@ -37,6 +39,7 @@ impl ErrorCode {
         ErrorCode::ServiceUnavailable,
         ErrorCode::RequestTimeout,
         ErrorCode::AlreadyReported,
+        ErrorCode::TemplateFailed,
     ];
 
     /// The code as senders and metrics see it.
@@ -56,6 +59,7 @@ impl ErrorCode {
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::AlreadyReported => "already_reported",
+            ErrorCode::TemplateFailed => "template_error",
         }
     }
 
@@ -74,6 +78,7 @@ impl ErrorCode {
             ErrorCode::ServiceUnavailable => 503,
             ErrorCode::RequestTimeout => 408,
             ErrorCode::AlreadyReported => 409,
+            ErrorCode::TemplateFailed => 422,
         }
     }
 
@@ -153,5 +158,6 @@ mod tests {
         assert_eq!(ErrorCode::ChannelIsArchived.http_status(), 410);
         assert_eq!(ErrorCode::PayloadTooLarge.http_status(), 413);
         assert_eq!(ErrorCode::ServiceUnavailable.http_status(), 503);
+        assert_eq!(ErrorCode::TemplateFailed.http_status(), 422);
     }
 }

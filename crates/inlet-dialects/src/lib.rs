@@ -33,6 +33,7 @@ pub mod slack;
 pub mod split;
 pub mod storable;
 pub mod talkspirit;
+pub mod template;
 mod translator;
 pub mod url;
 

@@ -1,5 +1,5 @@
-//! The one registry of translators: the three dialects and every vendor
-//! integration, found the same way (by the raw webhook's typed
+//! The one registry of translators: the three dialects, the two message
+//! APIs, a webhook's rendered template and every vendor integration, found the same way (by the raw webhook's typed
 //! [`DialectName`], parsed once from its wire string), called with the same
 //! [`TranslationRequest`] and answering the same [`Outcome`]. Ingress
 //! checks a request with it; the formatter translates it again with it.
@@ -7,7 +7,7 @@
 use crate::draft::{Translation, TranslationRequest};
 use crate::error::Rejection;
 use crate::integrations::{self, IgnoreReason, Integration, IntegrationError};
-use crate::{emakin, links, message_apis, slack, storable, talkspirit};
+use crate::{emakin, links, message_apis, slack, storable, talkspirit, template};
 use inlet_proto::DialectName;
 use std::fmt;
 
@@ -24,6 +24,8 @@ pub enum Translator {
     ZulipSend,
     /// Slack's `chat.postMessage`.
     SlackPostMessage,
+    /// A webhook's template, as rendered by ingress ([`crate::template`]).
+    Template,
     /// A vendor integration, Zulip-style (`integration/<name>`).
     Integration(&'static dyn Integration),
 }
@@ -108,6 +110,7 @@ impl Translator {
             DialectName::Emakin => Ok(Translator::Emakin),
             DialectName::ZulipSend => Ok(Translator::ZulipSend),
             DialectName::SlackPostMessage => Ok(Translator::SlackPostMessage),
+            DialectName::Template => Ok(Translator::Template),
             DialectName::Integration(name) => integrations::integration(name)
                 .map(Translator::Integration)
                 .ok_or_else(|| IntegrationError::no_such_integration(name).into()),
@@ -122,6 +125,7 @@ impl Translator {
             Translator::Emakin => DialectName::Emakin,
             Translator::ZulipSend => DialectName::ZulipSend,
             Translator::SlackPostMessage => DialectName::SlackPostMessage,
+            Translator::Template => DialectName::Template,
             Translator::Integration(integration) => {
                 DialectName::Integration(integration.name().to_string())
             }
@@ -182,6 +186,7 @@ impl Translator {
             Translator::Emakin => emakin::translate(req),
             Translator::ZulipSend => message_apis::zulip_send::translate(req),
             Translator::SlackPostMessage => message_apis::slack_post_message::translate(req),
+            Translator::Template => template::translate(req),
             Translator::Integration(integration) => {
                 return integrations::translate(*integration, req)
                     .unwrap_or_else(|error| Outcome::Refused(error.into()));

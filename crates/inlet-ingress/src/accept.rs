@@ -1,6 +1,7 @@
 //! The one ingress pipeline, every door's ([`crate::door`]), in order:
-//! translator → token → webhook (and the URL's channel) → rate limit →
-//! body → translation → posts charged → target channel → wait and
+//! translator → token → webhook (and the URL's channel; a webhook with a
+//! template swaps the door's translator for it) → rate limit → body →
+//! translation (a template renders here: `crate::template`) → posts charged → target channel → wait and
 //! idempotency → publish with confirm (and wait for the verdict when
 //! asked). Every refusal is counted by its reason; the door shapes the
 //! answer ([`crate::answer`]).
@@ -16,8 +17,8 @@ use crate::request::{header, now_micros, unavailable, wants_wait};
 use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_core::MessageId;
 use inlet_dialects::{
-    EmptyDirectory, ErrorCode, IgnoreReason, Outcome as Translated, Refusal, Rejection, Target,
-    ThreadRef, Translation, TranslationRequest, Translator,
+    DialectName, EmptyDirectory, ErrorCode, IgnoreReason, Outcome as Translated, Refusal,
+    Rejection, Target, ThreadRef, Translation, TranslationRequest, Translator,
 };
 use inlet_directory::resolve::{Destination, ResolveError, resolve};
 use inlet_directory::{DialectLimits, DialectView};
@@ -29,6 +30,11 @@ use uuid::Uuid;
 
 /// The posts a translation asks to publish.
 struct ToPublish {
+    /// The raw webhook's `dialect`: the door's, or `template`.
+    dialect: DialectName,
+    /// A template's rendered document: the raw webhook's body in place of
+    /// the request's.
+    document: Option<Vec<u8>>,
     event: Option<String>,
     posts: Vec<Translation>,
     /// The vendor's delivery id, the idempotency key when the sender sends
@@ -117,6 +123,13 @@ async fn process(
     let translator = Translator::find(&name).map_err(|_| Refused::NoTranslator(name))?;
     let token = request.door.token(request.http).ok_or(Refused::NoToken)?;
     let webhook = crate::token::webhook_for(state, request.http, &token).await?;
+    // A webhook with a template renders every door's requests through it
+    // (docs/templates.md); the door still finds the token and shapes the
+    // answer.
+    let translator = match webhook.template {
+        Some(_) => Translator::Template,
+        None => translator,
+    };
     trace.admitted(state, &webhook, token);
     admit(state, &request, &webhook).await?;
     let body = read_body(state, http, body, translator.metric_label()).await?;
@@ -134,7 +147,10 @@ async fn process(
     crate::rate_limit::charge_posts(state, &webhook, posts).await;
     // The body is held (and counted in `ingress.body_budget_bytes`) until
     // the request is answered.
-    let carried = facts.carried(translator, &body);
+    let carried = match &to_publish.document {
+        Some(document) => facts.carried(translator, document),
+        None => facts.carried(translator, &body),
+    };
     publish_posts(state, &request, &webhook, to_publish, carried, trace).await
 }
 
@@ -210,7 +226,7 @@ async fn publish_posts(
         message_id: request.id.to_string(),
         webhook_id: webhook.id.to_string(),
         team_id: webhook.team_id.to_string(),
-        dialect: request.door.name().to_string(),
+        dialect: to_publish.dialect.to_string(),
         ordering_key: destination.ordering_key().as_str().to_string(),
         received_at_micros: request.received_at_micros,
         wait,
@@ -289,14 +305,17 @@ impl Facts {
     /// the translators that do pay for collecting them.
     fn read(http: &HttpRequest, translator: Translator) -> Self {
         let integration = matches!(translator, Translator::Integration(_));
+        // A template sees the request's headers and query (never a secret:
+        // `inlet_templates::context`); its raw webhook carries neither.
+        let template = matches!(translator, Translator::Template);
         Self {
             content_type: header(http, "content-type"),
-            headers: if integration {
+            headers: if integration || template {
                 vendor_headers(http)
             } else {
                 Vec::new()
             },
-            query: if translator.reads_query() {
+            query: if translator.reads_query() || template {
                 query_without_key(http)
             } else {
                 Vec::new()
@@ -324,6 +343,15 @@ impl Facts {
     }
 }
 
+/// The pairs whose names pass `shows`.
+fn shown(pairs: &[(String, String)], shows: fn(&str) -> bool) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .filter(|(name, _)| shows(name))
+        .cloned()
+        .collect()
+}
+
 /// The translator's verdict on the request: the posts to publish, or why
 /// nothing is to be published; a refusal is counted and answered.
 fn translate(
@@ -337,6 +365,7 @@ fn translate(
         Some(_) => crate::token::signing_secret(state, webhook)?,
         None => None,
     };
+    let templated = matches!(translator, Translator::Template);
     let view = webhook.dialect_view();
     let request = TranslationRequest {
         content_type: facts.content_type.as_deref(),
@@ -350,6 +379,16 @@ fn translate(
         signing_secret: secret.as_deref(),
         now: u64::try_from(now_micros() / 1_000_000).ok(),
     };
+    if templated {
+        let translated = crate::template::translate(state, webhook, &request);
+        let document = translated.document.as_ref().map(|d| d.to_body());
+        return next_step(state, translator, translated.outcome).map(|step| {
+            step.map(|to_publish| ToPublish {
+                document,
+                ..to_publish
+            })
+        });
+    }
     next_step(state, translator, translator.translate(&request))
 }
 
@@ -369,6 +408,8 @@ fn next_step(
         } => {
             count_event(state, translator, event.as_deref(), "posted");
             Ok(Ok(ToPublish {
+                dialect: translator.name(),
+                document: None,
                 event,
                 posts,
                 vendor_key: idempotency_key,
@@ -478,8 +519,14 @@ impl Trace {
             let max = state.settings.delivery_log.body_max_bytes;
             self.body = inlet_redis::delivery_log::kept_body(body, token, max);
             self.content_type = facts.content_type.clone().unwrap_or_default();
-            self.headers = translator.carried_headers(&facts.headers);
-            self.query = translator.carried_query(&facts.query);
+            if matches!(translator, Translator::Template) {
+                // What the template saw, so that a dry run renders it again.
+                self.headers = shown(&facts.headers, inlet_templates::shows_header);
+                self.query = shown(&facts.query, inlet_templates::shows_query);
+            } else {
+                self.headers = translator.carried_headers(&facts.headers);
+                self.query = translator.carried_query(&facts.query);
+            }
         }
     }
 

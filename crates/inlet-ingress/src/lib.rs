@@ -22,6 +22,7 @@ mod readiness;
 mod request;
 mod server_settings;
 pub mod spool;
+mod template;
 mod token;
 pub mod token_screen;
 
@@ -58,6 +59,8 @@ pub(crate) struct State {
     pub last_used: Arc<last_used::LastUsed>,
     /// Every webhook's delivery log, written in the background.
     pub delivery_log: delivery_log::DeliveryLog,
+    /// Webhooks' templates, compiled once per version.
+    pub templates: template::TemplateCache,
 }
 
 /// A built ingress: listeners bound, broker connecting in the background.
@@ -187,6 +190,7 @@ impl Ingress {
             ),
             last_used,
             delivery_log,
+            templates: template::TemplateCache::default(),
         });
         let workers = match settings.ingress.workers {
             0 => std::thread::available_parallelism()

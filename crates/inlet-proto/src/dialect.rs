@@ -23,6 +23,10 @@ pub enum DialectName {
     ZulipSend,
     /// Slack's `chat.postMessage` (`slack-post-message`).
     SlackPostMessage,
+    /// A webhook's own template (`template`): the raw webhook carries the
+    /// document ingress rendered, never the sender's payload
+    /// (docs/templates.md).
+    Template,
     /// A vendor integration by its URL name (`integration/github`). The
     /// name is not checked here: an unknown one is the translator
     /// registry's refusal, not a decoding error.
@@ -50,6 +54,7 @@ impl DialectName {
             "emakin" => Ok(DialectName::Emakin),
             "zulip-send" => Ok(DialectName::ZulipSend),
             "slack-post-message" => Ok(DialectName::SlackPostMessage),
+            "template" => Ok(DialectName::Template),
             other => match other.strip_prefix(INTEGRATION_PREFIX) {
                 Some(name) => Ok(DialectName::Integration(name.to_string())),
                 None => Err(UnknownDialect(other.to_string())),
@@ -58,7 +63,7 @@ impl DialectName {
     }
 
     /// The `dialect` metric label: a fixed set (`slack`, `talkspirit`,
-    /// `emakin`, the two message APIs, and `integration` for every
+    /// `emakin`, the two message APIs, `template`, and `integration` for every
     /// integration).
     pub fn metric_label(&self) -> &'static str {
         match self {
@@ -67,6 +72,7 @@ impl DialectName {
             DialectName::Emakin => "emakin",
             DialectName::ZulipSend => "zulip-send",
             DialectName::SlackPostMessage => "slack-post-message",
+            DialectName::Template => "template",
             DialectName::Integration(_) => "integration",
         }
     }
@@ -100,6 +106,7 @@ mod tests {
             "emakin",
             "zulip-send",
             "slack-post-message",
+            "template",
             "integration/github",
             "integration/",
         ] {

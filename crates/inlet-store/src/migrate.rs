@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "delivery_log",
         include_str!("../migrations/0007_delivery_log.sql"),
     ),
+    (
+        8,
+        "webhook_templates",
+        include_str!("../migrations/0008_webhook_templates.sql"),
+    ),
 ];
 
 /// Advisory lock key held while migrating ("inlet" in ASCII).

@@ -156,13 +156,21 @@ pub struct Webhook {
     /// Whether its delivery log keeps request bodies (capped, the token
     /// cut out).
     pub keep_bodies: bool,
+    /// Its active template (docs/templates.md): `{message, topic?,
+    /// username?, icon_url?, case_id?}`, each a template string; null when
+    /// the door's dialect applies.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub template: Option<serde_json::Value>,
+    /// The active template's version (versions count from 1; older ones
+    /// are kept for a rollback).
+    pub template_version: Option<i32>,
 }
 
 impl Webhook {
     pub(crate) const COLUMNS: &'static str = "id, team_id, channel_id, owner_id, display_name, description, \
          username, icon_url, channel_locked, allow_username_override, allow_icon_override, \
          allow_channel_mentions, markup, rate_per_minute, enabled, created_at, revoked_at, last_used_at, \
-         signing_secret_sealed, keep_bodies";
+         signing_secret_sealed, keep_bodies, template, template_version";
     pub(crate) fn from_row(row: &Row) -> Self {
         Self {
             id: row.get(0),
@@ -186,6 +194,8 @@ impl Webhook {
             has_signing_secret: row.get::<_, Option<Vec<u8>>>(18).is_some(),
             signing_secret_sealed: row.get(18),
             keep_bodies: row.get(19),
+            template: row.get(20),
+            template_version: row.get(21),
         }
     }
 

@@ -25,6 +25,22 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "inlet-templates",
+        &[
+            "inlet-core",
+            "inlet-store",
+            "inlet-redis",
+            "inlet-bus",
+            "inlet-directory",
+            "tokio",
+            "redis",
+            "lapin",
+            "tokio-postgres",
+            "deadpool-postgres",
+            "actix-web",
+        ],
+    ),
+    (
         "inlet-core",
         &[
             "inlet-dialects",
@@ -41,6 +57,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         "inlet-store",
         &[
             "inlet-dialects",
+            "inlet-templates",
             "inlet-redis",
             "inlet-bus",
             "inlet-directory",
@@ -77,7 +94,12 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     (
         "inlet-formatter",
-        &["inlet-ingress", "inlet-delivery", "inlet-api"],
+        &[
+            "inlet-ingress",
+            "inlet-delivery",
+            "inlet-api",
+            "inlet-templates",
+        ],
     ),
     (
         "inlet-delivery",
@@ -86,6 +108,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "inlet-formatter",
             "inlet-api",
             "inlet-dialects",
+            "inlet-templates",
         ],
     ),
     (

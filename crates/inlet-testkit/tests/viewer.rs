@@ -225,7 +225,8 @@ async fn wait_or_kill(child: &mut Child, timeout: Duration) -> Option<ExitStatus
 
 /// The webhook page in headless Chromium (`tests/browser/webhook.mjs`):
 /// with the admin token, a team's webhook, its last use and its delivery
-/// log, live, each request with its outcome, and never its token.
+/// log, live, each request with its outcome, its template editor (preview
+/// of a sample, an error's position, a save), and never its token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_webhook_page_shows_its_delivery_log_live() {
     require_browser_setup();
@@ -264,5 +265,6 @@ async fn the_webhook_page_shows_its_delivery_log_live() {
     );
     assert!(output.contains("all checks passed"), "{output}");
     assert!(artifacts.join("webhook-log.png").is_file());
+    assert!(artifacts.join("webhook-template.png").is_file());
     stack.stop().await;
 }

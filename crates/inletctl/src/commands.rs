@@ -89,6 +89,20 @@ pub enum WebhookCommand {
     /// Run a logged request's kept body through its translator again
     /// (the webhook must keep bodies); nothing is posted.
     DryRun { id: String, request_id: String },
+    /// Render the webhook's template (or one given) against a sample
+    /// payload: the posts it would make, or the error with its position.
+    Preview(crate::templates::PreviewArgs),
+    /// Save a new version of the webhook's template (docs/templates.md).
+    SetTemplate(crate::templates::SetTemplateArgs),
+    /// The saved versions of the webhook's template.
+    Templates { id: String },
+    /// Make an earlier template version active again (by default the one
+    /// before the active one).
+    Rollback {
+        id: String,
+        #[arg(long)]
+        version: Option<i32>,
+    },
 }
 
 #[derive(Args)]
@@ -356,6 +370,12 @@ pub async fn webhook(api: &Api, command: WebhookCommand) -> anyhow::Result<()> {
         WebhookCommand::Deliveries(args) => crate::deliveries::deliveries(api, args).await?,
         WebhookCommand::DryRun { id, request_id } => {
             crate::deliveries::dry_run(api, &id, &request_id).await?
+        }
+        WebhookCommand::Preview(args) => crate::templates::preview(api, args).await?,
+        WebhookCommand::SetTemplate(args) => crate::templates::set(api, args).await?,
+        WebhookCommand::Templates { id } => crate::templates::versions(api, &id).await?,
+        WebhookCommand::Rollback { id, version } => {
+            crate::templates::roll_back(api, &id, version).await?
         }
     }
     Ok(())

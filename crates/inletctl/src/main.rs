@@ -3,6 +3,7 @@
 mod client;
 mod commands;
 mod deliveries;
+mod templates;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -354,7 +354,13 @@ pub async fn dry_run(
         signing_secret: None,
         now: None,
     };
-    let answer = match translator.translate(&request) {
+    // A webhook with a template renders through its active one (the
+    // delivery log names the door that received the request).
+    let outcome = match &webhook.template {
+        Some(_) => super::templates::translate_stored(&state, &webhook, &request)?,
+        None => translator.translate(&request),
+    };
+    let answer = match outcome {
         Outcome::Posts { posts, .. } => DryRun {
             result: "posts",
             posts: posts

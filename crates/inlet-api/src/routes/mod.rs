@@ -6,6 +6,7 @@ pub(crate) mod deliveries;
 pub(crate) mod events;
 pub(crate) mod posts;
 pub(crate) mod teams;
+pub(crate) mod templates;
 pub(crate) mod users;
 pub(crate) mod webhooks;
 
@@ -57,6 +58,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/webhooks/{id}/rotate",
                 manage(web::post().to(webhooks::rotate)),
+            )
+            .route(
+                "/webhooks/{id}/preview",
+                manage(web::post().to(templates::preview)),
+            )
+            .route(
+                "/webhooks/{id}/templates",
+                manage(web::get().to(templates::versions)),
+            )
+            .route(
+                "/webhooks/{id}/templates/rollback",
+                manage(web::post().to(templates::roll_back)),
             )
             .route(
                 "/webhooks/{id}/deliveries",

@@ -1,6 +1,8 @@
 //! Webhooks: created with their token (shown once, with ready-to-paste
-//! URLs), listed and read without it, rotated, revoked.
+//! URLs), listed and read without it, changed (a template among their
+//! settings, `routes::templates`), rotated, revoked.
 
+use super::templates::TemplateFields;
 use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
@@ -10,7 +12,7 @@ use inlet_core::WebhookToken;
 use inlet_store::ChannelKind;
 use inlet_store::Webhook;
 use inlet_store::repo::webhooks::{self, NewWebhook, WebhookChanges};
-use inlet_store::repo::{channels, users};
+use inlet_store::repo::{channels, templates, users};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -61,6 +63,10 @@ pub struct CreateWebhook {
     /// `delivery_log.body_max_bytes`, the token cut out); off by default.
     #[serde(default)]
     keep_bodies: bool,
+    /// Render what is posted to the webhook's URLs through this template
+    /// instead of the door's dialect (docs/templates.md); compiled now: a
+    /// syntax error is `invalid_template` with its field, line and column.
+    template: Option<super::templates::TemplateFields>,
 }
 
 /// Seals a signing secret; refused when the server has no `secrets.key_file`.
@@ -205,8 +211,13 @@ pub async fn create(
     body: web::Json<CreateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
-    let body = body.into_inner();
+    let mut body = body.into_inner();
     let secret = body.signing_secret.clone().filter(|s| !s.is_empty());
+    let template = body
+        .template
+        .take()
+        .map(|fields| super::templates::checked(&state, fields))
+        .transpose()?;
     let mut new = body.validate()?;
     new.signing_secret_sealed = secret.map(|s| seal(&state, &s)).transpose()?;
     let channel = channels::get(&**client, new.channel_id).await?;
@@ -233,7 +244,10 @@ pub async fn create(
         )));
     }
     let token = new_token(&client).await?;
-    let webhook = webhooks::create(&**client, &new, token.hash()).await?;
+    let mut webhook = webhooks::create(&**client, &new, token.hash()).await?;
+    if let Some((template, _)) = template {
+        webhook = templates::save(&**client, webhook.id, &template).await?;
+    }
     Ok(HttpResponse::Created().json(with_token(&state, webhook, &token)))
 }
 
@@ -326,6 +340,10 @@ pub struct UpdateWebhook {
     signing_secret: Option<String>,
     /// Keep request bodies in the delivery log.
     keep_bodies: Option<bool>,
+    /// A new template (saved as the next version, the previous one kept
+    /// for a rollback), or null to post through the door's dialect again.
+    #[schema(value_type = Option<TemplateFields>)]
+    template: Option<serde_json::Value>,
 }
 
 impl UpdateWebhook {
@@ -386,15 +404,28 @@ pub async fn update(
     body: web::Json<UpdateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
-    let body = body.into_inner();
+    let mut body = body.into_inner();
     let secret = body.signing_secret.clone();
+    let template = match body.template.take() {
+        None => None,
+        Some(raw) => Some(
+            super::templates::read_patch(raw)?
+                .map(|fields| super::templates::checked(&state, fields))
+                .transpose()?,
+        ),
+    };
     let mut changes = body.validate()?;
     changes.signing_secret_sealed = match secret.as_deref() {
         None => None,
         Some("") => Some(None),
         Some(secret) => Some(Some(seal(&state, secret)?)),
     };
-    let webhook = webhooks::update(&**client, *id, &changes).await?;
+    let mut webhook = webhooks::update(&**client, *id, &changes).await?;
+    webhook = match template {
+        None => webhook,
+        Some(None) => templates::clear(&**client, webhook.id).await?,
+        Some(Some((template, _))) => templates::save(&**client, webhook.id, &template).await?,
+    };
     state.tokens_changed().await;
     state.team_changed(webhook.team_id).await;
     Ok(HttpResponse::Ok().json(webhook))

@@ -148,7 +148,9 @@ fn slack_error(name: &str, detail: &str, id: MessageId) -> HttpResponse {
 /// Slack's name for each of our refusals.
 fn slack_error_name(code: ErrorCode) -> &'static str {
     match code {
-        ErrorCode::InvalidPayload | ErrorCode::AlreadyReported => "invalid_arguments",
+        ErrorCode::InvalidPayload | ErrorCode::AlreadyReported | ErrorCode::TemplateFailed => {
+            "invalid_arguments"
+        }
         ErrorCode::NoText => "no_text",
         ErrorCode::TooManyAttachments => "too_many_attachments",
         ErrorCode::UserNotFound => "user_not_found",

@@ -8,5 +8,6 @@ pub mod deliveries;
 pub mod posts;
 pub mod rejections;
 pub mod teams;
+pub mod templates;
 pub mod users;
 pub mod webhooks;

@@ -1,0 +1,360 @@
+//! The helpers a template may call besides minijinja's built-in filters
+//! (docs/templates.md "Helpers"): markdown escaping, links, lists and
+//! tables from arrays, dates of ISO and epoch values, truncation at word
+//! boundaries, JSON path access that never fails, and `ignore`.
+//!
+//! Every helper charges fuel for the text it walks (minijinja charges only
+//! for the value returned), so a helper over a large value cannot outrun
+//! the fuel limit.
+
+use chrono::format::{Item, StrftimeItems};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, Error, ErrorKind, State};
+use std::fmt::Write as _;
+
+/// The format `datetime` uses when given none.
+pub const DEFAULT_DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M UTC";
+
+/// Epoch values above this are milliseconds, not seconds (as seconds they
+/// would be after the year 5000).
+const EPOCH_MILLIS_ABOVE: f64 = 1e11;
+
+/// Characters `md_escape` backslash-escapes: those that start emphasis,
+/// code, links, headings, tables, strike-through or HTML inline.
+const MARKDOWN_SPECIAL: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '#', '|', '~'];
+
+pub(crate) fn register(env: &mut Environment<'static>) {
+    // JSON's null prints as nothing (not "none"), as undefined does.
+    env.set_formatter(|out, state, value| {
+        if value.is_none() {
+            Ok(())
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
+    env.add_filter("default", default);
+    env.add_filter("d", default);
+    env.add_filter("md_escape", md_escape);
+    env.add_filter("bullets", bullets);
+    env.add_filter("datetime", datetime);
+    env.add_filter("truncate_words", truncate_words);
+    env.add_function("link", link);
+    env.add_function("table", table);
+    env.add_function("get", get);
+    env.add_function("ignore", ignore);
+}
+
+/// What `ignore(reason)` raises: rendering stops, and nothing is posted.
+#[derive(Debug, thiserror::Error)]
+#[error("ignored: {0}")]
+pub(crate) struct Ignored(pub String);
+
+/// `{{ body.user.name | default("someone") }}`: the value, or the default
+/// (`""` unless given) when it is missing or null; with `true` as second
+/// argument, also when it is false, empty or zero (as Jinja's).
+fn default(value: Value, other: Option<Value>, boolean: Option<bool>) -> Value {
+    let missing =
+        value.is_undefined() || value.is_none() || (boolean.unwrap_or(false) && !value.is_true());
+    if missing {
+        other.unwrap_or_else(|| Value::from(""))
+    } else {
+        value
+    }
+}
+
+/// Charges fuel for walking `bytes` of text: about one unit per 16 bytes.
+fn charge(state: &State, bytes: usize) -> Result<(), Error> {
+    state.consume_fuel(1 + (bytes / 16) as u64)
+}
+
+/// An argument given by position, or else by keyword.
+fn keyword<'a, T>(
+    kwargs: &'a Kwargs,
+    name: &'a str,
+    positional: Option<T>,
+) -> Result<Option<T>, Error>
+where
+    Option<T>: minijinja::value::ArgType<'a, Output = Option<T>>,
+{
+    match positional {
+        Some(value) => Ok(Some(value)),
+        None => kwargs.get::<Option<T>>(name),
+    }
+}
+
+/// A value as text: strings as they are, nothing for undefined or none.
+fn text_of(value: &Value) -> String {
+    if value.is_undefined() || value.is_none() {
+        String::new()
+    } else {
+        value.to_string()
+    }
+}
+
+pub(crate) fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if MARKDOWN_SPECIAL.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `{{ value | md_escape }}`: the text shown as typed, never as markup.
+fn md_escape(state: &State, value: Value) -> Result<String, Error> {
+    let text = text_of(&value);
+    charge(state, text.len())?;
+    Ok(escape_markdown(&text))
+}
+
+/// A URL a post may link to: http(s) or mailto, no space or control.
+fn linkable(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let scheme = ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|s| lower.starts_with(s));
+    scheme && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// `{{ link(url, text) }}`: a markdown link, the text escaped; a URL that
+/// is not http(s) or mailto gives the text alone (never a `javascript:`
+/// link).
+fn link(state: &State, url: Value, text: Option<Value>) -> Result<String, Error> {
+    let url = text_of(&url);
+    let text = text.as_ref().map(text_of).filter(|t| !t.is_empty());
+    charge(state, url.len() + text.as_ref().map_or(0, String::len))?;
+    let shown = escape_markdown(&one_line(text.as_deref().unwrap_or(&url)));
+    if !linkable(&url) {
+        return Ok(shown);
+    }
+    let target = url.replace('(', "%28").replace(')', "%29");
+    Ok(format!("[{shown}]({target})"))
+}
+
+/// The text on one line, runs of white space made one space.
+fn one_line(text: &str) -> String {
+    let already = !text.contains(|c: char| c.is_whitespace() && c != ' ')
+        && !text.contains("  ")
+        && text.trim() == text;
+    if already {
+        return text.to_string();
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `{{ items | bullets }}` (or `bullets(ordered=true)`): one list item per
+/// element, each on one line; nothing for an empty or missing array.
+fn bullets(
+    state: &State,
+    items: Value,
+    ordered: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let ordered = keyword(&kwargs, "ordered", ordered)?.unwrap_or(false);
+    kwargs.assert_all_used()?;
+    let mut out = String::new();
+    let Ok(iter) = items.try_iter() else {
+        return Ok(out);
+    };
+    if items.is_undefined() || items.is_none() {
+        return Ok(out);
+    }
+    for (i, item) in iter.enumerate() {
+        let text = one_line(&text_of(&item));
+        charge(state, text.len())?;
+        if ordered {
+            let _ = writeln!(out, "{}. {text}", i + 1);
+        } else {
+            let _ = writeln!(out, "- {text}");
+        }
+    }
+    Ok(out.trim_end_matches('\n').to_string())
+}
+
+/// `{{ table(rows, ["name", "state"], headings=["Name", "State"]) }}`: a
+/// markdown table with one row per element of `rows` and one column per
+/// key (read with [`get`]'s paths); nothing when there are no rows.
+fn table(
+    state: &State,
+    rows: Value,
+    columns: Vec<String>,
+    headings: Option<Vec<String>>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let headings: Option<Vec<String>> = keyword(&kwargs, "headings", headings)?;
+    kwargs.assert_all_used()?;
+    let Ok(iter) = rows.try_iter() else {
+        return Ok(String::new());
+    };
+    if columns.is_empty() || rows.is_undefined() || rows.is_none() {
+        return Ok(String::new());
+    }
+    let headings = headings.unwrap_or_else(|| columns.clone());
+    let mut body = String::new();
+    for row in iter {
+        for column in &columns {
+            let cell = cell(&text_of(&lookup(&row, column)));
+            charge(state, cell.len())?;
+            let _ = write!(body, "| {cell} ");
+        }
+        body.push_str("|\n");
+    }
+    if body.is_empty() {
+        return Ok(body);
+    }
+    let mut out = String::new();
+    for heading in columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| headings.get(i).unwrap_or(c))
+    {
+        let _ = write!(out, "| {} ", cell(heading));
+    }
+    out.push_str("|\n");
+    out.push_str(&"| --- ".repeat(columns.len()));
+    out.push_str("|\n");
+    out.push_str(&body);
+    Ok(out.trim_end_matches('\n').to_string())
+}
+
+/// A table cell: one line, its pipes escaped.
+fn cell(text: &str) -> String {
+    one_line(text).replace('|', "\\|")
+}
+
+/// `{{ value | datetime }}` or `datetime("%d %b %Y")`: an ISO 8601 date or
+/// date-time (RFC 3339; without an offset, UTC) or an epoch value (seconds,
+/// or milliseconds when above 10¹¹), formatted in UTC with a strftime
+/// format. A value that is not a date is shown as it is; a format with an
+/// unknown specifier is an error.
+fn datetime(state: &State, value: Value, format: Option<String>) -> Result<String, Error> {
+    let format = format.as_deref().unwrap_or(DEFAULT_DATETIME_FORMAT);
+    charge(state, format.len())?;
+    let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
+    if items.iter().any(|item| matches!(item, Item::Error)) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("datetime: the format {format:?} has an unknown % specifier"),
+        ));
+    }
+    match instant_of(&value) {
+        Some(at) => Ok(at.format_with_items(items.into_iter()).to_string()),
+        None => Ok(text_of(&value)),
+    }
+}
+
+pub(crate) fn instant_of(value: &Value) -> Option<DateTime<Utc>> {
+    if let Some(text) = value.as_str() {
+        let text = text.trim();
+        if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+            return Some(at.with_timezone(&Utc));
+        }
+        for format in [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+        ] {
+            if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
+                return Some(at.and_utc());
+            }
+        }
+        if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return day.and_hms_opt(0, 0, 0).map(|at| at.and_utc());
+        }
+        return text.parse::<f64>().ok().and_then(from_epoch);
+    }
+    f64::try_from(value.clone()).ok().and_then(from_epoch)
+}
+
+fn from_epoch(number: f64) -> Option<DateTime<Utc>> {
+    if !number.is_finite() {
+        return None;
+    }
+    let millis = if number.abs() > EPOCH_MILLIS_ABOVE {
+        number
+    } else {
+        number * 1000.0
+    };
+    // Beyond chrono's range (±262,000 years) the cast saturates and
+    // `from_timestamp_millis` answers None.
+    DateTime::from_timestamp_millis(millis as i64)
+}
+
+/// `{{ text | truncate_words(80) }}`: at most `length` characters (the end
+/// marker, "…" unless given, included), cut at the last word boundary.
+fn truncate_words(
+    state: &State,
+    value: Value,
+    length: Option<usize>,
+    end: Option<String>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let length: Option<usize> = keyword(&kwargs, "length", length)?;
+    let end: Option<String> = keyword(&kwargs, "end", end)?;
+    kwargs.assert_all_used()?;
+    let text = text_of(&value);
+    charge(state, text.len())?;
+    Ok(shorten(
+        &text,
+        length.unwrap_or(255),
+        end.as_deref().unwrap_or("…"),
+    ))
+}
+
+pub(crate) fn shorten(text: &str, length: usize, end: &str) -> String {
+    if text.chars().count() <= length {
+        return text.to_string();
+    }
+    let room = length.saturating_sub(end.chars().count());
+    let cut: String = text.chars().take(room).collect();
+    let next_is_space = text.chars().nth(room).is_some_and(char::is_whitespace);
+    let kept = match cut.rfind(char::is_whitespace) {
+        Some(space) if !next_is_space => &cut[..space],
+        _ => cut.as_str(),
+    };
+    format!("{}{end}", kept.trim_end())
+}
+
+/// `{{ get(body, "pull_request.labels[0].name", "none") }}`: the value at a
+/// dotted path (`a.b`, `a[0]`, `a.0`), or `default` (none unless given)
+/// when any step is missing; never an error.
+fn get(state: &State, value: Value, path: String, default: Option<Value>) -> Result<Value, Error> {
+    charge(state, path.len())?;
+    let found = lookup(&value, &path);
+    if found.is_undefined() || found.is_none() {
+        Ok(default.unwrap_or(Value::from(())))
+    } else {
+        Ok(found)
+    }
+}
+
+pub(crate) fn lookup(value: &Value, path: &str) -> Value {
+    let mut current = value.clone();
+    for step in path.split(['.', '[', ']']).filter(|s| !s.is_empty()) {
+        let next = match step.parse::<i64>() {
+            Ok(index) if current.len().is_some() && current.as_str().is_none() => {
+                current.get_item(&Value::from(index))
+            }
+            _ => current.get_item(&Value::from(step)),
+        };
+        current = match next {
+            Ok(next) if !next.is_undefined() => next,
+            _ => return Value::UNDEFINED,
+        };
+    }
+    current
+}
+
+/// `{{ ignore("only main is posted") }}`: posts nothing for this request;
+/// the sender is answered 200 with the reason.
+fn ignore(reason: Option<String>) -> Result<String, Error> {
+    let reason = reason.unwrap_or_else(|| "the template ignored this request".into());
+    Err(Error::new(ErrorKind::InvalidOperation, "ignored").with_source(Ignored(reason)))
+}
+
+#[cfg(test)]
+#[path = "helpers_tests.rs"]
+mod tests;

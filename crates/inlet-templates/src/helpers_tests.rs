@@ -1,0 +1,169 @@
+//! One test per helper, through a real environment (as templates call
+//! them).
+
+use crate::{Limits, Rendering, RequestView, TemplateSource, compile, context};
+use serde_json::json;
+
+/// Renders `message` over the JSON `body`.
+fn render(message: &str, body: serde_json::Value) -> String {
+    let source = TemplateSource {
+        message: message.into(),
+        ..Default::default()
+    };
+    let limits = Limits::default();
+    let bytes = body.to_string();
+    let ctx = context(&RequestView {
+        body: bytes.as_bytes(),
+        ..Default::default()
+    })
+    .unwrap();
+    match compile(&source, &limits).unwrap().render(&ctx, &limits) {
+        Ok(Rendering::Post(rendered)) => rendered.message,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn md_escape_shows_markup_as_typed() {
+    assert_eq!(
+        render(
+            "{{ body.t | md_escape }}",
+            json!({"t": "*a* _b_ [c](d) <e> `f` #1 |g| ~h~ \\"})
+        ),
+        "\\*a\\* \\_b\\_ \\[c\\](d) \\<e\\> \\`f\\` \\#1 \\|g\\| \\~h\\~ \\\\"
+    );
+    assert_eq!(render("x{{ body.missing | md_escape }}", json!({})), "x");
+}
+
+#[test]
+fn link_makes_a_markdown_link_and_refuses_unsafe_schemes() {
+    assert_eq!(
+        render(
+            "{{ link(body.u, body.t) }}",
+            json!({"u": "https://x.example/a_(b)", "t": "see *this*"})
+        ),
+        "[see \\*this\\*](https://x.example/a_%28b%29)"
+    );
+    assert_eq!(
+        render("{{ link(body.u) }}", json!({"u": "https://x.example"})),
+        "[https://x.example](https://x.example)"
+    );
+    assert_eq!(
+        render(
+            "{{ link(body.u, 'click') }}",
+            json!({"u": "javascript:alert(1)"})
+        ),
+        "click"
+    );
+}
+
+#[test]
+fn bullets_make_a_list_from_an_array() {
+    assert_eq!(
+        render("{{ body.l | bullets }}", json!({"l": ["a", "b\nc", 3]})),
+        "- a\n- b c\n- 3"
+    );
+    assert_eq!(
+        render(
+            "{{ body.l | bullets(ordered=true) }}",
+            json!({"l": ["a", "b"]})
+        ),
+        "1. a\n2. b"
+    );
+    assert_eq!(render("x{{ body.none | bullets }}", json!({})), "x");
+}
+
+#[test]
+fn table_makes_a_markdown_table_from_an_array_of_objects() {
+    let rows = json!({"r": [{"n": "api", "s": {"v": "up"}}, {"n": "db|1", "s": {}}]});
+    assert_eq!(
+        render(
+            "{{ table(body.r, ['n', 's.v'], headings=['Name', 'State']) }}",
+            rows.clone()
+        ),
+        "| Name | State |\n| --- | --- |\n| api | up |\n| db\\|1 |  |"
+    );
+    assert_eq!(render("x{{ table(body.none, ['n']) }}", rows), "x");
+}
+
+#[test]
+fn datetime_formats_iso_and_epoch_values() {
+    let body = json!({
+        "iso": "2024-03-05T14:07:00+02:00",
+        "naive": "2024-03-05T14:07:00",
+        "day": "2024-03-05",
+        "secs": 1_709_647_620,
+        "millis": 1_709_647_620_000_i64,
+        "text": "soon"
+    });
+    let t = "{{ body.iso | datetime }}/{{ body.naive | datetime }}/{{ body.day | datetime('%d %b %Y') }}/\
+             {{ body.secs | datetime }}/{{ body.millis | datetime('%H:%M') }}/{{ body.text | datetime }}";
+    assert_eq!(
+        render(t, body),
+        "2024-03-05 12:07 UTC/2024-03-05 14:07 UTC/05 Mar 2024/2024-03-05 14:07 UTC/14:07/soon"
+    );
+}
+
+#[test]
+fn datetime_with_an_unknown_specifier_is_an_error() {
+    let source = TemplateSource {
+        message: "{{ 0 | datetime('%Q') }}".into(),
+        ..Default::default()
+    };
+    let limits = Limits::default();
+    let error = compile(&source, &limits)
+        .unwrap()
+        .render(&crate::Context::from_json(&json!({})), &limits)
+        .unwrap_err();
+    assert!(error.detail.contains("unknown % specifier"), "{error}");
+}
+
+#[test]
+fn truncate_words_cuts_at_a_word_boundary() {
+    let body = json!({"t": "the quick brown fox jumps"});
+    assert_eq!(
+        render("{{ body.t | truncate_words(12) }}", body.clone()),
+        "the quick…"
+    );
+    assert_eq!(
+        render("{{ body.t | truncate_words(10, end='...') }}", body.clone()),
+        "the..."
+    );
+    assert_eq!(
+        render("{{ body.t | truncate_words(99) }}", body),
+        "the quick brown fox jumps"
+    );
+    assert_eq!(super::shorten("abcdefghij", 5, "…"), "abcd…");
+    assert_eq!(super::shorten("ab cd", 3, ""), "ab");
+}
+
+#[test]
+fn defaults_fill_missing_and_null_fields_and_null_prints_as_nothing() {
+    assert_eq!(
+        render(
+            "{{ body.a.b.c | default('none') }} {{ body.x or 'fallback' }}",
+            json!({})
+        ),
+        "none fallback"
+    );
+    assert_eq!(
+        render(
+            "{{ body.n | d('–') }}/{{ body.n }}/{{ body.e | default('empty', true) }}/{{ body.e | default('kept') }}/{{ body.z | default(1) }}",
+            json!({"n": null, "e": "", "z": 0})
+        ),
+        "–//empty//0"
+    );
+}
+
+#[test]
+fn get_reads_a_json_path_and_never_fails() {
+    let body = json!({"pr": {"labels": [{"name": "bug"}], "n": 0}});
+    assert_eq!(
+        render(
+            "{{ get(body, 'pr.labels[0].name') }} {{ get(body, 'pr.labels.0.name') }} \
+             {{ get(body, 'pr.labels[5].name', 'none') }} {{ get(body, 'pr.n.x.y', '-') }} {{ get(body, 'pr.n') }}",
+            body
+        ),
+        "bug bug none - 0"
+    );
+}
