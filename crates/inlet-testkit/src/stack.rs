@@ -251,8 +251,10 @@ impl TestStack {
     /// batch in hand is abandoned unacknowledged and its broker connection
     /// closes, so the broker hands the shards and the unacknowledged
     /// deliveries to the standby; an ingress's listeners stop at once,
-    /// dropping requests in flight. (`crash.rs` of formatter and delivery
-    /// SIGKILL the real binaries.)
+    /// dropping requests in flight. It is no crash: connection tasks the
+    /// service spawned may run on for a while (decisions.md 77), so worker
+    /// replicas are killed as real processes in `crash.rs` of formatter
+    /// and delivery (SIGKILL).
     pub async fn kill_first(&mut self, service: &str) {
         let Some(at) = self.tasks.iter().position(|(name, _, _)| *name == service) else {
             panic!("no {service} running");

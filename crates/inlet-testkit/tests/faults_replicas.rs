@@ -1,9 +1,13 @@
 //! Replicas (reliability.md, promise 2): two ingress, two formatter and two
-//! delivery instances with the same configuration share the work; one of
-//! each is killed under load and the other carries on. Only Inlet's own
+//! delivery instances with the same configuration share the work; an
+//! ingress is killed under load and the other carries on. Only Inlet's own
 //! services are disturbed, so this runs against the machine's shared
 //! servers (its own database and prefixes). Ends with the oracle: exactly
-//! the 2xx messages, once each, in order, seq gap-free.
+//! the 2xx messages, once each, in order, seq gap-free. The formatter and
+//! delivery replicas are killed as real processes, with SIGKILL, in their
+//! crates' `crash.rs`: the in-process kill is no crash (a dropped worker's
+//! connection tasks may run on), and the reordering it showed does not
+//! happen there (decisions.md 77).
 
 use inlet_testkit::oracle::{Senders, assert_exactly};
 use inlet_testkit::{Services, TestStack};
@@ -115,14 +119,6 @@ async fn kill_one_replica_of_each_under_load(kill: &[&str]) {
     accepted.extend(right.finish().await);
     assert_exactly(&stack, &f.channel_id, &accepted).await;
     stack.stop().await;
-}
-
-/// Fails today on the order check: after the kill, a sender's message is
-/// posted after a later one of the same sender (decisions.md 77).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "finds a reordering when the active formatter or delivery is killed (decisions.md 77)"]
-async fn killing_the_active_formatter_and_delivery_under_load_their_standbys_take_over() {
-    kill_one_replica_of_each_under_load(&["formatter", "delivery"]).await;
 }
 
 /// A request in flight on the killed ingress has claimed its
