@@ -5,6 +5,11 @@
 //! lapin's own recovery is not used: every connection or channel error makes
 //! the supervisor drop the connection and build a new one, re-declaring the
 //! topology, so consumers resume without a process restart.
+//!
+//! `amqp.url` may name the nodes of a cluster ([`connect`]): each new
+//! connection starts at the next node, so a process's connections spread
+//! over the nodes and a connection lost with its node is rebuilt on
+//! another.
 
 pub mod consumer;
 pub mod probe;
@@ -28,6 +33,7 @@ pub use worker::{
 
 use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The largest AMQP frame asked of the broker when the URL does not say
@@ -50,13 +56,63 @@ pub fn properties(message_id: Option<&str>) -> BasicProperties {
     }
 }
 
-/// Opens one connection, named for the broker's management UI.
+/// How long one node of a cluster may take to accept a connection before
+/// the next node is tried: a node cut off by the network accepts nothing
+/// and refuses nothing. (A single node has no other to try; the callers'
+/// own `amqp.open_timeout_ms` bounds it.)
+pub const NODE_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The node the next connection tries first. Seeded with the process id,
+/// so that replicas with the same configuration start on different nodes.
+static NEXT_NODE: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Which node of `count` the next connection tries first.
+fn first_node(count: usize) -> usize {
+    let seed = std::process::id() as usize;
+    let _ = NEXT_NODE.compare_exchange(usize::MAX, seed, Ordering::Relaxed, Ordering::Relaxed);
+    NEXT_NODE.fetch_add(1, Ordering::Relaxed) % count.max(1)
+}
+
+/// `count` node indexes in the order to try them, from `first` round.
+fn node_order(first: usize, count: usize) -> impl Iterator<Item = usize> {
+    (0..count).map(move |i| (first + i) % count)
+}
+
+/// Opens one connection, named for the broker's management UI, to a node
+/// of `url` (one URL, or a cluster's node URLs separated by commas): the
+/// nodes are tried in turn from the next one round, so that connections
+/// spread over the nodes and one lost with its node comes back on another.
 pub async fn connect(url: &str, name: &str) -> Result<Connection, lapin::Error> {
-    let uri = with_default_frame_max(url).map_err(|reason| {
-        lapin::Error::from(std::io::Error::other(format!("invalid amqp.url: {reason}")))
-    })?;
+    let nodes = inlet_core::settings::amqp_nodes(url);
+    if let [node] = nodes[..] {
+        return connect_node(node, name).await;
+    }
+    let mut last_error = None;
+    for index in node_order(first_node(nodes.len()), nodes.len()) {
+        let node = nodes[index];
+        match within(NODE_CONNECT_TIMEOUT, connect_node(node, name)).await {
+            Ok(connection) => {
+                tracing::debug!(name, node = index + 1, "connected to broker node");
+                return Ok(connection);
+            }
+            Err(error) => {
+                tracing::warn!(name, node = index + 1, %error, "broker node unreachable; trying the next");
+                last_error = Some(error);
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| invalid_url("no node".into())))
+}
+
+/// Opens one connection to one node.
+async fn connect_node(url: &str, name: &str) -> Result<Connection, lapin::Error> {
+    let uri = with_default_frame_max(url).map_err(invalid_url)?;
     let properties = ConnectionProperties::default().with_connection_name(name.into());
     Connection::connect_uri(uri, properties).await
+}
+
+fn invalid_url(reason: String) -> lapin::Error {
+    lapin::Error::from(std::io::Error::other(format!("invalid amqp.url: {reason}")))
 }
 
 /// Runs `open` (a connection being set up) for at most `limit`: a broker
@@ -94,5 +150,31 @@ mod tests {
         let uri = with_default_frame_max("amqp://127.0.0.1/%2f?frame_max=131072").unwrap();
         assert_eq!(uri.query.frame_max, Some(131_072));
         assert!(with_default_frame_max("http://nope").is_err());
+    }
+
+    #[test]
+    fn every_node_is_tried_once_from_the_first_round() {
+        assert_eq!(node_order(1, 3).collect::<Vec<_>>(), vec![1, 2, 0]);
+        assert_eq!(node_order(0, 1).collect::<Vec<_>>(), vec![0]);
+    }
+
+    #[test]
+    fn successive_connections_start_at_successive_nodes() {
+        // Many "nodes", so that other tests connecting meanwhile (which
+        // advances the start further) cannot bring it round to the same one.
+        let count = 1_000_003;
+        let firsts: Vec<usize> = (0..6).map(|_| first_node(count)).collect();
+        for pair in firsts.windows(2) {
+            assert_ne!(pair[0], pair[1], "{firsts:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cluster_with_every_node_down_fails_with_the_last_error() {
+        // Nothing listens on ports 1 and 2: refused at once, both tried.
+        let url = "amqp://127.0.0.1:1/%2f,amqp://127.0.0.1:2/%2f";
+        let started = std::time::Instant::now();
+        assert!(connect(url, "test").await.is_err());
+        assert!(started.elapsed() < NODE_CONNECT_TIMEOUT);
     }
 }

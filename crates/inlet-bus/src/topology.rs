@@ -85,6 +85,8 @@ impl Topology {
         let mut args = FieldTable::default();
         let text = |s: &str| AMQPValue::LongString(LongString::from(s));
         // Raft-replicated, always durable and persistent; has a delivery count.
+        // No `x-quorum-initial-group-size`: a member on every node of the
+        // cluster (the default), so any one of three nodes may be lost.
         args.insert("x-queue-type".into(), text("quorum"));
         // One active consumer per shard: the shard is processed in order;
         // another replica takes over when it goes away.

@@ -60,6 +60,8 @@ impl Default for DatabaseSettings {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AmqpSettings {
+    /// One node's URL, or the URLs of a cluster's nodes separated by
+    /// commas (see [`AmqpSettings::nodes`]).
     pub url: String,
     pub prefix: String,
     pub shards: u16,
@@ -87,6 +89,52 @@ impl Default for AmqpSettings {
             open_timeout_ms: 20_000,
         }
     }
+}
+
+impl AmqpSettings {
+    /// The node URLs of `amqp.url`, in the order written.
+    pub fn nodes(&self) -> Vec<&str> {
+        amqp_nodes(&self.url)
+    }
+}
+
+/// The node URLs of an `amqp.url` value: one URL, or several separated by
+/// commas (a comma inside a URL, e.g. in a password, is written `%2C`).
+pub fn amqp_nodes(url: &str) -> Vec<&str> {
+    url.split(',').map(str::trim).collect()
+}
+
+/// Checks every node URL of `amqp.url`: none empty, each `amqp(s)://host…`.
+fn validate_amqp_nodes(url: &str) -> Result<(), SettingsError> {
+    let nodes = amqp_nodes(url);
+    let count = nodes.len();
+    for (i, node) in nodes.into_iter().enumerate() {
+        let which = if count == 1 {
+            "must".to_string()
+        } else {
+            format!("node {} of {count} must", i + 1)
+        };
+        let Some((scheme, rest)) = node.split_once("://") else {
+            return Err(key_error(
+                "amqp.url",
+                format!(
+                    "{which} be a URL with scheme amqp or amqps (several nodes are separated by commas)"
+                ),
+            ));
+        };
+        if !["amqp", "amqps"].contains(&scheme) {
+            return Err(key_error(
+                "amqp.url",
+                format!("{which} be a URL with scheme amqp or amqps"),
+            ));
+        }
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        let host = authority.rsplit('@').next().unwrap_or_default();
+        if host.is_empty() || host.starts_with(':') {
+            return Err(key_error("amqp.url", format!("{which} name a host")));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -561,7 +609,6 @@ impl Settings {
                 &self.database.url,
                 &["postgres", "postgresql"][..],
             ),
-            ("amqp.url", &self.amqp.url, &["amqp", "amqps"][..]),
             (
                 "redis.url",
                 &self.redis.url,
@@ -581,6 +628,7 @@ impl Settings {
                 ));
             }
         }
+        validate_amqp_nodes(&self.amqp.url)?;
         if self.formatter.replica_index >= self.formatter.replicas.max(1) {
             return Err(key_error(
                 "formatter.replica_index",

@@ -84,6 +84,11 @@ impl Delivery {
     /// (committed, published, acknowledged) before exit.
     pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
         let ops_handle = self.ops.handle();
+        // The relay and the archiver end with a token of their own, so that a
+        // dropped run ends them too.
+        let cancel = cancel.child_token();
+        let _stop_on_drop =
+            inlet_core::shutdown::StopOnDrop::new(vec![ops_handle.clone()], cancel.clone());
         let ops = tokio::spawn(self.ops);
         let relay_cancel = cancel.clone();
         let relay = self.relay;

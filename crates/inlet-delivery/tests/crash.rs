@@ -5,9 +5,11 @@
 //! commit and the Redis publish (the outbox relay publishes later). The
 //! outcome is the one a run without crashes gives.
 
-use inlet_testkit::oracle::{assert_exactly, send};
+use inlet_testkit::oracle::{Senders, assert_exactly, send};
 use inlet_testkit::{Services, TestStack};
 use std::process::Child;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU16;
 use std::time::Duration;
 
 const DELIVERY: &str = env!("CARGO_BIN_EXE_inlet-delivery");
@@ -112,5 +114,47 @@ async fn a_delivery_killed_again_and_again_mid_stream_loses_and_doubles_nothing(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     delivery.kill();
+    stack.stop().await;
+}
+
+/// Two delivery processes with one configuration (the first registered is
+/// the active consumer of every shard, the second stands by); the active
+/// one is SIGKILLed while four senders stream, and the standby carries on
+/// (decisions.md 106): the oracle holds, each sender's order included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_active_of_two_deliveries_sigkilled_under_load_its_standby_keeps_the_order() {
+    let no_delivery = Services {
+        delivery: false,
+        ..Services::ALL
+    };
+    let stack = TestStack::start_with(no_delivery, |_| {}).await.unwrap();
+    let f = stack.fixture().await.unwrap();
+    let active = DeliveryProcess::spawn(&stack);
+    let port = Arc::new(AtomicU16::new(stack.ingress_port));
+    let senders = Senders::start(stack.http.clone(), port, &f.token, 4);
+    // The active one posts before the standby registers.
+    stack
+        .wait_for_posts(&f.channel_id, 20, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let standby = DeliveryProcess::spawn(&stack);
+    senders
+        .wait_for_progress(100, Duration::from_secs(30))
+        .await;
+
+    let accepted = senders.accepted_so_far();
+    active.kill();
+    let killed = std::time::Instant::now();
+    stack
+        .wait_for_posts(&f.channel_id, accepted + 50, Duration::from_secs(45))
+        .await
+        .unwrap();
+    eprintln!(
+        "active delivery killed: posts resumed within {:?}",
+        killed.elapsed()
+    );
+    let accepted = senders.finish().await;
+    assert_exactly(&stack, &f.channel_id, &accepted).await;
+    standby.kill();
     stack.stop().await;
 }

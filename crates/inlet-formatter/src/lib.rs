@@ -78,6 +78,10 @@ impl Formatter {
     /// goes back to its queue).
     pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
         let ops_handle = self.ops.handle();
+        let _stop_on_drop = inlet_core::shutdown::StopOnDrop::new(
+            vec![ops_handle.clone()],
+            self.background.clone(),
+        );
         let ops = tokio::spawn(self.ops);
         self.worker.run(cancel).await;
         self.background.cancel();

@@ -10,7 +10,7 @@ use crate::State;
 use crate::answer;
 use crate::body::Body;
 use crate::door::Door;
-use crate::idempotency_key;
+use crate::idempotency_key::{self, Claim};
 use crate::integration::{query_without_key, vendor_headers};
 use crate::outcome::{FirstPost, NotPosted, Outcome, Refused};
 use crate::request::{header, now_micros, unavailable, wants_wait};
@@ -212,18 +212,24 @@ async fn publish_posts(
             .then(|| first_post(message, first, &destination))
     };
     let idempotency_key = idempotency_key::read(request.http)?.or(to_publish.vendor_key);
-    if let Some(key) = &idempotency_key
-        && let Some(repeat) =
-            idempotency_key::repeat_of(state, webhook, key, request.id, wait).await
-    {
-        let message = match &repeat {
-            Outcome::Repeat { first, .. } => *first,
-            _ => request.id,
-        };
-        return Ok((repeat, first_post(message)));
-    }
+    let (message, taken_over) = match &idempotency_key {
+        Some(key) => match idempotency_key::claim(state, webhook, key, request.id, wait).await? {
+            Claim::Publish {
+                message,
+                taken_over,
+            } => (message, taken_over),
+            Claim::Answered(repeat) => {
+                let message = match &*repeat {
+                    Outcome::Repeat { first, .. } => *first,
+                    _ => request.id,
+                };
+                return Ok((*repeat, first_post(message)));
+            }
+        },
+        None => (request.id, false),
+    };
     let raw = RawWebhook {
-        message_id: request.id.to_string(),
+        message_id: message.to_string(),
         webhook_id: webhook.id.to_string(),
         team_id: webhook.team_id.to_string(),
         dialect: to_publish.dialect.to_string(),
@@ -238,10 +244,40 @@ async fn publish_posts(
     if published.is_err()
         && let Some(key) = &idempotency_key
     {
-        // Not accepted after all: a retry must be able to claim the key.
-        idempotency_key::release(state, &raw.webhook_id, key).await;
+        // Not accepted after all: the retry takes the claim over.
+        idempotency_key::abandon(state, &raw.webhook_id, key, message).await;
     }
-    Ok((published?, first_post(request.id)))
+    let outcome = published?;
+    let outcome = if taken_over {
+        repeat_of(message, outcome)
+    } else {
+        outcome
+    };
+    Ok((outcome, first_post(message)))
+}
+
+/// What a request that took over an earlier one's claim answers: the
+/// earlier request's message id, as a repeat (the sender knows the
+/// message by it if the first answer reached it after all).
+fn repeat_of(first: MessageId, outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Accepted => Outcome::Repeat {
+            first,
+            verdict: None,
+            waited: false,
+        },
+        Outcome::Verdict(verdict) => Outcome::Repeat {
+            first,
+            verdict: Some(verdict),
+            waited: true,
+        },
+        Outcome::Pending => Outcome::Repeat {
+            first,
+            verdict: None,
+            waited: true,
+        },
+        other => other,
+    }
 }
 
 /// The first post of `translation`, as the message APIs describe it.

@@ -1,10 +1,12 @@
 //! The sender's `Idempotency-Key` (or the vendor's delivery id, which
 //! stands for it): read from the request, claimed in Redis so that a
-//! repeat is answered as the first request was, and given back when the
-//! request is not accepted after all.
+//! repeat is answered as the first request was, confirmed once the
+//! request is accepted, and given up when it is not accepted after all
+//! (decisions.md 13, 76).
 
 use crate::State;
 use crate::outcome::Outcome;
+use crate::request::unavailable;
 use actix_web::HttpRequest;
 use inlet_core::MessageId;
 use inlet_dialects::Rejection;
@@ -12,6 +14,7 @@ use inlet_proto::Message;
 use inlet_proto::v1::Verdict;
 use inlet_redis::idempotency::{self, Claimed};
 use inlet_store::Webhook;
+use std::time::Duration;
 
 /// Longest accepted `Idempotency-Key`, in bytes.
 const MAX_IDEMPOTENCY_KEY: usize = 255;
@@ -33,15 +36,43 @@ pub(crate) fn read(req: &HttpRequest) -> Result<Option<String>, Rejection> {
     Ok(Some(key.to_string()))
 }
 
-/// Claims the `Idempotency-Key`; `Some` when an earlier request holds it.
+/// Time allowed past the longest publish (about twice
+/// `amqp.confirm_timeout_ms`: the lane's queue, then the confirm) before an
+/// unconfirmed claim counts as left by a dead ingress.
+const TAKEOVER_MARGIN: Duration = Duration::from_secs(2);
+
+/// The longest `Retry-After` told to the repeat of a claim still pending.
+const PENDING_RETRY_AFTER_SECS: u64 = 2;
+
+/// What the claim of a request's `Idempotency-Key` decided.
+pub(crate) enum Claim {
+    /// Publish under `message`: the request's own id, or, taking over an
+    /// unconfirmed claim, the first request's.
+    Publish {
+        message: MessageId,
+        taken_over: bool,
+    },
+    /// An earlier request holds the key: answer this.
+    Answered(Box<Outcome>),
+}
+
+/// How old an unconfirmed claim must be to be taken over.
+pub(crate) fn stale_after(state: &State) -> Duration {
+    2 * Duration::from_millis(state.settings.amqp.confirm_timeout_ms) + TAKEOVER_MARGIN
+}
+
+/// Claims the `Idempotency-Key` for the request `id`. A repeat of an
+/// accepted request is answered as the first was; a repeat of one still
+/// being published is refused with `503`; a repeat of one left
+/// unconfirmed (its ingress died) publishes under the first message id.
 /// With Redis down the request goes on (delivery still deduplicates).
-pub(crate) async fn repeat_of(
+pub(crate) async fn claim(
     state: &State,
     webhook: &Webhook,
     key: &str,
     id: MessageId,
     waited: bool,
-) -> Option<Outcome> {
+) -> Result<Claim, Rejection> {
     let hook = webhook.id.to_string();
     let claimed = idempotency::claim(
         &state.redis,
@@ -49,31 +80,76 @@ pub(crate) async fn repeat_of(
         &hook,
         key,
         &id.to_string(),
+        stale_after(state),
     )
     .await;
+    let own = Claim::Publish {
+        message: id,
+        taken_over: false,
+    };
     match claimed {
-        Ok(Claimed::First) => None,
+        Ok(Claimed::First) => Ok(own),
+        Ok(Claimed::TakenOver { message_id }) => {
+            let Ok(first) = message_id.parse() else {
+                return Ok(own);
+            };
+            tracing::info!(message_id = %first, "taking over an unconfirmed idempotency claim");
+            Ok(Claim::Publish {
+                message: first,
+                taken_over: true,
+            })
+        }
+        Ok(Claimed::Pending { stale_in, .. }) => {
+            let mut rejection = unavailable(
+                "an earlier request with this `Idempotency-Key` is still being published",
+            );
+            let secs = stale_in.as_secs_f64().ceil() as u64;
+            rejection.retry_after_secs = Some(secs.clamp(1, PENDING_RETRY_AFTER_SECS));
+            Err(rejection)
+        }
         Ok(Claimed::Repeat {
             message_id,
             verdict,
         }) => {
             let first = message_id.parse().unwrap_or(id);
             let verdict = verdict.and_then(|bytes| Verdict::decode(bytes.as_slice()).ok());
-            Some(Outcome::Repeat {
+            Ok(Claim::Answered(Box::new(Outcome::Repeat {
                 first,
                 verdict,
                 waited,
-            })
+            })))
         }
         Err(error) => {
             tracing::warn!(%error, "idempotency check skipped: Redis unavailable");
-            None
+            Ok(own)
         }
     }
 }
 
-/// Gives the key back: the request was not accepted, and a retry must be
-/// able to claim it.
-pub(crate) async fn release(state: &State, webhook_id: &str, key: &str) {
-    idempotency::release(&state.redis, &state.settings.redis, webhook_id, key).await;
+/// Marks the claim confirmed: the request is accepted (the broker
+/// confirmed it, or the spool holds it), and a repeat is answered so.
+pub(crate) async fn confirm(state: &State, webhook_id: &str, key: &str, message: &str) {
+    idempotency::confirm(
+        &state.redis,
+        &state.settings.redis,
+        webhook_id,
+        key,
+        message,
+    )
+    .await;
+}
+
+/// Gives the claim up: the request was not accepted, and the sender's
+/// retry takes it over at once (under the same message id, since the
+/// publish may have reached the broker unconfirmed).
+pub(crate) async fn abandon(state: &State, webhook_id: &str, key: &str, message: MessageId) {
+    let message = message.to_string();
+    idempotency::abandon(
+        &state.redis,
+        &state.settings.redis,
+        webhook_id,
+        key,
+        &message,
+    )
+    .await;
 }

@@ -251,6 +251,10 @@ impl Ingress {
     pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let ops_handle = self.ops.handle();
+        let _stop_on_drop = inlet_core::shutdown::StopOnDrop::new(
+            vec![handle.clone(), ops_handle.clone()],
+            self.background.clone(),
+        );
         let server = tokio::spawn(self.server);
         let ops = tokio::spawn(self.ops);
         cancel.cancelled().await;

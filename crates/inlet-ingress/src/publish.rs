@@ -1,6 +1,7 @@
 //! Publishing an accepted raw webhook: through its shard's lane with the
 //! broker's confirm (or the spool), then, for a waiting sender, the
-//! pipeline's verdict. A refusal here is always `503`: the message is not
+//! pipeline's verdict. An accepted request's `Idempotency-Key` claim is
+//! confirmed before its sender waits for the verdict. A refusal here is always `503`: the message is not
 //! safe, the sender must retry.
 
 use crate::State;
@@ -38,6 +39,11 @@ pub(crate) async fn publish(
         .metrics
         .confirm
         .observe(started.elapsed().as_secs_f64());
+    if published.is_ok() && !raw.idempotency_key.is_empty() {
+        // Accepted: a repeat of the key is answered as this request is.
+        let (hook, key) = (&raw.webhook_id, &raw.idempotency_key);
+        crate::idempotency_key::confirm(state, hook, key, &raw.message_id).await;
+    }
     let refused = match (published, verdict) {
         (Ok(Published::Confirmed), None) => return Ok(Outcome::Accepted),
         (Ok(Published::Confirmed), Some(verdict)) => {

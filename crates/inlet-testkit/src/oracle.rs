@@ -71,12 +71,25 @@ pub struct Senders {
 impl Senders {
     /// Starts `count` senders on the webhook `token`.
     pub fn start(http: reqwest::Client, port: Arc<AtomicU16>, token: &str, count: usize) -> Self {
+        Self::start_named(http, port, token, "sender", count)
+    }
+
+    /// [`Senders::start`] with senders named `{name}0`, `{name}1`, …, so
+    /// that several groups (e.g. one per ingress replica) can send to one
+    /// channel side by side.
+    pub fn start_named(
+        http: reqwest::Client,
+        port: Arc<AtomicU16>,
+        token: &str,
+        name: &str,
+        count: usize,
+    ) -> Self {
         let finish = Arc::new(AtomicBool::new(false));
         let accepted = Arc::new(AtomicUsize::new(0));
         let tasks = (0..count)
             .map(|i| {
                 let sender = Sender {
-                    name: format!("sender{i}"),
+                    name: format!("{name}{i}"),
                     http: http.clone(),
                     port: port.clone(),
                     token: token.to_string(),

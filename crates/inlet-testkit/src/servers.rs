@@ -233,6 +233,13 @@ pub struct PrivateRabbit {
 
 impl PrivateRabbit {
     pub fn start() -> anyhow::Result<Self> {
+        let server = Self::prepare()?;
+        server.start_again()?;
+        Ok(server)
+    }
+
+    /// A node's name, ports, data directory and configuration, not started.
+    fn prepare() -> anyhow::Result<Self> {
         let dir = fresh_dir("rabbit")?;
         let port = free_port()?;
         let node = format!("inlet-{}@localhost", crate::unique_tag());
@@ -247,14 +254,17 @@ impl PrivateRabbit {
         std::fs::write(dir.join("env.conf"), "")?;
         run(Command::new("chmod").arg("755").arg(&dir))?;
         chown(&dir, "rabbitmq:rabbitmq")?;
-        let server = Self {
+        Ok(Self {
             port,
             node,
             dir,
             dist_port: free_port()?,
-        };
-        server.start_again()?;
-        Ok(server)
+        })
+    }
+
+    /// The Erlang node name (`inlet-…@localhost`).
+    pub fn node(&self) -> &str {
+        &self.node
     }
 
     pub fn url(&self) -> String {
@@ -295,6 +305,47 @@ impl PrivateRabbit {
     /// Stops the whole node (its queues survive on disk).
     pub fn stop(&self) -> anyhow::Result<()> {
         self.ctl(&["stop"])
+    }
+
+    /// SIGKILL to the node's VM: a crash (its queues survive on disk).
+    /// Returns once its AMQP port is closed.
+    pub fn kill(&self) -> anyhow::Result<()> {
+        let pid = std::fs::read_to_string(self.dir.join("pid"))?;
+        run(Command::new("kill").args(["-9", pid.trim()]))?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            if Instant::now() > deadline {
+                bail!("RabbitMQ still listens after SIGKILL");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
+    /// The names of the client connections this node holds (the services
+    /// name theirs, e.g. `inlet-ingress`).
+    pub fn connection_names(&self) -> anyhow::Result<Vec<String>> {
+        // Every node has its own AMQP port: the port says whose it is.
+        let output = self
+            .command("rabbitmqctl")
+            .args(["-n", &self.node, "-q", "list_connections"])
+            .args(["--no-table-headers", "port", "client_properties"])
+            .stdin(Stdio::null())
+            .output()?;
+        if !output.status.success() {
+            bail!(
+                "list_connections on {}: {}",
+                self.node,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let port = self.port.to_string();
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .filter(|(on, _)| on.trim() == port)
+            .map(|(_, properties)| connection_name(properties))
+            .collect())
     }
 
     /// Closes every client connection, as a network cut or a broker restart does.
@@ -352,5 +403,61 @@ impl Drop for PrivateRabbit {
             .stderr(Stdio::null())
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The `connection_name` in a `client_properties` column, e.g.
+/// `[{"connection_name","longstr","inlet-ingress"},…]` (empty if none).
+fn connection_name(properties: &str) -> String {
+    let Some((_, after)) = properties.split_once("connection_name") else {
+        return String::new();
+    };
+    let tuple = after.split('}').next().unwrap_or_default();
+    tuple.rsplit('"').nth(1).unwrap_or_default().to_string()
+}
+
+/// A private RabbitMQ cluster: nodes of their own (names, AMQP and
+/// distribution ports, data), joined with `rabbitmqctl join_cluster`. Any
+/// node may be stopped, killed and started again; it rejoins with its data.
+pub struct PrivateRabbitCluster {
+    pub nodes: Vec<PrivateRabbit>,
+}
+
+impl PrivateRabbitCluster {
+    /// Starts `size` nodes side by side (each takes seconds) and joins them
+    /// to the first; returns once every node runs in the cluster.
+    pub fn start(size: usize) -> anyhow::Result<Self> {
+        anyhow::ensure!(size >= 1, "a cluster has at least one node");
+        let nodes = (0..size)
+            .map(|_| PrivateRabbit::prepare())
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let cluster = Self { nodes };
+        std::thread::scope(|scope| {
+            let starts: Vec<_> = cluster
+                .nodes
+                .iter()
+                .map(|node| scope.spawn(|| node.start_again()))
+                .collect();
+            starts
+                .into_iter()
+                .try_for_each(|start| start.join().unwrap_or_else(|_| bail!("start panicked")))
+        })?;
+        let first = cluster.nodes[0].node.clone();
+        for node in &cluster.nodes[1..] {
+            node.ctl(&["stop_app"])?;
+            node.ctl(&["join_cluster", &first])?;
+            node.ctl(&["start_app"])?;
+        }
+        cluster.nodes[0].ctl(&["await_online_nodes", &size.to_string(), "--timeout", "60"])?;
+        Ok(cluster)
+    }
+
+    /// Every node's URL, separated by commas (`amqp.url` of a cluster).
+    pub fn url(&self) -> String {
+        self.nodes
+            .iter()
+            .map(PrivateRabbit::url)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }

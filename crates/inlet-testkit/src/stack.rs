@@ -245,6 +245,27 @@ impl TestStack {
         self.ops_ports.remove(service);
     }
 
+    /// Kills the first started of the running instances of `service` (the
+    /// active one of replicas that registered on the same shards): its task
+    /// is dropped where it stands, as a crash would leave it. A worker's
+    /// batch in hand is abandoned unacknowledged and its broker connection
+    /// closes, so the broker hands the shards and the unacknowledged
+    /// deliveries to the standby; an ingress's listeners stop at once,
+    /// dropping requests in flight. It is no crash: connection tasks the
+    /// service spawned may run on for a while (decisions.md 106), so worker
+    /// replicas are killed as real processes in `crash.rs` of formatter
+    /// and delivery (SIGKILL).
+    pub async fn kill_first(&mut self, service: &str) {
+        let Some(at) = self.tasks.iter().position(|(name, _, _)| *name == service) else {
+            panic!("no {service} running");
+        };
+        let (_, stop, task) = self.tasks.remove(at);
+        task.abort();
+        let _ = task.await;
+        // Anything it spawned off its stop token ends as well.
+        stop.cancel();
+    }
+
     /// Waits until a service's `/readyz` answers 200; the error says what
     /// it answered last.
     pub async fn wait_ready(&self, ops_port: u16, timeout: Duration) -> anyhow::Result<()> {

@@ -188,3 +188,33 @@ fn the_compose_environment_is_accepted_by_every_service() {
     assert!(settings.database.url.contains("@postgres:5432/"));
     assert_eq!(settings.api.admin_tokens.len(), 1);
 }
+
+/// The `cluster` profile: the node list its header exports is accepted by
+/// the services and names the three nodes the profile runs.
+#[test]
+fn the_compose_cluster_profile_names_its_three_nodes() {
+    let compose = repo_file("docker-compose.yml");
+    let url = compose
+        .lines()
+        .find_map(|l| {
+            l.trim_start_matches('#')
+                .trim()
+                .strip_prefix("export INLET_AMQP_URL=")
+        })
+        .expect("docker-compose.yml shows the cluster's INLET_AMQP_URL")
+        .trim_matches('"')
+        .to_string();
+    let env = vec![("INLET__AMQP__URL".to_string(), url)];
+    let settings = Settings::load_from(None, &env)
+        .unwrap_or_else(|e| panic!("the cluster's INLET_AMQP_URL refused: {e}"));
+    let nodes = settings.amqp.nodes();
+    assert_eq!(nodes.len(), 3, "{nodes:?}");
+    for (node, host) in nodes.iter().zip(["rabbitmq", "rabbitmq-1", "rabbitmq-2"]) {
+        assert!(node.contains(&format!("@{host}:5672/")), "{node}");
+        assert!(
+            compose.contains(&format!("hostname: {host}")),
+            "no node {host} in docker-compose.yml"
+        );
+    }
+    assert!(compose.contains(r#"profiles: ["cluster"]"#));
+}

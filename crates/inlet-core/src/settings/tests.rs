@@ -95,6 +95,48 @@ fn bad_value_is_refused_with_its_key() {
 }
 
 #[test]
+fn amqp_url_takes_one_node_or_a_comma_separated_cluster() {
+    let s = Settings::load_from(None, &[]).unwrap();
+    assert_eq!(s.amqp.nodes(), vec![s.amqp.url.as_str()]);
+    let cluster = "amqp://u:p@rabbit-0:5672/%2f?heartbeat=10, amqp://u:p@rabbit-1:5672/%2f,amqps://u:p@rabbit-2/%2f";
+    let s = Settings::load_from(None, &env(&[("INLET__AMQP__URL", cluster)])).unwrap();
+    assert_eq!(
+        s.amqp.nodes(),
+        vec![
+            "amqp://u:p@rabbit-0:5672/%2f?heartbeat=10",
+            "amqp://u:p@rabbit-1:5672/%2f",
+            "amqps://u:p@rabbit-2/%2f",
+        ]
+    );
+}
+
+#[test]
+fn a_bad_node_of_the_cluster_is_refused_naming_it() {
+    for (url, expected) in [
+        (
+            "amqp://a:5672/%2f,,amqp://c/%2f",
+            "node 2 of 3 must be a URL",
+        ),
+        (
+            "amqp://a:5672/%2f,http://b/%2f",
+            "node 2 of 2 must be a URL",
+        ),
+        (
+            "amqp://a/%2f,amqp://u:p@/%2f",
+            "node 2 of 2 must name a host",
+        ),
+        ("amqp://:5672/%2f", "must name a host"),
+        ("amqp://a/%2f,", "node 2 of 2 must be a URL"),
+    ] {
+        let err = Settings::load_from(None, &env(&[("INLET__AMQP__URL", url)]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("amqp.url"), "{url}: {err}");
+        assert!(err.contains(expected), "{url}: {err}");
+    }
+}
+
+#[test]
 fn the_publishing_lanes_need_room_for_at_least_one_webhook() {
     for key in [
         "publish_in_flight",

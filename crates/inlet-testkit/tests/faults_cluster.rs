@@ -1,0 +1,141 @@
+//! A three-node RabbitMQ cluster (reliability.md, promise 2) started by the
+//! testkit on private ports and node names: one node stopped, or killed,
+//! under a steady stream, on the node that holds service connections. The
+//! services move to the other nodes without a restart, the quorum queues
+//! elect new leaders, and the oracle holds: exactly the 2xx messages, once
+//! each, in order, seq gap-free.
+
+use inlet_testkit::oracle::{Senders, assert_exactly};
+use inlet_testkit::servers::PrivateRabbitCluster;
+use inlet_testkit::{Services, TestStack};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU16;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How a node is lost.
+#[derive(Clone, Copy, Debug)]
+enum Loss {
+    /// `rabbitmqctl stop`: the node leaves cleanly.
+    Stop,
+    /// SIGKILL: the node crashes.
+    Kill,
+}
+
+/// Runs a blocking `rabbitmqctl` call without stalling the runtime thread
+/// the services and senders need meanwhile.
+fn ctl<T>(call: impl FnOnce() -> anyhow::Result<T>) -> T {
+    tokio::task::block_in_place(call).unwrap()
+}
+
+async fn eventually_ready(stack: &TestStack, service: &str) {
+    let port = stack.ops_ports[service];
+    stack
+        .wait_ready(port, Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|error| panic!("{service}: {error}"));
+}
+
+/// The node holding the most service connections, and their names.
+fn busiest_node(cluster: &PrivateRabbitCluster) -> (usize, Vec<String>) {
+    cluster
+        .nodes
+        .iter()
+        .map(|node| ctl(|| node.connection_names()))
+        .enumerate()
+        .max_by_key(|(_, names)| names.len())
+        .unwrap_or_default()
+}
+
+/// Every service connection name on the nodes other than `lost`.
+fn names_elsewhere(cluster: &PrivateRabbitCluster, lost: usize) -> BTreeSet<String> {
+    cluster
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != lost)
+        .flat_map(|(_, node)| ctl(|| node.connection_names()))
+        .collect()
+}
+
+/// Four senders stream through the whole stack on the cluster; the node
+/// holding the most service connections is lost; the stream goes on, every
+/// connection that was on it comes back on another node, and the oracle
+/// holds. Prints how long the pipeline took to carry messages accepted
+/// after the loss end to end (operations.md, "Recovery times").
+async fn one_node_lost_under_load(loss: Loss) {
+    let cluster = tokio::task::block_in_place(|| PrivateRabbitCluster::start(3)).unwrap();
+    let url = cluster.url();
+    let stack = TestStack::start_with(Services::ALL, |s| s.amqp.url = url)
+        .await
+        .unwrap();
+    let f = stack.fixture().await.unwrap();
+    let port = Arc::new(AtomicU16::new(stack.ingress_port));
+    let senders = Senders::start(stack.http.clone(), port, &f.token, 4);
+    senders
+        .wait_for_progress(100, Duration::from_secs(30))
+        .await;
+
+    let (lost, names) = busiest_node(&cluster);
+    // The queue probe connects only when scraped; the others stay connected.
+    let on_lost: BTreeSet<String> = names
+        .into_iter()
+        .filter(|n| n.starts_with("inlet-") && n != "inlet-queue-probe")
+        .collect();
+    assert!(
+        !on_lost.is_empty(),
+        "no service is connected to any node: nothing to prove"
+    );
+    let accepted_before = senders.accepted_so_far();
+    let lost_at = Instant::now();
+    match loss {
+        Loss::Stop => ctl(|| cluster.nodes[lost].stop()),
+        Loss::Kill => ctl(|| cluster.nodes[lost].kill()),
+    }
+    // Accepted after the loss, and posted: ingress publishes and the
+    // formatter and delivery consume on the two nodes left.
+    senders
+        .wait_for_progress(100, Duration::from_secs(45))
+        .await;
+    let channel: uuid::Uuid = f.channel_id.parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(45);
+    while stack.posts(channel).await.unwrap().len() < accepted_before + 100 {
+        assert!(Instant::now() < deadline, "posts stopped after the loss");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let recovered_in = lost_at.elapsed();
+    eprintln!("{loss:?}: messages accepted after the loss posted within {recovered_in:?}");
+
+    for service in ["ingress", "formatter", "delivery", "api"] {
+        eventually_ready(&stack, service).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let elsewhere = names_elsewhere(&cluster, lost);
+        let missing: Vec<&String> = on_lost.difference(&elsewhere).collect();
+        if missing.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{missing:?} never reconnected to another node"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let accepted = senders.finish().await;
+    assert_exactly(&stack, &f.channel_id, &accepted).await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "slow (a three-node cluster, 60 to 90 s): scripts/test --faults"]
+async fn a_cluster_node_stopped_under_load_loses_and_doubles_nothing() {
+    one_node_lost_under_load(Loss::Stop).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "slow (a three-node cluster, 60 to 90 s): scripts/test --faults"]
+async fn a_cluster_node_killed_under_load_loses_and_doubles_nothing() {
+    one_node_lost_under_load(Loss::Kill).await;
+}
