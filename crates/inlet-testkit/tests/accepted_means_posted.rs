@@ -348,13 +348,19 @@ async fn send(stack: &TestStack, f: &Fixture, case: &Case, wait: bool, again: bo
         request = request.header("content-type", ct);
     }
     for (name, value) in &case.headers {
-        // A vendor's delivery id is its idempotency key: the second send
-        // is another delivery.
+        // A vendor's delivery id is its idempotency key: each case is a
+        // delivery of its own (fixtures share ids), and so is the second
+        // send of one.
         let lower = name.to_ascii_lowercase();
-        let value = if again
-            && (lower.contains("delivery") || lower.contains("uuid") || lower == "request-id")
+        let value = if lower.contains("delivery")
+            || lower.contains("uuid")
+            || lower.ends_with("request-id")
         {
-            format!("{value}-again")
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&(&case.label, &case.body), &mut hasher);
+            let case_id = std::hash::Hasher::finish(&hasher);
+            let again = if again { "-again" } else { "" };
+            format!("{value}-{case_id:x}{again}")
         } else {
             value.clone()
         };

@@ -121,23 +121,53 @@ fn check_markup(value: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The fields of a webhook checked alike on creation and on change; an
+/// absent one (`None`) is not checked, an empty signing secret removes it.
+struct Presentation<'a> {
+    markup: Option<&'a str>,
+    display_name: Option<&'a str>,
+    description: Option<&'a str>,
+    username: Option<&'a str>,
+    icon_url: Option<&'a str>,
+    signing_secret: Option<&'a str>,
+}
+
+impl Presentation<'_> {
+    fn check(&self) -> Result<(), ApiError> {
+        if let Some(markup) = self.markup {
+            check_markup(markup)?;
+        }
+        if let Some(name) = self.display_name {
+            fields::display_name("display_name", name)?;
+        }
+        if let Some(description) = self.description {
+            fields::description(description)?;
+        }
+        if let Some(username) = self.username {
+            fields::post_username(username)?;
+        }
+        if let Some(url) = self.icon_url {
+            fields::icon_url(url)?;
+        }
+        if let Some(secret) = self.signing_secret.filter(|s| !s.is_empty()) {
+            fields::signing_secret(secret)?;
+        }
+        Ok(())
+    }
+}
+
 impl CreateWebhook {
     fn validate(self) -> Result<NewWebhook, ApiError> {
         let markup = self.markup.unwrap_or_else(|| "markdown".into());
-        check_markup(&markup)?;
-        if let Some(name) = &self.display_name {
-            fields::display_name("display_name", name)?;
+        Presentation {
+            markup: Some(&markup),
+            display_name: self.display_name.as_deref(),
+            description: Some(&self.description),
+            username: self.username.as_deref(),
+            icon_url: self.icon_url.as_deref(),
+            signing_secret: self.signing_secret.as_deref(),
         }
-        fields::description(&self.description)?;
-        if let Some(username) = &self.username {
-            fields::post_username(username)?;
-        }
-        if let Some(url) = &self.icon_url {
-            fields::icon_url(url)?;
-        }
-        if let Some(secret) = self.signing_secret.as_deref().filter(|s| !s.is_empty()) {
-            fields::signing_secret(secret)?;
-        }
+        .check()?;
         if self.rate_per_minute.is_some_and(|r| r <= 0) {
             return Err(ApiError::InvalidField {
                 field: "rate_per_minute",
@@ -348,24 +378,16 @@ pub struct UpdateWebhook {
 
 impl UpdateWebhook {
     fn validate(self) -> Result<WebhookChanges, ApiError> {
-        if let Some(markup) = &self.markup {
-            check_markup(markup)?;
+        Presentation {
+            markup: self.markup.as_deref(),
+            display_name: self.display_name.as_deref(),
+            description: self.description.as_deref(),
+            username: self.username.as_deref(),
+            // An empty icon URL removes the icon.
+            icon_url: self.icon_url.as_deref().filter(|u| !u.is_empty()),
+            signing_secret: self.signing_secret.as_deref(),
         }
-        if let Some(name) = &self.display_name {
-            fields::display_name("display_name", name)?;
-        }
-        if let Some(description) = &self.description {
-            fields::description(description)?;
-        }
-        if let Some(username) = &self.username {
-            fields::post_username(username)?;
-        }
-        if let Some(url) = self.icon_url.as_deref().filter(|u| !u.is_empty()) {
-            fields::icon_url(url)?;
-        }
-        if let Some(secret) = self.signing_secret.as_deref().filter(|s| !s.is_empty()) {
-            fields::signing_secret(secret)?;
-        }
+        .check()?;
         if self.rate_per_minute.is_some_and(|r| r < 0) {
             return Err(ApiError::InvalidField {
                 field: "rate_per_minute",
