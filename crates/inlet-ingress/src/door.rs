@@ -4,10 +4,22 @@
 
 use crate::State;
 use crate::accept;
+use crate::access_log::Route;
 use crate::answer::Shape;
 use crate::integration;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use inlet_dialects::DialectName;
+
+/// The doors' route patterns, as `crate::Ingress` registers them and the
+/// access log writes them.
+pub(crate) mod routes {
+    pub const SLACK: &str = "/hooks/{token}";
+    pub const TALKSPIRIT: &str = "/v1/incoming/{token}";
+    pub const EMAKIN: &str = "/hooks/channels/{channel_id}/{token}";
+    pub const EXTERNAL: &str = "/api/v1/external/{integration}";
+    pub const ZULIP_SEND: &str = "/api/v1/messages";
+    pub const SLACK_POST_MESSAGE: &str = "/api/chat.postMessage";
+}
 
 /// One entry point, with what its URL told.
 pub(crate) enum Door {
@@ -77,6 +89,24 @@ impl Door {
             Door::SlackPostMessage => Shape::SlackApi,
         }
     }
+
+    /// The door's route pattern.
+    pub fn route(&self) -> &'static str {
+        match self {
+            Door::Slack { .. } => routes::SLACK,
+            Door::Talkspirit { .. } => routes::TALKSPIRIT,
+            Door::Emakin { .. } => routes::EMAKIN,
+            Door::External { .. } => routes::EXTERNAL,
+            Door::ZulipSend => routes::ZULIP_SEND,
+            Door::SlackPostMessage => routes::SLACK_POST_MESSAGE,
+        }
+    }
+}
+
+/// Runs the pipeline for `door`, its route named for the access log.
+async fn enter(state: &State, door: Door, req: &HttpRequest, body: web::Payload) -> HttpResponse {
+    req.extensions_mut().insert(Route(door.route()));
+    accept::run(state, door, req, body).await
 }
 
 /// `POST /hooks/{token}`: the Slack / Mattermost dialect.
@@ -89,7 +119,7 @@ pub async fn slack(
     let door = Door::Slack {
         token: token.into_inner(),
     };
-    accept::run(&state, door, &req, body).await
+    enter(&state, door, &req, body).await
 }
 
 /// `POST /v1/incoming/{token}`: the talkSpirit dialect.
@@ -102,7 +132,7 @@ pub async fn talkspirit(
     let door = Door::Talkspirit {
         token: token.into_inner(),
     };
-    accept::run(&state, door, &req, body).await
+    enter(&state, door, &req, body).await
 }
 
 /// `POST /hooks/channels/{channel_id}/{token}`: the emakin dialect.
@@ -113,7 +143,7 @@ pub async fn emakin(
     state: web::Data<State>,
 ) -> HttpResponse {
     let (channel, token) = path.into_inner();
-    accept::run(&state, Door::Emakin { channel, token }, &req, body).await
+    enter(&state, Door::Emakin { channel, token }, &req, body).await
 }
 
 /// `POST /api/v1/external/{integration}`: a vendor integration.
@@ -126,7 +156,7 @@ pub async fn external(
     let door = Door::External {
         integration: name.into_inner(),
     };
-    accept::run(&state, door, &req, body).await
+    enter(&state, door, &req, body).await
 }
 
 /// `POST /api/v1/messages`: Zulip's send-message API.
@@ -135,7 +165,7 @@ pub async fn zulip_send(
     body: web::Payload,
     state: web::Data<State>,
 ) -> HttpResponse {
-    accept::run(&state, Door::ZulipSend, &req, body).await
+    enter(&state, Door::ZulipSend, &req, body).await
 }
 
 /// `POST /api/chat.postMessage`: Slack's message API.
@@ -144,5 +174,5 @@ pub async fn slack_post_message(
     body: web::Payload,
     state: web::Data<State>,
 ) -> HttpResponse {
-    accept::run(&state, Door::SlackPostMessage, &req, body).await
+    enter(&state, Door::SlackPostMessage, &req, body).await
 }

@@ -199,27 +199,22 @@ impl Ingress {
             n => n,
         };
         let shutdown_timeout = Duration::from_millis(settings.service.shutdown_timeout_ms);
+        use door::routes;
         let http = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .wrap(actix_web::middleware::from_fn(access_log::log_request))
-                .route("/hooks/{token}", web::post().to(door::slack))
-                .route("/v1/incoming/{token}", web::post().to(door::talkspirit))
-                .route(
-                    "/hooks/channels/{channel_id}/{token}",
-                    web::post().to(door::emakin),
-                )
-                .route(
-                    "/api/v1/external/{integration}",
-                    web::post().to(door::external),
-                )
-                .route("/api/v1/messages", web::post().to(door::zulip_send))
+                .route(routes::SLACK, web::post().to(door::slack))
+                .route(routes::TALKSPIRIT, web::post().to(door::talkspirit))
+                .route(routes::EMAKIN, web::post().to(door::emakin))
+                .route(routes::EXTERNAL, web::post().to(door::external))
+                .route(routes::ZULIP_SEND, web::post().to(door::zulip_send))
                 .route(
                     "/api/v1/server_settings",
                     web::get().to(server_settings::get),
                 )
                 .route(
-                    "/api/chat.postMessage",
+                    routes::SLACK_POST_MESSAGE,
                     web::post().to(door::slack_post_message),
                 )
                 .route("/openapi.json", web::get().to(openapi::get))
