@@ -74,6 +74,9 @@ pub fn v3(p: &V3, data: &Value) -> Result<Formatted, IntegrationError> {
         );
         return Ok(Formatted::Messages(vec![incident.message(body)]));
     }
+    if ABOUT_INCIDENT.contains(&e.event_type.as_str()) {
+        return about_incident(&e.event_type, agent, data);
+    }
     let i: V3Incident = parse_data(data)?;
     let incident = Incident::new(&i.id, i.number, i.title.as_deref(), i.html_url.as_deref());
     let link = incident.link();
@@ -113,6 +116,16 @@ pub fn v3(p: &V3, data: &Value) -> Result<Formatted, IntegrationError> {
             format!("Incident {link} delegated to {service} (assigned to {assignees}).")
         }
         "incident.reopened" => by("reopened"),
+        "incident.service_updated" => {
+            let service = i
+                .service
+                .as_ref()
+                .map_or_else(|| "another service".into(), Reference::link);
+            match &agent {
+                Some(a) => format!("Incident {link} moved to {service} by {a}."),
+                None => format!("Incident {link} moved to {service}."),
+            }
+        }
         "incident.priority_updated" => {
             let priority = i
                 .priority
@@ -122,6 +135,88 @@ pub fn v3(p: &V3, data: &Value) -> Result<Formatted, IntegrationError> {
         }
         // Only declared events reach a formatter.
         _ => return Ok(Formatted::Ignore(IgnoreReason::Unsupported)),
+    };
+    Ok(Formatted::Messages(vec![incident.message(body)]))
+}
+
+/// The V3 events whose `data` refers to its incident (`data.incident`).
+const ABOUT_INCIDENT: &[&str] = &[
+    "incident.responder.added",
+    "incident.responder.replied",
+    "incident.status_update_published",
+    "incident.conference_bridge.updated",
+    "incident.workflow.started",
+    "incident.workflow.completed",
+];
+
+/// A responder request or reply, a status update, a conference bridge or
+/// a workflow run, in the thread of the incident it is about.
+fn about_incident(
+    event_type: &str,
+    agent: Option<String>,
+    data: &Value,
+) -> Result<Formatted, IntegrationError> {
+    let about: V3AboutIncident = parse_data(data)?;
+    let i = &about.incident;
+    let (number, title) = split_summary(i.summary.as_deref());
+    let incident = Incident::new(&i.id, number, title, i.html_url.as_deref());
+    let link = incident.link();
+    let who = agent.unwrap_or_else(|| "someone".to_string());
+    let message = quote(about.message.as_deref().unwrap_or(""));
+    let body = match event_type {
+        "incident.responder.added" => {
+            let responder = about
+                .user
+                .as_ref()
+                .or(about.escalation_policy.as_ref())
+                .map_or_else(|| "a responder".into(), Reference::link);
+            format!("{who} asked {responder} to help with incident {link}.{message}")
+        }
+        "incident.responder.replied" => {
+            let responder = about.user.as_ref().map_or(who, Reference::link);
+            let answer = match about.state.as_deref() {
+                Some("accepted") => "accepted",
+                Some("declined") => "declined",
+                _ => "answered",
+            };
+            format!("{responder} {answer} the request to help with incident {link}.{message}")
+        }
+        "incident.status_update_published" => {
+            format!("{who} published a status update on incident {link}.{message}")
+        }
+        "incident.conference_bridge.updated" => {
+            let mut bridge: Vec<String> = about.conference_url.iter().cloned().collect();
+            // Numbers are strings; anything else in the list is skipped.
+            let numbers = about.conference_numbers.iter().flatten();
+            bridge.extend(numbers.filter_map(Value::as_str).map(str::to_string));
+            if bridge.is_empty() {
+                format!("{who} removed the conference bridge of incident {link}.")
+            } else {
+                let bridge = bridge.join(", ");
+                format!("{who} set the conference bridge of incident {link}: {bridge}.")
+            }
+        }
+        _ => {
+            // incident.workflow.started / incident.workflow.completed
+            let workflow = about
+                .incident_workflow
+                .as_ref()
+                .map_or_else(|| "A workflow".into(), |w| format!("Workflow {}", w.link()));
+            let verb = if event_type.ends_with("started") {
+                "started"
+            } else {
+                "completed"
+            };
+            let trigger = about
+                .workflow_trigger
+                .as_ref()
+                .and_then(|t| t.summary.as_deref())
+                .or(about.summary.as_deref())
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map_or_else(String::new, |t| format!(" ({t})"));
+            format!("{workflow} {verb} on incident {link}{trigger}.")
+        }
     };
     Ok(Formatted::Messages(vec![incident.message(body)]))
 }

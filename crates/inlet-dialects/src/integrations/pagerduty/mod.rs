@@ -40,6 +40,13 @@ const EVENTS: &[&str] = &[
     "incident.reopened",
     "incident.annotated",
     "incident.priority_updated",
+    "incident.service_updated",
+    "incident.responder.added",
+    "incident.responder.replied",
+    "incident.status_update_published",
+    "incident.conference_bridge.updated",
+    "incident.workflow.started",
+    "incident.workflow.completed",
     "pagey.ping",
 ];
 

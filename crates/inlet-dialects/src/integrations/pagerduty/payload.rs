@@ -61,6 +61,33 @@ pub struct V3Note {
     pub content: Option<String>,
 }
 
+/// The V3 events whose `data` names its incident by reference rather
+/// than being the incident: a responder request or reply
+/// (`incident_responder`), a status update, a conference bridge, a
+/// workflow run. Each reads the fields it needs; all are optional.
+#[derive(Debug, Deserialize)]
+pub struct V3AboutIncident {
+    pub incident: V3IncidentRef,
+    #[serde(default)]
+    pub user: Option<Reference>,
+    #[serde(default)]
+    pub escalation_policy: Option<Reference>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub conference_url: Option<String>,
+    #[serde(default)]
+    pub conference_numbers: Option<Vec<Value>>,
+    #[serde(default)]
+    pub incident_workflow: Option<Reference>,
+    #[serde(default)]
+    pub workflow_trigger: Option<Reference>,
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct V3IncidentRef {
     pub id: String,
