@@ -232,7 +232,7 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
 
     membership(&stack, &secret, &f.owner_id, true).await;
     let id = letters[0]["id"].as_str().unwrap();
-    let (status, _) = letter(&stack, Method::POST, &id, "/replay").await;
+    let (status, _) = letter(&stack, Method::POST, id, "/replay").await;
     assert_eq!(status, 200);
     let posts = stack.wait_for_posts(&secret, 1, WAIT).await.unwrap();
     assert_eq!(posts.len(), 1);
