@@ -9,7 +9,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::{code_span, linked};
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -62,12 +62,7 @@ impl Integration for Airbrake {
         }
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let n: Notification = parse(payload)?;
         let e = &n.error;
         let class = e

@@ -8,7 +8,7 @@ use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration, Message};
+use super::{Formatted, Formatting, Integration, Message};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -51,12 +51,7 @@ impl Integration for Alertmanager {
         }
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         let notification: Notification = parse(payload)?;
         let name_key = params
             .get("name")

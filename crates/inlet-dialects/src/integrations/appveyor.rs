@@ -8,7 +8,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::first_line;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -58,12 +58,7 @@ impl Integration for AppVeyor {
         }
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let n: Notification = parse(payload)?;
         let d = &n.event_data;
         let mut lines = vec![format!(

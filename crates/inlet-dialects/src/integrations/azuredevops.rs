@@ -9,7 +9,7 @@ use super::git::{self, ItemLine, item_message};
 use super::params::{Headers, Params};
 use super::payload::parse;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, IgnoreReason, Integration};
+use super::{Formatted, Formatting, IgnoreReason, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -126,12 +126,7 @@ impl Integration for AzureDevOps {
         }
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         match event {
             "git.push" => push(&parse(payload)?, params),
             _ => pull_request(event, &parse(payload)?),
@@ -139,7 +134,7 @@ impl Integration for AzureDevOps {
     }
 }
 
-fn push(p: &Event<Push>, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn push(p: &Event<Push>, params: &Params<'_>) -> Formatting {
     let push = &p.resource;
     let Some(update) = push.ref_updates.first() else {
         return Err(IntegrationError::invalid(
@@ -187,7 +182,7 @@ fn push(p: &Event<Push>, params: &Params<'_>) -> Result<Formatted, IntegrationEr
 
 /// Created, merged or updated, in the pull request's thread; a merge
 /// attempt that did not complete (a conflict) posts nothing, as in Zulip.
-fn pull_request(event: &str, p: &Event<PullRequest>) -> Result<Formatted, IntegrationError> {
+fn pull_request(event: &str, p: &Event<PullRequest>) -> Formatting {
     let pr = &p.resource;
     let branches = (
         git::branch_of(&pr.source_ref_name),

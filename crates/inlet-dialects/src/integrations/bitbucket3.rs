@@ -11,7 +11,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::{configured_message, quote};
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, IgnoreReason, Integration, Message};
+use super::{Formatted, Formatting, IgnoreReason, Integration, Message};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -216,12 +216,7 @@ impl Integration for Bitbucket3 {
         }
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         let title = params.topic_overridden();
         match event {
             "diagnostics:ping" => {
@@ -245,7 +240,7 @@ impl Integration for Bitbucket3 {
     }
 }
 
-fn repo_comment(p: &RepoComment, action: &str) -> Result<Formatted, IntegrationError> {
+fn repo_comment(p: &RepoComment, action: &str) -> Formatting {
     let sha = &p.commit;
     let commit_url = p.repository.base_url().map(|b| format!("{b}commits/{sha}"));
     let text = if action.starts_with("deleted") {
@@ -264,7 +259,7 @@ fn repo_comment(p: &RepoComment, action: &str) -> Result<Formatted, IntegrationE
 }
 
 /// Posted in the thread of the repository forked from.
-fn forked(p: &Forked) -> Result<Formatted, IntegrationError> {
+fn forked(p: &Forked) -> Formatting {
     let fork = &p.repository;
     let origin = fork.origin.as_deref().unwrap_or(fork);
     let body = format!(
@@ -279,7 +274,7 @@ fn forked(p: &Forked) -> Result<Formatted, IntegrationError> {
     ))
 }
 
-fn modified(p: &Modified) -> Result<Formatted, IntegrationError> {
+fn modified(p: &Modified) -> Formatting {
     let (old, new) = (&p.old.name, &p.new.name);
     let line = format!(
         "{} changed the name of the **{old}** repo from **{old}** to **{new}**",
@@ -294,7 +289,7 @@ fn modified(p: &Modified) -> Result<Formatted, IntegrationError> {
 }
 
 /// One message per changed ref, each in its branch's or tag's thread.
-fn refs_changed(p: &RefsChanged, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn refs_changed(p: &RefsChanged, params: &Params<'_>) -> Formatting {
     let user = p.actor.link();
     let repo = &p.repository.name;
     let mut messages = Vec::new();
@@ -345,7 +340,7 @@ fn reviewers(pr: &PullRequest) -> Option<String> {
     (!names.is_empty()).then(|| git::join_and(&names))
 }
 
-fn pull_request(p: &PrEvent, action: &str, title: bool) -> Result<Formatted, IntegrationError> {
+fn pull_request(p: &PrEvent, action: &str, title: bool) -> Formatting {
     let pr = &p.pull_request;
     let user = p.actor.link();
     let url = pr.links.url().unwrap_or("");
@@ -377,7 +372,7 @@ fn pull_request(p: &PrEvent, action: &str, title: bool) -> Result<Formatted, Int
     Ok(Formatted::one(key, topic, body))
 }
 
-fn pr_comment(p: &PrEvent, action: &str, title: bool) -> Result<Formatted, IntegrationError> {
+fn pr_comment(p: &PrEvent, action: &str, title: bool) -> Formatting {
     let pr = &p.pull_request;
     let text = p.comment.as_ref().map_or("", |c| c.text.as_str());
     let text = if action.starts_with("deleted") {

@@ -7,7 +7,7 @@ use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -50,12 +50,7 @@ impl Integration for Buildbot {
         }
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let b: Build = parse(payload)?;
         let body = if event == "new" {
             format!(

@@ -11,7 +11,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::{configured_message, first_line};
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -132,12 +132,7 @@ impl Integration for CircleCi {
         Err(VENDOR.anomalous())
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         match event {
             "ping" => {
                 let name = payload
@@ -166,7 +161,7 @@ fn status_words(status: &str) -> String {
     }
 }
 
-fn completed(event: &str, e: &Event) -> Result<Formatted, IntegrationError> {
+fn completed(event: &str, e: &Event) -> Formatting {
     let pipeline = e.pipeline.number;
     let mut body = if event == "job-completed" {
         let job = e
@@ -236,7 +231,7 @@ fn commit_details(vcs: &Vcs) -> Option<String> {
 
 /// Zulip's legacy line: `[Build](<url>) triggered by <user> on <branch>
 /// branch <status>.`, in the branch's thread.
-fn legacy(l: &Legacy) -> Result<Formatted, IntegrationError> {
+fn legacy(l: &Legacy) -> Formatting {
     let b = &l.payload;
     let previous_failed = b
         .previous

@@ -12,7 +12,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::quote;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use crate::url::is_web_url;
 use serde::Deserialize;
 use serde_json::Value;
@@ -109,12 +109,7 @@ impl Integration for Freshdesk {
         })
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let t = parse::<Payload>(payload)?.freshdesk_webhook;
         let id = match &t.ticket_id {
             Value::String(s) => s.clone(),

@@ -5,7 +5,7 @@
 //! verified when the webhook has a secret, `X-Gogs-Delivery` is the
 //! idempotency key. Only the addresses of created branches and tags differ.
 
-use super::Formatted;
+use super::Formatting;
 use super::Integration;
 use super::error::IntegrationError;
 use super::gitea::{self, Host};
@@ -38,12 +38,7 @@ impl Integration for Gogs {
         gitea::event_of(&VENDOR, headers, payload)
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         gitea::format_as(Host::Gogs, event, payload, params)
     }
 }

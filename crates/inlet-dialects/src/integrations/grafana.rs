@@ -10,7 +10,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::code_span;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration, Message};
+use super::{Formatted, Formatting, Integration, Message};
 use crate::url::is_web_url;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -102,12 +102,7 @@ impl Integration for Grafana {
             .ok_or_else(|| VENDOR.anomalous())
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         if payload.get("alerts").is_some() {
             let unified: Unified = parse(payload)?;
             Ok(Formatted::Messages(

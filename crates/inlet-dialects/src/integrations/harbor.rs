@@ -8,7 +8,7 @@ use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -68,12 +68,7 @@ impl Integration for Harbor {
         }
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let e: Event = parse(payload)?;
         let repo = &e.event_data.repository.repo_full_name;
         let resource = e.event_data.resources.first();

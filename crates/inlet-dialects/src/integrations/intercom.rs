@@ -11,7 +11,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::{configured_message, quote};
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -99,12 +99,7 @@ impl Integration for Intercom {
         }
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         if event == "ping" {
             let body = configured_message("Intercom", None);
             return Ok(Formatted::one("Intercom", "Intercom", body));

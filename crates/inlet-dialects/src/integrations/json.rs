@@ -6,7 +6,7 @@
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::text::fence_for;
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde_json::Value;
 
 pub struct Json;
@@ -28,12 +28,7 @@ impl Integration for Json {
         Ok("json".to_string())
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         // The parsed payload has lost the key order (serde_json sorts
         // without `preserve_order`), so the raw text is re-indented.
         let pretty = match std::str::from_utf8(params.raw_body()) {

@@ -12,7 +12,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::quote;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use crate::url::is_web_url;
 use serde::Deserialize;
 use serde_json::Value;
@@ -124,12 +124,7 @@ impl Integration for Linear {
         })
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         if event == "comment" {
             return Ok(comment(&parse(payload)?));
         }

@@ -129,6 +129,10 @@ pub struct Message {
     pub body_markdown: String,
 }
 
+/// What formatting an event gives: its messages or why none, or the
+/// refusal (a payload that is not the vendor's).
+pub type Formatting = Result<Formatted, IntegrationError>;
+
 /// What a formatter makes of an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Formatted {
@@ -227,12 +231,7 @@ pub trait Integration: Sync {
         false
     }
     /// Formats a declared event.
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError>;
+    fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting;
     /// A quicker route for an integration's busiest events: the event name
     /// and its messages read straight from the body's text into typed
     /// fields ([`JsonText::typed`]), without building the JSON value that

@@ -9,7 +9,7 @@ use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -72,12 +72,7 @@ impl Integration for Netlify {
         })
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let d: Deploy = parse(payload)?;
         let branch = d.branch.as_deref().unwrap_or("(no branch)");
         let build = match d.admin_url.as_deref().zip(d.id.as_deref()) {

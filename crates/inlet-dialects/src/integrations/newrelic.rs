@@ -10,7 +10,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::{configured_message, linked, quote, utc_from_unix};
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, IgnoreReason, Integration};
+use super::{Formatted, Formatting, IgnoreReason, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -93,12 +93,7 @@ impl Integration for NewRelic {
         }
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         match event {
             "test" => {
                 let body = configured_message("New Relic", None);

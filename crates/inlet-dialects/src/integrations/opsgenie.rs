@@ -9,7 +9,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::configured_message;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration, Message};
+use super::{Formatted, Formatting, Integration, Message};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -92,12 +92,7 @@ impl Integration for Opsgenie {
         }
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         if event == "TestAction" {
             let body = configured_message("Opsgenie", None);
             return Ok(Formatted::one("Opsgenie", "Opsgenie", body));

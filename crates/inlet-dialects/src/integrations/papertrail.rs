@@ -8,7 +8,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::{linked, quote};
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -62,12 +62,7 @@ impl Integration for Papertrail {
         }
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let alert: Alert = parse(payload)?;
         let search = &alert.saved_search;
         let url = search.html_search_url.as_deref();

@@ -8,7 +8,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::quote;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -63,12 +63,7 @@ impl Integration for Pingdom {
         }
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let c: StateChange = parse(payload)?;
         let service = c.check_params.hostname.as_deref().unwrap_or(&c.check_name);
         let from = c

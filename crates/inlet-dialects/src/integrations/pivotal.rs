@@ -8,7 +8,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::quote;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use crate::url::is_web_url;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -112,12 +112,7 @@ impl Integration for Pivotal {
         }
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         match payload.get(V3) {
             Some(activity) => v3(&parse(activity)?),
             None => v5(&parse(payload)?),
@@ -165,7 +160,7 @@ fn story_field<'a>(story: &'a Map<String, Value>, name: &str) -> &'a str {
     story.get(name).and_then(Value::as_str).unwrap_or("")
 }
 
-fn v3(a: &V3Activity) -> Result<Formatted, IntegrationError> {
+fn v3(a: &V3Activity) -> Formatting {
     let story_id = story_field(&a.story, "id");
     // The XML's URL is an API one: link the story's page instead.
     let url = format!(
@@ -223,7 +218,7 @@ fn text_of(value: &Value) -> String {
     }
 }
 
-fn v5(a: &V5Activity) -> Result<Formatted, IntegrationError> {
+fn v5(a: &V5Activity) -> Formatting {
     let Some(story) = a.primary_resources.first() else {
         return Err(IntegrationError::invalid(
             "field `primary_resources` is empty: no story to report on",

@@ -9,7 +9,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::{linked, quote};
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, IgnoreReason, Integration};
+use super::{Formatted, Formatting, IgnoreReason, Integration};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -120,12 +120,7 @@ impl Integration for Raygun {
         })
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let p: Payload = parse(payload)?;
         let body = if event == "error_notification" {
             notification(&p)

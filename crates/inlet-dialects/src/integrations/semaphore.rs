@@ -9,7 +9,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::first_line;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -131,12 +131,7 @@ impl Integration for Semaphore {
         }
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         if event == "pipeline" {
             pipeline(&parse(payload)?)
         } else {
@@ -145,7 +140,7 @@ impl Integration for Semaphore {
     }
 }
 
-fn pipeline(n: &Notification) -> Result<Formatted, IntegrationError> {
+fn pipeline(n: &Notification) -> Formatting {
     let r = &n.revision;
     let workflow_url = format!(
         "https://{}.semaphoreci.com/workflows/{}",
@@ -206,7 +201,7 @@ fn pipeline(n: &Notification) -> Result<Formatted, IntegrationError> {
 
 /// Zulip's Classic message: the build (or deploy of a build on a
 /// server) and its result, then the commit.
-fn classic(c: &Classic) -> Result<Formatted, IntegrationError> {
+fn classic(c: &Classic) -> Formatting {
     let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
     let link = |text: String, url: &Option<String>| match url {
         Some(url) => format!("[{text}]({url})"),

@@ -18,7 +18,7 @@
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::text;
-use super::{DialectPosts, Formatted, IgnoreReason, Integration};
+use super::{DialectPosts, Formatted, Formatting, IgnoreReason, Integration};
 use crate::draft::{Target, ThreadRef, Translation, TranslationRequest};
 use crate::error::ErrorCode;
 use serde_json::Value;
@@ -58,7 +58,7 @@ impl Integration for Slack {
     }
 
     /// Never reached: [`Self::translate_request`] answers every request.
-    fn format(&self, _: &str, _: &Value, _: &Params<'_>) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _: &str, _: &Value, _: &Params<'_>) -> Formatting {
         Ok(Formatted::Ignore(IgnoreReason::Unsupported))
     }
 }

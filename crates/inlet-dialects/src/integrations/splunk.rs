@@ -8,7 +8,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::{code_span, linked};
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -54,12 +54,7 @@ impl Integration for Splunk {
         }
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let alert: Alert = parse(payload)?;
         let search = alert
             .search_name

@@ -10,7 +10,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::linked;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -79,12 +79,7 @@ impl Integration for Statuspage {
             .ok_or_else(|| VENDOR.anomalous())
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         if event == "incident" {
             Ok(incident(&parse(payload)?))
         } else {

@@ -8,7 +8,7 @@ use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -54,12 +54,7 @@ impl Integration for TeamCity {
         }
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let n: Notification = parse(payload)?;
         let b = &n.build;
         let status_text = b.build_status.as_deref().unwrap_or("unknown");

@@ -10,7 +10,7 @@ use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, IgnoreReason, Integration};
+use super::{Formatted, Formatting, IgnoreReason, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -55,12 +55,7 @@ impl Integration for Travis {
         }
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         let ignore_pull_requests = params
             .get("ignore_pull_requests")
             .is_none_or(|v| !v.eq_ignore_ascii_case("false"));

@@ -7,7 +7,7 @@ use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, IgnoreReason, Integration, Message};
+use super::{Formatted, Formatting, IgnoreReason, Integration, Message};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -66,12 +66,7 @@ impl Integration for Updown {
             .ok_or_else(|| VENDOR.anomalous())
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let events: Vec<Event> = match payload {
             Value::Array(_) => parse(payload)?,
             object => vec![parse(object)?],

@@ -7,7 +7,7 @@ use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, IgnoreReason, Integration};
+use super::{Formatted, Formatting, IgnoreReason, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -53,12 +53,7 @@ impl Integration for UptimeRobot {
         })
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let a: Alert = parse(payload)?;
         let name = &a.monitor_friendly_name;
         let monitor = match a.monitor_url.as_deref().filter(|u| !u.is_empty()) {

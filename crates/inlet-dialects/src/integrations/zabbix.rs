@@ -8,7 +8,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::linked;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -43,12 +43,7 @@ impl Integration for Zabbix {
         }
     }
 
-    fn format(
-        &self,
-        _event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let a: Alert = parse(payload)?;
         let severity = a
             .severity

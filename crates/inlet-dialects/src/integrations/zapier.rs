@@ -8,7 +8,7 @@ use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::text::configured_message;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Integration};
+use super::{Formatted, Formatting, Integration};
 use serde_json::Value;
 
 pub struct Zapier;
@@ -27,12 +27,7 @@ impl Integration for Zapier {
         Ok("message".to_string())
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         if event == "auth" {
             let body = configured_message("Zapier", None);
             return Ok(Formatted::one("Zapier", "Zapier", body));

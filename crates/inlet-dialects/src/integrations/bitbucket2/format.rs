@@ -8,14 +8,10 @@ use crate::integrations::git::{self, ItemLine, item_message};
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
 use crate::integrations::text::quote;
-use crate::integrations::{Formatted, IgnoreReason, Message};
+use crate::integrations::{Formatted, Formatting, IgnoreReason, Message};
 use serde_json::Value;
 
-pub fn format(
-    event: &str,
-    payload: &Value,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
     match event {
         "push" => push(&parse(payload)?, params),
         "fork" => fork(&parse(payload)?),
@@ -47,7 +43,7 @@ fn link(text: &str, url: Option<&str>) -> String {
 /// One message per changed ref (Zulip's), each in the thread of its
 /// branch or tag; an empty push, or one whose branches are all left out
 /// by `branches`, posts nothing.
-fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn push(p: &PushEvent, params: &Params<'_>) -> Formatting {
     let user = name_of(&p.actor);
     let repo = &p.repository.name;
     let mut messages = Vec::new();
@@ -146,7 +142,7 @@ fn author_of(c: &Commit) -> String {
     raw.split_whitespace().next().unwrap_or("").to_string()
 }
 
-fn fork(p: &ForkEvent) -> Result<Formatted, IntegrationError> {
+fn fork(p: &ForkEvent) -> Formatting {
     let repo = &p.repository.name;
     let fork = &p.fork;
     let name = fork.full_name.as_deref().unwrap_or(&fork.name);
@@ -158,7 +154,7 @@ fn fork(p: &ForkEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(repo.clone(), repo.clone(), body))
 }
 
-fn commit_comment(p: &CommitCommentEvent) -> Result<Formatted, IntegrationError> {
+fn commit_comment(p: &CommitCommentEvent) -> Formatting {
     let commit = p
         .comment
         .commit
@@ -179,7 +175,7 @@ fn commit_comment(p: &CommitCommentEvent) -> Result<Formatted, IntegrationError>
 /// `[System <key>](<url>) changed status of [<sha>](<commit>) to <state>.`,
 /// in the thread of its branch when Bitbucket names it (with that branch's
 /// pushes), else of its commit: a build's start and result together.
-fn commit_status(p: &CommitStatusEvent) -> Result<Formatted, IntegrationError> {
+fn commit_status(p: &CommitStatusEvent) -> Formatting {
     let status = &p.commit_status;
     let sha = status
         .links
@@ -207,7 +203,7 @@ fn commit_status(p: &CommitStatusEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-fn issue(event: &str, p: &IssueEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn issue(event: &str, p: &IssueEvent, params: &Params<'_>) -> Formatting {
     let issue = &p.issue;
     let url = issue.links.html().unwrap_or("");
     let commented;
@@ -242,11 +238,7 @@ fn issue(event: &str, p: &IssueEvent, params: &Params<'_>) -> Result<Formatted, 
     Ok(Formatted::one(key, topic, item_message(&item)))
 }
 
-fn pull_request(
-    event: &str,
-    p: &PullRequestEvent,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+fn pull_request(event: &str, p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
     let pr = &p.pullrequest;
     let url = pr.links.html().unwrap_or("");
     let comment_url = p.comment.as_ref().and_then(|c| c.links.html());
@@ -290,7 +282,7 @@ fn pull_request(
 
 /// A line per changed setting: `<actor> changed the <what> of the
 /// **<repo>** repo from **<old>** to **<new>**.`
-fn repo_updated(p: &RepoUpdatedEvent) -> Result<Formatted, IntegrationError> {
+fn repo_updated(p: &RepoUpdatedEvent) -> Formatting {
     let actor = name_of(&p.actor);
     let repo = &p.repository.name;
     let text = |v: &Value| match v {

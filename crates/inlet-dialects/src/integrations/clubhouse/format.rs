@@ -3,19 +3,14 @@
 //! action posts one message in its story's (or epic's) thread.
 
 use super::payload::*;
-use crate::integrations::error::IntegrationError;
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
 use crate::integrations::text::quote;
-use crate::integrations::{Formatted, IgnoreReason, Message};
+use crate::integrations::{Formatted, Formatting, IgnoreReason, Message};
 use crate::url::is_web_url;
 use serde_json::Value;
 
-pub fn format(
-    _event: &str,
-    payload: &Value,
-    _params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+pub fn format(_event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
     let p: Payload = parse(payload)?;
     let webhook = Webhook {
         has_primary: p.primary_id.is_some(),

@@ -4,11 +4,10 @@
 //! not copy).
 
 use super::payload::*;
-use crate::integrations::error::IntegrationError;
 use crate::integrations::git::{self, Commit, ItemLine, Push, item_link, item_message};
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
-use crate::integrations::{Formatted, IgnoreReason};
+use crate::integrations::{Formatted, Formatting, IgnoreReason};
 use serde_json::Value;
 
 /// Which of the two vendors sharing these payloads sent the event: Gogs,
@@ -20,21 +19,12 @@ pub enum Host {
     Gogs,
 }
 
-pub fn format(
-    event: &str,
-    payload: &Value,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
     format_as(Host::Gitea, event, payload, params)
 }
 
 /// `event` formatted as `host` words it.
-pub fn format_as(
-    host: Host,
-    event: &str,
-    payload: &Value,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+pub fn format_as(host: Host, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
     match event {
         "push" => push(&parse(payload)?, params),
         "pull_request" => pull_request(&parse(payload)?, params),
@@ -48,7 +38,7 @@ pub fn format_as(
     }
 }
 
-fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn push(p: &PushEvent, params: &Params<'_>) -> Formatting {
     let branch = git::branch_of(&p.git_ref);
     if !params.branch_allowed(branch) {
         return Ok(Formatted::Ignore(IgnoreReason::Filtered));
@@ -92,7 +82,7 @@ fn item_url(repo: &Repository, html_url: Option<&str>, pulls: bool, number: u64)
     }
 }
 
-fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
     let pr = &p.pull_request;
     let merged_by = pr.merged_by.as_ref().map(|u| u.login.as_str());
     let (user, action) = match p.action.as_str() {
@@ -134,7 +124,7 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, 
     Ok(Formatted::one(key, topic, item_message(&item)))
 }
 
-fn issues(p: &IssuesEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn issues(p: &IssuesEvent, params: &Params<'_>) -> Formatting {
     let issue = &p.issue;
     let url = item_url(
         &p.repository,
@@ -171,10 +161,7 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Result<Formatted, Integration
     Ok(Formatted::one(key, topic, body))
 }
 
-fn issue_comment(
-    p: &IssueCommentEvent,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+fn issue_comment(p: &IssueCommentEvent, params: &Params<'_>) -> Formatting {
     let issue = &p.issue;
     let kind = if p.is_pull { "PR" } else { "issue" };
     let title = params.topic_overridden().then_some(issue.title.as_str());
@@ -190,7 +177,7 @@ fn issue_comment(
     Ok(Formatted::one(key, topic, body))
 }
 
-fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
+fn release(p: &ReleaseEvent) -> Formatting {
     let r = &p.release;
     let name = git::release_name(r.name.as_deref(), &r.tag_name);
     let user = r.author.as_ref().unwrap_or(&p.sender);
@@ -201,7 +188,7 @@ fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
 }
 
 /// A branch or a tag deleted (Gogs), in the thread it was created in.
-fn delete(p: &CreateEvent) -> Result<Formatted, IntegrationError> {
+fn delete(p: &CreateEvent) -> Formatting {
     let kind = if p.ref_type == "tag" { "tag" } else { "branch" };
     let body = format!("{} deleted {kind} {}.", p.sender.login, p.git_ref);
     let key = format!("{} / {}", p.repository.name, p.git_ref);
@@ -210,7 +197,7 @@ fn delete(p: &CreateEvent) -> Result<Formatted, IntegrationError> {
 
 /// A branch or a tag created (Zulip's "created [<name>](<url>) branch"),
 /// in the thread of the branch's pushes or of the tag's release.
-fn create(host: Host, p: &CreateEvent) -> Result<Formatted, IntegrationError> {
+fn create(host: Host, p: &CreateEvent) -> Formatting {
     let kind = if p.ref_type == "tag" { "tag" } else { "branch" };
     let base = p.repository.html_url.trim_end_matches('/');
     let url = match host {

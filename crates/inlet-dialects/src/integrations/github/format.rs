@@ -2,19 +2,14 @@
 //! Thread keys are stable (`<repo> / PR #<n>`); display topics add titles.
 
 use super::payload::*;
-use crate::integrations::error::IntegrationError;
 use crate::integrations::git::{self, Commit, ItemLine, Push, item_link, item_message};
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
 use crate::integrations::text::{configured_message, quote};
-use crate::integrations::{Formatted, IgnoreReason};
+use crate::integrations::{Formatted, Formatting, IgnoreReason};
 use serde_json::Value;
 
-pub fn format(
-    event: &str,
-    payload: &Value,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
     match event {
         "ping" => ping(&parse(payload)?),
         // A merge-queue push is ignored whatever else it carries: GitHub
@@ -59,7 +54,7 @@ pub fn format(
     }
 }
 
-fn ping(p: &Ping) -> Result<Formatted, IntegrationError> {
+fn ping(p: &Ping) -> Formatting {
     let topic = match (&p.repository, &p.organization) {
         (Some(repo), _) => repo.name.clone(),
         (None, Some(org)) => org.login.clone(),
@@ -70,11 +65,7 @@ fn ping(p: &Ping) -> Result<Formatted, IntegrationError> {
 }
 
 /// `push_commits` or `push_tags`, however the push was read.
-pub fn push(
-    event: &str,
-    p: &PushEvent<'_>,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+pub fn push(event: &str, p: &PushEvent<'_>, params: &Params<'_>) -> Formatting {
     match event {
         "push_tags" => push_tags(p),
         _ => push_commits(p, params),
@@ -90,7 +81,7 @@ fn is_merge_queue(payload: &Value) -> bool {
         .is_some_and(|r| r.starts_with("refs/heads/gh-readonly-queue/"))
 }
 
-fn push_commits(p: &PushEvent<'_>, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn push_commits(p: &PushEvent<'_>, params: &Params<'_>) -> Formatting {
     let branch = git::branch_of(&p.git_ref);
     // Merge-queue branches are GitHub's own bookkeeping (Zulip ignores them).
     if branch.starts_with("gh-readonly-queue/") {
@@ -121,7 +112,7 @@ fn push_commits(p: &PushEvent<'_>, params: &Params<'_>) -> Result<Formatted, Int
     Ok(git::push_formatted(&p.repository.name, &push))
 }
 
-fn push_tags(p: &PushEvent<'_>) -> Result<Formatted, IntegrationError> {
+fn push_tags(p: &PushEvent<'_>) -> Formatting {
     let tag = p.git_ref.strip_prefix("refs/tags/").unwrap_or(&p.git_ref);
     let verb = if p.deleted { "removed" } else { "pushed" };
     let verb = match p.compare.as_deref().filter(|c| !c.is_empty()) {
@@ -138,7 +129,7 @@ fn pr_thread(repo: &Repository, number: u64, title: &str) -> (String, String) {
     git::item_thread(&repo.name, "PR", number, title)
 }
 
-fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
     let pr = &p.pull_request;
     let mut item = ItemLine {
         user: &p.sender.login,
@@ -196,7 +187,7 @@ fn review_requested(p: &PullRequestEvent, item: &ItemLine<'_>) -> String {
     )
 }
 
-fn review(p: &ReviewEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn review(p: &ReviewEvent, params: &Params<'_>) -> Formatting {
     // GitHub sends a duplicate "edited" with no changes (Zulip ignores it).
     if p.action == "edited" && p.changes.as_ref().is_none_or(|c| c.is_empty()) {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
@@ -246,7 +237,7 @@ fn issue_thread(repo: &Repository, issue: &Issue) -> (String, String, &'static s
     (key, topic, kind)
 }
 
-fn issues(p: &IssuesEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn issues(p: &IssuesEvent, params: &Params<'_>) -> Formatting {
     let issue = &p.issue;
     let (key, topic, kind) = issue_thread(&p.repository, issue);
     let title = params.topic_overridden().then_some(issue.title.as_str());
@@ -278,10 +269,7 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Result<Formatted, Integration
     Ok(Formatted::one(key, topic, body))
 }
 
-fn issue_comment(
-    p: &IssueCommentEvent,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+fn issue_comment(p: &IssueCommentEvent, params: &Params<'_>) -> Formatting {
     if unchanged_edit(&p.action, p.changes.as_ref()) {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
@@ -293,7 +281,7 @@ fn issue_comment(
     Ok(Formatted::one(key, topic, body))
 }
 
-fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
+fn release(p: &ReleaseEvent) -> Formatting {
     let r = &p.release;
     let name = git::release_name(r.name.as_deref(), &r.tag_name);
     let body = git::release_line(&p.sender.login, &p.action, name, &r.html_url, &r.tag_name);
@@ -308,7 +296,7 @@ fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
 }
 
 /// `create` / `delete` of a branch or tag; branches join their thread.
-fn git_ref(event: &str, p: &RefEvent) -> Result<Formatted, IntegrationError> {
+fn git_ref(event: &str, p: &RefEvent) -> Formatting {
     let repo = &p.repository;
     let body = if event == "create" {
         let url = format!("{}/tree/{}", repo.html_url, p.git_ref);
@@ -332,7 +320,7 @@ fn commit_link(repo: &Repository, sha: &str) -> String {
     format!("([{short}]({}/commit/{sha}))", repo.html_url)
 }
 
-fn workflow_run(p: &WorkflowRunEvent) -> Result<Formatted, IntegrationError> {
+fn workflow_run(p: &WorkflowRunEvent) -> Formatting {
     if p.action != "completed" {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
@@ -350,7 +338,7 @@ fn workflow_run(p: &WorkflowRunEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-fn check_run(p: &CheckRunEvent) -> Result<Formatted, IntegrationError> {
+fn check_run(p: &CheckRunEvent) -> Formatting {
     let run = &p.check_run;
     if run.status != "completed" {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
@@ -366,7 +354,7 @@ fn check_run(p: &CheckRunEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-fn star(p: &StarEvent) -> Result<Formatted, IntegrationError> {
+fn star(p: &StarEvent) -> Formatting {
     let verb = if p.action == "deleted" {
         "unstarred"
     } else {
@@ -381,7 +369,7 @@ fn star(p: &StarEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-fn fork(p: &ForkEvent) -> Result<Formatted, IntegrationError> {
+fn fork(p: &ForkEvent) -> Formatting {
     let body = format!(
         "{} forked {} to [{}]({}).",
         link_or_name(&p.sender.login, p.sender.html_url.as_deref()),
@@ -394,10 +382,7 @@ fn fork(p: &ForkEvent) -> Result<Formatted, IntegrationError> {
 }
 
 /// Assignment, locking and auto-merge of a PR, in its thread.
-fn pull_request_side(
-    p: &PullRequestSideEvent,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+fn pull_request_side(p: &PullRequestSideEvent, params: &Params<'_>) -> Formatting {
     let pr = &p.pull_request;
     let title = params.topic_overridden().then_some(pr.title.as_str());
     let link = item_link("PR", pr.number, title, &pr.html_url);
@@ -426,10 +411,7 @@ fn pull_request_side(
 }
 
 /// `<user> created [PR review comment](url):` and the comment.
-fn review_comment(
-    p: &ReviewCommentEvent,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+fn review_comment(p: &ReviewCommentEvent, params: &Params<'_>) -> Formatting {
     if unchanged_edit(&p.action, p.changes.as_ref()) {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
@@ -448,11 +430,7 @@ fn review_comment(
 }
 
 /// Labels, milestones and transfers of an issue, in its thread.
-fn issue_side(
-    event: &str,
-    p: &IssueSideEvent,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+fn issue_side(event: &str, p: &IssueSideEvent, params: &Params<'_>) -> Formatting {
     let issue = &p.issue;
     let (key, topic, kind) = issue_thread(&p.repository, issue);
     let title = params.topic_overridden().then_some(issue.title.as_str());
@@ -508,7 +486,7 @@ fn issue_side(
 }
 
 /// `<user> [commented](url) on [<sha>](commit url):` and the comment.
-fn commit_comment(p: &CommitCommentEvent) -> Result<Formatted, IntegrationError> {
+fn commit_comment(p: &CommitCommentEvent) -> Formatting {
     let c = &p.comment;
     let commit_url = c.html_url.split('#').next().unwrap_or(&c.html_url);
     let short = c.commit_id.get(..11).unwrap_or(&c.commit_id);
@@ -527,7 +505,7 @@ fn commit_comment(p: &CommitCommentEvent) -> Result<Formatted, IntegrationError>
 }
 
 /// A commit status, in the CI thread with check and workflow runs.
-fn status(p: &StatusEvent) -> Result<Formatted, IntegrationError> {
+fn status(p: &StatusEvent) -> Formatting {
     let short = p.sha.get(..11).unwrap_or(&p.sha);
     let state = link_or_name(&p.state, p.target_url.as_deref());
     let context = p
@@ -545,7 +523,7 @@ fn status(p: &StatusEvent) -> Result<Formatted, IntegrationError> {
 }
 
 /// `deployment` and `deployment_status`, one thread per environment.
-fn deployment(event: &str, p: &DeploymentEvent) -> Result<Formatted, IntegrationError> {
+fn deployment(event: &str, p: &DeploymentEvent) -> Formatting {
     let d = &p.deployment;
     let body = match (event, &p.deployment_status) {
         ("deployment_status", Some(s)) => {
@@ -566,11 +544,7 @@ fn deployment(event: &str, p: &DeploymentEvent) -> Result<Formatted, Integration
 }
 
 /// Discussions and their comments, one thread per discussion.
-fn discussion(
-    event: &str,
-    p: &DiscussionEvent,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+fn discussion(event: &str, p: &DiscussionEvent, params: &Params<'_>) -> Formatting {
     let d = &p.discussion;
     let title = params.topic_overridden().then_some(d.title.as_str());
     let link = item_link("discussion", d.number, title, &d.html_url);
@@ -602,7 +576,7 @@ fn discussion(
 }
 
 /// Wiki pages created or edited, one bullet each.
-fn gollum(p: &GollumEvent) -> Result<Formatted, IntegrationError> {
+fn gollum(p: &GollumEvent) -> Formatting {
     let mut body = format!("{}:", p.sender.login);
     for page in &p.pages {
         body.push_str(&format!(
@@ -615,7 +589,7 @@ fn gollum(p: &GollumEvent) -> Result<Formatted, IntegrationError> {
 }
 
 /// `watch` (a star), `public` and `repository` (created, archived…).
-fn repository(event: &str, p: &RepositoryEvent) -> Result<Formatted, IntegrationError> {
+fn repository(event: &str, p: &RepositoryEvent) -> Formatting {
     let repo = repo_link(&p.repository);
     let user = &p.sender.login;
     let body = match event {
@@ -630,7 +604,7 @@ fn repository(event: &str, p: &RepositoryEvent) -> Result<Formatted, Integration
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-fn page_build(p: &PageBuildEvent) -> Result<Formatted, IntegrationError> {
+fn page_build(p: &PageBuildEvent) -> Formatting {
     let b = &p.build;
     let error = b
         .error
@@ -660,7 +634,7 @@ fn page_build(p: &PageBuildEvent) -> Result<Formatted, IntegrationError> {
 }
 
 /// A team's edits; its creation and deletion are not posted (Zulip).
-fn team(p: &TeamEvent) -> Result<Formatted, IntegrationError> {
+fn team(p: &TeamEvent) -> Formatting {
     if p.action != "edited" {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
@@ -702,7 +676,7 @@ fn team(p: &TeamEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key, topic, body))
 }
 
-fn team_add(p: &TeamAddEvent) -> Result<Formatted, IntegrationError> {
+fn team_add(p: &TeamAddEvent) -> Formatting {
     let body = format!(
         "The repository {} was added to team {}.",
         repo_link(&p.repository),
@@ -713,7 +687,7 @@ fn team_add(p: &TeamAddEvent) -> Result<Formatted, IntegrationError> {
 }
 
 /// A collaborator added to, removed from or changed on a repository.
-fn member(p: &MemberEvent) -> Result<Formatted, IntegrationError> {
+fn member(p: &MemberEvent) -> Formatting {
     let member = link_or_name(&p.member.login, p.member.html_url.as_deref());
     let repo = format!("[{}]({})", p.repository.name, p.repository.html_url);
     let body = match p.action.as_str() {
@@ -729,7 +703,7 @@ fn member(p: &MemberEvent) -> Result<Formatted, IntegrationError> {
 }
 
 /// A member added to or removed from a team, in the organisation's thread.
-fn membership(p: &MembershipEvent) -> Result<Formatted, IntegrationError> {
+fn membership(p: &MembershipEvent) -> Formatting {
     let member = link_or_name(&p.member.login, p.member.html_url.as_deref());
     let prep = if p.action == "removed" { "from" } else { "to" };
     let body = format!(

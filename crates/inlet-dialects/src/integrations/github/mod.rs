@@ -9,7 +9,7 @@ mod payload;
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, IgnoreReason, Integration};
+use super::{Formatted, Formatting, IgnoreReason, Integration};
 use crate::body::JsonText;
 use payload::PushEvent;
 use serde_json::Value;
@@ -74,12 +74,7 @@ impl Integration for GitHub {
         Ok(event_name(header, action, payload))
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         let repo = payload.get("repository").map(|r| RepoOptions {
             full_name: r.get("full_name").and_then(Value::as_str),
             html_url: r.get("html_url").and_then(Value::as_str),
@@ -127,8 +122,8 @@ struct RepoOptions<'a> {
 fn with_repository_options(
     params: &Params<'_>,
     repo: Option<RepoOptions<'_>>,
-    format: impl FnOnce() -> Result<Formatted, IntegrationError>,
-) -> Result<Formatted, IntegrationError> {
+    format: impl FnOnce() -> Formatting,
+) -> Formatting {
     let ignore_private = flag(params, "ignore_private_repositories")?;
     let include_name = flag(params, "include_repository_name")?;
     if ignore_private && repo.as_ref().is_some_and(|r| r.private) {

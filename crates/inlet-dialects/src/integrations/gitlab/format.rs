@@ -7,14 +7,10 @@ use crate::integrations::git::{self, Commit, ItemLine, Push, item_link, item_mes
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
 use crate::integrations::text::{configured_message, quote};
-use crate::integrations::{Formatted, IgnoreReason};
+use crate::integrations::{Formatted, Formatting, IgnoreReason};
 use serde_json::Value;
 
-pub fn format(
-    event: &str,
-    payload: &Value,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
     let formatted = format_event(event, payload, params)?;
     // A `topic` override drops the project from the topic: the body says
     // it instead, as `[<project link>] …` (Zulip).
@@ -62,11 +58,7 @@ fn project_prefix(payload: &Value) -> Option<String> {
     ))
 }
 
-fn format_event(
-    event: &str,
-    payload: &Value,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+fn format_event(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
     match event {
         "Test Hook" => test_hook(&parse(payload)?),
         "Push Hook" => push(&parse(payload)?, params),
@@ -87,7 +79,7 @@ fn format_event(
     }
 }
 
-fn test_hook(p: &TestHook) -> Result<Formatted, IntegrationError> {
+fn test_hook(p: &TestHook) -> Formatting {
     let body = configured_message("GitLab", p.user_name.as_deref());
     let key = p.project.name.clone();
     Ok(Formatted::one(key.clone(), key, body))
@@ -108,7 +100,7 @@ fn compare_url(p: &PushEvent) -> Option<String> {
     }
 }
 
-fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn push(p: &PushEvent, params: &Params<'_>) -> Formatting {
     let branch = git::branch_of(&p.git_ref);
     if !params.branch_allowed(branch) {
         return Ok(Formatted::Ignore(IgnoreReason::Filtered));
@@ -129,7 +121,7 @@ fn push(p: &PushEvent, params: &Params<'_>) -> Result<Formatted, IntegrationErro
     Ok(git::push_formatted(&p.project.name, &push))
 }
 
-fn tag_push(p: &PushEvent) -> Result<Formatted, IntegrationError> {
+fn tag_push(p: &PushEvent) -> Formatting {
     let tag = p.git_ref.strip_prefix("refs/tags/").unwrap_or(&p.git_ref);
     let verb = if git::is_zero_sha(&p.after) || p.checkout_sha.is_none() {
         "removed"
@@ -150,10 +142,7 @@ fn assignee_names(assignees: &[User], assignee: Option<&User>) -> Option<String>
     (!names.is_empty()).then(|| join_and(&names))
 }
 
-fn merge_request(
-    p: &MergeRequestEvent,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+fn merge_request(p: &MergeRequestEvent, params: &Params<'_>) -> Formatting {
     let mr = &p.object_attributes;
     let assignees = assignee_names(&p.assignees, p.assignee.as_ref());
     let mut item = ItemLine {
@@ -196,7 +185,7 @@ fn merge_request(
     Ok(Formatted::one(key, topic, item_message(&item)))
 }
 
-fn issue(p: &IssueEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn issue(p: &IssueEvent, params: &Params<'_>) -> Formatting {
     let issue = &p.object_attributes;
     let assignees = assignee_names(&p.assignees, p.assignee.as_ref());
     let description = issue.description.as_deref().map(strip_html_comments);
@@ -230,7 +219,7 @@ fn issue(p: &IssueEvent, params: &Params<'_>) -> Result<Formatted, IntegrationEr
 
 /// A comment on a merge request, an issue or a commit, in the thread of
 /// what it comments on.
-fn note(p: &NoteEvent, params: &Params<'_>) -> Result<Formatted, IntegrationError> {
+fn note(p: &NoteEvent, params: &Params<'_>) -> Formatting {
     let n = &p.object_attributes;
     let web = &p.project.web_url;
     let title = |t: &'_ str| params.topic_overridden().then_some(t.to_string());
@@ -300,7 +289,7 @@ fn note(p: &NoteEvent, params: &Params<'_>) -> Result<Formatted, IntegrationErro
 /// A comment on a design: the payload names no issue, so the design's
 /// issue and file name are read from its path (`designs/issue-<n>/<file>`),
 /// as Zulip does. Threaded by design.
-fn design_note(p: &NoteEvent) -> Result<Formatted, IntegrationError> {
+fn design_note(p: &NoteEvent) -> Formatting {
     let n = &p.object_attributes;
     let path = n
         .position
@@ -330,7 +319,7 @@ fn design_note(p: &NoteEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-fn pipeline(p: &PipelineEvent) -> Result<Formatted, IntegrationError> {
+fn pipeline(p: &PipelineEvent) -> Formatting {
     let pl = &p.object_attributes;
     let web = &p.project.web_url;
     let verb = match pl.status.as_str() {
@@ -359,7 +348,7 @@ fn pipeline(p: &PipelineEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-fn job(p: &JobEvent) -> Result<Formatted, IntegrationError> {
+fn job(p: &JobEvent) -> Formatting {
     let verb = match p.build_status.as_str() {
         "created" => "was created".to_string(),
         "running" => "started".to_string(),
@@ -373,7 +362,7 @@ fn job(p: &JobEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
+fn release(p: &ReleaseEvent) -> Formatting {
     let done = match p.action.as_str() {
         "create" => "created",
         "delete" => "deleted",
@@ -394,7 +383,7 @@ fn release(p: &ReleaseEvent) -> Result<Formatted, IntegrationError> {
 }
 
 /// A wiki page created, updated or deleted, in the project's thread.
-fn wiki_page(p: &WikiPageEvent) -> Result<Formatted, IntegrationError> {
+fn wiki_page(p: &WikiPageEvent) -> Formatting {
     let w = &p.object_attributes;
     let done = match w.action.as_deref().unwrap_or("create") {
         "create" => "created",
@@ -410,7 +399,7 @@ fn wiki_page(p: &WikiPageEvent) -> Result<Formatted, IntegrationError> {
 }
 
 /// A deployment started, then finished, in the thread of its environment.
-fn deployment(p: &DeploymentEvent) -> Result<Formatted, IntegrationError> {
+fn deployment(p: &DeploymentEvent) -> Formatting {
     let deployment = match p.deployable_url.as_deref().filter(|u| !u.is_empty()) {
         Some(url) => format!("[deployment]({url})"),
         None => "deployment".to_string(),
@@ -443,7 +432,7 @@ fn deployment(p: &DeploymentEvent) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-fn feature_flag(p: &FeatureFlagEvent) -> Result<Formatted, IntegrationError> {
+fn feature_flag(p: &FeatureFlagEvent) -> Formatting {
     let f = &p.object_attributes;
     let action = if f.active { "activated" } else { "deactivated" };
     let body = format!(
@@ -458,7 +447,7 @@ fn feature_flag(p: &FeatureFlagEvent) -> Result<Formatted, IntegrationError> {
 /// (or group's) thread. A group's settings page is linked only when its
 /// address is known: Zulip's `gitlab.com` guess is wrong for self-hosted
 /// instances.
-fn access_token(p: &AccessTokenEvent) -> Result<Formatted, IntegrationError> {
+fn access_token(p: &AccessTokenEvent) -> Formatting {
     let token = &p.object_attributes;
     let (key, url) = match (&p.project, &p.group) {
         (Some(project), _) => (

@@ -8,14 +8,10 @@ use crate::integrations::error::IntegrationError;
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
 use crate::integrations::text::quote;
-use crate::integrations::{Formatted, IgnoreReason};
+use crate::integrations::{Formatted, Formatting, IgnoreReason};
 use serde_json::Value;
 
-pub fn format(
-    event: &str,
-    payload: &Value,
-    _params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+pub fn format(event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
     match event {
         "jira:issue_created" => created(&parse(payload)?),
         "jira:issue_updated" => updated(&parse(payload)?),
@@ -43,7 +39,7 @@ fn issue_link(issue: &Issue) -> String {
     )
 }
 
-fn one(issue: &Issue, body: String) -> Result<Formatted, IntegrationError> {
+fn one(issue: &Issue, body: String) -> Formatting {
     let topic = format!("{}: {}", issue.key, issue.fields.summary);
     Ok(Formatted::one(issue.key.clone(), topic, body))
 }
@@ -52,7 +48,7 @@ fn user_name(user: Option<&User>) -> &str {
     user.map_or("Someone", |u| u.display_name.as_str())
 }
 
-fn created(p: &IssueEvent) -> Result<Formatted, IntegrationError> {
+fn created(p: &IssueEvent) -> Formatting {
     let f = &p.issue.fields;
     let mut body = format!(
         "{} created {}:\n\n* **Priority**: {}\n* **Assignee**: {}",
@@ -69,7 +65,7 @@ fn created(p: &IssueEvent) -> Result<Formatted, IntegrationError> {
     one(&p.issue, body)
 }
 
-fn updated(p: &IssueEvent) -> Result<Formatted, IntegrationError> {
+fn updated(p: &IssueEvent) -> Formatting {
     let link = issue_link(&p.issue);
     let assigned = p
         .issue
@@ -129,7 +125,7 @@ fn updated(p: &IssueEvent) -> Result<Formatted, IntegrationError> {
     one(&p.issue, body)
 }
 
-fn deleted(p: &IssueEvent) -> Result<Formatted, IntegrationError> {
+fn deleted(p: &IssueEvent) -> Formatting {
     let body = format!(
         "{} deleted {}.",
         user_name(p.user.as_ref()),
@@ -138,7 +134,7 @@ fn deleted(p: &IssueEvent) -> Result<Formatted, IntegrationError> {
     one(&p.issue, body)
 }
 
-fn comment(event: &str, p: &CommentEvent) -> Result<Formatted, IntegrationError> {
+fn comment(event: &str, p: &CommentEvent) -> Formatting {
     let verb = match event {
         "comment_updated" => "updated their comment on",
         "comment_deleted" => "deleted their comment on",
@@ -175,7 +171,7 @@ fn comment(event: &str, p: &CommentEvent) -> Result<Formatted, IntegrationError>
 /// A comment event from an old Jira that sends no `issue`: only the
 /// issue's internal id is known, from the comment's REST URL
 /// (`…/issue/<id>/comment/<n>`), and is the thread key (Zulip's fallback).
-fn without_issue(verb: &str, p: &CommentEvent, text: &str) -> Result<Formatted, IntegrationError> {
+fn without_issue(verb: &str, p: &CommentEvent, text: &str) -> Formatting {
     let self_url = p.comment.self_url.as_deref().unwrap_or("");
     let id = self_url
         .rsplit('/')

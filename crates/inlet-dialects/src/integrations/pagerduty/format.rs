@@ -4,7 +4,7 @@ use super::payload::*;
 use crate::integrations::error::IntegrationError;
 use crate::integrations::payload::parse;
 use crate::integrations::text::{linked, quote};
-use crate::integrations::{Formatted, IgnoreReason, Message};
+use crate::integrations::{Formatted, Formatting, IgnoreReason, Message};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -57,7 +57,7 @@ fn names(refs: &[Reference]) -> String {
         .join(", ")
 }
 
-pub fn v3(p: &V3, data: &Value) -> Result<Formatted, IntegrationError> {
+pub fn v3(p: &V3, data: &Value) -> Formatting {
     let e = &p.event;
     let agent = e.agent.as_ref().map(Reference::link);
     if e.event_type == "incident.annotated" {
@@ -151,11 +151,7 @@ const ABOUT_INCIDENT: &[&str] = &[
 
 /// A responder request or reply, a status update, a conference bridge or
 /// a workflow run, in the thread of the incident it is about.
-fn about_incident(
-    event_type: &str,
-    agent: Option<String>,
-    data: &Value,
-) -> Result<Formatted, IntegrationError> {
+fn about_incident(event_type: &str, agent: Option<String>, data: &Value) -> Formatting {
     let about: V3AboutIncident = parse_data(data)?;
     let i = &about.incident;
     let (number, title) = split_summary(i.summary.as_deref());

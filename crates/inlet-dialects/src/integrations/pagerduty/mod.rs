@@ -14,7 +14,7 @@ use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::configured_message;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, IgnoreReason, Integration};
+use super::{Formatted, Formatting, IgnoreReason, Integration};
 use format::{legacy_message, v3};
 use payload::Legacy;
 use serde_json::Value;
@@ -72,12 +72,7 @@ impl Integration for PagerDuty {
             .ok_or_else(|| VENDOR.anomalous())
     }
 
-    fn format(
-        &self,
-        event: &str,
-        payload: &Value,
-        _params: &Params<'_>,
-    ) -> Result<Formatted, IntegrationError> {
+    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         if event == "pagey.ping" {
             let body = configured_message("PagerDuty", None);
             return Ok(Formatted::one("PagerDuty", "PagerDuty", body));

@@ -4,19 +4,14 @@
 //! override loses nothing.
 
 use super::payload::*;
-use crate::integrations::error::IntegrationError;
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
 use crate::integrations::text::{configured_message, fence_for, quote};
-use crate::integrations::{Formatted, IgnoreReason};
+use crate::integrations::{Formatted, Formatting, IgnoreReason};
 use crate::url::is_web_url;
 use serde_json::Value;
 
-pub fn format(
-    event: &str,
-    payload: &Value,
-    _params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+pub fn format(event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
     match event {
         "installation" => installation(&parse(payload)?),
         "issue_created" | "issue_resolved" | "issue_assigned" | "issue_ignored" => {
@@ -30,7 +25,7 @@ pub fn format(
     }
 }
 
-fn installation(p: &InstallationEvent) -> Result<Formatted, IntegrationError> {
+fn installation(p: &InstallationEvent) -> Formatting {
     let body = configured_message("Sentry", p.actor.as_ref().map(|a| a.name.as_str()));
     Ok(Formatted::one("Sentry", "Sentry", body))
 }
@@ -43,7 +38,7 @@ fn titled(title: &str, url: Option<&str>) -> String {
     }
 }
 
-fn issue(p: &IssueEvent) -> Result<Formatted, IntegrationError> {
+fn issue(p: &IssueEvent) -> Formatting {
     let i = &p.data.issue;
     let actor = p.actor.as_ref().map_or("Sentry", |a| a.name.as_str());
     let assignee = i.assigned_to.as_ref().map(|a| {
@@ -129,7 +124,7 @@ fn traceback(e: &Event) -> Option<String> {
     ))
 }
 
-fn event_alert(p: &EventAlert) -> Result<Formatted, IntegrationError> {
+fn event_alert(p: &EventAlert) -> Formatting {
     let e = &p.data.event;
     let timestamp = match (&e.datetime, &e.timestamp) {
         (Some(dt), _) => dt.clone(),
@@ -165,7 +160,7 @@ fn event_alert(p: &EventAlert) -> Result<Formatted, IntegrationError> {
     Ok(Formatted::one(e.title.clone(), e.title.clone(), body))
 }
 
-fn metric_alert(p: &MetricAlertEvent) -> Result<Formatted, IntegrationError> {
+fn metric_alert(p: &MetricAlertEvent) -> Formatting {
     let d = &p.data;
     let status = match p.action.as_str() {
         "critical" => ":alert: **Critical**",
@@ -186,7 +181,7 @@ fn metric_alert(p: &MetricAlertEvent) -> Result<Formatted, IntegrationError> {
 
 /// The legacy webhooks plugin: `New [issue](<url>) (level: ERROR):` and
 /// the message, in the project's thread (Zulip's wording and topic).
-fn plugin(p: &PluginEvent) -> Result<Formatted, IntegrationError> {
+fn plugin(p: &PluginEvent) -> Formatting {
     let level = p.level.as_deref().unwrap_or("unknown").to_uppercase();
     let mut body = format!("New {} (level: {level})", titled("issue", p.url.as_deref()));
     match p.message.as_deref().map(quote).filter(|q| !q.is_empty()) {

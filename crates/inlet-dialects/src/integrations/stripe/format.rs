@@ -5,19 +5,14 @@
 //! `charges`, `disputes`, `refunds`, `account updates` (Zulip's topics).
 
 use super::payload::*;
-use crate::integrations::error::IntegrationError;
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
-use crate::integrations::{Formatted, IgnoreReason};
+use crate::integrations::{Formatted, Formatting, IgnoreReason};
 use serde_json::{Map, Value};
 
 const DASHBOARD: &str = "https://dashboard.stripe.com";
 
-pub fn format(
-    event: &str,
-    payload: &Value,
-    params: &Params<'_>,
-) -> Result<Formatted, IntegrationError> {
+pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
     let parts: Vec<&str> = event.split('.').collect();
     let (category, resource, verb) = match parts.as_slice() {
         [category, resource, verb] => (*category, *resource, *verb),
