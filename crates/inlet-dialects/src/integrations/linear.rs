@@ -6,20 +6,23 @@
 //! `Linear-Delivery` is the idempotency key. An issue's creation, updates
 //! and comments share its thread (keyed by the issue's id, so a retitle
 //! keeps it); a sub-issue's go to its parent's thread, as in Zulip.
+//! A project's creation, changes, removal and status updates
+//! (`project`, `project_update`) share the project's thread, keyed by its
+//! id.
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::quote;
 use super::vendor::{Vendor, vendor_methods};
-use super::{Formatted, Formatting, Integration};
+use super::{Formatted, Formatting, IgnoreReason, Integration};
 use crate::url::is_web_url;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 pub struct Linear;
 
-const EVENTS: &[&str] = &["issue", "sub_issue", "comment"];
+const EVENTS: &[&str] = &["issue", "sub_issue", "comment", "project", "project_update"];
 
 /// How far `webhookTimestamp` may be from the arrival time: Linear's
 /// advice is a minute.
@@ -95,6 +98,76 @@ struct Comment {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectEvent {
+    action: String,
+    #[serde(default)]
+    actor: Option<Named>,
+    #[serde(default)]
+    url: Option<String>,
+    data: Project,
+    /// The changed fields' previous values, on `update`.
+    #[serde(default)]
+    updated_from: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Project {
+    id: String,
+    name: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    status: Option<Named>,
+    #[serde(default)]
+    lead: Option<Named>,
+    #[serde(default)]
+    priority: Option<u64>,
+    #[serde(default)]
+    start_date: Option<String>,
+    #[serde(default)]
+    target_date: Option<String>,
+    #[serde(default)]
+    milestones: Vec<Named>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ProjectUpdateEvent {
+    action: String,
+    #[serde(default)]
+    actor: Option<Named>,
+    #[serde(default)]
+    url: Option<String>,
+    data: ProjectUpdate,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectUpdate {
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    health: Option<String>,
+    #[serde(default)]
+    diff_markdown: Option<String>,
+    #[serde(default)]
+    user: Option<Named>,
+    #[serde(default)]
+    project_id: Option<String>,
+    project: UpdatedProject,
+}
+
+#[derive(Debug, Deserialize)]
+struct UpdatedProject {
+    #[serde(default)]
+    id: Option<String>,
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
 struct CommentedIssue {
     #[serde(default)]
     id: Option<String>,
@@ -105,8 +178,8 @@ impl Integration for Linear {
     vendor_methods!(VENDOR);
 
     /// Every Linear webhook names its entity in `type` and carries it in
-    /// `data`; other entities (projects, cycles, labels, reactions) are
-    /// named `<Type>:<action>` and answered as unsupported.
+    /// `data`; other entities (cycles, labels, reactions) are named
+    /// `<Type>:<action>` and answered as unsupported.
     fn event_of(&self, _: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
         let kind = payload.get("type").and_then(Value::as_str);
         let data = payload.get("data").filter(|d| d.is_object());
@@ -117,6 +190,8 @@ impl Integration for Linear {
             "Issue" if data.get("parentId").is_some_and(|p| !p.is_null()) => "sub_issue".into(),
             "Issue" => "issue".into(),
             "Comment" => "comment".into(),
+            "Project" => "project".into(),
+            "ProjectUpdate" => "project_update".into(),
             other => {
                 let action = payload.get("action").and_then(Value::as_str);
                 format!("{other}:{}", action.unwrap_or("???"))
@@ -125,10 +200,12 @@ impl Integration for Linear {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        if event == "comment" {
-            return Ok(comment(&parse(payload)?));
+        match event {
+            "comment" => Ok(comment(&parse(payload)?)),
+            "project" => Ok(project(&parse(payload)?)),
+            "project_update" => Ok(project_update(&parse(payload)?)),
+            _ => Ok(issue(&parse(payload)?, event == "sub_issue")),
         }
-        Ok(issue(&parse(payload)?, event == "sub_issue"))
     }
 }
 
@@ -233,4 +310,188 @@ fn comment(e: &CommentEvent) -> Formatted {
         .or_else(|| c.issue.as_ref()?.id.as_deref());
     let key = issue_id.unwrap_or("Linear comments");
     Formatted::one(key, title.unwrap_or("Linear comments"), body)
+}
+
+/// Linear's project priorities; 0 is "No priority" and is not shown.
+fn priority_label(priority: u64) -> Option<&'static str> {
+    match priority {
+        1 => Some("Urgent"),
+        2 => Some("High"),
+        3 => Some("Medium"),
+        4 => Some("Low"),
+        _ => None,
+    }
+}
+
+fn health_label(health: &str) -> &str {
+    match health {
+        "onTrack" => "On Track",
+        "atRisk" => "At Risk",
+        "offTrack" => "Off Track",
+        other => other,
+    }
+}
+
+fn project(e: &ProjectEvent) -> Formatted {
+    let p = &e.data;
+    let actor = e.actor.as_ref().map_or("Someone", |a| a.name.as_str());
+    let url = e.url.as_deref().or(p.url.as_deref());
+    let body = match e.action.as_str() {
+        "remove" => format!("{actor} removed project **{}**.", p.name),
+        "create" => project_created(actor, p, url),
+        _ => {
+            let changes = e
+                .updated_from
+                .as_ref()
+                .map(|from| project_changes(p, from))
+                .unwrap_or_default();
+            // Linear also sends an update when a status update is posted
+            // (`lastUpdateId`) and for fields nobody reads (sort order,
+            // health, cleared values): nothing to tell.
+            let after_status_update = e
+                .updated_from
+                .as_ref()
+                .is_some_and(|from| from.contains_key("lastUpdateId"));
+            if changes.is_empty() || after_status_update {
+                return Formatted::Ignore(IgnoreReason::NotWanted);
+            }
+            let mut sentence = changes.join(", ");
+            if let Some(first) = sentence.get(..1) {
+                sentence = first.to_uppercase() + &sentence[1..];
+            }
+            format!(
+                "{actor} updated project {}:\n{sentence}.",
+                linked(&p.name, url)
+            )
+        }
+    };
+    Formatted::one(&p.id, &p.name, body)
+}
+
+fn project_created(actor: &str, p: &Project, url: Option<&str>) -> String {
+    let mut body = format!("{actor} created project {}", linked(&p.name, url));
+    match p
+        .description
+        .as_deref()
+        .map(quote)
+        .filter(|q| !q.is_empty())
+    {
+        Some(description) => {
+            body.push(':');
+            body.push_str(&description);
+            body.push_str("\n\n");
+        }
+        None => body.push_str(".\n"),
+    }
+    let mut facts = Vec::new();
+    if let Some(status) = &p.status {
+        facts.push(format!("Status: {}", status.name));
+    }
+    if let Some(lead) = &p.lead {
+        facts.push(format!("Lead: {}", lead.name));
+    }
+    if let Some(priority) = p.priority.and_then(priority_label) {
+        facts.push(format!("Priority: {priority}"));
+    }
+    if let Some(start) = p.start_date.as_deref() {
+        facts.push(format!("Start date: {start}"));
+    }
+    if let Some(target) = p.target_date.as_deref() {
+        facts.push(format!("Target date: {target}"));
+    }
+    let milestones: Vec<&str> = p.milestones.iter().map(|m| m.name.as_str()).collect();
+    match milestones.len() {
+        0 => {}
+        1 => facts.push(format!("Milestone: {}", milestones[0])),
+        _ => facts.push(format!("Milestones: {}", milestones.join(", "))),
+    }
+    if facts.is_empty() {
+        body.trim_end().to_string()
+    } else {
+        format!("{body}{}.", facts.join(", "))
+    }
+}
+
+/// What an update changed, in Zulip's order, from the fields named in
+/// `updatedFrom`; a field cleared (lead, priority, date removed) is not
+/// told, as in Zulip.
+fn project_changes(p: &Project, from: &Map<String, Value>) -> Vec<String> {
+    let mut changes = Vec::new();
+    if from.contains_key("name") {
+        changes.push(format!("renamed to {}", p.name));
+    }
+    if let Some(status) = p.status.as_ref().filter(|_| from.contains_key("statusId")) {
+        changes.push(format!("project status is now {}", status.name));
+    }
+    if let Some(lead) = p.lead.as_ref().filter(|_| from.contains_key("leadId")) {
+        changes.push(format!("{} is now the project lead", lead.name));
+    }
+    let priority = p.priority.and_then(priority_label);
+    if let Some(priority) = priority.filter(|_| from.contains_key("priority")) {
+        changes.push(format!("priority is now set to {priority}"));
+    }
+    for (key, label, new) in [
+        ("startDate", "start date", &p.start_date),
+        ("targetDate", "target date", &p.target_date),
+    ] {
+        let (Some(old), Some(new)) = (from.get(key), new.as_deref()) else {
+            continue;
+        };
+        match old.as_str() {
+            None => changes.push(format!("{label} is set to {new}")),
+            // ISO dates (`2025-03-14`) order as strings.
+            Some(old) if new < old => changes.push(format!("{label} is preponed to {new}")),
+            Some(_) => changes.push(format!("{label} is postponed to {new}")),
+        }
+    }
+    if from.contains_key("content") {
+        changes.push("description is updated".to_string());
+    }
+    changes
+}
+
+fn project_update(e: &ProjectUpdateEvent) -> Formatted {
+    let u = &e.data;
+    let user = u
+        .user
+        .as_ref()
+        .or(e.actor.as_ref())
+        .map_or("Someone", |n| n.name.as_str());
+    let project = &u.project.name;
+    let body = if e.action == "remove" {
+        format!("{user} removed a status update on **{project}**.")
+    } else {
+        let action = if e.action == "create" {
+            "posted"
+        } else {
+            "edited"
+        };
+        let link = match e.url.as_deref().filter(|u| is_web_url(u)) {
+            Some(url) => format!("[{action}]({url})"),
+            None => action.to_string(),
+        };
+        let health = u
+            .health
+            .as_deref()
+            .map(|h| format!(" (health: {})", health_label(h)))
+            .unwrap_or_default();
+        let text = u.body.as_deref().map(quote).unwrap_or_default();
+        let mut body = format!("{user} {link} a status update on **{project}**{health}:{text}");
+        if let Some(diff) = u
+            .diff_markdown
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            body.push_str("\n\n");
+            body.push_str(diff);
+        }
+        body
+    };
+    let key = u
+        .project_id
+        .as_deref()
+        .or(u.project.id.as_deref())
+        .unwrap_or(project);
+    Formatted::one(key, project, body)
 }
