@@ -323,9 +323,14 @@ impl<'a> IntegrationInput<'a> {
             signing_secret: self.signing_secret,
             limits: self.limits,
             directory: &inlet_dialects::EmptyDirectory,
+            // A fixed arrival time, so that signed timestamps are judged.
+            now: Some(FUZZ_NOW),
         }
     }
 }
+
+/// The arrival time the fuzzed requests are given (Unix seconds).
+const FUZZ_NOW: u64 = 1_700_000_000;
 
 /// The bytes before the first `\n`, and those after it.
 fn split_line(data: &[u8]) -> (&[u8], &[u8]) {
