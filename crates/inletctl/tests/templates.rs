@@ -1,22 +1,10 @@
 //! `inletctl webhook preview`, `set-template`, `templates` and `rollback`
 //! against a real stack.
 
-use inlet_testkit::TestStack;
-use std::process::Command;
+mod common;
 
-fn inletctl(stack: &TestStack, args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_inletctl"))
-        .args(["--api", &stack.api_url(""), "--token", &stack.admin_token])
-        .args(args)
-        .output()
-        .expect("running inletctl");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
+use common::inletctl;
+use inlet_testkit::TestStack;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_template_is_previewed_set_listed_and_rolled_back_from_the_command_line() {
