@@ -142,6 +142,11 @@ fn validate_amqp_nodes(url: &str) -> Result<(), SettingsError> {
 pub struct RedisSettings {
     pub url: String,
     pub prefix: String,
+    /// Sentinel addresses (`host:port`). When given, the primary of
+    /// `sentinel_master` is asked of them, again whenever it stops answering
+    /// as a primary, and `url` gives only the password and database.
+    pub sentinels: Vec<String>,
+    pub sentinel_master: String,
 }
 
 impl Default for RedisSettings {
@@ -149,6 +154,8 @@ impl Default for RedisSettings {
         Self {
             url: "redis://127.0.0.1:6379/".into(),
             prefix: "inlet:".into(),
+            sentinels: Vec::new(),
+            sentinel_master: "mymaster".into(),
         }
     }
 }
@@ -629,6 +636,23 @@ impl Settings {
             }
         }
         validate_amqp_nodes(&self.amqp.url)?;
+        if let Some(bad) = self.redis.sentinels.iter().find(|address| {
+            let port = address
+                .rsplit_once(':')
+                .map(|(host, port)| (host, port.parse::<u16>()));
+            !matches!(port, Some((host, Ok(_))) if !host.is_empty())
+        }) {
+            return Err(key_error(
+                "redis.sentinels",
+                format!("{bad:?} must be host:port"),
+            ));
+        }
+        if !self.redis.sentinels.is_empty() && self.redis.sentinel_master.trim().is_empty() {
+            return Err(key_error(
+                "redis.sentinel_master",
+                "must name the monitored primary when redis.sentinels is set",
+            ));
+        }
         if self.formatter.replica_index >= self.formatter.replicas.max(1) {
             return Err(key_error(
                 "formatter.replica_index",

@@ -33,7 +33,7 @@ pub async fn listen(
     on_subscribed: impl FnOnce(),
     mut on_message: impl FnMut(&str),
 ) -> redis::RedisResult<()> {
-    let client = redis::Client::open(settings.url.as_str())?;
+    let client = crate::link::primary_client(settings).await?;
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub.subscribe(keys::control_topic(settings)).await?;
     on_subscribed();

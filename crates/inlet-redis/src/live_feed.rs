@@ -83,10 +83,11 @@ impl<E: Clone + Send + 'static> LiveFeed<E> {
         decode: Decode<E>,
         stop: CancellationToken,
     ) -> redis::RedisResult<Self> {
-        let client = redis::Client::open(redis.url.as_str())?;
+        // Checked now; the primary is found at each (re)connection.
+        redis::IntoConnectionInfo::into_connection_info(redis.url.as_str())?;
         let (commands, queue) = mpsc::unbounded_channel();
         let feeder = Feeder {
-            client,
+            redis: redis.clone(),
             buffer_events,
             decode,
             commands: commands.clone(),
@@ -130,7 +131,7 @@ struct Feed<E> {
 }
 
 struct Feeder<E> {
-    client: redis::Client,
+    redis: inlet_core::settings::RedisSettings,
     buffer_events: usize,
     decode: Decode<E>,
     commands: mpsc::UnboundedSender<Command<E>>,
@@ -237,7 +238,13 @@ impl<E: Clone + Send + 'static> Feeder<E> {
         {
             return Err(error.clone());
         }
-        let error = match timeout(REDIS_TIMEOUT, self.client.get_async_pubsub()).await {
+        let subscribe = async {
+            crate::link::primary_client(&self.redis)
+                .await?
+                .get_async_pubsub()
+                .await
+        };
+        let error = match timeout(REDIS_TIMEOUT, subscribe).await {
             Ok(Ok(pubsub)) => {
                 self.last_failure = None;
                 let (sink, messages) = pubsub.split();

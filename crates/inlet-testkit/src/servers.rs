@@ -135,6 +135,74 @@ impl PrivatePostgres {
         run(self.pg_ctl().args(["-m", "fast", "-w", "stop"]))
     }
 
+    /// A streaming standby of `primary` on a port of its own: a base backup
+    /// (`pg_basebackup -R`, so it follows the primary's WAL), started and
+    /// read-only until [`Self::promote`].
+    pub fn start_standby_of(primary: &PrivatePostgres) -> anyhow::Result<Self> {
+        let dir = fresh_dir("pg")?;
+        chown(&dir, "postgres")?;
+        let bin = primary.bin.clone();
+        run(Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(bin.join("pg_basebackup"))
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-p"])
+            .arg(primary.port.to_string())
+            .arg("-D")
+            .arg(dir.join("data"))
+            .args(["-R", "-X", "stream", "-c", "fast", "--no-sync"]))?;
+        let server = Self {
+            port: free_port()?,
+            dir,
+            bin,
+        };
+        server.start_again()?;
+        Ok(server)
+    }
+
+    /// Runs one SQL statement as `postgres` on this server (`psql`).
+    pub fn sql(&self, statement: &str) -> anyhow::Result<String> {
+        let output = Command::new(self.bin.join("psql"))
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"])
+            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-p"])
+            .arg(self.port.to_string())
+            .arg("-c")
+            .arg(statement)
+            .stdin(Stdio::null())
+            .output()
+            .context("running psql")?;
+        if !output.status.success() {
+            bail!(
+                "{statement}: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    }
+
+    /// Makes every commit on this primary wait until a standby has it
+    /// (`synchronous_standby_names = '*'`, `synchronous_commit = on`), and
+    /// waits until a standby is attached as synchronous.
+    pub fn require_synchronous_standby(&self) -> anyhow::Result<()> {
+        self.sql("ALTER SYSTEM SET synchronous_standby_names = '*'")?;
+        self.sql("SELECT pg_reload_conf()")?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let state = self.sql("SELECT string_agg(sync_state, ',') FROM pg_stat_replication")?;
+            if state.split(',').any(|s| s == "sync") {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("no synchronous standby after 30 s (replication: {state:?})");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Promotes this standby to a primary and waits until it takes writes.
+    pub fn promote(&self) -> anyhow::Result<()> {
+        run(self.pg_ctl().args(["-w", "-t", "30", "promote"]))
+    }
+
     /// SIGKILL to the postmaster: a crash.
     pub fn kill(&self) -> anyhow::Result<()> {
         let pid_file = self.dir.join("data/postmaster.pid");
@@ -172,14 +240,30 @@ pub struct PrivateRedis {
     pub port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// Arguments beyond the port and the directory (e.g. `--replicaof`).
+    extra: Vec<String>,
 }
 
 impl PrivateRedis {
     pub fn start() -> anyhow::Result<Self> {
+        Self::start_with(Vec::new())
+    }
+
+    /// A replica of `primary` (`--replicaof`), following it from the start.
+    pub fn start_replica_of(primary: &PrivateRedis) -> anyhow::Result<Self> {
+        Self::start_with(vec![
+            "--replicaof".into(),
+            "127.0.0.1".into(),
+            primary.port.to_string(),
+        ])
+    }
+
+    fn start_with(extra: Vec<String>) -> anyhow::Result<Self> {
         let mut server = Self {
             port: free_port()?,
             dir: fresh_dir("redis")?,
             child: None,
+            extra,
         };
         server.start_again()?;
         Ok(server)
@@ -195,6 +279,7 @@ impl PrivateRedis {
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .arg("--dir")
             .arg(&self.dir)
+            .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -216,6 +301,91 @@ impl PrivateRedis {
 impl Drop for PrivateRedis {
     fn drop(&mut self) {
         self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Redis Sentinel processes (`redis-server --sentinel`) watching one
+/// primary under one name, with a quorum of a majority of them: a primary
+/// that stops answering for a second is failed over to a replica.
+pub struct PrivateSentinels {
+    pub ports: Vec<u16>,
+    pub master_name: String,
+    dir: PathBuf,
+    children: Vec<Child>,
+}
+
+impl PrivateSentinels {
+    pub fn start(count: usize, master_name: &str, primary: &PrivateRedis) -> anyhow::Result<Self> {
+        let dir = fresh_dir("sentinel")?;
+        let mut sentinels = Self {
+            ports: Vec::new(),
+            master_name: master_name.to_string(),
+            dir,
+            children: Vec::new(),
+        };
+        for i in 0..count {
+            let port = free_port()?;
+            // Sentinel rewrites its configuration file: one each.
+            let config = sentinels.dir.join(format!("sentinel-{i}.conf"));
+            let quorum = count / 2 + 1;
+            std::fs::write(
+                &config,
+                format!(
+                    "port {port}\nbind 127.0.0.1\ndir {dir}\n\
+                     sentinel monitor {master_name} 127.0.0.1 {primary} {quorum}\n\
+                     sentinel down-after-milliseconds {master_name} 1000\n\
+                     sentinel failover-timeout {master_name} 5000\n\
+                     sentinel parallel-syncs {master_name} 1\n",
+                    dir = sentinels.dir.display(),
+                    primary = primary.port,
+                ),
+            )?;
+            let child = Command::new("redis-server")
+                .arg(&config)
+                .arg("--sentinel")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("starting redis-server --sentinel")?;
+            sentinels.children.push(child);
+            sentinels.ports.push(port);
+            wait_listening(port, Duration::from_secs(10))?;
+        }
+        Ok(sentinels)
+    }
+
+    /// `host:port` of each sentinel, as `redis.sentinels` takes them.
+    pub fn addresses(&self) -> Vec<String> {
+        self.ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect()
+    }
+
+    /// The port of the primary the first sentinel names now.
+    pub fn primary_port(&self) -> anyhow::Result<u16> {
+        let output = Command::new("redis-cli")
+            .args(["-h", "127.0.0.1", "-p", &self.ports[0].to_string()])
+            .args(["SENTINEL", "get-master-addr-by-name", &self.master_name])
+            .stdin(Stdio::null())
+            .output()
+            .context("running redis-cli")?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        text.lines()
+            .nth(1)
+            .and_then(|port| port.trim().parse().ok())
+            .with_context(|| format!("no primary named by the sentinel: {text:?}"))
+    }
+}
+
+impl Drop for PrivateSentinels {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -19,6 +19,7 @@ fn redis() -> (RedisConnection, RedisSettings) {
     let settings = RedisSettings {
         url: inlet_testkit::redis_url(),
         prefix: format!("t{}:", inlet_testkit::unique_tag()),
+        ..RedisSettings::default()
     };
     (inlet_redis::manager(&settings).unwrap(), settings)
 }

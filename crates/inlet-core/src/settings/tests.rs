@@ -262,3 +262,26 @@ fn example_file_documents_every_key_with_its_default() {
         assert!(above.starts_with('#'), "key {key} has no comment above it");
     }
 }
+
+#[test]
+fn redis_sentinels_are_host_and_port_and_need_a_master_name() {
+    let file = toml_file("[redis]\nsentinels = [\"s-0:26379\", \"10.0.0.2:26379\"]\n");
+    let s = Settings::load_from(Some(&file.path), &env(&[])).unwrap();
+    assert_eq!(s.redis.sentinels.len(), 2);
+    assert_eq!(s.redis.sentinel_master, "mymaster");
+    for bad in ["s-0", ":26379", "s-0:port", "s-0:70000"] {
+        let file = toml_file(&format!("[redis]\nsentinels = [\"{bad}\"]\n"));
+        let err = Settings::load_from(Some(&file.path), &env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("redis.sentinels") && err.contains(bad),
+            "{err}"
+        );
+    }
+    let file = toml_file("[redis]\nsentinels = [\"s-0:26379\"]\nsentinel_master = \" \"\n");
+    let err = Settings::load_from(Some(&file.path), &env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("redis.sentinel_master"), "{err}");
+}
