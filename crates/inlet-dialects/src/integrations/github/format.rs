@@ -270,7 +270,7 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Formatting {
 }
 
 fn issue_comment(p: &IssueCommentEvent, params: &Params<'_>) -> Formatting {
-    if unchanged_edit(&p.action, p.changes.as_ref()) {
+    if unchanged_edit(&p.action, p.changes.as_ref(), &p.comment.body) {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
     let issue = &p.issue;
@@ -412,7 +412,7 @@ fn pull_request_side(p: &PullRequestSideEvent, params: &Params<'_>) -> Formattin
 
 /// `<user> created [PR review comment](url):` and the comment.
 fn review_comment(p: &ReviewCommentEvent, params: &Params<'_>) -> Formatting {
-    if unchanged_edit(&p.action, p.changes.as_ref()) {
+    if unchanged_edit(&p.action, p.changes.as_ref(), &p.comment.body) {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
     let line = format!(
@@ -721,9 +721,19 @@ fn repo_link(repo: &Repository) -> String {
     git::repo_link(&repo.full_name, &repo.html_url)
 }
 
-/// An edit that did not change the text (Zulip ignores it).
-fn unchanged_edit(action: &str, changes: Option<&serde_json::Map<String, Value>>) -> bool {
-    action == "edited" && changes.is_none_or(|c| !c.contains_key("body"))
+/// An edit that did not change the text (Zulip ignores it): no earlier
+/// text is sent, or it is the text the comment still has, as GitHub sends
+/// when only a task list or a mention's rendering changed.
+fn unchanged_edit(
+    action: &str,
+    changes: Option<&serde_json::Map<String, Value>>,
+    body: &str,
+) -> bool {
+    let before = changes
+        .and_then(|c| c.get("body"))
+        .and_then(|b| b.get("from"))
+        .and_then(Value::as_str);
+    action == "edited" && before.is_none_or(|before| before == body)
 }
 
 /// `("assigned", "to")` or `("unassigned", "from")`.
