@@ -161,12 +161,19 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
             item.action = "updated";
             item_message(&item)
         }
+        // An edited description is shown; a new title is in the topic.
+        "edited" => {
+            if p.changes.as_ref().is_some_and(|c| c.contains_key("body")) {
+                item.body = pr.body.as_deref();
+            }
+            item_message(&item)
+        }
         "review_requested" => review_requested(p, &item),
         "ready_for_review" => {
             let link = item_link(item.kind, item.number, item.title, item.url);
             format!("{} has marked {link} as ready for review.", p.sender.login)
         }
-        // reopened, edited
+        // reopened
         _ => item_message(&item),
     };
     let (key, topic) = pr_thread(&p.repository, p.number, &pr.title);

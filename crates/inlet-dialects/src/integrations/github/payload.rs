@@ -106,6 +106,9 @@ pub struct PullRequestEvent {
     pub requested_reviewer: Option<User>,
     #[serde(default)]
     pub requested_team: Option<Team>,
+    /// What an "edited" changed (`title`, `body`, `base`).
+    #[serde(default)]
+    pub changes: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
