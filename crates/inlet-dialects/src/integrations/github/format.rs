@@ -39,6 +39,10 @@ pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         "gollum" => gollum(&parse(payload)?),
         "watch" | "public" | "repository" => repository(event, &parse(payload)?),
         "page_build" => page_build(&parse(payload)?),
+        // Only edits are posted; the other actions are not read further.
+        "team" if payload.get("action").and_then(Value::as_str) != Some("edited") => {
+            Ok(Formatted::Ignore(IgnoreReason::NotWanted))
+        }
         "team" => team(&parse(payload)?),
         "team_add" => team_add(&parse(payload)?),
         "member" => member(&parse(payload)?),
@@ -642,19 +646,13 @@ fn page_build(p: &PageBuildEvent) -> Formatting {
 
 /// A team's edits; its creation and deletion are not posted (Zulip).
 fn team(p: &TeamEvent) -> Formatting {
-    if p.action != "edited" {
-        return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
-    }
     let t = &p.team;
     let changes = p.changes.as_ref();
     let changed = |field: &str| changes.is_some_and(|c| c.contains_key(field));
     let body = if changed("description") {
         let text = t.description.as_deref().unwrap_or("");
-        format!(
-            "{} changed the team description to:{}",
-            p.sender.login,
-            quote(text)
-        )
+        let who = p.sender.as_ref().map_or("Someone", |s| s.login.as_str());
+        format!("{who} changed the team description to:{}", quote(text))
     } else if changed("name") {
         let from = changes
             .and_then(|c| c.get("name"))

@@ -460,9 +460,10 @@ pub struct PageBuildError {
 
 #[derive(Debug, Deserialize)]
 pub struct TeamEvent {
-    pub action: String,
     pub team: OrgTeam,
-    pub sender: User,
+    /// Only the description's change names who made it.
+    #[serde(default)]
+    pub sender: Option<User>,
     #[serde(default)]
     pub changes: Option<serde_json::Map<String, serde_json::Value>>,
 }
