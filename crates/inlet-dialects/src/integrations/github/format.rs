@@ -53,15 +53,20 @@ pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         "check_run" => check_run(&parse(payload)?),
         "star" => star(&parse(payload)?),
         "fork" => fork(&parse(payload)?),
+        "cancelled" | "created" | "edited" | "pending_cancellation" | "pending_tier_change"
+        | "tier_changed" => super::sponsors::format(payload),
         // Only declared events reach a formatter.
         _ => Ok(Formatted::Ignore(IgnoreReason::Unsupported)),
     }
 }
 
 fn ping(p: &Ping) -> Formatting {
+    let sponsors = p.hook.as_ref().and_then(|h| h.kind.as_deref()) == Some("SponsorsListing");
     let topic = match (&p.repository, &p.organization) {
         (Some(repo), _) => repo.name.clone(),
         (None, Some(org)) => org.login.clone(),
+        // A sponsors listing's hook: the thread its sponsorships go to.
+        (None, None) if sponsors => super::sponsors::THREAD.to_string(),
         (None, None) => "GitHub".to_string(),
     };
     let body = configured_message("GitHub", p.sender.as_ref().map(|s| s.login.as_str()));

@@ -36,6 +36,16 @@ pub struct Ping {
     pub organization: Option<Org>,
     #[serde(default)]
     pub sender: Option<User>,
+    #[serde(default)]
+    pub hook: Option<Hook>,
+}
+
+/// The webhook a ping is about: `Repository`, `Organization`,
+/// `SponsorsListing`…
+#[derive(Debug, Deserialize)]
+pub struct Hook {
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
