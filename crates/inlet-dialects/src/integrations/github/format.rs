@@ -35,7 +35,9 @@ pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         "commit_comment" => commit_comment(&parse(payload)?),
         "status" => status(&parse(payload)?),
         "deployment" | "deployment_status" => deployment(event, &parse(payload)?),
-        "discussion" | "discussion_comment" => discussion(event, &parse(payload)?, params),
+        "discussion" | "discussion_comment" => {
+            super::discussion::format(event, &parse(payload)?, params)
+        }
         "gollum" => gollum(&parse(payload)?),
         "watch" | "public" | "repository" => repository(event, &parse(payload)?),
         "page_build" => page_build(&parse(payload)?),
@@ -557,38 +559,6 @@ fn deployment(event: &str, p: &DeploymentEvent) -> Formatting {
     };
     let key = format!("{} / Deployment on {}", p.repository.name, d.environment);
     Ok(Formatted::one(key.clone(), key, body))
-}
-
-/// Discussions and their comments, one thread per discussion.
-fn discussion(event: &str, p: &DiscussionEvent, params: &Params<'_>) -> Formatting {
-    let d = &p.discussion;
-    let title = params.topic_overridden().then_some(d.title.as_str());
-    let link = item_link("discussion", d.number, title, &d.html_url);
-    let user = &p.sender.login;
-    let body = match (event, &p.comment) {
-        ("discussion_comment", Some(comment)) => {
-            let url = &comment.html_url;
-            let verb = match p.action.as_str() {
-                "created" => format!("[commented]({url}) on"),
-                action => format!("{action} a [comment]({url}) on"),
-            };
-            format!("{user} {verb} {link}:{}", quote(&comment.body))
-        }
-        ("discussion_comment", None) => format!("{user} {} a comment on {link}.", p.action),
-        _ if p.action == "created" => {
-            let category = d
-                .category
-                .as_ref()
-                .map(|c| format!(" in {}", c.name))
-                .unwrap_or_default();
-            let text = format!("### {}\n{}", d.title, d.body.as_deref().unwrap_or(""));
-            format!("{user} created {link}{category}:{}", quote(&text))
-        }
-        _ => format!("{user} {} {link}.", p.action),
-    };
-    let key = format!("{} discussion #{}", p.repository.name, d.number);
-    let topic = format!("{key}: {}", d.title);
-    Ok(Formatted::one(key, topic, body))
 }
 
 /// Wiki pages created or edited, one bullet each.

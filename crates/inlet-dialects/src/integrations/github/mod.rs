@@ -3,6 +3,7 @@
 //! `only_events` lists keep working); `X-Hub-Signature-256` is verified
 //! when the webhook has a secret; `X-GitHub-Delivery` is the idempotency key.
 
+mod discussion;
 mod format;
 mod payload;
 mod sponsors;

@@ -402,27 +402,6 @@ pub struct DeploymentStatus {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct DiscussionEvent {
-    pub action: String,
-    pub discussion: Discussion,
-    pub repository: Repository,
-    pub sender: User,
-    #[serde(default)]
-    pub comment: Option<Comment>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Discussion {
-    pub number: u64,
-    pub html_url: String,
-    pub title: String,
-    #[serde(default)]
-    pub body: Option<String>,
-    #[serde(default)]
-    pub category: Option<Named>,
-}
-
-#[derive(Debug, Deserialize)]
 pub struct GollumEvent {
     pub pages: Vec<WikiPage>,
     pub repository: Repository,
