@@ -133,7 +133,8 @@ fn action_message(p: &DiscussionEvent, link: &str) -> String {
             }
         }
         "transferred" => {
-            let to = changes.and_then(|c| Some((c.new_discussion.as_ref()?, c.new_repository.as_ref()?)));
+            let to = changes
+                .and_then(|c| Some((c.new_discussion.as_ref()?, c.new_repository.as_ref()?)));
             match to {
                 Some((new, repo)) => format!(
                     "{user} transferred {link} to [{}#{}]({}).",

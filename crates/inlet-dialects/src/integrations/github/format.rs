@@ -55,7 +55,11 @@ pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         "check_run" => check_run(&parse(payload)?),
         "star" => star(&parse(payload)?),
         "fork" => fork(&parse(payload)?),
-        "cancelled" | "created" | "edited" | "pending_cancellation" | "pending_tier_change"
+        "cancelled"
+        | "created"
+        | "edited"
+        | "pending_cancellation"
+        | "pending_tier_change"
         | "tier_changed" => super::sponsors::format(payload),
         // Only declared events reach a formatter.
         _ => Ok(Formatted::Ignore(IgnoreReason::Unsupported)),

@@ -85,7 +85,10 @@ pub fn format(payload: &Value) -> Formatting {
         .as_ref()
         .map_or("their tier", |t| t.name.as_str());
     let changes = p.changes.unwrap_or_default();
-    let from = changes.tier.as_ref().map_or("another tier", |t| t.from.name.as_str());
+    let from = changes
+        .tier
+        .as_ref()
+        .map_or("another tier", |t| t.from.name.as_str());
     // The day only: GitHub sends midnight of the day it takes effect.
     let on = p
         .effective_date
