@@ -35,10 +35,16 @@ pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         "commit_comment" => commit_comment(&parse(payload)?),
         "status" => status(&parse(payload)?),
         "deployment" | "deployment_status" => deployment(event, &parse(payload)?),
-        "discussion" | "discussion_comment" => discussion(event, &parse(payload)?, params),
+        "discussion" | "discussion_comment" => {
+            super::discussion::format(event, &parse(payload)?, params)
+        }
         "gollum" => gollum(&parse(payload)?),
         "watch" | "public" | "repository" => repository(event, &parse(payload)?),
         "page_build" => page_build(&parse(payload)?),
+        // Only edits are posted; the other actions are not read further.
+        "team" if payload.get("action").and_then(Value::as_str) != Some("edited") => {
+            Ok(Formatted::Ignore(IgnoreReason::NotWanted))
+        }
         "team" => team(&parse(payload)?),
         "team_add" => team_add(&parse(payload)?),
         "member" => member(&parse(payload)?),
@@ -49,15 +55,24 @@ pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         "check_run" => check_run(&parse(payload)?),
         "star" => star(&parse(payload)?),
         "fork" => fork(&parse(payload)?),
+        "cancelled"
+        | "created"
+        | "edited"
+        | "pending_cancellation"
+        | "pending_tier_change"
+        | "tier_changed" => super::sponsors::format(payload),
         // Only declared events reach a formatter.
         _ => Ok(Formatted::Ignore(IgnoreReason::Unsupported)),
     }
 }
 
 fn ping(p: &Ping) -> Formatting {
+    let sponsors = p.hook.as_ref().and_then(|h| h.kind.as_deref()) == Some("SponsorsListing");
     let topic = match (&p.repository, &p.organization) {
         (Some(repo), _) => repo.name.clone(),
         (None, Some(org)) => org.login.clone(),
+        // A sponsors listing's hook: the thread its sponsorships go to.
+        (None, None) if sponsors => super::sponsors::THREAD.to_string(),
         (None, None) => "GitHub".to_string(),
     };
     let body = configured_message("GitHub", p.sender.as_ref().map(|s| s.login.as_str()));
@@ -161,12 +176,19 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
             item.action = "updated";
             item_message(&item)
         }
+        // An edited description is shown; a new title is in the topic.
+        "edited" => {
+            if p.changes.as_ref().is_some_and(|c| c.contains_key("body")) {
+                item.body = pr.body.as_deref();
+            }
+            item_message(&item)
+        }
         "review_requested" => review_requested(p, &item),
         "ready_for_review" => {
             let link = item_link(item.kind, item.number, item.title, item.url);
             format!("{} has marked {link} as ready for review.", p.sender.login)
         }
-        // reopened, edited
+        // reopened
         _ => item_message(&item),
     };
     let (key, topic) = pr_thread(&p.repository, p.number, &pr.title);
@@ -270,7 +292,7 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Formatting {
 }
 
 fn issue_comment(p: &IssueCommentEvent, params: &Params<'_>) -> Formatting {
-    if unchanged_edit(&p.action, p.changes.as_ref()) {
+    if unchanged_edit(&p.action, p.changes.as_ref(), &p.comment.body) {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
     let issue = &p.issue;
@@ -412,7 +434,7 @@ fn pull_request_side(p: &PullRequestSideEvent, params: &Params<'_>) -> Formattin
 
 /// `<user> created [PR review comment](url):` and the comment.
 fn review_comment(p: &ReviewCommentEvent, params: &Params<'_>) -> Formatting {
-    if unchanged_edit(&p.action, p.changes.as_ref()) {
+    if unchanged_edit(&p.action, p.changes.as_ref(), &p.comment.body) {
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
     let line = format!(
@@ -543,38 +565,6 @@ fn deployment(event: &str, p: &DeploymentEvent) -> Formatting {
     Ok(Formatted::one(key.clone(), key, body))
 }
 
-/// Discussions and their comments, one thread per discussion.
-fn discussion(event: &str, p: &DiscussionEvent, params: &Params<'_>) -> Formatting {
-    let d = &p.discussion;
-    let title = params.topic_overridden().then_some(d.title.as_str());
-    let link = item_link("discussion", d.number, title, &d.html_url);
-    let user = &p.sender.login;
-    let body = match (event, &p.comment) {
-        ("discussion_comment", Some(comment)) => {
-            let url = &comment.html_url;
-            let verb = match p.action.as_str() {
-                "created" => format!("[commented]({url}) on"),
-                action => format!("{action} a [comment]({url}) on"),
-            };
-            format!("{user} {verb} {link}:{}", quote(&comment.body))
-        }
-        ("discussion_comment", None) => format!("{user} {} a comment on {link}.", p.action),
-        _ if p.action == "created" => {
-            let category = d
-                .category
-                .as_ref()
-                .map(|c| format!(" in {}", c.name))
-                .unwrap_or_default();
-            let text = format!("### {}\n{}", d.title, d.body.as_deref().unwrap_or(""));
-            format!("{user} created {link}{category}:{}", quote(&text))
-        }
-        _ => format!("{user} {} {link}.", p.action),
-    };
-    let key = format!("{} discussion #{}", p.repository.name, d.number);
-    let topic = format!("{key}: {}", d.title);
-    Ok(Formatted::one(key, topic, body))
-}
-
 /// Wiki pages created or edited, one bullet each.
 fn gollum(p: &GollumEvent) -> Formatting {
     let mut body = format!("{}:", p.sender.login);
@@ -635,19 +625,13 @@ fn page_build(p: &PageBuildEvent) -> Formatting {
 
 /// A team's edits; its creation and deletion are not posted (Zulip).
 fn team(p: &TeamEvent) -> Formatting {
-    if p.action != "edited" {
-        return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
-    }
     let t = &p.team;
     let changes = p.changes.as_ref();
     let changed = |field: &str| changes.is_some_and(|c| c.contains_key(field));
     let body = if changed("description") {
         let text = t.description.as_deref().unwrap_or("");
-        format!(
-            "{} changed the team description to:{}",
-            p.sender.login,
-            quote(text)
-        )
+        let who = p.sender.as_ref().map_or("Someone", |s| s.login.as_str());
+        format!("{who} changed the team description to:{}", quote(text))
     } else if changed("name") {
         let from = changes
             .and_then(|c| c.get("name"))
@@ -721,9 +705,19 @@ fn repo_link(repo: &Repository) -> String {
     git::repo_link(&repo.full_name, &repo.html_url)
 }
 
-/// An edit that did not change the text (Zulip ignores it).
-fn unchanged_edit(action: &str, changes: Option<&serde_json::Map<String, Value>>) -> bool {
-    action == "edited" && changes.is_none_or(|c| !c.contains_key("body"))
+/// An edit that did not change the text (Zulip ignores it): no earlier
+/// text is sent, or it is the text the comment still has, as GitHub sends
+/// when only a task list or a mention's rendering changed.
+fn unchanged_edit(
+    action: &str,
+    changes: Option<&serde_json::Map<String, Value>>,
+    body: &str,
+) -> bool {
+    let before = changes
+        .and_then(|c| c.get("body"))
+        .and_then(|b| b.get("from"))
+        .and_then(Value::as_str);
+    action == "edited" && before.is_none_or(|before| before == body)
 }
 
 /// `("assigned", "to")` or `("unassigned", "from")`.

@@ -3,8 +3,10 @@
 //! `only_events` lists keep working); `X-Hub-Signature-256` is verified
 //! when the webhook has a secret; `X-GitHub-Delivery` is the idempotency key.
 
+mod discussion;
 mod format;
 mod payload;
+mod sponsors;
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
@@ -17,6 +19,8 @@ use serde_json::Value;
 pub struct GitHub;
 
 static VENDOR: Vendor = Vendor::new("github", "GitHub", EVENTS)
+    // Zulip's URL for a GitHub Sponsors listing's webhook.
+    .aliases(&["githubsponsors"])
     .headers("X-GitHub-Event", "X-GitHub-Delivery")
     .hmac("X-Hub-Signature-256", "sha256=");
 
@@ -63,6 +67,13 @@ const EVENTS: &[&str] = &[
     "team_add",
     "member",
     "membership",
+    // GitHub Sponsors (`sponsorship`), by action.
+    "cancelled",
+    "created",
+    "edited",
+    "pending_cancellation",
+    "pending_tier_change",
+    "tier_changed",
 ];
 
 impl Integration for GitHub {
@@ -193,6 +204,7 @@ fn event_name(header: &str, action: Option<&str>, payload: &Value) -> String {
             "issues_opened_via_transfer"
         }
         ("issues", _) => "issues",
+        ("sponsorship", action) if sponsors::ACTIONS.contains(&action) => action,
         (
             "pull_request_review"
             | "pull_request_review_comment"
@@ -341,9 +353,10 @@ mod tests {
             "issues_opened_via_transfer"
         );
         assert_eq!(event_name("team", None, &p), "team");
+        assert_eq!(event_name("sponsorship", Some("created"), &p), "created");
         assert_eq!(
-            event_name("sponsorship", Some("created"), &p),
-            "sponsorship:created"
+            event_name("sponsorship", Some("renewed"), &p),
+            "sponsorship:renewed"
         );
         let tag = json!({"ref": "refs/tags/v1"});
         assert_eq!(event_name("push", None, &tag), "push_tags");

@@ -36,6 +36,16 @@ pub struct Ping {
     pub organization: Option<Org>,
     #[serde(default)]
     pub sender: Option<User>,
+    #[serde(default)]
+    pub hook: Option<Hook>,
+}
+
+/// The webhook a ping is about: `Repository`, `Organization`,
+/// `SponsorsListing`…
+#[derive(Debug, Deserialize)]
+pub struct Hook {
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,6 +116,9 @@ pub struct PullRequestEvent {
     pub requested_reviewer: Option<User>,
     #[serde(default)]
     pub requested_team: Option<Team>,
+    /// What an "edited" changed (`title`, `body`, `base`).
+    #[serde(default)]
+    pub changes: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -389,27 +402,6 @@ pub struct DeploymentStatus {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct DiscussionEvent {
-    pub action: String,
-    pub discussion: Discussion,
-    pub repository: Repository,
-    pub sender: User,
-    #[serde(default)]
-    pub comment: Option<Comment>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Discussion {
-    pub number: u64,
-    pub html_url: String,
-    pub title: String,
-    #[serde(default)]
-    pub body: Option<String>,
-    #[serde(default)]
-    pub category: Option<Named>,
-}
-
-#[derive(Debug, Deserialize)]
 pub struct GollumEvent {
     pub pages: Vec<WikiPage>,
     pub repository: Repository,
@@ -457,9 +449,10 @@ pub struct PageBuildError {
 
 #[derive(Debug, Deserialize)]
 pub struct TeamEvent {
-    pub action: String,
     pub team: OrgTeam,
-    pub sender: User,
+    /// Only the description's change names who made it.
+    #[serde(default)]
+    pub sender: Option<User>,
     #[serde(default)]
     pub changes: Option<serde_json::Map<String, serde_json::Value>>,
 }
