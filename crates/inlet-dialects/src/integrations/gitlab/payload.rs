@@ -119,7 +119,9 @@ pub struct Note {
     #[serde(default)]
     pub id: Option<u64>,
     pub note: String,
-    pub url: String,
+    /// `null` on design comments.
+    #[serde(default)]
+    pub url: Option<String>,
     pub noteable_type: String,
     /// On a design: `new_path` is `designs/issue-<n>/<file name>`.
     #[serde(default)]
