@@ -218,8 +218,20 @@ fn issue(p: &IssueEvent, params: &Params<'_>) -> Formatting {
             item.body = description.as_deref();
         }
     }
-    let (key, topic) = git::item_thread(&p.project.name, "issue", issue.iid, &issue.title);
+    let owner = match &p.project {
+        Some(project) => project.name.clone(),
+        None => group_of(&issue.url),
+    };
+    let (key, topic) = git::item_thread(&owner, "issue", issue.iid, &issue.title);
     Ok(Formatted::one(key, topic, item_message(&item)))
+}
+
+/// The group a group-level work item's address names
+/// (`<host>/groups/<path>/-/work_items/<n>`), else the address itself.
+fn group_of(url: &str) -> String {
+    url.split_once("/groups/")
+        .and_then(|(_, rest)| rest.split_once("/-/"))
+        .map_or_else(|| url.to_string(), |(path, _)| path.to_string())
 }
 
 /// A merge request's thread; its topic names the title unless the URL says

@@ -79,7 +79,9 @@ pub struct MergeRequest {
 #[derive(Debug, Deserialize)]
 pub struct IssueEvent {
     pub user: User,
-    pub project: Project,
+    /// `null` for a group's work item (an epic).
+    #[serde(default)]
+    pub project: Option<Project>,
     pub object_attributes: Issue,
     #[serde(default)]
     pub assignees: Vec<User>,
