@@ -198,7 +198,12 @@ fn release(p: &ReleaseEvent) -> Formatting {
     let r = &p.release;
     let name = git::release_name(r.name.as_deref(), &r.tag_name);
     let user = r.author.as_ref().unwrap_or(&p.sender);
-    let body = git::release_line(&user.login, &p.action, name, &r.html_url, &r.tag_name);
+    // Without its own address (Gogs), the repository's releases page.
+    let url = match r.html_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => url.to_string(),
+        None => format!("{}/releases", p.repository.html_url.trim_end_matches('/')),
+    };
+    let body = git::release_line(&user.login, &p.action, name, &url, &r.tag_name);
     let key = format!("{} / {}", p.repository.name, r.tag_name);
     let topic = format!("{key} {name}");
     Ok(Formatted::one(key, topic, body))

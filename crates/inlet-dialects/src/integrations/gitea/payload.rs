@@ -151,7 +151,9 @@ pub struct Release {
     pub tag_name: String,
     #[serde(default)]
     pub name: Option<String>,
-    pub html_url: String,
+    /// Gogs sends none.
+    #[serde(default)]
+    pub html_url: Option<String>,
     #[serde(default)]
     pub author: Option<User>,
 }
