@@ -123,7 +123,10 @@ fn push(p: &PushEvent, params: &Params<'_>) -> Formatting {
         // Named by the `[project]` prefix a topic override adds.
         repo_link: None,
     };
-    Ok(git::push_formatted(&p.project.name, &push))
+    let total = p.total_commits_count.unwrap_or(commits.len());
+    let key = format!("{} / {branch}", p.project.name);
+    let body = git::push_message_of(&push, total);
+    Ok(Formatted::one(key.clone(), key, body))
 }
 
 fn tag_push(p: &PushEvent) -> Formatting {

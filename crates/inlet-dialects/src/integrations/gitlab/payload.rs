@@ -38,6 +38,9 @@ pub struct PushEvent {
     pub project: Project,
     #[serde(default)]
     pub commits: Vec<PushCommit>,
+    /// Every pushed commit, where `commits` lists at most 20.
+    #[serde(default)]
+    pub total_commits_count: Option<usize>,
     /// `null` when a tag is deleted (what Zulip reads).
     #[serde(default)]
     pub checkout_sha: Option<String>,
