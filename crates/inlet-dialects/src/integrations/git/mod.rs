@@ -36,6 +36,13 @@ pub struct Push<'a> {
 /// `<user> [pushed](<compare>) N commits to branch <b>. Commits by …` and a
 /// bullet per commit (at most 20, then `[and N more commit(s)]`).
 pub fn push_message(push: &Push<'_>) -> String {
+    push_message_of(push, push.commits.len())
+}
+
+/// As `push_message`, for a push of `total` commits of which the vendor
+/// lists only some (GitLab lists at most 20, and counts them all).
+pub fn push_message_of(push: &Push<'_>, total: usize) -> String {
+    let total = total.max(push.commits.len());
     let verb = |plain: &str| match push.compare_url {
         Some(url) => format!("[{plain}]({url})"),
         None => plain.to_string(),
@@ -67,7 +74,7 @@ pub fn push_message(push: &Push<'_>) -> String {
     let mut out = format!(
         "{} {pushed} {} to branch {}{of_repo}.",
         push.user,
-        plural(push.commits.len(), "commit"),
+        plural(total, "commit"),
         push.branch
     );
     if let Some(by) = committers(push.user, push.commits) {
@@ -78,8 +85,9 @@ pub fn push_message(push: &Push<'_>) -> String {
     for c in push.commits.iter().take(COMMITS_LIMIT) {
         push_bullet(&mut out, c);
     }
-    if push.commits.len() > COMMITS_LIMIT {
-        let more = push.commits.len() - COMMITS_LIMIT;
+    let listed = push.commits.len().min(COMMITS_LIMIT);
+    if total > listed {
+        let more = total - listed;
         let word = if more == 1 { "commit" } else { "commits" };
         out.push_str(&format!("[and {more} more {word}]\n"));
     }
@@ -270,5 +278,26 @@ mod tests {
         let text = push_message(&push);
         assert_eq!(text.matches("\n* ").count(), 20);
         assert!(text.ends_with("[and 3 more commits]"), "{text}");
+    }
+
+    #[test]
+    fn pushes_listed_in_part_count_every_commit() {
+        let commits: Vec<Commit> = (0..20).map(|_| commit("x")).collect();
+        let push = Push {
+            user: "x",
+            compare_url: None,
+            branch: "main",
+            forced: false,
+            deleted: false,
+            commits: &commits,
+            repo_link: None,
+        };
+        let text = push_message_of(&push, 26);
+        assert!(
+            text.starts_with("x pushed 26 commits to branch main."),
+            "{text}"
+        );
+        assert!(text.ends_with("[and 6 more commits]"), "{text}");
+        assert_eq!(push_message_of(&push, 3), push_message(&push));
     }
 }

@@ -29,7 +29,9 @@ pub fn format_as(host: Host, event: &str, payload: &Value, params: &Params<'_>) 
         "push" => push(&parse(payload)?, params),
         "pull_request" => pull_request(&parse(payload)?, params),
         "issues" => issues(&parse(payload)?, params),
-        "issue_comment" => issue_comment(&parse(payload)?, params),
+        "issue_comment" => issue_comment(&parse(payload)?, params, false),
+        // Newer Gitea names comments on pull requests apart.
+        "pull_request_comment" => issue_comment(&parse(payload)?, params, true),
         "release" => release(&parse(payload)?),
         "create" => create(host, &parse(payload)?),
         "delete" => delete(&parse(payload)?),
@@ -82,6 +84,19 @@ fn item_url(repo: &Repository, html_url: Option<&str>, pulls: bool, number: u64)
     }
 }
 
+/// `a`, `a and b`…: every assignee's login, else the single `assignee`.
+fn assignee_logins(assignees: Option<&Vec<User>>, assignee: Option<&User>) -> Option<String> {
+    let mut logins: Vec<String> = assignees
+        .into_iter()
+        .flatten()
+        .map(|a| a.login.clone())
+        .collect();
+    if logins.is_empty() {
+        logins.extend(assignee.map(|a| a.login.clone()));
+    }
+    (!logins.is_empty()).then(|| git::join_and(&logins))
+}
+
 fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
     let pr = &p.pull_request;
     let merged_by = pr.merged_by.as_ref().map(|u| u.login.as_str());
@@ -103,8 +118,10 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
         let (key, topic) = git::item_thread(&p.repository.name, "PR", p.number, &pr.title);
         return Ok(Formatted::one(key, topic, body));
     }
-    // Zulip gives the branches on every action but "edited".
+    // Zulip gives the branches on every action but "edited", and the
+    // assignees on every one.
     let with_branches = p.action != "edited";
+    let assignees = assignee_logins(pr.assignees.as_ref(), pr.assignee.as_ref());
     let item = ItemLine {
         user,
         action,
@@ -113,9 +130,7 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
         url: &url,
         title,
         branches: with_branches.then_some(branches),
-        assignee: (p.action == "opened")
-            .then(|| pr.assignee.as_ref().map(|a| a.login.as_str()))
-            .flatten(),
+        assignee: assignees.as_deref(),
         body: (p.action == "opened")
             .then_some(pr.body.as_deref())
             .flatten(),
@@ -134,6 +149,7 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Formatting {
     );
     let issue_url = url.as_str();
     let title = params.topic_overridden().then_some(issue.title.as_str());
+    let assignees = assignee_logins(issue.assignees.as_ref(), issue.assignee.as_ref());
     let body = match (p.action.as_str(), &issue.assignee) {
         ("assigned", Some(assignee)) => {
             let link = item_link("issue", issue.number, title, issue_url);
@@ -151,7 +167,7 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Formatting {
             url: issue_url,
             title,
             branches: None,
-            assignee: None,
+            assignee: assignees.as_deref(),
             body: matches!(action, "opened" | "edited")
                 .then_some(issue.body.as_deref())
                 .flatten(),
@@ -161,14 +177,15 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Formatting {
     Ok(Formatted::one(key, topic, body))
 }
 
-fn issue_comment(p: &IssueCommentEvent, params: &Params<'_>) -> Formatting {
+fn issue_comment(p: &IssueCommentEvent, params: &Params<'_>, on_pull: bool) -> Formatting {
     let issue = &p.issue;
-    let kind = if p.is_pull { "PR" } else { "issue" };
+    let is_pull = on_pull || p.is_pull;
+    let kind = if is_pull { "PR" } else { "issue" };
     let title = params.topic_overridden().then_some(issue.title.as_str());
     let issue_url = item_url(
         &p.repository,
         issue.html_url.as_deref(),
-        p.is_pull,
+        is_pull,
         issue.number,
     );
     let link = item_link(kind, issue.number, title, &issue_url);
@@ -181,7 +198,12 @@ fn release(p: &ReleaseEvent) -> Formatting {
     let r = &p.release;
     let name = git::release_name(r.name.as_deref(), &r.tag_name);
     let user = r.author.as_ref().unwrap_or(&p.sender);
-    let body = git::release_line(&user.login, &p.action, name, &r.html_url, &r.tag_name);
+    // Without its own address (Gogs), the repository's releases page.
+    let url = match r.html_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => url.to_string(),
+        None => format!("{}/releases", p.repository.html_url.trim_end_matches('/')),
+    };
+    let body = git::release_line(&user.login, &p.action, name, &url, &r.tag_name);
     let key = format!("{} / {}", p.repository.name, r.tag_name);
     let topic = format!("{key} {name}");
     Ok(Formatted::one(key, topic, body))

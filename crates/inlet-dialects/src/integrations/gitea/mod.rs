@@ -20,9 +20,11 @@ pub struct Gitea;
 const EVENTS: &[&str] = &[
     "push",
     "create",
+    "delete",
     "pull_request",
     "issues",
     "issue_comment",
+    "pull_request_comment",
     "release",
 ];
 

@@ -68,6 +68,9 @@ pub struct PullRequest {
     pub merged_by: Option<User>,
     #[serde(default)]
     pub assignee: Option<User>,
+    /// Every assignee (Gitea; `null` when none); Gogs sends `assignee` only.
+    #[serde(default)]
+    pub assignees: Option<Vec<User>>,
     /// Gitea names the branches in `head` and `base`; Gogs, which Gitea
     /// was forked from, in `head_branch` and `base_branch`.
     #[serde(default)]
@@ -126,6 +129,9 @@ pub struct Issue {
     pub body: Option<String>,
     #[serde(default)]
     pub assignee: Option<User>,
+    /// As for pull requests.
+    #[serde(default)]
+    pub assignees: Option<Vec<User>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,7 +151,9 @@ pub struct Release {
     pub tag_name: String,
     #[serde(default)]
     pub name: Option<String>,
-    pub html_url: String,
+    /// Gogs sends none.
+    #[serde(default)]
+    pub html_url: Option<String>,
     #[serde(default)]
     pub author: Option<User>,
 }

@@ -64,8 +64,13 @@ fn format_event(event: &str, payload: &Value, params: &Params<'_>) -> Formatting
         "Push Hook" => push(&parse(payload)?, params),
         "Tag Push Hook" => tag_push(&parse(payload)?),
         e if e.starts_with("Merge Request Hook ") => merge_request(&parse(payload)?, params),
-        e if e.starts_with("Issue Hook ") => issue(&parse(payload)?, params),
-        e if e.starts_with("Note Hook ") => note(&parse(payload)?, params),
+        // Confidential issues and internal notes read as the others.
+        e if e.starts_with("Issue Hook ") || e.starts_with("Confidential Issue Hook ") => {
+            issue(&parse(payload)?, params)
+        }
+        e if e.starts_with("Note Hook ") || e.starts_with("Confidential Note Hook ") => {
+            note(&parse(payload)?, params)
+        }
         e if e.starts_with("Wiki Page Hook ") => wiki_page(&parse(payload)?),
         "Pipeline Hook" => pipeline(&parse(payload)?),
         // `Build Hook` is the name GitLab used for job hooks before 9.3.
@@ -118,7 +123,10 @@ fn push(p: &PushEvent, params: &Params<'_>) -> Formatting {
         // Named by the `[project]` prefix a topic override adds.
         repo_link: None,
     };
-    Ok(git::push_formatted(&p.project.name, &push))
+    let total = p.total_commits_count.unwrap_or(commits.len());
+    let key = format!("{} / {branch}", p.project.name);
+    let body = git::push_message_of(&push, total);
+    Ok(Formatted::one(key.clone(), key, body))
 }
 
 fn tag_push(p: &PushEvent) -> Formatting {
@@ -181,7 +189,7 @@ fn merge_request(p: &MergeRequestEvent, params: &Params<'_>) -> Formatting {
         "approved" => item.action = "approved",
         _ => item.action = "unapproved",
     }
-    let (key, topic) = git::item_thread(&p.project.name, "MR", mr.iid, &mr.title);
+    let (key, topic) = mr_thread(&p.project.name, mr.iid, &mr.title, params);
     Ok(Formatted::one(key, topic, item_message(&item)))
 }
 
@@ -213,8 +221,30 @@ fn issue(p: &IssueEvent, params: &Params<'_>) -> Formatting {
             item.body = description.as_deref();
         }
     }
-    let (key, topic) = git::item_thread(&p.project.name, "issue", issue.iid, &issue.title);
+    let owner = match &p.project {
+        Some(project) => project.name.clone(),
+        None => group_of(&issue.url),
+    };
+    let (key, topic) = git::item_thread(&owner, "issue", issue.iid, &issue.title);
     Ok(Formatted::one(key, topic, item_message(&item)))
+}
+
+/// The group a group-level work item's address names
+/// (`<host>/groups/<path>/-/work_items/<n>`), else the address itself.
+fn group_of(url: &str) -> String {
+    url.split_once("/groups/")
+        .and_then(|(_, rest)| rest.split_once("/-/"))
+        .map_or_else(|| url.to_string(), |(path, _)| path.to_string())
+}
+
+/// A merge request's thread; its topic names the title unless the URL says
+/// `use_merge_request_title=false` (Zulip's option; the key never has it).
+fn mr_thread(project: &str, iid: u64, title: &str, params: &Params<'_>) -> (String, String) {
+    let (key, topic) = git::item_thread(project, "MR", iid, title);
+    match params.get("use_merge_request_title") {
+        Some("false") => (key.clone(), key),
+        _ => (key, topic),
+    }
 }
 
 /// A comment on a merge request, an issue or a commit, in the thread of
@@ -223,64 +253,72 @@ fn note(p: &NoteEvent, params: &Params<'_>) -> Formatting {
     let n = &p.object_attributes;
     let web = &p.project.web_url;
     let title = |t: &'_ str| params.topic_overridden().then_some(t.to_string());
-    let (target, key, topic) = match (n.noteable_type.as_str(), &p.merge_request, &p.issue) {
-        ("MergeRequest", Some(mr), _) => {
-            let url = format!("{web}/-/merge_requests/{}", mr.iid);
-            let link = item_link("MR", mr.iid, title(&mr.title).as_deref(), &url);
-            let (key, topic) = git::item_thread(&p.project.name, "MR", mr.iid, &mr.title);
-            (link, key, topic)
-        }
-        ("Issue", _, Some(issue)) => {
-            let url = format!("{web}/-/issues/{}", issue.iid);
-            let link = item_link("issue", issue.iid, title(&issue.title).as_deref(), &url);
-            let (key, topic) = git::item_thread(&p.project.name, "issue", issue.iid, &issue.title);
-            (link, key, topic)
-        }
-        ("Snippet", _, _) => {
-            let snippet = p
-                .snippet
-                .as_ref()
-                .ok_or_else(|| IntegrationError::invalid("field `snippet` is required"))?;
-            // `snippet.url` is only sent since GitLab 16.1.
-            let url = snippet
-                .url
-                .clone()
-                .unwrap_or_else(|| format!("{web}/-/snippets/{}", snippet.id));
-            let link = item_link(
-                "snippet",
-                snippet.id,
-                title(&snippet.title).as_deref(),
-                &url,
-            );
-            let (key, topic) =
-                git::item_thread(&p.project.name, "snippet", snippet.id, &snippet.title);
-            (link, key, topic)
-        }
-        ("DesignManagement::Design", _, _) => return design_note(p),
-        ("Commit", _, _) => {
-            let commit = p
-                .commit
-                .as_ref()
-                .ok_or_else(|| IntegrationError::invalid("field `commit` is required"))?;
-            let short = commit.id.get(..11).unwrap_or(&commit.id);
-            let key = p.project.name.clone();
-            (format!("[{short}]({})", commit.url), key.clone(), key)
-        }
-        (kind, _, _) => {
-            let field = if kind == "Issue" {
-                "issue"
-            } else {
-                "merge_request"
-            };
-            return Err(IntegrationError::invalid(format!(
-                "field `{field}` is required"
-            )));
-        }
+    let (target, item_url, key, topic) =
+        match (n.noteable_type.as_str(), &p.merge_request, &p.issue) {
+            ("MergeRequest", Some(mr), _) => {
+                let url = format!("{web}/-/merge_requests/{}", mr.iid);
+                let link = item_link("MR", mr.iid, title(&mr.title).as_deref(), &url);
+                let (key, topic) = mr_thread(&p.project.name, mr.iid, &mr.title, params);
+                (link, url, key, topic)
+            }
+            ("Issue", _, Some(issue)) => {
+                let url = format!("{web}/-/issues/{}", issue.iid);
+                let link = item_link("issue", issue.iid, title(&issue.title).as_deref(), &url);
+                let (key, topic) =
+                    git::item_thread(&p.project.name, "issue", issue.iid, &issue.title);
+                (link, url, key, topic)
+            }
+            ("Snippet", _, _) => {
+                let snippet = p
+                    .snippet
+                    .as_ref()
+                    .ok_or_else(|| IntegrationError::invalid("field `snippet` is required"))?;
+                // `snippet.url` is only sent since GitLab 16.1.
+                let url = snippet
+                    .url
+                    .clone()
+                    .unwrap_or_else(|| format!("{web}/-/snippets/{}", snippet.id));
+                let link = item_link(
+                    "snippet",
+                    snippet.id,
+                    title(&snippet.title).as_deref(),
+                    &url,
+                );
+                let (key, topic) =
+                    git::item_thread(&p.project.name, "snippet", snippet.id, &snippet.title);
+                (link, url, key, topic)
+            }
+            ("DesignManagement::Design", _, _) => return design_note(p),
+            ("Commit", _, _) => {
+                let commit = p
+                    .commit
+                    .as_ref()
+                    .ok_or_else(|| IntegrationError::invalid("field `commit` is required"))?;
+                let short = commit.id.get(..11).unwrap_or(&commit.id);
+                let key = p.project.name.clone();
+                let link = format!("[{short}]({})", commit.url);
+                (link, commit.url.clone(), key.clone(), key)
+            }
+            (kind, _, _) => {
+                let field = if kind == "Issue" {
+                    "issue"
+                } else {
+                    "merge_request"
+                };
+                return Err(IntegrationError::invalid(format!(
+                    "field `{field}` is required"
+                )));
+            }
+        };
+    // Without its own address, the comment is linked by its anchor.
+    let comment_url = match (&n.url, n.id) {
+        (Some(url), _) => url.clone(),
+        (None, Some(id)) => format!("{item_url}#note_{id}"),
+        (None, None) => item_url,
     };
     let body = format!(
-        "{} [commented]({}) on {target}:{}",
+        "{} [commented]({comment_url}) on {target}:{}",
         p.user.name,
-        n.url,
         quote(&n.note)
     );
     Ok(Formatted::one(key, topic, body))
@@ -308,7 +346,7 @@ fn design_note(p: &NoteEvent) -> Formatting {
     let design_url = format!("{}/-/issues/{issue}/designs/{file}", p.project.web_url);
     let comment_url = match n.id {
         Some(id) => format!("{design_url}#note_{id}"),
-        None => n.url.clone(),
+        None => n.url.clone().unwrap_or_else(|| design_url.clone()),
     };
     let body = format!(
         "{} [commented]({comment_url}) on design [{file}]({design_url}):{}",

@@ -38,11 +38,17 @@ const EVENTS: &[&str] = &[
     "Issue Hook close",
     "Issue Hook reopen",
     "Issue Hook update",
+    "Confidential Issue Hook open",
+    "Confidential Issue Hook close",
+    "Confidential Issue Hook reopen",
+    "Confidential Issue Hook update",
     "Note Hook MergeRequest",
     "Note Hook Issue",
     "Note Hook Commit",
     "Note Hook Snippet",
     "Note Hook DesignManagement::Design",
+    "Confidential Note Hook Issue",
+    "Confidential Note Hook DesignManagement::Design",
     "Wiki Page Hook create",
     "Wiki Page Hook update",
     "Wiki Page Hook delete",
@@ -60,8 +66,11 @@ impl Integration for GitLab {
 
     fn event_of(&self, headers: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
         let header = VENDOR.required_event(headers)?;
-        // Every GitLab hook body names its kind.
-        if payload.get("object_kind").and_then(Value::as_str).is_none() {
+        // Every GitLab hook body names its kind; the instance-wide events of
+        // a system hook (`repository_update`, `project_create`…) only by
+        // `event_name`.
+        let named = |key: &str| payload.get(key).and_then(Value::as_str).is_some();
+        if !named("object_kind") && !named("event_name") {
             return Err(VENDOR.anomalous());
         }
         Ok(event_name(header, payload))

@@ -38,6 +38,9 @@ pub struct PushEvent {
     pub project: Project,
     #[serde(default)]
     pub commits: Vec<PushCommit>,
+    /// Every pushed commit, where `commits` lists at most 20.
+    #[serde(default)]
+    pub total_commits_count: Option<usize>,
     /// `null` when a tag is deleted (what Zulip reads).
     #[serde(default)]
     pub checkout_sha: Option<String>,
@@ -79,7 +82,9 @@ pub struct MergeRequest {
 #[derive(Debug, Deserialize)]
 pub struct IssueEvent {
     pub user: User,
-    pub project: Project,
+    /// `null` for a group's work item (an epic).
+    #[serde(default)]
+    pub project: Option<Project>,
     pub object_attributes: Issue,
     #[serde(default)]
     pub assignees: Vec<User>,
@@ -119,7 +124,9 @@ pub struct Note {
     #[serde(default)]
     pub id: Option<u64>,
     pub note: String,
-    pub url: String,
+    /// `null` on design comments.
+    #[serde(default)]
+    pub url: Option<String>,
     pub noteable_type: String,
     /// On a design: `new_path` is `designs/issue-<n>/<file name>`.
     #[serde(default)]
