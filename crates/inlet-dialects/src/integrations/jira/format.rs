@@ -107,11 +107,21 @@ fn updated(p: &IssueEvent) -> Formatting {
         .changelog
         .iter()
         .flat_map(|c| &c.items)
-        .map(|item| change(&item.field, item.from_string.as_deref(), item.to_string.as_deref()))
+        .map(|item| {
+            change(
+                &item.field,
+                item.from_string.as_deref(),
+                item.to_string.as_deref(),
+            )
+        })
         .collect();
     // A v1 transition carries no changelog: the status change is its own.
     if let (true, Some(t)) = (changes.is_empty(), &p.transition) {
-        changes.push(change("status", t.from_status.as_deref(), t.to_status.as_deref()));
+        changes.push(change(
+            "status",
+            t.from_status.as_deref(),
+            t.to_status.as_deref(),
+        ));
     }
     let user = user_name(p.user.as_ref());
     let body = if changes.is_empty() {

@@ -167,7 +167,11 @@ fn event_post(e: &Event, web_url: Option<&str>, rule: Option<&str>) -> Formattin
     } else {
         "New message event"
     };
-    let mut body = format!("**{kind}:** {}{}", titled(&e.title, web_url), quote(&details));
+    let mut body = format!(
+        "**{kind}:** {}{}",
+        titled(&e.title, web_url),
+        quote(&details)
+    );
     if let Some(rule) = rule {
         body.push_str(&format!("\n\nAlert rule: {rule}"));
     }

@@ -88,7 +88,10 @@ fn from_raven(event: &Value) -> bool {
         || event
             .get("tags")
             .and_then(Value::as_array)
-            .is_some_and(|tags| tags.iter().any(|t| t == &serde_json::json!(["sample_event", "yes"])));
+            .is_some_and(|tags| {
+                tags.iter()
+                    .any(|t| t == &serde_json::json!(["sample_event", "yes"]))
+            });
     event.get("platform").and_then(Value::as_str) == Some("python")
         && version.is_some_and(|v| v < 7)
         && !sample
