@@ -58,7 +58,9 @@ fn issue(p: &IssueEvent) -> Formatting {
             let details = format!(
                 "**level:** {}\n**timestamp:** {}\n**assignee:** {}",
                 i.level.as_deref().unwrap_or("unknown"),
-                i.last_seen.as_deref().unwrap_or("unknown"),
+                i.last_seen
+                    .as_deref()
+                    .map_or("unknown".into(), readable_time),
                 assignee.as_deref().unwrap_or("No one")
             );
             let link = titled(&i.title, i.web_url.as_deref());
@@ -138,7 +140,7 @@ fn event_alert(p: &EventAlert) -> Formatting {
 /// (or the time Sentry received it) in UTC.
 fn when(e: &Event) -> Option<String> {
     if let Some(dt) = &e.datetime {
-        return Some(dt.clone());
+        return Some(readable_time(dt));
     }
     Some(match e.timestamp.as_ref().or(e.received.as_ref())? {
         Value::String(ts) => ts.clone(),
@@ -148,6 +150,20 @@ fn when(e: &Event) -> Option<String> {
             .unwrap_or_else(|| n.to_string()),
         other => other.to_string(),
     })
+}
+
+/// An ISO 8601 UTC time (`2020-04-29T11:23:45.978469Z`) as
+/// `2020-04-29 11:23:45 UTC`, the form Unix times are shown in; anything
+/// else as sent.
+fn readable_time(iso: &str) -> String {
+    let utc = iso.strip_suffix('Z').or_else(|| iso.strip_suffix("+00:00"));
+    match utc
+        .and_then(|t| t.split_once('T'))
+        .and_then(|(date, time)| Some((date, time.get(..8)?)))
+    {
+        Some((date, hms)) if date.len() == 10 => format!("{date} {hms} UTC"),
+        _ => iso.to_string(),
+    }
 }
 
 /// An event (from an alert rule, the error resource or the webhooks
