@@ -17,9 +17,10 @@ use serde_json::{Map, Value};
 
 pub struct Grafana;
 
-/// Zulip's declared names, and the legacy `no_data` state.
+/// Zulip's declared names, and the legacy `no_data` and `unknown` states,
+/// which Zulip posts too.
 const EVENTS: &[&str] = &[
-    "firing", "resolved", "alerting", "ok", "pending", "paused", "no_data",
+    "firing", "resolved", "alerting", "ok", "pending", "paused", "no_data", "unknown",
 ];
 
 /// Grafana writes this for an alert that has not ended.

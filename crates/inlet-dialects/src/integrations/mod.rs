@@ -253,6 +253,12 @@ pub trait Integration: Sync {
     fn json_array_body(&self) -> bool {
         false
     }
+    /// Whether `stream` and `topic` are percent-decoded a second time:
+    /// Atlassian escapes the webhook URL's parameters twice (Zulip's
+    /// `unquote_url_parameters`, for Jira).
+    fn unquotes_url_parameters(&self) -> bool {
+        false
+    }
 }
 
 /// What [`Integration::translate_request`] gives: the event name and the
@@ -342,7 +348,14 @@ pub(crate) fn translate(
     req: &TranslationRequest<'_>,
 ) -> Result<Outcome, IntegrationError> {
     let headers = Headers::new(req.headers);
-    let params = Params::new(req.query, req.body)?;
+    let unquoted;
+    let query = if integration.unquotes_url_parameters() {
+        unquoted = params::unquote_stream_and_topic(req.query);
+        &unquoted[..]
+    } else {
+        req.query
+    };
+    let params = Params::new(query, req.body)?;
     let filter = EventFilter::from_query(req.query)?;
     if let Some(secret) = req.signing_secret {
         integration.verify_at(&headers, req.body, secret, req.now)?;

@@ -22,6 +22,42 @@ impl<'a> Headers<'a> {
     }
 }
 
+/// `query` with `stream` and `topic` percent-decoded once more, for
+/// senders that escape their URL's parameters twice. A value that does
+/// not decode to UTF-8 is kept as it came.
+pub fn unquote_stream_and_topic(query: &[(String, String)]) -> Vec<(String, String)> {
+    query
+        .iter()
+        .map(|(name, value)| match name.as_str() {
+            "stream" | "topic" => (name.clone(), percent_decoded(value)),
+            _ => (name.clone(), value.clone()),
+        })
+        .collect()
+}
+
+/// `%XX` sequences decoded (`+` is left alone, as Python's `unquote`
+/// leaves it).
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let (h, l) = (hex(h).unwrap_or(0), hex(l).unwrap_or(0));
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| value.to_string())
+}
+
 /// The URL parameters (`api_key` already removed by the caller).
 #[derive(Clone, Copy)]
 pub struct Params<'a> {
@@ -105,5 +141,40 @@ impl<'a> Params<'a> {
     /// webhook's channel.
     pub fn target(&self) -> Target {
         super::target_of(self.get("stream"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn twice_escaped_stream_and_topic_are_decoded_once_more() {
+        let q = query(&[
+            ("stream", "jira%20alerts"),
+            ("topic", "C++%20%C3%A0"),
+            ("only_events", "%5B%5D"),
+        ]);
+        assert_eq!(
+            unquote_stream_and_topic(&q),
+            query(&[
+                ("stream", "jira alerts"),
+                ("topic", "C++ à"),
+                ("only_events", "%5B%5D"),
+            ])
+        );
+    }
+
+    #[test]
+    fn values_that_are_not_escapes_are_kept() {
+        let q = query(&[("topic", "100% sure"), ("stream", "%FF")]);
+        assert_eq!(unquote_stream_and_topic(&q), q);
     }
 }

@@ -103,19 +103,26 @@ fn updated(p: &IssueEvent) -> Formatting {
         };
         return one(&p.issue, body);
     }
-    let changes: Vec<String> = p
+    let mut changes: Vec<String> = p
         .changelog
         .iter()
         .flat_map(|c| &c.items)
         .map(|item| {
-            format!(
-                "* Changed {} from **{}** to **{}**",
-                item.field,
-                item.from_string.as_deref().unwrap_or("None"),
-                item.to_string.as_deref().unwrap_or("None")
+            change(
+                &item.field,
+                item.from_string.as_deref(),
+                item.to_string.as_deref(),
             )
         })
         .collect();
+    // A v1 transition carries no changelog: the status change is its own.
+    if let (true, Some(t)) = (changes.is_empty(), &p.transition) {
+        changes.push(change(
+            "status",
+            t.from_status.as_deref(),
+            t.to_status.as_deref(),
+        ));
+    }
     let user = user_name(p.user.as_ref());
     let body = if changes.is_empty() {
         format!("{user} updated {link}{assigned}.")
@@ -123,6 +130,16 @@ fn updated(p: &IssueEvent) -> Formatting {
         format!("{user} updated {link}{assigned}:\n\n{}", changes.join("\n"))
     };
     one(&p.issue, body)
+}
+
+/// `* Changed <field> from **<from>** to **<to>**`; no "from" when the
+/// field was empty (Zulip's wording).
+fn change(field: &str, from: Option<&str>, to: Option<&str>) -> String {
+    let from = from
+        .filter(|f| !f.is_empty())
+        .map(|f| format!(" from **{f}**"))
+        .unwrap_or_default();
+    format!("* Changed {field}{from} to **{}**", to.unwrap_or("None"))
 }
 
 fn deleted(p: &IssueEvent) -> Formatting {

@@ -1,7 +1,9 @@
 //! Jira (`/api/v1/external/jira`): the event is the payload's
 //! `webhookEvent` (a payload with a `transition` and no `webhookEvent` is
 //! an issue update, as Zulip reads it); Jira does not sign. Descriptions
-//! and comments are converted from Jira markup to markdown.
+//! and comments are converted from Jira markup to markdown. Jira escapes
+//! the webhook URL's parameters twice, so `stream` and `topic` are
+//! decoded once more.
 
 mod format;
 mod markup;
@@ -29,6 +31,10 @@ static VENDOR: Vendor = Vendor::new("jira", "Jira", EVENTS).form_bodies_as_json(
 
 impl Integration for Jira {
     vendor_methods!(VENDOR, format: format::format);
+
+    fn unquotes_url_parameters(&self) -> bool {
+        true
+    }
 
     fn event_of(&self, _: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
         match payload.get("webhookEvent").and_then(Value::as_str) {

@@ -23,6 +23,17 @@ pub struct IssueEvent {
     /// Jira's v1 payloads send `"comment": ""` when there is none.
     #[serde(default, deserialize_with = "object_or_none")]
     pub comment: Option<Comment>,
+    /// A workflow transition (v1 payloads with no `changelog`).
+    #[serde(default, deserialize_with = "object_or_none")]
+    pub transition: Option<Transition>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Transition {
+    #[serde(default)]
+    pub from_status: Option<String>,
+    #[serde(default)]
+    pub to_status: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

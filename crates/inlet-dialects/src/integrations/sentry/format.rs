@@ -6,7 +6,7 @@
 use super::payload::*;
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
-use crate::integrations::text::{configured_message, fence_for, quote};
+use crate::integrations::text::{configured_message, fence_for, quote, utc_from_unix};
 use crate::integrations::{Formatted, Formatting, IgnoreReason};
 use crate::url::is_web_url;
 use serde_json::Value;
@@ -18,6 +18,10 @@ pub fn format(event: &str, payload: &Value, _params: &Params<'_>) -> Formatting 
             issue(&parse(payload)?)
         }
         "event_alert" => event_alert(&parse(payload)?),
+        "error" => {
+            let p: ErrorEvent = parse(payload)?;
+            event_post(&p.data.error, p.data.error.web_url.as_deref(), None)
+        }
         "metric_alert" => metric_alert(&parse(payload)?),
         "webhooks_plugin" => plugin(&parse(payload)?),
         // Only declared events reach a formatter.
@@ -54,7 +58,9 @@ fn issue(p: &IssueEvent) -> Formatting {
             let details = format!(
                 "**level:** {}\n**timestamp:** {}\n**assignee:** {}",
                 i.level.as_deref().unwrap_or("unknown"),
-                i.last_seen.as_deref().unwrap_or("unknown"),
+                i.last_seen
+                    .as_deref()
+                    .map_or("unknown".into(), readable_time),
                 assignee.as_deref().unwrap_or("No one")
             );
             let link = titled(&i.title, i.web_url.as_deref());
@@ -89,9 +95,9 @@ fn traceback(e: &Event) -> Option<String> {
         .exception
         .as_ref()?
         .values
-        .last()?
-        .stacktrace
-        .as_ref()?
+        .iter()
+        .rev()
+        .find_map(|v| v.stacktrace.as_ref())?
         .frames;
     let blamed = e.metadata.filename.as_deref();
     let frame = frames
@@ -126,16 +132,48 @@ fn traceback(e: &Event) -> Option<String> {
 
 fn event_alert(p: &EventAlert) -> Formatting {
     let e = &p.data.event;
-    let timestamp = match (&e.datetime, &e.timestamp) {
-        (Some(dt), _) => dt.clone(),
-        (None, Some(Value::String(ts))) => ts.clone(),
-        (None, Some(ts)) => ts.to_string(),
-        (None, None) => "unknown".to_string(),
-    };
-    let mut details = format!(
-        "**level:** {}\n**timestamp:** {timestamp}",
-        e.level.as_deref().unwrap_or("unknown")
-    );
+    let rule = p.data.triggered_rule.as_deref().filter(|r| !r.is_empty());
+    event_post(e, e.web_url.as_deref(), rule)
+}
+
+/// When the event happened: its `datetime`, else its Unix `timestamp`
+/// (or the time Sentry received it) in UTC.
+fn when(e: &Event) -> Option<String> {
+    if let Some(dt) = &e.datetime {
+        return Some(readable_time(dt));
+    }
+    Some(match e.timestamp.as_ref().or(e.received.as_ref())? {
+        Value::String(ts) => ts.clone(),
+        Value::Number(n) => n
+            .as_f64()
+            .and_then(|secs| utc_from_unix(secs.floor() as i64))
+            .unwrap_or_else(|| n.to_string()),
+        other => other.to_string(),
+    })
+}
+
+/// An ISO 8601 UTC time (`2020-04-29T11:23:45.978469Z`) as
+/// `2020-04-29 11:23:45 UTC`, the form Unix times are shown in; anything
+/// else as sent.
+fn readable_time(iso: &str) -> String {
+    let utc = iso.strip_suffix('Z').or_else(|| iso.strip_suffix("+00:00"));
+    match utc
+        .and_then(|t| t.split_once('T'))
+        .and_then(|(date, time)| Some((date, time.get(..8)?)))
+    {
+        Some((date, hms)) if date.len() == 10 => format!("{date} {hms} UTC"),
+        _ => iso.to_string(),
+    }
+}
+
+/// An event (from an alert rule, the error resource or the webhooks
+/// plugin): `**New exception:**` with the traceback of the blamed frame,
+/// or `**New message event:**`, in the event's thread.
+fn event_post(e: &Event, web_url: Option<&str>, rule: Option<&str>) -> Formatting {
+    let mut details = format!("**level:** {}", e.level.as_deref().unwrap_or("unknown"));
+    if let Some(when) = when(e) {
+        details.push_str(&format!("\n**timestamp:** {when}"));
+    }
     let trace = traceback(e);
     let kind = if e.exception.is_some() {
         if let Some(file) = &e.metadata.filename {
@@ -147,10 +185,10 @@ fn event_alert(p: &EventAlert) -> Formatting {
     };
     let mut body = format!(
         "**{kind}:** {}{}",
-        titled(&e.title, Some(&e.web_url)),
+        titled(&e.title, web_url),
         quote(&details)
     );
-    if let Some(rule) = p.data.triggered_rule.as_deref().filter(|r| !r.is_empty()) {
+    if let Some(rule) = rule {
         body.push_str(&format!("\n\nAlert rule: {rule}"));
     }
     if let Some(trace) = trace {
@@ -179,9 +217,20 @@ fn metric_alert(p: &MetricAlertEvent) -> Formatting {
     Ok(Formatted::one(topic.clone(), topic, body))
 }
 
-/// The legacy webhooks plugin: `New [issue](<url>) (level: ERROR):` and
-/// the message, in the project's thread (Zulip's wording and topic).
+/// The legacy webhooks plugin. With an `event` (current Sentry) the post
+/// is the event's, linked to `<issue url>events/<event_id>/` as Zulip
+/// does; without one, `New [issue](<url>) (level: ERROR):` and the
+/// message, in the project's thread (Zulip's wording and topic).
 fn plugin(p: &PluginEvent) -> Formatting {
+    if let Some(event) = p.event.as_ref().filter(|e| e.get("event_id").is_some()) {
+        let event: Event = parse(event)?;
+        let web_url = match (&event.web_url, &p.url, &event.event_id) {
+            (Some(url), _, _) => Some(url.clone()),
+            (None, Some(issue), Some(id)) => Some(event_url(issue, id)),
+            _ => p.url.clone(),
+        };
+        return event_post(&event, web_url.as_deref(), None);
+    }
     let level = p.level.as_deref().unwrap_or("unknown").to_uppercase();
     let mut body = format!("New {} (level: {level})", titled("issue", p.url.as_deref()));
     match p.message.as_deref().map(quote).filter(|q| !q.is_empty()) {
@@ -193,4 +242,11 @@ fn plugin(p: &PluginEvent) -> Formatting {
     }
     let topic = p.project_name.clone();
     Ok(Formatted::one(topic.clone(), topic, body))
+}
+
+/// The event's page under the plugin's issue URL (its query dropped).
+fn event_url(issue_url: &str, event_id: &str) -> String {
+    let base = issue_url.split(['?', '#']).next().unwrap_or(issue_url);
+    let slash = if base.ends_with('/') { "" } else { "/" };
+    format!("{base}{slash}events/{event_id}/")
 }

@@ -64,10 +64,26 @@ pub struct EventData {
     pub triggered_rule: Option<String>,
 }
 
+/// `error` (an error event, `action: created`): the event under `error`.
+#[derive(Debug, Deserialize)]
+pub struct ErrorEvent {
+    pub data: ErrorData,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ErrorData {
+    pub error: Event,
+}
+
+/// An event as Sentry describes it, in alerts, errors and the webhooks
+/// plugin (which has no `web_url`; the plugin's issue URL stands in).
 #[derive(Debug, Deserialize)]
 pub struct Event {
     pub title: String,
-    pub web_url: String,
+    #[serde(default)]
+    pub web_url: Option<String>,
+    #[serde(default)]
+    pub event_id: Option<String>,
     #[serde(default)]
     pub level: Option<String>,
     #[serde(default)]
@@ -76,6 +92,8 @@ pub struct Event {
     pub datetime: Option<String>,
     #[serde(default)]
     pub timestamp: Option<Value>,
+    #[serde(default)]
+    pub received: Option<Value>,
     #[serde(default)]
     pub metadata: Metadata,
     #[serde(default)]
@@ -139,9 +157,13 @@ pub struct MetricAlert {
 }
 
 /// The legacy webhooks plugin's payload: no `data`, no resource header.
+/// Current Sentry adds the `event` (read as an [`Event`] when it has an
+/// `event_id`); older ones sent only the message.
 #[derive(Debug, Deserialize)]
 pub struct PluginEvent {
     pub project_name: String,
+    #[serde(default)]
+    pub event: Option<Value>,
     #[serde(default)]
     pub level: Option<String>,
     #[serde(default)]
