@@ -7,7 +7,6 @@
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
-use super::text::configured_message;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration, Message};
 use serde::Deserialize;
@@ -36,7 +35,7 @@ const EVENTS: &[&str] = &[
     "TestAction",
 ];
 
-static VENDOR: Vendor = Vendor::new("opsgenie", "Opsgenie", EVENTS);
+static VENDOR: Vendor = Vendor::new("opsgenie", "Opsgenie", EVENTS).form_bodies_as_json();
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -84,19 +83,23 @@ struct Alert {
 impl Integration for Opsgenie {
     vendor_methods!(VENDOR);
 
-    /// The `action`, on a body that has an `alert`.
+    /// The `action`, on a body that has an `alert`. A custom action comes
+    /// under the name its user gave it, so any other name is a
+    /// `CustomAction` (its message still shows the name).
     fn event_of(&self, _: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
         match (payload.get("action"), payload.get("alert")) {
-            (Some(Value::String(action)), Some(Value::Object(_))) => Ok(action.clone()),
+            (Some(Value::String(action)), Some(Value::Object(_))) => {
+                Ok(if EVENTS.contains(&action.as_str()) {
+                    action.clone()
+                } else {
+                    "CustomAction".to_string()
+                })
+            }
             _ => Err(VENDOR.anomalous()),
         }
     }
 
-    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        if event == "TestAction" {
-            let body = configured_message("Opsgenie", None);
-            return Ok(Formatted::one("Opsgenie", "Opsgenie", body));
-        }
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let p: Payload = parse(payload)?;
         Ok(Formatted::Messages(vec![message(&p)]))
     }
