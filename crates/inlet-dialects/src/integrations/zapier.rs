@@ -29,7 +29,7 @@ impl Integration for Zapier {
         Ok("message".to_string())
     }
 
-    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let text = |name: &str| {
             payload
                 .get(name)
