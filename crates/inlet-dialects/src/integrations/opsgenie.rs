@@ -99,9 +99,9 @@ impl Integration for Opsgenie {
         }
     }
 
-    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+    fn format(&self, _event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         let p: Payload = parse(payload)?;
-        Ok(Formatted::Messages(vec![message(&p)]))
+        Ok(Formatted::Messages(vec![message(&p, app_host(params)?)]))
     }
 }
 
@@ -114,10 +114,22 @@ fn text_of(value: &Value) -> String {
     }
 }
 
-fn message(p: &Payload) -> Message {
+/// Opsgenie's web app: `app.eu.opsgenie.com` for an account in its
+/// European region (`eu_region=true` in the URL, Zulip's option).
+fn app_host(params: &Params<'_>) -> Result<&'static str, IntegrationError> {
+    match params.get("eu_region") {
+        None | Some("") | Some("false") => Ok("app.opsgenie.com"),
+        Some("true") => Ok("app.eu.opsgenie.com"),
+        Some(other) => Err(IntegrationError::invalid(format!(
+            "`eu_region` must be true or false, not {other:?}"
+        ))),
+    }
+}
+
+fn message(p: &Payload, host: &str) -> Message {
     let a = &p.alert;
     let integration = p.integration_name.as_deref().unwrap_or("Opsgenie");
-    let url = format!("https://app.opsgenie.com/alert/V2#/show/{}", a.alert_id);
+    let url = format!("https://{host}/alert/V2#/show/{}", a.alert_id);
     let mut body = format!(
         "[Opsgenie alert for {integration}]({url}):\n* **Type**: {}",
         p.action
