@@ -20,25 +20,7 @@ pub fn text_of_html(html: &str) -> String {
         };
         let raw = rest[start + 1..start + end].trim();
         let tag = raw.to_ascii_lowercase();
-        if tag == "img" || tag.starts_with("img ") {
-            if let Some(src) = attribute(raw, "src").filter(|u| is_web_address(u)) {
-                out.push_str(&image_link(&src));
-            }
-        } else if tag == "a" || tag.starts_with("a ") {
-            anchor = attribute(raw, "href")
-                .filter(|u| is_web_address(u))
-                .map(|href| (out.len(), href));
-        } else if tag == "/a" {
-            if let Some((from, href)) = anchor.take() {
-                let text = out.split_off(from);
-                let text = if text.trim().is_empty() {
-                    href.as_str()
-                } else {
-                    text.trim()
-                };
-                out.push_str(&format!("[{text}]({href})"));
-            }
-        }
+        inline_tag(raw, &tag, &mut out, &mut anchor);
         let ends_line = ["br", "/p", "/div", "/li", "/h1", "/h2", "/h3", "/tr"]
             .iter()
             .any(|t| {
@@ -64,6 +46,30 @@ pub fn text_of_html(html: &str) -> String {
         text = text.replace("\n\n\n", "\n\n");
     }
     text
+}
+
+/// An image becomes a link to it; a link keeps its address: the text
+/// written since its `<a href>` is wrapped at its `</a>`.
+fn inline_tag(raw: &str, tag: &str, out: &mut String, anchor: &mut Option<(usize, String)>) {
+    if tag == "img" || tag.starts_with("img ") {
+        if let Some(src) = attribute(raw, "src").filter(|u| is_web_address(u)) {
+            out.push_str(&image_link(&src));
+        }
+    } else if tag == "a" || tag.starts_with("a ") {
+        *anchor = attribute(raw, "href")
+            .filter(|u| is_web_address(u))
+            .map(|href| (out.len(), href));
+    } else if tag == "/a"
+        && let Some((from, href)) = anchor.take()
+    {
+        let text = out.split_off(from);
+        let text = if text.trim().is_empty() {
+            href.as_str()
+        } else {
+            text.trim()
+        };
+        out.push_str(&format!("[{text}]({href})"));
+    }
 }
 
 /// The value of `name="…"` (or `'…'`) in a tag's text, as written.
