@@ -52,7 +52,8 @@ const EVENTS: &[&str] = &[
 
 static VENDOR: Vendor = Vendor::new("clubhouse", "Shortcut", EVENTS)
     .aliases(&["shortcut"])
-    .hmac("Payload-Signature", "");
+    .hmac("Payload-Signature", "")
+    .null_bodies_ignored();
 
 impl Integration for Clubhouse {
     vendor_methods!(VENDOR, format: format::format);
