@@ -26,7 +26,7 @@ const EVENTS: &[&str] = &[
     "priority_changed",
 ];
 
-static VENDOR: Vendor = Vendor::new("freshdesk", "Freshdesk", EVENTS);
+static VENDOR: Vendor = Vendor::new("freshdesk", "Freshdesk", EVENTS).form_bodies_as_json();
 
 #[derive(Debug, Deserialize)]
 struct Payload {

@@ -225,6 +225,11 @@ pub trait Integration: Sync {
     fn json_in_form_body(&self) -> bool {
         false
     }
+    /// Whether a bare `null` body (Shortcut sends one) is answered with
+    /// success and posts nothing, as Zulip answers it, rather than refused.
+    fn null_body_ignored(&self) -> bool {
+        false
+    }
     /// Whether a form body's `payload` field holds the JSON payload, as
     /// Travis CI sends it (`payload=<JSON>`); a JSON body is read as usual.
     fn json_in_form_payload(&self) -> bool {
@@ -414,6 +419,13 @@ fn formatted(
         (req.content_type, req.body)
     };
     let json = json_text_strict(content_type, body, req.limits.max_json_depth)?;
+    if integration.null_body_ignored() && matches!(json.value(), Ok(Value::Null)) {
+        return Ok(Err(ignored(
+            "null".to_string(),
+            IgnoreReason::NotWanted,
+            None,
+        )));
+    }
     // Formatted before being screened: formatting is pure, so an event left
     // out costs only the time.
     if let Some((event, formatted)) = integration.format_text(headers, &json, params) {

@@ -33,7 +33,8 @@ static VENDOR: Vendor = Vendor::new("newrelic", "New Relic", EVENTS);
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Issue {
-    id: String,
+    #[serde(default)]
+    id: Option<String>,
     #[serde(default)]
     issue_url: Option<String>,
     #[serde(default)]
@@ -44,6 +45,8 @@ struct Issue {
     #[serde(default)]
     owner: Option<String>,
     #[serde(default)]
+    created_at: Option<Value>,
+    #[serde(default)]
     updated_at: Option<Value>,
     #[serde(default)]
     total_incidents: Option<Value>,
@@ -53,6 +56,9 @@ struct Issue {
     alert_condition_names: Vec<String>,
     #[serde(default)]
     impacted_entities: Vec<String>,
+    /// Fields the workflow's own template adds (Zulip's documented name).
+    #[serde(default)]
+    zulip_custom_fields: serde_json::Map<String, Value>,
 }
 
 /// The legacy alert channels' payload.
@@ -87,8 +93,13 @@ impl Integration for NewRelic {
                 state => format!("incident_{state}"),
             });
         }
-        match (text("state"), payload.get("id")) {
-            (Some(state), Some(_)) => Ok(format!("issue_{}", state.to_ascii_lowercase())),
+        // A workflow's template may leave out the `id`; its `state` with
+        // the issue's address or title is enough to know it.
+        let known = ["id", "issueUrl", "title"]
+            .iter()
+            .any(|key| payload.get(key).is_some());
+        match text("state") {
+            Some(state) if known => Ok(format!("issue_{}", state.to_ascii_lowercase())),
             _ => Err(VENDOR.anomalous()),
         }
     }
@@ -156,11 +167,22 @@ fn issue(i: &Issue) -> Formatted {
     if let Some(n) = &i.total_incidents {
         details.push(format!("**Incidents**: {}", text_of(n)));
     }
-    if let Some(owner) = i.owner.as_deref().filter(|o| !o.is_empty()) {
+    // New Relic's template sends "N/A" for an issue nobody acknowledged.
+    if let Some(owner) = i.owner.as_deref().filter(|o| !o.is_empty() && *o != "N/A") {
         details.push(format!("**Owner**: {owner}"));
+    }
+    if let Some(at) = &i.created_at {
+        details.push(format!("**Created at**: {}", time_of(at)));
     }
     if let Some(at) = &i.updated_at {
         details.push(format!("**Updated at**: {}", time_of(at)));
+    }
+    for (name, value) in &i.zulip_custom_fields {
+        details.push(format!(
+            "**{}**: {}",
+            capitalized(name),
+            custom_value(value)
+        ));
     }
     let body = format!(
         "{} **{}**{}",
@@ -168,7 +190,51 @@ fn issue(i: &Issue) -> Formatted {
         linked(title, i.issue_url.as_deref()),
         quote(&details.join("\n"))
     );
-    Formatted::one(format!("New Relic issue {}", i.id), title, body)
+    Formatted::one(
+        format!("New Relic issue {}", issue_key(i, title)),
+        title,
+        body,
+    )
+}
+
+/// The issue's id; else the one in its address (`…/issues/<id>?…`); else
+/// its title.
+fn issue_key<'a>(i: &'a Issue, title: &'a str) -> &'a str {
+    let from_url = i.issue_url.as_deref().and_then(|url| {
+        let path = url.split(['?', '#']).next()?;
+        let (_, id) = path.rsplit_once("/issues/")?;
+        Some(id).filter(|id| !id.is_empty() && !id.contains('/'))
+    });
+    i.id.as_deref()
+        .filter(|id| !id.is_empty())
+        .or(from_url)
+        .unwrap_or(title)
+}
+
+fn capitalized(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A custom field's value: text, a number, a boolean or null, or a list
+/// of those; anything else is named as unsupported rather than dumped.
+fn custom_value(value: &Value) -> String {
+    let scalar = |v: &Value| match v {
+        Value::Array(_) | Value::Object(_) => None,
+        other => Some(text_of(other)),
+    };
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(scalar)
+            .collect::<Option<Vec<_>>>()
+            .map(|items| items.join(", ")),
+        other => scalar(other),
+    }
+    .unwrap_or_else(|| "*Value is not a supported data type*".to_string())
 }
 
 fn incident(i: &Incident) -> Formatted {

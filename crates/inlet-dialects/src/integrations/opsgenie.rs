@@ -7,7 +7,6 @@
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
-use super::text::configured_message;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration, Message};
 use serde::Deserialize;
@@ -36,7 +35,7 @@ const EVENTS: &[&str] = &[
     "TestAction",
 ];
 
-static VENDOR: Vendor = Vendor::new("opsgenie", "Opsgenie", EVENTS);
+static VENDOR: Vendor = Vendor::new("opsgenie", "Opsgenie", EVENTS).form_bodies_as_json();
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -84,21 +83,25 @@ struct Alert {
 impl Integration for Opsgenie {
     vendor_methods!(VENDOR);
 
-    /// The `action`, on a body that has an `alert`.
+    /// The `action`, on a body that has an `alert`. A custom action comes
+    /// under the name its user gave it, so any other name is a
+    /// `CustomAction` (its message still shows the name).
     fn event_of(&self, _: &Headers<'_>, payload: &Value) -> Result<String, IntegrationError> {
         match (payload.get("action"), payload.get("alert")) {
-            (Some(Value::String(action)), Some(Value::Object(_))) => Ok(action.clone()),
+            (Some(Value::String(action)), Some(Value::Object(_))) => {
+                Ok(if EVENTS.contains(&action.as_str()) {
+                    action.clone()
+                } else {
+                    "CustomAction".to_string()
+                })
+            }
             _ => Err(VENDOR.anomalous()),
         }
     }
 
-    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        if event == "TestAction" {
-            let body = configured_message("Opsgenie", None);
-            return Ok(Formatted::one("Opsgenie", "Opsgenie", body));
-        }
+    fn format(&self, _event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
         let p: Payload = parse(payload)?;
-        Ok(Formatted::Messages(vec![message(&p)]))
+        Ok(Formatted::Messages(vec![message(&p, app_host(params)?)]))
     }
 }
 
@@ -111,10 +114,22 @@ fn text_of(value: &Value) -> String {
     }
 }
 
-fn message(p: &Payload) -> Message {
+/// Opsgenie's web app: `app.eu.opsgenie.com` for an account in its
+/// European region (`eu_region=true` in the URL, Zulip's option).
+fn app_host(params: &Params<'_>) -> Result<&'static str, IntegrationError> {
+    match params.get("eu_region") {
+        None | Some("") | Some("false") => Ok("app.opsgenie.com"),
+        Some("true") => Ok("app.eu.opsgenie.com"),
+        Some(other) => Err(IntegrationError::invalid(format!(
+            "`eu_region` must be true or false, not {other:?}"
+        ))),
+    }
+}
+
+fn message(p: &Payload, host: &str) -> Message {
     let a = &p.alert;
     let integration = p.integration_name.as_deref().unwrap_or("Opsgenie");
-    let url = format!("https://app.opsgenie.com/alert/V2#/show/{}", a.alert_id);
+    let url = format!("https://{host}/alert/V2#/show/{}", a.alert_id);
     let mut body = format!(
         "[Opsgenie alert for {integration}]({url}):\n* **Type**: {}",
         p.action

@@ -19,7 +19,8 @@ static VENDOR: Vendor = Vendor::new(
     "raygun",
     "Raygun",
     &["error_notification", "error_activity"],
-);
+)
+.form_bodies_as_json();
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 pub struct Splunk;
 
-static VENDOR: Vendor = Vendor::new("splunk", "Splunk", &["alert"]);
+static VENDOR: Vendor = Vendor::new("splunk", "Splunk", &["alert"]).form_bodies_as_json();
 
 #[derive(Debug, Deserialize)]
 struct Alert {

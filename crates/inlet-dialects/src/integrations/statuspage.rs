@@ -16,11 +16,28 @@ use serde_json::Value;
 
 pub struct Statuspage;
 
-static VENDOR: Vendor = Vendor::new("statuspage", "Statuspage", &["incident", "component"]);
+static VENDOR: Vendor =
+    Vendor::new("statuspage", "Statuspage", &["incident", "component"]).form_bodies_as_json();
 
 #[derive(Debug, Deserialize)]
 struct IncidentEvent {
     incident: Incident,
+    #[serde(default)]
+    page: Option<Page>,
+}
+
+/// The page's overall status after the change (Zulip's topic shows it).
+#[derive(Debug, Deserialize)]
+struct Page {
+    #[serde(default)]
+    status_description: Option<String>,
+}
+
+impl Page {
+    fn status(page: Option<&Page>) -> Option<&str> {
+        page.and_then(|p| p.status_description.as_deref())
+            .filter(|s| !s.trim().is_empty())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +65,8 @@ struct ComponentEvent {
     component: Component,
     #[serde(default)]
     component_update: Option<ComponentUpdate>,
+    #[serde(default)]
+    page: Option<Page>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +126,9 @@ fn incident(e: &IncidentEvent) -> Formatted {
     if let Some(text) = latest.filter(|t| !t.trim().is_empty()) {
         body.push_str(&format!("\n* Description: {}", text.trim()));
     }
+    if let Some(status) = Page::status(e.page.as_ref()) {
+        body.push_str(&format!("\n* Page status: {status}"));
+    }
     let key = i.id.as_deref().unwrap_or(&i.name);
     Formatted::one(format!("Statuspage incident {key}"), i.name.clone(), body)
 }
@@ -118,13 +140,16 @@ fn component(e: &ComponentEvent) -> Formatted {
         .and_then(|u| u.new_status.as_deref())
         .or(c.status.as_deref())
         .unwrap_or("unknown");
-    let body = match update.and_then(|u| u.old_status.as_deref()) {
+    let mut body = match update.and_then(|u| u.old_status.as_deref()) {
         Some(old) => format!(
             "**{}** has changed status from **{old}** to **{new}**.",
             c.name
         ),
         None => format!("**{}** has changed status to **{new}**.", c.name),
     };
+    if let Some(status) = Page::status(e.page.as_ref()) {
+        body.push_str(&format!("\nPage status: {status}"));
+    }
     let key = c.id.as_deref().unwrap_or(&c.name);
     Formatted::one(format!("Statuspage component {key}"), c.name.clone(), body)
 }

@@ -17,7 +17,8 @@ static VENDOR: Vendor = Vendor::new("uptimerobot", "UptimeRobot", &["up", "down"
 
 #[derive(Debug, Deserialize)]
 struct Alert {
-    monitor_friendly_name: String,
+    #[serde(default)]
+    monitor_friendly_name: Option<String>,
     #[serde(default)]
     monitor_id: Option<Value>,
     #[serde(default)]
@@ -55,8 +56,21 @@ impl Integration for UptimeRobot {
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let a: Alert = parse(payload)?;
-        let name = &a.monitor_friendly_name;
-        let monitor = match a.monitor_url.as_deref().filter(|u| !u.is_empty()) {
+        let url = a.monitor_url.as_deref().filter(|u| !u.is_empty());
+        // A monitor without a friendly name is known by its URL.
+        let name = match (
+            a.monitor_friendly_name.as_deref().filter(|n| !n.is_empty()),
+            url,
+        ) {
+            (Some(name), _) => name.to_string(),
+            (None, Some(url)) => url.to_string(),
+            (None, None) => {
+                return Err(IntegrationError::invalid(
+                    "field `monitor_friendly_name` is required",
+                ));
+            }
+        };
+        let monitor = match url.filter(|u| *u != name) {
             Some(url) => format!("{name} ({url})"),
             None => name.clone(),
         };
@@ -88,6 +102,6 @@ impl Integration for UptimeRobot {
             Some(Value::Number(id)) => format!("UptimeRobot monitor {id}"),
             _ => format!("UptimeRobot monitor {name}"),
         };
-        Ok(Formatted::one(key, name.clone(), body))
+        Ok(Formatted::one(key, name, body))
     }
 }

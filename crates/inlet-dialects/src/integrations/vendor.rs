@@ -41,6 +41,9 @@ pub struct Vendor {
     /// Whether its body may be a JSON array
     /// (see [`Integration::json_array_body`](super::Integration::json_array_body)).
     pub json_array_body: bool,
+    /// Whether a `null` body is answered with success and posts nothing
+    /// (see [`Integration::null_body_ignored`](super::Integration::null_body_ignored)).
+    pub null_body_ignored: bool,
 }
 
 /// How a vendor signs its requests, checked when the webhook has a secret.
@@ -103,6 +106,7 @@ impl Vendor {
             aliases: &[],
             json_in_form_payload: false,
             json_array_body: false,
+            null_body_ignored: false,
         }
     }
 
@@ -184,6 +188,14 @@ impl Vendor {
     pub const fn hmac_sha1(self, header: &'static str, prefix: &'static str) -> Self {
         Self {
             signature: Signature::HmacSha1 { header, prefix },
+            ..self
+        }
+    }
+
+    /// It may post a bare `null`, which posts nothing.
+    pub const fn null_bodies_ignored(self) -> Self {
+        Self {
+            null_body_ignored: true,
             ..self
         }
     }
@@ -385,6 +397,10 @@ macro_rules! vendor_methods {
 
         fn json_array_body(&self) -> bool {
             $vendor.json_array_body
+        }
+
+        fn null_body_ignored(&self) -> bool {
+            $vendor.null_body_ignored
         }
     };
 }

@@ -2,18 +2,20 @@
 //! posts `{"topic": …, "content": …}` (`subject` in older Zaps), the
 //! thread and the message as the Zap composed them (a Zap that names no
 //! thread posts in `Zapier`; one without `content` is refused). Zapier's connection
-//! test (`{"type": "auth"}`) answers with the setup message.
+//! test (`{"type": "auth"}`) is answered `200` and posts nothing: Zapier
+//! repeats it whenever it checks the connection.
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::text::configured_message;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde_json::Value;
 
 pub struct Zapier;
 
-const EVENTS: &[&str] = &["auth", "message"];
+/// Zapier's connection test (`auth`) is not among them: it is answered
+/// `200` as unsupported and posts nothing.
+const EVENTS: &[&str] = &["message"];
 
 static VENDOR: Vendor = Vendor::new("zapier", "Zapier", EVENTS);
 
@@ -27,11 +29,7 @@ impl Integration for Zapier {
         Ok("message".to_string())
     }
 
-    fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        if event == "auth" {
-            let body = configured_message("Zapier", None);
-            return Ok(Formatted::one("Zapier", "Zapier", body));
-        }
+    fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
         let text = |name: &str| {
             payload
                 .get(name)

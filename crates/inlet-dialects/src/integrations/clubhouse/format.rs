@@ -21,12 +21,17 @@ pub fn format(_event: &str, payload: &Value, _params: &Params<'_>) -> Formatting
     };
     let mut messages = Vec::new();
     for action in primary {
-        let mut event = event_of(&webhook, action);
-        if event == "story_update_batch" {
-            // Each story of a batch is worded as a single update.
-            event = event_of(&Webhook { has_primary: true }, action);
+        if let Some(linked) = github_messages(&p, action) {
+            messages.extend(linked);
+            continue;
         }
-        let Some(body) = body(&p, action, &event) else {
+        let event = event_of(&webhook, action);
+        let body = if event == "story_update_batch" {
+            batch_body(&p, action)
+        } else {
+            body(&p, action, &event)
+        };
+        let Some(body) = body else {
             continue;
         };
         let Some((key, topic)) = thread(&p, action) else {
@@ -42,6 +47,59 @@ pub fn format(_event: &str, payload: &Value, _params: &Params<'_>) -> Formatting
         return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
     }
     Ok(Formatted::Messages(messages))
+}
+
+/// A GitHub pull request opened or commented on, or a branch created,
+/// for each story it is linked to (a message in each story's thread), with
+/// the story's move to another workflow state that the link caused.
+fn github_messages(p: &Payload, link: &Action) -> Option<Vec<Message>> {
+    let url = link.url.as_deref().filter(|u| is_web_url(u));
+    let what = match (link.entity_type.as_str(), link.action.as_str()) {
+        ("pull-request", verb @ ("create" | "comment")) => {
+            let number = link.number.as_ref().map(id_text).unwrap_or_default();
+            let pr = match url {
+                Some(url) => format!("[#{number}]({url})"),
+                None => format!("#{number}"),
+            };
+            if verb == "create" {
+                format!("New GitHub PR {pr} opened for")
+            } else {
+                format!("Existing GitHub PR {pr} associated with")
+            }
+        }
+        ("branch", "create") => {
+            let name = link.name.as_deref().unwrap_or("(unnamed)");
+            let branch = match url {
+                Some(url) => format!("[{name}]({url})"),
+                None => format!("`{name}`"),
+            };
+            format!("New GitHub branch {branch} associated with")
+        }
+        _ => return None,
+    };
+    let stories = p.actions.iter().filter(|a| a.entity_type == "story");
+    let messages = stories
+        .filter_map(|story| {
+            let name = story.name.as_deref()?;
+            let mut body = format!(
+                "{what} story {}",
+                named("story", name, story.app_url.as_deref())
+            );
+            if story.changes.contains_key("workflow_state_id") {
+                let old = reference_name(p, change(story, "workflow_state_id", "old"));
+                let new = reference_name(p, change(story, "workflow_state_id", "new"));
+                body.push_str(&format!(" ({old} -> {new})"));
+            }
+            body.push('.');
+            let (thread_key, topic) = thread(p, story)?;
+            Some(Message {
+                thread_key,
+                topic,
+                body_markdown: body,
+            })
+        })
+        .collect();
+    Some(messages)
 }
 
 /// The story's (or epic's) thread: `story <id>` / `epic <id>`, shown as
@@ -242,19 +300,7 @@ fn body(p: &Payload, a: &Action, event: &str) -> Option<String> {
             )
         }
         "story_update_label" => {
-            let added = change(a, "label_ids", "adds")?.as_array()?;
-            let labels: Vec<String> = added
-                .iter()
-                .map(|id| {
-                    let from_actions = p
-                        .actions
-                        .iter()
-                        .find(|l| same_id(&l.id, id))
-                        .and_then(|l| l.name.clone());
-                    let name = from_actions.or_else(|| reference(p, Some(id))?.name.clone());
-                    format!("**{}**", name.unwrap_or_default())
-                })
-                .collect();
+            let labels = added_labels(p, a)?;
             let (noun, verb) = if labels.len() == 1 {
                 ("label", "was")
             } else {
@@ -281,6 +327,95 @@ fn body(p: &Payload, a: &Action, event: &str) -> Option<String> {
 }
 
 /// The task's story, linked: from the actions, else the references.
+/// The labels an update added, `**name**` each, named by the label
+/// actions of the webhook or its references.
+fn added_labels(p: &Payload, a: &Action) -> Option<Vec<String>> {
+    let added = change(a, "label_ids", "adds")?.as_array()?;
+    let labels: Vec<String> = added
+        .iter()
+        .map(|id| {
+            let from_actions = p
+                .actions
+                .iter()
+                .find(|l| same_id(&l.id, id))
+                .and_then(|l| l.name.clone());
+            let name = from_actions.or_else(|| reference(p, Some(id))?.name.clone());
+            format!("**{}**", name.unwrap_or_default())
+        })
+        .collect();
+    (!labels.is_empty()).then_some(labels)
+}
+
+/// The changes a batch update (several stories at once) is worded for,
+/// as Zulip words them; others (owners, followers, deadlines, removed
+/// labels) are not posted.
+const BATCH_CHANGES: [&str; 5] = [
+    "epic_id",
+    "project_id",
+    "story_type",
+    "label_ids",
+    "workflow_state_id",
+];
+
+/// One story of a batch update: a single change worded as when the story
+/// alone is updated; several in one sentence (`was moved from Epic **a**
+/// to **b**, Project **c** to **d**, and changed from type **e** to
+/// **f**, and added with the new label **g** (To do -> Done).`).
+fn batch_body(p: &Payload, a: &Action) -> Option<String> {
+    let changed: Vec<&str> = BATCH_CHANGES
+        .into_iter()
+        .filter(|key| match *key {
+            "label_ids" => added_labels(p, a).is_some(),
+            key => a.changes.contains_key(key),
+        })
+        .collect();
+    if let [only] = changed.as_slice() {
+        let mut single = a.clone();
+        single.changes.retain(|key, _| key == only);
+        let event = event_of(&Webhook { has_primary: true }, &single);
+        return body(p, &single, &event);
+    }
+    if changed.is_empty() {
+        return None;
+    }
+    let from_to = |key: &str| {
+        (
+            reference_name(p, change(a, key, "old")),
+            reference_name(p, change(a, key, "new")),
+        )
+    };
+    let mut moves = Vec::new();
+    for (key, label) in [("epic_id", "Epic"), ("project_id", "Project")] {
+        if changed.contains(&key) {
+            let (old, new) = from_to(key);
+            moves.push(format!("{label} **{old}** to **{new}**"));
+        }
+    }
+    let mut clauses = Vec::new();
+    if !moves.is_empty() {
+        clauses.push(format!("moved from {}", moves.join(", ")));
+    }
+    if changed.contains(&"story_type") {
+        clauses.push(format!(
+            "changed from type **{}** to **{}**",
+            change_text(a, "story_type", "old"),
+            change_text(a, "story_type", "new")
+        ));
+    }
+    if let Some(labels) = added_labels(p, a) {
+        let noun = if labels.len() == 1 { "label" } else { "labels" };
+        clauses.push(format!("added with the new {noun} {}", labels.join(", ")));
+    }
+    let this = named("story", a.name.as_deref()?, a.app_url.as_deref());
+    let mut text = format!("The story {this} was {}", clauses.join(", and "));
+    if changed.contains(&"workflow_state_id") {
+        let (old, new) = from_to("workflow_state_id");
+        text.push_str(&format!(" ({old} -> {new})"));
+    }
+    text.push('.');
+    Some(text)
+}
+
 fn story_of_task(p: &Payload, task: &Action) -> String {
     let id = task.story_id.as_ref();
     let matches = |entity: &str, candidate: &Value| {

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 pub struct Clubhouse;
 
-/// Zulip's events, less the GitHub pull-request and branch links.
+/// Zulip's events.
 const EVENTS: &[&str] = &[
     "story_create",
     "story_delete",
@@ -45,11 +45,15 @@ const EVENTS: &[&str] = &[
     "epic_update_state",
     "epic_update_name",
     "epic-comment_create",
+    "pull-request_create",
+    "pull-request_comment",
+    "branch_create",
 ];
 
 static VENDOR: Vendor = Vendor::new("clubhouse", "Shortcut", EVENTS)
     .aliases(&["shortcut"])
-    .hmac("Payload-Signature", "");
+    .hmac("Payload-Signature", "")
+    .null_bodies_ignored();
 
 impl Integration for Clubhouse {
     vendor_methods!(VENDOR, format: format::format);

@@ -43,6 +43,12 @@ pub struct Action {
     pub text: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// A GitHub pull request's number (`pull-request` actions).
+    #[serde(default)]
+    pub number: Option<Value>,
+    /// A GitHub pull request's or branch's address.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -134,7 +134,9 @@ fn words(verb: &str) -> String {
 fn link(id: &str, lower: bool) -> String {
     let prefix = id.split('_').next().unwrap_or("");
     let (name, path) = match prefix {
-        "ch" | "py" => ("Charge", Some("charges")),
+        "ch" => ("Charge", Some("charges")),
+        // A bank debit or transfer is a payment, with its own dashboard page.
+        "py" => ("Payment", Some("payments")),
         "cus" => ("Customer", Some("customers")),
         "dp" | "du" => ("Dispute", Some("disputes")),
         "file" => ("File", Some("files")),
@@ -399,6 +401,10 @@ mod tests {
         assert_eq!(
             link("ch_1", false),
             "[Charge](https://dashboard.stripe.com/charges/ch_1)"
+        );
+        assert_eq!(
+            link("py_1", true),
+            "[payment](https://dashboard.stripe.com/payments/py_1)"
         );
         assert_eq!(link("card_1", true), "card");
         assert_eq!(link("weird", false), "`weird`");

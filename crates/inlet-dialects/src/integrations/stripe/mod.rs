@@ -53,8 +53,9 @@ const EVENTS: &[&str] = &[
     "invoiceitem.updated",
 ];
 
-static VENDOR: Vendor =
-    Vendor::new("stripe", "Stripe", EVENTS).stripe_signature("Stripe-Signature");
+static VENDOR: Vendor = Vendor::new("stripe", "Stripe", EVENTS)
+    .stripe_signature("Stripe-Signature")
+    .form_bodies_as_json();
 
 impl Integration for Stripe {
     vendor_methods!(VENDOR, format: format::format);
