@@ -285,10 +285,14 @@ fn pull_request(event: &str, p: &PullRequestEvent, params: &Params<'_>) -> Forma
 fn repo_updated(p: &RepoUpdatedEvent) -> Formatting {
     let actor = name_of(&p.actor);
     let repo = &p.repository.name;
+    // `links` and other structured settings change as objects, which say
+    // nothing readable: only scalar values are shown (Zulip skips empty
+    // ones).
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null | Value::Array(_) | Value::Object(_) => String::new(),
     };
     let mut lines = Vec::new();
     for what in [
