@@ -361,6 +361,10 @@ fn pull_request(p: &PrEvent, action: &str, title: bool) -> Formatting {
                 format!("{line}:{description}")
             }
         }
+        "merged" => format!(
+            "{user} merged {pr_link} from `{}` to `{}`.",
+            pr.from_ref.display_id, pr.to_ref.display_id
+        ),
         "needs_work" => format!("{user} marked {pr_link} as \"needs work\"."),
         "updated" => match reviewers(pr) {
             Some(reviewers) => format!("{user} reassigned {pr_link} to {reviewers}."),
