@@ -39,6 +39,30 @@ struct Build {
     branch_display_name: Option<String>,
     #[serde(default)]
     triggered_by: Option<String>,
+    #[serde(default)]
+    build_is_personal: Option<bool>,
+    #[serde(default)]
+    teamcity_properties: Vec<Property>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Property {
+    name: String,
+    #[serde(default)]
+    value: Value,
+}
+
+impl Build {
+    /// A developer's personal build (a remote run of uncommitted changes),
+    /// which tcWebHooks marks with `buildIsPersonal` (recent versions) or
+    /// the `env.BUILD_IS_PERSONAL` property.
+    fn is_personal(&self) -> bool {
+        self.build_is_personal == Some(true)
+            || self
+                .teamcity_properties
+                .iter()
+                .any(|p| p.name == "env.BUILD_IS_PERSONAL" && p.value.as_str() == Some("true"))
+    }
 }
 
 impl Integration for TeamCity {
@@ -71,8 +95,15 @@ impl Integration for TeamCity {
             other => other.to_string(),
         };
         let url = &b.build_status_url;
+        // Zulip sends a personal build to its author alone; here it stays in
+        // the build's thread, said to be personal.
+        let personal = if b.is_personal() {
+            "Personal build for "
+        } else {
+            ""
+        };
         let mut body = format!(
-            "{} build {number} {status} See [changes]({url}&tab=buildChangesDiv) and [build log]({url}).",
+            "{personal}{} build {number} {status} See [changes]({url}&tab=buildChangesDiv) and [build log]({url}).",
             b.build_full_name
         );
         if let Some(by) = b.triggered_by.as_deref().filter(|t| !t.is_empty()) {
