@@ -149,15 +149,15 @@ impl Integration for GoCd {
     }
 }
 
-/// ``[`<sha7>`](<repo>/commit/<sha7>) on branch `<b>` `` from the first
-/// git material that changed.
+/// ``[`<sha11>`](<repo>/commit/<sha>) on branch `<b>` `` from the first
+/// git material that changed (the short id is as long as Zulip's).
 fn commit_details(p: &Pipeline) -> Option<String> {
     let cause = p.build_cause.first()?;
     let git = cause.material.as_ref()?.git.as_ref()?;
     let revision = &cause.modifications.first()?.revision;
-    let sha = revision.get(..7).unwrap_or(revision);
+    let sha = revision.get(..11).unwrap_or(revision);
     let url = git.url.trim_end_matches(".git").trim_end_matches('/');
-    let mut line = format!("[`{sha}`]({url}/commit/{sha})");
+    let mut line = format!("[`{sha}`]({url}/commit/{revision})");
     if let Some(branch) = git.branch.as_deref() {
         line.push_str(&format!(" on branch `{branch}`"));
     }
