@@ -82,8 +82,14 @@ impl Integration for Netlify {
         let mut body = format!("The build [{}]({build}) on branch {branch} ", d.name);
         match event {
             "deploy_failed" => {
-                let error = d.error_message.as_deref().unwrap_or("failed.");
-                body.push_str(&format!("failed: {error}"));
+                // Netlify's message often begins with `failed during stage …`.
+                match d.error_message.as_deref().map(str::trim) {
+                    Some(error) if error.starts_with("failed") => body.push_str(error),
+                    Some(error) if !error.is_empty() => {
+                        body.push_str(&format!("failed: {error}"));
+                    }
+                    _ => body.push_str("failed."),
+                }
             }
             "deploy_locked" => body.push_str("is now locked."),
             "deploy_unlocked" => body.push_str("is now unlocked."),
