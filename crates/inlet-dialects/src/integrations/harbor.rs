@@ -72,10 +72,12 @@ impl Integration for Harbor {
         let e: Event = parse(payload)?;
         let repo = &e.event_data.repository.repo_full_name;
         let resource = e.event_data.resources.first();
-        let reference = resource
-            .and_then(|r| r.tag.as_deref().or(r.digest.as_deref()))
-            .unwrap_or("latest");
-        let image = format!("`{repo}:{reference}`");
+        // `<repo>:<tag>`, or `<repo>@<digest>` for an untagged artifact.
+        let image = match resource.map(|r| (r.tag.as_deref(), r.digest.as_deref())) {
+            Some((Some(tag), _)) => format!("`{repo}:{tag}`"),
+            Some((None, Some(digest))) => format!("`{repo}@{digest}`"),
+            _ => format!("`{repo}`"),
+        };
         let body = match event {
             "PUSH_ARTIFACT" => {
                 let operator = e.operator.as_deref().unwrap_or("(unknown)");
