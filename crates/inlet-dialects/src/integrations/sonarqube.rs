@@ -57,6 +57,8 @@ struct Condition {
     metric: String,
     status: String,
     #[serde(default)]
+    operator: Option<String>,
+    #[serde(default)]
     error_threshold: Option<Value>,
     #[serde(default)]
     value: Option<Value>,
@@ -124,13 +126,21 @@ fn text(value: &Option<Value>) -> String {
     }
 }
 
-/// `* `new coverage`: **error** (value: 42.0, threshold: 80)`.
+/// `* `new coverage`: **error** (value: 42.0, should be greater than or
+/// equal to 80)`: the gate's operator said the way Zulip says it, the
+/// threshold alone when Sonar names no operator.
 fn condition_line(c: &Condition) -> String {
+    let threshold = text(&c.error_threshold);
+    let rule = match c.operator.as_deref() {
+        Some("GREATER_THAN") => format!("should be less than or equal to {threshold}"),
+        Some("LESS_THAN") => format!("should be greater than or equal to {threshold}"),
+        Some("WORSE_THAN") => format!("should be better or equal to {threshold}"),
+        _ => format!("threshold: {threshold}"),
+    };
     format!(
-        "* `{}`: **{}** (value: {}, threshold: {})",
+        "* `{}`: **{}** (value: {}, {rule})",
         c.metric.replace('_', " "),
         c.status.to_ascii_lowercase(),
         text(&c.value),
-        text(&c.error_threshold)
     )
 }
