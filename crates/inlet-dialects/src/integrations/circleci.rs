@@ -166,7 +166,13 @@ impl Integration for CircleCi {
                     .pointer("/project/name")
                     .and_then(Value::as_str)
                     .unwrap_or("CircleCI");
-                let body = configured_message("CircleCI", None);
+                // CircleCI's test ping names the webhook it tests, as Zulip says.
+                let body = match payload.pointer("/webhook/name").and_then(Value::as_str) {
+                    Some(hook) if !hook.is_empty() => {
+                        format!("CircleCI webhook '{hook}' has been successfully configured.")
+                    }
+                    _ => configured_message("CircleCI", None),
+                };
                 Ok(Formatted::one(name, name, body))
             }
             "build" => legacy(&parse(payload)?),
