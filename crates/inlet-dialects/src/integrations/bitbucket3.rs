@@ -73,6 +73,8 @@ impl Links {
 struct User {
     name: String,
     #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
     links: Links,
 }
 
@@ -262,9 +264,13 @@ fn repo_comment(p: &RepoComment, action: &str) -> Formatting {
 fn forked(p: &Forked) -> Formatting {
     let fork = &p.repository;
     let origin = fork.origin.as_deref().unwrap_or(fork);
+    // Zulip names the forking user by display name as well as login.
+    let actor = match p.actor.display_name.as_deref().filter(|d| !d.is_empty()) {
+        Some(display) if display != p.actor.name => format!("{display} ({})", p.actor.link()),
+        _ => p.actor.link(),
+    };
     let body = format!(
-        "{} forked the repository into {}.",
-        p.actor.link(),
+        "{actor} forked the repository into {}.",
         link(&fork.name, fork.links.url())
     );
     Ok(Formatted::one(
