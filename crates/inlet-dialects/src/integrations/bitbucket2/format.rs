@@ -51,6 +51,11 @@ fn push(p: &PushEvent, params: &Params<'_>) -> Formatting {
         let Some(state) = change.new.as_ref().or(change.old.as_ref()) else {
             continue;
         };
+        if state.name.is_empty() {
+            return Err(IntegrationError::invalid(
+                "field `push.changes[].new.name` is required",
+            ));
+        }
         let key = format!("{repo} / {}", state.name);
         let body = if state.kind == "tag" {
             let action = if change.new.is_some() {
@@ -145,7 +150,11 @@ fn author_of(c: &Commit) -> String {
 fn fork(p: &ForkEvent) -> Formatting {
     let repo = &p.repository.name;
     let fork = &p.fork;
-    let name = fork.full_name.as_deref().unwrap_or(&fork.name);
+    let name = [fork.full_name.as_deref(), fork.name.as_deref()]
+        .into_iter()
+        .flatten()
+        .find(|n| !n.is_empty())
+        .unwrap_or("a new repository");
     let body = format!(
         "{} forked the repository into {}.",
         name_of(&p.actor),
@@ -155,12 +164,11 @@ fn fork(p: &ForkEvent) -> Formatting {
 }
 
 fn commit_comment(p: &CommitCommentEvent) -> Formatting {
-    let commit = p
-        .comment
-        .commit
-        .as_ref()
-        .or(p.commit.as_ref())
-        .ok_or_else(|| IntegrationError::invalid("field `comment.commit` is required"))?;
+    let commit = [p.comment.commit.as_ref(), p.commit.as_ref()]
+        .into_iter()
+        .flatten()
+        .find(|c| !c.hash.is_empty())
+        .ok_or_else(|| IntegrationError::invalid("field `comment.commit.hash` is required"))?;
     let body = format!(
         "{} {} on {}:{}",
         name_of(&p.actor),
@@ -190,7 +198,13 @@ fn commit_status(p: &CommitStatusEvent) -> Formatting {
         .links
         .html()
         .map(|r| format!("{}/commits/{sha}", r.trim_end_matches('/')));
-    let system = link(&format!("System {}", status.key), status.url.as_deref());
+    // The key names the reporting system; its display name stands in.
+    let key = [status.key.as_deref(), status.name.as_deref()]
+        .into_iter()
+        .flatten()
+        .find(|k| !k.is_empty())
+        .unwrap_or("build");
+    let system = link(&format!("System {key}"), status.url.as_deref());
     let body = format!(
         "{system} changed status of {} to {}.",
         link(short_sha(sha), commit_url.as_deref()),
