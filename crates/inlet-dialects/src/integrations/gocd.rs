@@ -54,14 +54,16 @@ struct Material {
 
 #[derive(Debug, Deserialize)]
 struct GitConfiguration {
-    url: String,
+    #[serde(default)]
+    url: Option<String>,
     #[serde(default)]
     branch: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 struct Modification {
-    revision: String,
+    #[serde(default)]
+    revision: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +82,7 @@ struct Stage {
 
 #[derive(Debug, Deserialize)]
 struct Job {
+    #[serde(default)]
     name: String,
     #[serde(default)]
     result: Option<String>,
@@ -154,10 +157,15 @@ impl Integration for GoCd {
 fn commit_details(p: &Pipeline) -> Option<String> {
     let cause = p.build_cause.first()?;
     let git = cause.material.as_ref()?.git.as_ref()?;
-    let revision = &cause.modifications.first()?.revision;
+    let revision = cause.modifications.first()?.revision.as_deref()?;
     let sha = revision.get(..11).unwrap_or(revision);
-    let url = git.url.trim_end_matches(".git").trim_end_matches('/');
-    let mut line = format!("[`{sha}`]({url}/commit/{revision})");
+    let mut line = match git.url.as_deref() {
+        Some(url) => {
+            let url = url.trim_end_matches(".git").trim_end_matches('/');
+            format!("[`{sha}`]({url}/commit/{revision})")
+        }
+        None => format!("`{sha}`"),
+    };
     if let Some(branch) = git.branch.as_deref() {
         line.push_str(&format!(" on branch `{branch}`"));
     }

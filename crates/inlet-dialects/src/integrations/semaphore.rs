@@ -63,6 +63,7 @@ struct Revision {
 
 #[derive(Debug, Deserialize)]
 struct Sender {
+    #[serde(default)]
     login: String,
 }
 
@@ -125,7 +126,8 @@ struct Classic {
 #[derive(Debug, Deserialize)]
 struct ClassicCommit {
     id: String,
-    url: String,
+    #[serde(default)]
+    url: Option<String>,
     #[serde(default)]
     author_name: Option<String>,
     #[serde(default)]
@@ -263,7 +265,7 @@ fn pipeline(n: &Notification) -> Formatting {
                 .to_string(),
         );
     }
-    if let Some(sender) = &r.sender {
+    if let Some(sender) = r.sender.as_ref().filter(|s| !s.login.is_empty()) {
         let author = match github_repo(n) {
             Some(_) => format!("[{0}](https://github.com/{0})", sender.login),
             None => sender.login.clone(),
@@ -312,8 +314,8 @@ fn classic(c: &Classic) -> Formatting {
         .map(|a| format!("{a}: "))
         .unwrap_or_default();
     let body = format!(
-        "{head}\n{by}[`{sha}`]({}) {}",
-        c.commit.url,
+        "{head}\n{by}{} {}",
+        link(format!("`{sha}`"), &c.commit.url),
         first_line(&c.commit.message)
     );
     let key = format!("{} / {}", c.project_name, c.branch_name);

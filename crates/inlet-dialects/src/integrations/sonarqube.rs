@@ -39,7 +39,9 @@ struct Project {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Branch {
-    name: String,
+    /// Absent (or null) for the main branch of some SonarQube editions.
+    #[serde(default)]
+    name: Option<String>,
     #[serde(default)]
     url: Option<String>,
 }
@@ -54,7 +56,9 @@ struct QualityGate {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Condition {
+    #[serde(default)]
     metric: String,
+    #[serde(default)]
     status: String,
     #[serde(default)]
     operator: Option<String>,
@@ -93,15 +97,23 @@ impl Integration for SonarQube {
             Some(url) => format!("[{}]({url})", a.project.name),
             None => a.project.name.clone(),
         };
-        let of_branch = a
+        let branch = a
             .branch
             .as_ref()
-            .map(|b| format!(" of branch {}", b.name))
+            .and_then(|b| b.name.as_deref())
+            .filter(|n| !n.is_empty());
+        let of_branch = branch
+            .map(|b| format!(" of branch {b}"))
             .unwrap_or_default();
         let failing: Vec<String> = gate
             .conditions
             .iter()
-            .filter(|c| !matches!(c.status.to_ascii_lowercase().as_str(), "ok" | "no_value"))
+            .filter(|c| {
+                !matches!(
+                    c.status.to_ascii_lowercase().as_str(),
+                    "" | "ok" | "no_value"
+                )
+            })
             .map(condition_line)
             .collect();
         let mut body = format!("Project {project} analysis{of_branch} resulted in {result}");
@@ -110,8 +122,8 @@ impl Integration for SonarQube {
         } else {
             body.push_str(&format!(":\n{}", failing.join("\n")));
         }
-        let key = match &a.branch {
-            Some(branch) => format!("{} / {}", a.project.name, branch.name),
+        let key = match branch {
+            Some(branch) => format!("{} / {branch}", a.project.name),
             None => a.project.name.clone(),
         };
         Ok(Formatted::one(key.clone(), key, body))

@@ -47,6 +47,7 @@ struct Build {
 
 #[derive(Debug, Deserialize)]
 struct Property {
+    #[serde(default)]
     name: String,
     #[serde(default)]
     value: Value,
