@@ -186,15 +186,19 @@ struct PullRequest {
     description: Option<String>,
     #[serde(default)]
     links: Links,
+    #[serde(default)]
     from_ref: PrRef,
+    #[serde(default)]
     to_ref: PrRef,
     #[serde(default)]
     reviewers: Vec<Reviewer>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A pull request's source or target; only some messages name the branch.
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PrRef {
+    #[serde(default)]
     display_id: String,
     #[serde(default)]
     repository: Option<Named>,
@@ -202,7 +206,8 @@ struct PrRef {
 
 #[derive(Debug, Deserialize)]
 struct Reviewer {
-    user: User,
+    #[serde(default)]
+    user: Option<User>,
 }
 
 impl Integration for Bitbucket3 {
@@ -342,7 +347,12 @@ fn pr_thread(pr: &PullRequest) -> (String, String) {
 
 /// `[a](…)`, `[a](…) and [b](…)`, `[a](…), [b](…) and [c](…)`.
 fn reviewers(pr: &PullRequest) -> Option<String> {
-    let names: Vec<String> = pr.reviewers.iter().map(|r| r.user.link()).collect();
+    let names: Vec<String> = pr
+        .reviewers
+        .iter()
+        .filter_map(|r| r.user.as_ref())
+        .map(User::link)
+        .collect();
     (!names.is_empty()).then(|| git::join_and(&names))
 }
 
@@ -351,12 +361,15 @@ fn pull_request(p: &PrEvent, action: &str, title: bool) -> Formatting {
     let user = p.actor.link();
     let url = pr.links.url().unwrap_or("");
     let pr_link = git::item_link("PR", pr.id, title.then_some(pr.title.as_str()), url);
+    let (from, to) = (&pr.from_ref.display_id, &pr.to_ref.display_id);
+    let branches = if from.is_empty() || to.is_empty() {
+        String::new()
+    } else {
+        format!(" from `{from}` to `{to}`")
+    };
     let body = match action {
         "opened" | "modified" => {
-            let mut line = format!(
-                "{user} {action} {pr_link} from `{}` to `{}`",
-                pr.from_ref.display_id, pr.to_ref.display_id
-            );
+            let mut line = format!("{user} {action} {pr_link}{branches}");
             if let Some(reviewers) = reviewers(pr) {
                 line.push_str(&format!(" (assigned to {reviewers} for review)"));
             }
@@ -367,10 +380,7 @@ fn pull_request(p: &PrEvent, action: &str, title: bool) -> Formatting {
                 format!("{line}:{description}")
             }
         }
-        "merged" => format!(
-            "{user} merged {pr_link} from `{}` to `{}`.",
-            pr.from_ref.display_id, pr.to_ref.display_id
-        ),
+        "merged" => format!("{user} merged {pr_link}{branches}."),
         "needs_work" => format!("{user} marked {pr_link} as \"needs work\"."),
         "updated" => match reviewers(pr) {
             Some(reviewers) => format!("{user} reassigned {pr_link} to {reviewers}."),

@@ -40,6 +40,8 @@ struct Project {
 
 #[derive(Debug, Deserialize)]
 struct Workflow {
+    /// Needed for a workflow's message; a job's names it only in the topic.
+    #[serde(default)]
     name: String,
     #[serde(default)]
     url: Option<String>,
@@ -226,7 +228,7 @@ fn completed(event: &str, e: &Event) -> Formatting {
         body.push_str(&details);
     }
     let key = format!("{} / pipeline #{pipeline}", e.project.name);
-    let topic = match &e.workflow {
+    let topic = match e.workflow.as_ref().filter(|w| !w.name.is_empty()) {
         Some(w) => format!("{key} {}", w.name),
         None => key.clone(),
     };
