@@ -8,7 +8,7 @@
 use super::error::IntegrationError;
 use super::git::{self, ItemLine, item_message};
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::text::{configured_message, quote};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, IgnoreReason, Integration, Message};
@@ -224,6 +224,8 @@ impl Integration for Bitbucket3 {
     }
 
     fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let title = params.topic_overridden();
         match event {
             "diagnostics:ping" => {

@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -100,6 +100,8 @@ impl Integration for GoCd {
     }
 
     fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let n: Notification = parse(payload)?;
         let p = &n.data.pipeline;
         let stage = &p.stage;

@@ -5,7 +5,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -61,6 +61,8 @@ impl Integration for Rundeck {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let n: Notification = parse(payload)?;
         let e = &n.execution;
         let what = match event {

@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -81,6 +81,8 @@ impl Integration for SonarQube {
     }
 
     fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let a: Analysis = parse(payload)?;
         let gate = &a.quality_gate;
         let result = if gate.status.eq_ignore_ascii_case("ok") {

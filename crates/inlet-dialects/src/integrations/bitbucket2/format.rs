@@ -6,12 +6,14 @@ use super::payload::*;
 use crate::integrations::error::IntegrationError;
 use crate::integrations::git::{self, ItemLine, item_message};
 use crate::integrations::params::Params;
-use crate::integrations::payload::parse;
+use crate::integrations::payload::{parse, without_nulls};
 use crate::integrations::text::quote;
 use crate::integrations::{Formatted, Formatting, IgnoreReason, Message};
 use serde_json::Value;
 
 pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
+    // A vendor's `null` reads as a field not sent.
+    let payload = &without_nulls(payload);
     match event {
         "push" => push(&parse(payload)?, params),
         "fork" => fork(&parse(payload)?),
