@@ -5,7 +5,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::text::first_line;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
@@ -24,7 +24,8 @@ struct EventData {
     project_name: String,
     build_version: String,
     status: String,
-    build_url: String,
+    #[serde(default)]
+    build_url: Option<String>,
     #[serde(default)]
     commit_id: Option<String>,
     #[serde(default)]
@@ -59,12 +60,15 @@ impl Integration for AppVeyor {
     }
 
     fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let n: Notification = parse(payload)?;
         let d = &n.event_data;
-        let mut lines = vec![format!(
-            "[Build {} {} {}]({}):",
-            d.project_name, d.build_version, d.status, d.build_url
-        )];
+        let build = format!("Build {} {} {}", d.project_name, d.build_version, d.status);
+        let mut lines = vec![match d.build_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => format!("[{build}]({url}):"),
+            None => format!("{build}:"),
+        }];
         if let Some(id) = d.commit_id.as_deref() {
             let message = first_line(d.commit_message.as_deref().unwrap_or(""));
             let commit = match d.commit_url.as_deref() {

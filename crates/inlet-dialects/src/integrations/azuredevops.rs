@@ -7,7 +7,7 @@
 use super::error::IntegrationError;
 use super::git::{self, ItemLine, item_message};
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, IgnoreReason, Integration};
 use serde::Deserialize;
@@ -84,6 +84,8 @@ struct CommitAuthor {
 struct Repository {
     name: String,
     remote_url: String,
+    #[serde(default)]
+    web_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,21 +100,47 @@ struct PullRequest {
     #[serde(default)]
     merge_status: Option<String>,
     created_by: Identity,
+    #[serde(default)]
     source_ref_name: String,
+    #[serde(default)]
     target_ref_name: String,
     repository: Repository,
-    #[serde(rename = "_links")]
-    links: PrLinks,
+    #[serde(default, rename = "_links")]
+    links: Option<PrLinks>,
 }
 
 #[derive(Debug, Deserialize)]
 struct PrLinks {
-    web: Href,
+    #[serde(default)]
+    web: Option<Href>,
 }
 
 #[derive(Debug, Deserialize)]
 struct Href {
+    #[serde(default)]
     href: String,
+}
+
+impl PullRequest {
+    /// The pull request's page, else its address under the repository's.
+    fn web_url(&self) -> String {
+        let web = self.links.as_ref().and_then(|l| l.web.as_ref());
+        match web.map(|w| w.href.as_str()).filter(|h| !h.is_empty()) {
+            Some(href) => href.to_string(),
+            None => {
+                let repo = self
+                    .repository
+                    .web_url
+                    .as_deref()
+                    .unwrap_or(&self.repository.remote_url);
+                format!(
+                    "{}/pullrequest/{}",
+                    repo.trim_end_matches('/'),
+                    self.pull_request_id
+                )
+            }
+        }
+    }
 }
 
 impl Integration for AzureDevOps {
@@ -127,6 +155,8 @@ impl Integration for AzureDevOps {
     }
 
     fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         match event {
             "git.push" => push(&parse(payload)?, params),
             _ => pull_request(event, &parse(payload)?),
@@ -184,19 +214,20 @@ fn push(p: &Event<Push>, params: &Params<'_>) -> Formatting {
 /// attempt that did not complete (a conflict) posts nothing, as in Zulip.
 fn pull_request(event: &str, p: &Event<PullRequest>) -> Formatting {
     let pr = &p.resource;
-    let branches = (
+    let (source, target) = (
         git::branch_of(&pr.source_ref_name),
         git::branch_of(&pr.target_ref_name),
     );
+    let branches = (!source.is_empty() && !target.is_empty()).then_some((source, target));
     let (action, branches, body) = match event {
-        "git.pullrequest.created" => ("created", Some(branches), pr.description.as_deref()),
+        "git.pullrequest.created" => ("created", branches, pr.description.as_deref()),
         "git.pullrequest.merged" => {
             let completed = pr.status.as_deref() == Some("completed")
                 && pr.merge_status.as_deref() == Some("succeeded");
             if !completed {
                 return Ok(Formatted::Ignore(IgnoreReason::NotWanted));
             }
-            ("merged", Some(branches), None)
+            ("merged", branches, None)
         }
         _ => (
             "updated",
@@ -206,12 +237,13 @@ fn pull_request(event: &str, p: &Event<PullRequest>) -> Formatting {
                 .and_then(|m| m.markdown.as_deref()),
         ),
     };
+    let url = pr.web_url();
     let item = ItemLine {
         user: &pr.created_by.display_name,
         action,
         kind: "PR",
         number: pr.pull_request_id,
-        url: &pr.links.web.href,
+        url: &url,
         title: Some(&pr.title),
         branches,
         assignee: None,

@@ -8,7 +8,7 @@
 use super::error::IntegrationError;
 use super::git::{self, ItemLine, item_message};
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::text::{configured_message, quote};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, IgnoreReason, Integration, Message};
@@ -72,6 +72,8 @@ impl Links {
 #[serde(rename_all = "camelCase")]
 struct User {
     name: String,
+    #[serde(default)]
+    display_name: Option<String>,
     #[serde(default)]
     links: Links,
 }
@@ -184,15 +186,19 @@ struct PullRequest {
     description: Option<String>,
     #[serde(default)]
     links: Links,
+    #[serde(default)]
     from_ref: PrRef,
+    #[serde(default)]
     to_ref: PrRef,
     #[serde(default)]
     reviewers: Vec<Reviewer>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A pull request's source or target; only some messages name the branch.
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PrRef {
+    #[serde(default)]
     display_id: String,
     #[serde(default)]
     repository: Option<Named>,
@@ -200,7 +206,8 @@ struct PrRef {
 
 #[derive(Debug, Deserialize)]
 struct Reviewer {
-    user: User,
+    #[serde(default)]
+    user: Option<User>,
 }
 
 impl Integration for Bitbucket3 {
@@ -217,6 +224,8 @@ impl Integration for Bitbucket3 {
     }
 
     fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let title = params.topic_overridden();
         match event {
             "diagnostics:ping" => {
@@ -262,9 +271,13 @@ fn repo_comment(p: &RepoComment, action: &str) -> Formatting {
 fn forked(p: &Forked) -> Formatting {
     let fork = &p.repository;
     let origin = fork.origin.as_deref().unwrap_or(fork);
+    // Zulip names the forking user by display name as well as login.
+    let actor = match p.actor.display_name.as_deref().filter(|d| !d.is_empty()) {
+        Some(display) if display != p.actor.name => format!("{display} ({})", p.actor.link()),
+        _ => p.actor.link(),
+    };
     let body = format!(
-        "{} forked the repository into {}.",
-        p.actor.link(),
+        "{actor} forked the repository into {}.",
         link(&fork.name, fork.links.url())
     );
     Ok(Formatted::one(
@@ -336,7 +349,12 @@ fn pr_thread(pr: &PullRequest) -> (String, String) {
 
 /// `[a](…)`, `[a](…) and [b](…)`, `[a](…), [b](…) and [c](…)`.
 fn reviewers(pr: &PullRequest) -> Option<String> {
-    let names: Vec<String> = pr.reviewers.iter().map(|r| r.user.link()).collect();
+    let names: Vec<String> = pr
+        .reviewers
+        .iter()
+        .filter_map(|r| r.user.as_ref())
+        .map(User::link)
+        .collect();
     (!names.is_empty()).then(|| git::join_and(&names))
 }
 
@@ -345,12 +363,15 @@ fn pull_request(p: &PrEvent, action: &str, title: bool) -> Formatting {
     let user = p.actor.link();
     let url = pr.links.url().unwrap_or("");
     let pr_link = git::item_link("PR", pr.id, title.then_some(pr.title.as_str()), url);
+    let (from, to) = (&pr.from_ref.display_id, &pr.to_ref.display_id);
+    let branches = if from.is_empty() || to.is_empty() {
+        String::new()
+    } else {
+        format!(" from `{from}` to `{to}`")
+    };
     let body = match action {
         "opened" | "modified" => {
-            let mut line = format!(
-                "{user} {action} {pr_link} from `{}` to `{}`",
-                pr.from_ref.display_id, pr.to_ref.display_id
-            );
+            let mut line = format!("{user} {action} {pr_link}{branches}");
             if let Some(reviewers) = reviewers(pr) {
                 line.push_str(&format!(" (assigned to {reviewers} for review)"));
             }
@@ -361,6 +382,7 @@ fn pull_request(p: &PrEvent, action: &str, title: bool) -> Formatting {
                 format!("{line}:{description}")
             }
         }
+        "merged" => format!("{user} merged {pr_link}{branches}."),
         "needs_work" => format!("{user} marked {pr_link} as \"needs work\"."),
         "updated" => match reviewers(pr) {
             Some(reviewers) => format!("{user} reassigned {pr_link} to {reviewers}."),

@@ -5,7 +5,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -32,7 +32,8 @@ const RESULTS: &[&str] = &[
 struct Build {
     buildid: u64,
     buildername: String,
-    url: String,
+    #[serde(default)]
+    url: Option<String>,
     #[serde(default)]
     project: Option<String>,
     #[serde(default)]
@@ -51,12 +52,15 @@ impl Integration for Buildbot {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let b: Build = parse(payload)?;
+        let build = match b.url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => format!("[#{}]({url})", b.buildid),
+            None => format!("#{}", b.buildid),
+        };
         let body = if event == "new" {
-            format!(
-                "Build [#{}]({}) for **{}** started.",
-                b.buildid, b.url, b.buildername
-            )
+            format!("Build {build} for **{}** started.", b.buildername)
         } else {
             let status = match b.results {
                 Some(code) => usize::try_from(code)
@@ -66,8 +70,8 @@ impl Integration for Buildbot {
                 None => "unknown".to_string(),
             };
             format!(
-                "Build [#{}]({}) (result: {status}) for **{}** finished.",
-                b.buildid, b.url, b.buildername
+                "Build {build} (result: {status}) for **{}** finished.",
+                b.buildername
             )
         };
         let project = b.project.as_deref().filter(|p| !p.is_empty());

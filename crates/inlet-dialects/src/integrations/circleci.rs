@@ -8,7 +8,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::text::{configured_message, first_line};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
@@ -40,6 +40,8 @@ struct Project {
 
 #[derive(Debug, Deserialize)]
 struct Workflow {
+    /// Needed for a workflow's message; a job's names it only in the topic.
+    #[serde(default)]
     name: String,
     #[serde(default)]
     url: Option<String>,
@@ -61,6 +63,33 @@ struct Pipeline {
     number: u64,
     #[serde(default)]
     vcs: Option<Vcs>,
+    #[serde(default)]
+    trigger_parameters: Option<TriggerParameters>,
+}
+
+/// A GitLab-triggered pipeline names its commit here, not in `vcs`.
+#[derive(Debug, Deserialize)]
+struct TriggerParameters {
+    #[serde(default)]
+    gitlab: Option<GitLabTrigger>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GitLabTrigger {
+    #[serde(default)]
+    web_url: Option<String>,
+    #[serde(default)]
+    checkout_sha: Option<String>,
+    #[serde(default)]
+    commit_sha: Option<String>,
+    #[serde(default)]
+    commit_title: Option<String>,
+    #[serde(default)]
+    commit_author_name: Option<String>,
+    #[serde(default)]
+    branch: Option<String>,
+    #[serde(default)]
+    tag: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,13 +162,21 @@ impl Integration for CircleCi {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         match event {
             "ping" => {
                 let name = payload
                     .pointer("/project/name")
                     .and_then(Value::as_str)
                     .unwrap_or("CircleCI");
-                let body = configured_message("CircleCI", None);
+                // CircleCI's test ping names the webhook it tests, as Zulip says.
+                let body = match payload.pointer("/webhook/name").and_then(Value::as_str) {
+                    Some(hook) if !hook.is_empty() => {
+                        format!("CircleCI webhook '{hook}' has been successfully configured.")
+                    }
+                    _ => configured_message("CircleCI", None),
+                };
                 Ok(Formatted::one(name, name, body))
             }
             "build" => legacy(&parse(payload)?),
@@ -188,45 +225,110 @@ fn completed(event: &str, e: &Event) -> Formatting {
             status_words(workflow.status.as_deref().unwrap_or("unknown"))
         )
     };
-    if let Some(details) = e.pipeline.vcs.as_ref().and_then(commit_details) {
+    if let Some(details) = trigger_of(&e.pipeline).as_ref().and_then(Trigger::line) {
         body.push_str("\n\n");
         body.push_str(&details);
     }
     let key = format!("{} / pipeline #{pipeline}", e.project.name);
-    let topic = match &e.workflow {
+    let topic = match e.workflow.as_ref().filter(|w| !w.name.is_empty()) {
         Some(w) => format!("{key} {}", w.name),
         None => key.clone(),
     };
     Ok(Formatted::one(key, topic, body))
 }
 
-/// `Triggered on [`<subject>`](<commit>) on branch `<b>` by <author>.`
-fn commit_details(vcs: &Vcs) -> Option<String> {
-    let commit = vcs.commit.as_ref()?;
-    let subject = first_line(commit.subject.as_deref()?);
-    let sha = vcs.revision.as_deref().unwrap_or("");
-    let commit_path = if vcs.provider_name.as_deref() == Some("bitbucket") {
-        "commits"
-    } else {
-        "commit"
-    };
-    let link = match vcs.origin_repository_url.as_deref() {
-        Some(repo) if !sha.is_empty() => format!(
-            "[`{subject}`]({}/{commit_path}/{sha})",
-            repo.trim_end_matches('/')
-        ),
-        _ => format!("`{subject}`"),
-    };
-    let mut line = format!("Triggered on {link}");
-    match (vcs.branch.as_deref(), vcs.tag.as_deref()) {
-        (Some(branch), _) => line.push_str(&format!(" on branch `{branch}`")),
-        (None, Some(tag)) => line.push_str(&format!(" on tag `{tag}`")),
-        (None, None) => {}
+/// What started a pipeline, from `vcs` (GitHub, Bitbucket) or from the
+/// GitLab trigger parameters.
+struct Trigger<'a> {
+    commit_url: Option<String>,
+    sha: &'a str,
+    subject: Option<&'a str>,
+    branch: Option<&'a str>,
+    tag: Option<&'a str>,
+    author: Option<&'a str>,
+}
+
+fn nonempty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|s| !s.is_empty())
+}
+
+fn trigger_of(pipeline: &Pipeline) -> Option<Trigger<'_>> {
+    if let Some(vcs) = &pipeline.vcs {
+        let sha = vcs.revision.as_deref().unwrap_or("");
+        let commit_path = if vcs.provider_name.as_deref() == Some("bitbucket") {
+            "commits"
+        } else {
+            "commit"
+        };
+        let commit = vcs.commit.as_ref();
+        return Some(Trigger {
+            commit_url: nonempty(&vcs.origin_repository_url)
+                .filter(|_| !sha.is_empty())
+                .map(|repo| format!("{}/{commit_path}/{sha}", repo.trim_end_matches('/'))),
+            sha,
+            subject: commit.and_then(|c| nonempty(&c.subject)),
+            branch: nonempty(&vcs.branch),
+            tag: nonempty(&vcs.tag),
+            author: commit
+                .and_then(|c| c.author.as_ref())
+                .and_then(|a| nonempty(&a.name)),
+        });
     }
-    if let Some(name) = commit.author.as_ref().and_then(|a| a.name.as_deref()) {
-        line.push_str(&format!(" by {name}"));
+    let gitlab = pipeline.trigger_parameters.as_ref()?.gitlab.as_ref()?;
+    let sha = nonempty(&gitlab.checkout_sha)
+        .or(nonempty(&gitlab.commit_sha))
+        .unwrap_or("");
+    Some(Trigger {
+        commit_url: nonempty(&gitlab.web_url)
+            .filter(|_| !sha.is_empty())
+            .map(|repo| format!("{}/-/commit/{sha}", repo.trim_end_matches('/'))),
+        sha,
+        subject: nonempty(&gitlab.commit_title),
+        branch: nonempty(&gitlab.branch),
+        tag: nonempty(&gitlab.tag),
+        author: nonempty(&gitlab.commit_author_name),
+    })
+}
+
+impl Trigger<'_> {
+    /// `Triggered on [`<sha>: <subject>`](<commit>) on branch `<b>` by
+    /// <author>.`; a pipeline run by hand or on a tag names no commit
+    /// subject, only the revision: `Triggered on `<b>`'s HEAD on
+    /// [<sha>](<commit>).`
+    fn line(&self) -> Option<String> {
+        let short = self.sha.get(..11).unwrap_or(self.sha);
+        let link = |text: String| match &self.commit_url {
+            Some(url) => format!("[{text}]({url})"),
+            None => text,
+        };
+        let Some(subject) = self.subject else {
+            if self.sha.is_empty() {
+                return None;
+            }
+            let revision = link(short.to_string());
+            return Some(match (self.branch, self.tag) {
+                (_, Some(tag)) => format!("Triggered on tag `{tag}` at {revision}."),
+                (Some(branch), None) => format!("Triggered on `{branch}`'s HEAD on {revision}."),
+                (None, None) => format!("Triggered on the latest tag on {revision}."),
+            });
+        };
+        let subject = first_line(subject);
+        let text = if short.is_empty() {
+            format!("`{subject}`")
+        } else {
+            format!("`{short}: {subject}`")
+        };
+        let mut line = format!("Triggered on {}", link(text));
+        match (self.branch, self.tag) {
+            (Some(branch), _) => line.push_str(&format!(" on branch `{branch}`")),
+            (None, Some(tag)) => line.push_str(&format!(" on tag `{tag}`")),
+            (None, None) => {}
+        }
+        if let Some(name) = self.author {
+            line.push_str(&format!(" by {name}"));
+        }
+        Some(line + ".")
     }
-    Some(line + ".")
 }
 
 /// Zulip's legacy line: `[Build](<url>) triggered by <user> on <branch>

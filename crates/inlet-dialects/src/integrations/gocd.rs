@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -54,14 +54,16 @@ struct Material {
 
 #[derive(Debug, Deserialize)]
 struct GitConfiguration {
-    url: String,
+    #[serde(default)]
+    url: Option<String>,
     #[serde(default)]
     branch: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 struct Modification {
-    revision: String,
+    #[serde(default)]
+    revision: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +82,7 @@ struct Stage {
 
 #[derive(Debug, Deserialize)]
 struct Job {
+    #[serde(default)]
     name: String,
     #[serde(default)]
     result: Option<String>,
@@ -97,6 +100,8 @@ impl Integration for GoCd {
     }
 
     fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let n: Notification = parse(payload)?;
         let p = &n.data.pipeline;
         let stage = &p.stage;
@@ -149,15 +154,20 @@ impl Integration for GoCd {
     }
 }
 
-/// ``[`<sha7>`](<repo>/commit/<sha7>) on branch `<b>` `` from the first
-/// git material that changed.
+/// ``[`<sha11>`](<repo>/commit/<sha>) on branch `<b>` `` from the first
+/// git material that changed (the short id is as long as Zulip's).
 fn commit_details(p: &Pipeline) -> Option<String> {
     let cause = p.build_cause.first()?;
     let git = cause.material.as_ref()?.git.as_ref()?;
-    let revision = &cause.modifications.first()?.revision;
-    let sha = revision.get(..7).unwrap_or(revision);
-    let url = git.url.trim_end_matches(".git").trim_end_matches('/');
-    let mut line = format!("[`{sha}`]({url}/commit/{sha})");
+    let revision = cause.modifications.first()?.revision.as_deref()?;
+    let sha = revision.get(..11).unwrap_or(revision);
+    let mut line = match git.url.as_deref() {
+        Some(url) => {
+            let url = url.trim_end_matches(".git").trim_end_matches('/');
+            format!("[`{sha}`]({url}/commit/{revision})")
+        }
+        None => format!("`{sha}`"),
+    };
     if let Some(branch) = git.branch.as_deref() {
         line.push_str(&format!(" on branch `{branch}`"));
     }

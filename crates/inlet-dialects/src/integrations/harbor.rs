@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -69,13 +69,17 @@ impl Integration for Harbor {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let e: Event = parse(payload)?;
         let repo = &e.event_data.repository.repo_full_name;
         let resource = e.event_data.resources.first();
-        let reference = resource
-            .and_then(|r| r.tag.as_deref().or(r.digest.as_deref()))
-            .unwrap_or("latest");
-        let image = format!("`{repo}:{reference}`");
+        // `<repo>:<tag>`, or `<repo>@<digest>` for an untagged artifact.
+        let image = match resource.map(|r| (r.tag.as_deref(), r.digest.as_deref())) {
+            Some((Some(tag), _)) => format!("`{repo}:{tag}`"),
+            Some((None, Some(digest))) => format!("`{repo}@{digest}`"),
+            _ => format!("`{repo}`"),
+        };
         let body = match event {
             "PUSH_ARTIFACT" => {
                 let operator = e.operator.as_deref().unwrap_or("(unknown)");

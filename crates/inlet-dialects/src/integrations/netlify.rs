@@ -7,7 +7,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -73,6 +73,8 @@ impl Integration for Netlify {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let d: Deploy = parse(payload)?;
         let branch = d.branch.as_deref().unwrap_or("(no branch)");
         let build = match d.admin_url.as_deref().zip(d.id.as_deref()) {
@@ -82,8 +84,14 @@ impl Integration for Netlify {
         let mut body = format!("The build [{}]({build}) on branch {branch} ", d.name);
         match event {
             "deploy_failed" => {
-                let error = d.error_message.as_deref().unwrap_or("failed.");
-                body.push_str(&format!("failed: {error}"));
+                // Netlify's message often begins with `failed during stage …`.
+                match d.error_message.as_deref().map(str::trim) {
+                    Some(error) if error.starts_with("failed") => body.push_str(error),
+                    Some(error) if !error.is_empty() => {
+                        body.push_str(&format!("failed: {error}"));
+                    }
+                    _ => body.push_str("failed."),
+                }
             }
             "deploy_locked" => body.push_str("is now locked."),
             "deploy_unlocked" => body.push_str("is now unlocked."),

@@ -22,6 +22,23 @@ pub fn parse<'a, T: Deserialize<'a>>(payload: &'a Value) -> Result<T, Integratio
     })
 }
 
+/// `payload` with every object member whose value is `null` left out, for
+/// integrations that read a vendor's `null` as "not sent": an optional
+/// field then takes its default, and a needed one is reported missing.
+pub fn without_nulls(payload: &Value) -> Value {
+    match payload {
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
 fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
 }
@@ -42,6 +59,18 @@ mod tests {
     struct Inner {
         number: u64,
         title: String,
+    }
+
+    #[test]
+    fn null_members_are_left_out() {
+        let cleaned =
+            without_nulls(&json!({"a": null, "b": {"c": null, "d": 1}, "e": [null, {"f": null}]}));
+        assert_eq!(cleaned, json!({"b": {"d": 1}, "e": [null, {}]}));
+        let e = parse::<Outer>(&without_nulls(
+            &json!({"inner": {"number": 1, "title": null}}),
+        ))
+        .unwrap_err();
+        assert_eq!(e.message, "field `inner.title` is required");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -45,6 +45,8 @@ struct Job {
     name: String,
     #[serde(default)]
     group: Option<String>,
+    #[serde(default)]
+    permalink: Option<String>,
 }
 
 impl Integration for Rundeck {
@@ -59,6 +61,8 @@ impl Integration for Rundeck {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let n: Notification = parse(payload)?;
         let e = &n.execution;
         let what = match event {
@@ -68,18 +72,27 @@ impl Integration for Rundeck {
             "retryablefailure" => "has **failed** and will be retried",
             _ => "is running **longer than its average duration**",
         };
-        let job = match e.href.as_deref() {
-            Some(href) => format!("[{}]({href})", e.job.name),
-            None => e.job.name.clone(),
-        };
-        let mut body = format!("{job} {what}.");
-        if let Some(user) = e.user.as_deref().filter(|u| !u.is_empty()) {
-            body.push_str(&format!(" Run by {user}."));
-        }
         let id = match &e.id {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
+        let link = |text: String, url: Option<&str>| match url.filter(|u| !u.is_empty()) {
+            Some(url) => format!("[{text}]({url})"),
+            None => text,
+        };
+        // Zulip's: the job (its page), the execution (its page) and the
+        // project, since a long job name can push them out of the topic.
+        let job = link(e.job.name.clone(), e.job.permalink.as_deref());
+        let execution = link(format!("#{id}"), e.href.as_deref());
+        let project = e
+            .project
+            .as_deref()
+            .map(|p| format!(" for {p}"))
+            .unwrap_or_default();
+        let mut body = format!("{job} execution {execution}{project} {what}.");
+        if let Some(user) = e.user.as_deref().filter(|u| !u.is_empty()) {
+            body.push_str(&format!(" Run by {user}."));
+        }
         let group = e.job.group.as_deref().filter(|g| !g.is_empty());
         let name = match group {
             Some(group) => format!("{group}/{}", e.job.name),

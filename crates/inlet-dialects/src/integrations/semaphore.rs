@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::text::first_line;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
@@ -63,18 +63,33 @@ struct Revision {
 
 #[derive(Debug, Deserialize)]
 struct Sender {
+    #[serde(default)]
     login: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct PullRequest {
-    number: u64,
+    /// A string in Semaphore's payloads (`"3"`); a number is taken too.
+    number: Value,
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    branch_name: Option<String>,
+}
+
+impl PullRequest {
+    fn number(&self) -> String {
+        match &self.number {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
 struct Pipeline {
+    #[serde(default)]
+    name: Option<String>,
     #[serde(default)]
     yaml_file_name: Option<String>,
     result: String,
@@ -111,7 +126,8 @@ struct Classic {
 #[derive(Debug, Deserialize)]
 struct ClassicCommit {
     id: String,
-    url: String,
+    #[serde(default)]
+    url: Option<String>,
     #[serde(default)]
     author_name: Option<String>,
     #[serde(default)]
@@ -132,11 +148,86 @@ impl Integration for Semaphore {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         if event == "pipeline" {
             pipeline(&parse(payload)?)
         } else {
             classic(&parse(payload)?)
         }
+    }
+}
+
+/// What a pipeline ran on: the words for the message, the thread's name
+/// and, for a pull request, its stable thread key.
+struct Reference {
+    built: String,
+    name: Option<String>,
+    key: Option<String>,
+}
+
+/// The repository's address when it is on GitHub, whose pull request, tag
+/// and user pages are linked (as Zulip does, only there).
+fn github_repo(n: &Notification) -> Option<&str> {
+    n.repository
+        .as_ref()
+        .and_then(|r| r.url.as_deref())
+        .filter(|u| u.starts_with("https://github.com/"))
+        .map(|u| u.trim_end_matches('/'))
+}
+
+fn reference(n: &Notification) -> Reference {
+    let r = &n.revision;
+    let project = &n.project.name;
+    let linked = |text: String, path: String| match github_repo(n) {
+        Some(repo) => format!("[{text}]({repo}/{path})"),
+        None => text,
+    };
+    match (r.reference_type.as_deref(), &r.tag, &r.pull_request) {
+        (Some("tag"), Some(tag), _) => Reference {
+            built: format!(
+                " on tag {}",
+                linked(tag.name.clone(), format!("tree/{}", tag.name))
+            ),
+            name: Some(tag.name.clone()),
+            key: None,
+        },
+        (Some("pull_request"), _, Some(pr)) => {
+            let number = pr.number();
+            let title = pr
+                .name
+                .as_deref()
+                .map(|t| format!(" {t}"))
+                .unwrap_or_default();
+            let text = format!("#{number}{title}");
+            let from = pr
+                .branch_name
+                .as_deref()
+                .map(|b| format!(" from branch {b}"))
+                .unwrap_or_default();
+            Reference {
+                built: format!(
+                    " on pull request {}{from}",
+                    linked(text.clone(), format!("pull/{number}"))
+                ),
+                name: Some(text),
+                key: Some(format!("{project} / PR #{number}")),
+            }
+        }
+        (Some("branch") | None, _, _) if r.branch.is_some() => {
+            let branch = r.branch.as_ref().map_or("", |b| b.name.as_str());
+            Reference {
+                built: format!(" on branch {branch}"),
+                name: Some(branch.to_string()),
+                key: None,
+            }
+        }
+        // A reference Semaphore may add later: the project's thread.
+        _ => Reference {
+            built: String::new(),
+            name: None,
+            key: None,
+        },
     }
 }
 
@@ -147,6 +238,10 @@ fn pipeline(n: &Notification) -> Formatting {
         n.organization.name, n.workflow.id
     );
     let file = n.pipeline.yaml_file_name.as_deref().unwrap_or("pipeline");
+    let workflow = match n.pipeline.name.as_deref().filter(|p| !p.is_empty()) {
+        Some(name) => format!("[{name}]({workflow_url}) pipeline `{file}`"),
+        None => format!("[Workflow]({workflow_url}) `{file}`"),
+    };
     let mut result = format!("**{}**", n.pipeline.result);
     if let Some(reason) = n
         .pipeline
@@ -156,27 +251,8 @@ fn pipeline(n: &Notification) -> Formatting {
     {
         result.push_str(&format!(" ({reason})"));
     }
-    let project = &n.project.name;
-    // (what was built, its name, its stable thread key)
-    let (kind, name, key) = match (r.reference_type.as_deref(), &r.tag, &r.pull_request) {
-        (Some("tag"), Some(tag), _) => ("tag", tag.name.clone(), None),
-        (Some("pull_request"), _, Some(pr)) => {
-            let title = pr
-                .name
-                .as_deref()
-                .map(|t| format!(" {t}"))
-                .unwrap_or_default();
-            let key = format!("{project} / PR #{}", pr.number);
-            ("pull request", format!("#{}{title}", pr.number), Some(key))
-        }
-        _ => {
-            let branch = r.branch.as_ref().map_or("", |b| b.name.as_str());
-            ("branch", branch.to_string(), None)
-        }
-    };
-    let mut lines = vec![format!(
-        "[Workflow]({workflow_url}) `{file}` {result} on {kind} {name}."
-    )];
+    let reference = reference(n);
+    let mut lines = vec![format!("{workflow} {result}{}.", reference.built)];
     if let Some(sha) = r.commit_sha.as_deref() {
         let short = sha.get(..7).unwrap_or(sha);
         let repo = n.repository.as_ref().and_then(|r| r.url.as_deref());
@@ -191,11 +267,19 @@ fn pipeline(n: &Notification) -> Formatting {
                 .to_string(),
         );
     }
-    if let Some(sender) = &r.sender {
-        lines.push(format!("* **Author**: {}", sender.login));
+    if let Some(sender) = r.sender.as_ref().filter(|s| !s.login.is_empty()) {
+        let author = match github_repo(n) {
+            Some(_) => format!("[{0}](https://github.com/{0})", sender.login),
+            None => sender.login.clone(),
+        };
+        lines.push(format!("* **Author**: {author}"));
     }
-    let topic = format!("{project} / {name}");
-    let key = key.unwrap_or_else(|| topic.clone());
+    let project = &n.project.name;
+    let topic = match reference.name {
+        Some(name) => format!("{project} / {name}"),
+        None => project.clone(),
+    };
+    let key = reference.key.unwrap_or_else(|| topic.clone());
     Ok(Formatted::one(key, topic, lines.join("\n")))
 }
 
@@ -232,8 +316,8 @@ fn classic(c: &Classic) -> Formatting {
         .map(|a| format!("{a}: "))
         .unwrap_or_default();
     let body = format!(
-        "{head}\n{by}[`{sha}`]({}) {}",
-        c.commit.url,
+        "{head}\n{by}{} {}",
+        link(format!("`{sha}`"), &c.commit.url),
         first_line(&c.commit.message)
     );
     let key = format!("{} / {}", c.project_name, c.branch_name);

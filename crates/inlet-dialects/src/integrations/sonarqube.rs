@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -39,7 +39,9 @@ struct Project {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Branch {
-    name: String,
+    /// Absent (or null) for the main branch of some SonarQube editions.
+    #[serde(default)]
+    name: Option<String>,
     #[serde(default)]
     url: Option<String>,
 }
@@ -54,8 +56,12 @@ struct QualityGate {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Condition {
+    #[serde(default)]
     metric: String,
+    #[serde(default)]
     status: String,
+    #[serde(default)]
+    operator: Option<String>,
     #[serde(default)]
     error_threshold: Option<Value>,
     #[serde(default)]
@@ -75,6 +81,8 @@ impl Integration for SonarQube {
     }
 
     fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let a: Analysis = parse(payload)?;
         let gate = &a.quality_gate;
         let result = if gate.status.eq_ignore_ascii_case("ok") {
@@ -91,15 +99,23 @@ impl Integration for SonarQube {
             Some(url) => format!("[{}]({url})", a.project.name),
             None => a.project.name.clone(),
         };
-        let of_branch = a
+        let branch = a
             .branch
             .as_ref()
-            .map(|b| format!(" of branch {}", b.name))
+            .and_then(|b| b.name.as_deref())
+            .filter(|n| !n.is_empty());
+        let of_branch = branch
+            .map(|b| format!(" of branch {b}"))
             .unwrap_or_default();
         let failing: Vec<String> = gate
             .conditions
             .iter()
-            .filter(|c| !matches!(c.status.to_ascii_lowercase().as_str(), "ok" | "no_value"))
+            .filter(|c| {
+                !matches!(
+                    c.status.to_ascii_lowercase().as_str(),
+                    "" | "ok" | "no_value"
+                )
+            })
             .map(condition_line)
             .collect();
         let mut body = format!("Project {project} analysis{of_branch} resulted in {result}");
@@ -108,8 +124,8 @@ impl Integration for SonarQube {
         } else {
             body.push_str(&format!(":\n{}", failing.join("\n")));
         }
-        let key = match &a.branch {
-            Some(branch) => format!("{} / {}", a.project.name, branch.name),
+        let key = match branch {
+            Some(branch) => format!("{} / {branch}", a.project.name),
             None => a.project.name.clone(),
         };
         Ok(Formatted::one(key.clone(), key, body))
@@ -124,13 +140,21 @@ fn text(value: &Option<Value>) -> String {
     }
 }
 
-/// `* `new coverage`: **error** (value: 42.0, threshold: 80)`.
+/// `* `new coverage`: **error** (value: 42.0, should be greater than or
+/// equal to 80)`: the gate's operator said the way Zulip says it, the
+/// threshold alone when Sonar names no operator.
 fn condition_line(c: &Condition) -> String {
+    let threshold = text(&c.error_threshold);
+    let rule = match c.operator.as_deref() {
+        Some("GREATER_THAN") => format!("should be less than or equal to {threshold}"),
+        Some("LESS_THAN") => format!("should be greater than or equal to {threshold}"),
+        Some("WORSE_THAN") => format!("should be better or equal to {threshold}"),
+        _ => format!("threshold: {threshold}"),
+    };
     format!(
-        "* `{}`: **{}** (value: {}, threshold: {})",
+        "* `{}`: **{}** (value: {}, {rule})",
         c.metric.replace('_', " "),
         c.status.to_ascii_lowercase(),
         text(&c.value),
-        text(&c.error_threshold)
     )
 }

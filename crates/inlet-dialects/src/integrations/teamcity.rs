@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -39,6 +39,31 @@ struct Build {
     branch_display_name: Option<String>,
     #[serde(default)]
     triggered_by: Option<String>,
+    #[serde(default)]
+    build_is_personal: Option<bool>,
+    #[serde(default)]
+    teamcity_properties: Vec<Property>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Property {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    value: Value,
+}
+
+impl Build {
+    /// A developer's personal build (a remote run of uncommitted changes),
+    /// which tcWebHooks marks with `buildIsPersonal` (recent versions) or
+    /// the `env.BUILD_IS_PERSONAL` property.
+    fn is_personal(&self) -> bool {
+        self.build_is_personal == Some(true)
+            || self
+                .teamcity_properties
+                .iter()
+                .any(|p| p.name == "env.BUILD_IS_PERSONAL" && p.value.as_str() == Some("true"))
+    }
 }
 
 impl Integration for TeamCity {
@@ -55,6 +80,8 @@ impl Integration for TeamCity {
     }
 
     fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let n: Notification = parse(payload)?;
         let b = &n.build;
         let status_text = b.build_status.as_deref().unwrap_or("unknown");
@@ -71,8 +98,15 @@ impl Integration for TeamCity {
             other => other.to_string(),
         };
         let url = &b.build_status_url;
+        // Zulip sends a personal build to its author alone; here it stays in
+        // the build's thread, said to be personal.
+        let personal = if b.is_personal() {
+            "Personal build for "
+        } else {
+            ""
+        };
         let mut body = format!(
-            "{} build {number} {status} See [changes]({url}&tab=buildChangesDiv) and [build log]({url}).",
+            "{personal}{} build {number} {status} See [changes]({url}&tab=buildChangesDiv) and [build log]({url}).",
             b.build_full_name
         );
         if let Some(by) = b.triggered_by.as_deref().filter(|t| !t.is_empty()) {

@@ -8,7 +8,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::parse;
+use super::payload::{parse, without_nulls};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, IgnoreReason, Integration};
 use serde::Deserialize;
@@ -56,6 +56,8 @@ impl Integration for Travis {
     }
 
     fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
+        // A vendor's `null` reads as a field not sent.
+        let payload = &without_nulls(payload);
         let ignore_pull_requests = params
             .get("ignore_pull_requests")
             .is_none_or(|v| !v.eq_ignore_ascii_case("false"));

@@ -6,12 +6,14 @@ use super::payload::*;
 use crate::integrations::error::IntegrationError;
 use crate::integrations::git::{self, ItemLine, item_message};
 use crate::integrations::params::Params;
-use crate::integrations::payload::parse;
+use crate::integrations::payload::{parse, without_nulls};
 use crate::integrations::text::quote;
 use crate::integrations::{Formatted, Formatting, IgnoreReason, Message};
 use serde_json::Value;
 
 pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
+    // A vendor's `null` reads as a field not sent.
+    let payload = &without_nulls(payload);
     match event {
         "push" => push(&parse(payload)?, params),
         "fork" => fork(&parse(payload)?),
@@ -51,6 +53,11 @@ fn push(p: &PushEvent, params: &Params<'_>) -> Formatting {
         let Some(state) = change.new.as_ref().or(change.old.as_ref()) else {
             continue;
         };
+        if state.name.is_empty() {
+            return Err(IntegrationError::invalid(
+                "field `push.changes[].new.name` is required",
+            ));
+        }
         let key = format!("{repo} / {}", state.name);
         let body = if state.kind == "tag" {
             let action = if change.new.is_some() {
@@ -145,7 +152,11 @@ fn author_of(c: &Commit) -> String {
 fn fork(p: &ForkEvent) -> Formatting {
     let repo = &p.repository.name;
     let fork = &p.fork;
-    let name = fork.full_name.as_deref().unwrap_or(&fork.name);
+    let name = [fork.full_name.as_deref(), fork.name.as_deref()]
+        .into_iter()
+        .flatten()
+        .find(|n| !n.is_empty())
+        .unwrap_or("a new repository");
     let body = format!(
         "{} forked the repository into {}.",
         name_of(&p.actor),
@@ -155,12 +166,11 @@ fn fork(p: &ForkEvent) -> Formatting {
 }
 
 fn commit_comment(p: &CommitCommentEvent) -> Formatting {
-    let commit = p
-        .comment
-        .commit
-        .as_ref()
-        .or(p.commit.as_ref())
-        .ok_or_else(|| IntegrationError::invalid("field `comment.commit` is required"))?;
+    let commit = [p.comment.commit.as_ref(), p.commit.as_ref()]
+        .into_iter()
+        .flatten()
+        .find(|c| !c.hash.is_empty())
+        .ok_or_else(|| IntegrationError::invalid("field `comment.commit.hash` is required"))?;
     let body = format!(
         "{} {} on {}:{}",
         name_of(&p.actor),
@@ -190,7 +200,13 @@ fn commit_status(p: &CommitStatusEvent) -> Formatting {
         .links
         .html()
         .map(|r| format!("{}/commits/{sha}", r.trim_end_matches('/')));
-    let system = link(&format!("System {}", status.key), status.url.as_deref());
+    // The key names the reporting system; its display name stands in.
+    let key = [status.key.as_deref(), status.name.as_deref()]
+        .into_iter()
+        .flatten()
+        .find(|k| !k.is_empty())
+        .unwrap_or("build");
+    let system = link(&format!("System {key}"), status.url.as_deref());
     let body = format!(
         "{system} changed status of {} to {}.",
         link(short_sha(sha), commit_url.as_deref()),
@@ -285,10 +301,14 @@ fn pull_request(event: &str, p: &PullRequestEvent, params: &Params<'_>) -> Forma
 fn repo_updated(p: &RepoUpdatedEvent) -> Formatting {
     let actor = name_of(&p.actor);
     let repo = &p.repository.name;
+    // `links` and other structured settings change as objects, which say
+    // nothing readable: only scalar values are shown (Zulip skips empty
+    // ones).
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null | Value::Array(_) | Value::Object(_) => String::new(),
     };
     let mut lines = Vec::new();
     for what in [

@@ -57,8 +57,6 @@ pub fn name_of(user: &Option<User>) -> &str {
 pub struct Repository {
     pub name: String,
     #[serde(default)]
-    pub full_name: Option<String>,
-    #[serde(default)]
     pub links: Links,
 }
 
@@ -97,6 +95,9 @@ pub struct RefState {
     /// `branch`, `tag` (or `named_branch`, `bookmark` on old repositories).
     #[serde(rename = "type", default)]
     pub kind: String,
+    /// Needed for the state a message names (the new one, or the old one
+    /// of a deleted ref); the other may come without it.
+    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub links: Links,
@@ -134,7 +135,18 @@ pub struct ForkEvent {
     #[serde(default)]
     pub actor: Option<User>,
     pub repository: Repository,
-    pub fork: Repository,
+    pub fork: Fork,
+}
+
+/// The new repository of a fork, named by its full name or its name.
+#[derive(Debug, Deserialize)]
+pub struct Fork {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub full_name: Option<String>,
+    #[serde(default)]
+    pub links: Links,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +176,7 @@ impl Comment {
 
 #[derive(Debug, Deserialize)]
 pub struct CommentedCommit {
+    #[serde(default)]
     pub hash: String,
     #[serde(default)]
     pub links: Links,
@@ -187,7 +200,10 @@ pub struct CommitStatusEvent {
 
 #[derive(Debug, Deserialize)]
 pub struct CommitStatus {
-    pub key: String,
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
     pub state: String,
     #[serde(default)]
     pub url: Option<String>,
@@ -255,7 +271,8 @@ pub struct Endpoint {
 
 #[derive(Debug, Deserialize)]
 pub struct BranchName {
-    pub name: String,
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 impl PullRequest {
@@ -266,7 +283,8 @@ impl PullRequest {
 }
 
 fn branch_name(endpoint: &Option<Endpoint>) -> Option<&str> {
-    Some(endpoint.as_ref()?.branch.as_ref()?.name.as_str())
+    let name = endpoint.as_ref()?.branch.as_ref()?.name.as_deref()?;
+    (!name.is_empty()).then_some(name)
 }
 
 #[derive(Debug, Deserialize)]
