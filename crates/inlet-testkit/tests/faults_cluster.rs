@@ -65,6 +65,12 @@ fn names_elsewhere(cluster: &PrivateRabbitCluster, lost: usize) -> BTreeSet<Stri
 /// holds. Prints how long the pipeline took to carry messages accepted
 /// after the loss end to end (operations.md, "Recovery times").
 async fn one_node_lost_under_load(loss: Loss) {
+    // The services' logs on the test's output with `RUST_LOG` set (e.g.
+    // `RUST_LOG=warn,inlet_bus=debug`): what a failure needs to be read.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let cluster = tokio::task::block_in_place(|| PrivateRabbitCluster::start(3)).unwrap();
     let url = cluster.url();
     let stack = TestStack::start_with(Services::ALL, |s| s.amqp.url = url)
