@@ -480,7 +480,7 @@ impl ConsumerSet {
     /// return to their queues.
     pub async fn close(self) {
         if self.connection.status().connected() {
-            let _ = self.connection.close(200, "closing".into()).await;
+            crate::close(&self.connection).await;
         }
     }
 }

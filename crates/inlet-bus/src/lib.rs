@@ -104,6 +104,20 @@ pub async fn connect(url: &str, name: &str) -> Result<Connection, lapin::Error> 
     Err(last_error.unwrap_or_else(|| invalid_url("no node".into())))
 }
 
+/// How long closing a connection waits for the broker's `close-ok`. A
+/// connection whose node went away (reset, or a node shutting down) may
+/// never answer, and whoever closes it is about to reconnect elsewhere.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Closes `connection`, waiting at most [`CLOSE_TIMEOUT`] for the broker;
+/// unacknowledged deliveries return to their queues either way.
+pub async fn close(connection: &Connection) {
+    let closing = connection.close(200, "closing".into());
+    if tokio::time::timeout(CLOSE_TIMEOUT, closing).await.is_err() {
+        tracing::debug!("the broker did not acknowledge the close; connection dropped");
+    }
+}
+
 /// Opens one connection to one node.
 async fn connect_node(url: &str, name: &str) -> Result<Connection, lapin::Error> {
     let uri = with_default_frame_max(url).map_err(invalid_url)?;

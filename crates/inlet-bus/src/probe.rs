@@ -82,7 +82,8 @@ impl QueueProbe {
                 .with_label_values(&[queue])
                 .set(i64::from(declared.message_count()));
         }
-        let _ = channel.close(200, "sampled".into()).await;
+        let closing = channel.close(200, "sampled".into());
+        let _ = tokio::time::timeout(crate::CLOSE_TIMEOUT, closing).await;
         Ok(())
     }
 }

@@ -232,7 +232,7 @@ impl Supervisor {
                     tracing::info!(name = %self.name, "publisher connected to the broker");
                     wait_until_broken(&link, &publisher.broken, &cancel).await;
                     *publisher.link.write().unwrap_or_else(|p| p.into_inner()) = None;
-                    let _ = link.connection.close(200, "closing".into()).await;
+                    crate::close(&link.connection).await;
                     if !cancel.is_cancelled() {
                         tracing::warn!(name = %self.name, "publisher lost the broker; reconnecting");
                     }

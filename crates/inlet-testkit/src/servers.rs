@@ -492,6 +492,14 @@ impl PrivateRabbit {
         Ok(())
     }
 
+    /// SIGSTOP (`true`) or SIGCONT (`false`) to the node: a broker that
+    /// keeps its connections open and answers nothing.
+    pub fn freeze(&self, frozen: bool) -> anyhow::Result<()> {
+        let pid = std::fs::read_to_string(self.dir.join("pid"))?;
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        run(Command::new("kill").args([signal, pid.trim()]))
+    }
+
     /// The names of the client connections this node holds (the services
     /// name theirs, e.g. `inlet-ingress`).
     pub fn connection_names(&self) -> anyhow::Result<Vec<String>> {

@@ -279,3 +279,26 @@ async fn a_nacked_publish_is_a_503_never_a_2xx() {
     assert_exactly(&stack, &f.channel_id, &accepted).await;
     stack.stop().await;
 }
+
+/// A connection whose broker answers nothing any more is closed within
+/// `CLOSE_TIMEOUT`. Every supervisor closes its broken connection before
+/// reconnecting: a close that waited for the broker's `close-ok` held the
+/// publisher (and so every request, answered 503) for as long as the node
+/// stayed silent, which a node shutting down can be.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_connection_to_a_silent_broker_does_not_wait_for_it() {
+    let rabbit = tokio::task::block_in_place(PrivateRabbit::start).unwrap();
+    let connection = inlet_bus::connect(&rabbit.url(), "inlet-close-test")
+        .await
+        .unwrap();
+    tokio::task::block_in_place(|| rabbit.freeze(true)).unwrap();
+    let started = Instant::now();
+    let closed = tokio::time::timeout(Duration::from_secs(15), inlet_bus::close(&connection)).await;
+    let took = started.elapsed();
+    tokio::task::block_in_place(|| rabbit.freeze(false)).unwrap();
+    assert!(closed.is_ok(), "the close waited for the silent broker");
+    assert!(
+        took < inlet_bus::CLOSE_TIMEOUT + Duration::from_secs(1),
+        "the close took {took:?}"
+    );
+}
