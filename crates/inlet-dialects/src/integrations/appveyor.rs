@@ -5,7 +5,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::text::first_line;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
@@ -60,9 +60,7 @@ impl Integration for AppVeyor {
     }
 
     fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
-        let n: Notification = parse(payload)?;
+        let n: Notification = parse_without_nulls(payload)?;
         let d = &n.event_data;
         let build = format!("Build {} {} {}", d.project_name, d.build_version, d.status);
         let mut lines = vec![match d.build_url.as_deref().filter(|u| !u.is_empty()) {

@@ -7,7 +7,7 @@
 use super::error::IntegrationError;
 use super::git::{self, ItemLine, item_message};
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, IgnoreReason, Integration};
 use serde::Deserialize;
@@ -155,11 +155,9 @@ impl Integration for AzureDevOps {
     }
 
     fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
         match event {
-            "git.push" => push(&parse(payload)?, params),
-            _ => pull_request(event, &parse(payload)?),
+            "git.push" => push(&parse_without_nulls(payload)?, params),
+            _ => pull_request(event, &parse_without_nulls(payload)?),
         }
     }
 }

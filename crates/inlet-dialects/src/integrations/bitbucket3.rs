@@ -8,7 +8,7 @@
 use super::error::IntegrationError;
 use super::git::{self, ItemLine, item_message};
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::text::{configured_message, quote};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, IgnoreReason, Integration, Message};
@@ -224,26 +224,36 @@ impl Integration for Bitbucket3 {
     }
 
     fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
         let title = params.topic_overridden();
         match event {
             "diagnostics:ping" => {
                 let body = configured_message("Bitbucket Server", None);
                 Ok(Formatted::one("Bitbucket Server", "Bitbucket Server", body))
             }
-            "repo:comment:added" => repo_comment(&parse(payload)?, "commented"),
-            "repo:comment:edited" => repo_comment(&parse(payload)?, "edited their comment"),
-            "repo:comment:deleted" => repo_comment(&parse(payload)?, "deleted their comment"),
-            "repo:forked" => forked(&parse(payload)?),
-            "repo:modified" => modified(&parse(payload)?),
-            "repo:refs_changed" => refs_changed(&parse(payload)?, params),
-            "pr:comment:added" => pr_comment(&parse(payload)?, "commented on", title),
-            "pr:comment:edited" => pr_comment(&parse(payload)?, "edited their comment on", title),
-            "pr:comment:deleted" => pr_comment(&parse(payload)?, "deleted their comment on", title),
+            "repo:comment:added" => repo_comment(&parse_without_nulls(payload)?, "commented"),
+            "repo:comment:edited" => {
+                repo_comment(&parse_without_nulls(payload)?, "edited their comment")
+            }
+            "repo:comment:deleted" => {
+                repo_comment(&parse_without_nulls(payload)?, "deleted their comment")
+            }
+            "repo:forked" => forked(&parse_without_nulls(payload)?),
+            "repo:modified" => modified(&parse_without_nulls(payload)?),
+            "repo:refs_changed" => refs_changed(&parse_without_nulls(payload)?, params),
+            "pr:comment:added" => pr_comment(&parse_without_nulls(payload)?, "commented on", title),
+            "pr:comment:edited" => pr_comment(
+                &parse_without_nulls(payload)?,
+                "edited their comment on",
+                title,
+            ),
+            "pr:comment:deleted" => pr_comment(
+                &parse_without_nulls(payload)?,
+                "deleted their comment on",
+                title,
+            ),
             _ => {
                 let action = event.rsplit(':').next().unwrap_or(event);
-                pull_request(&parse(payload)?, action, title)
+                pull_request(&parse_without_nulls(payload)?, action, title)
             }
         }
     }

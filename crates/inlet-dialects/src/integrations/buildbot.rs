@@ -5,7 +5,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -52,9 +52,7 @@ impl Integration for Buildbot {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
-        let b: Build = parse(payload)?;
+        let b: Build = parse_without_nulls(payload)?;
         let build = match b.url.as_deref().filter(|u| !u.is_empty()) {
             Some(url) => format!("[#{}]({url})", b.buildid),
             None => format!("#{}", b.buildid),

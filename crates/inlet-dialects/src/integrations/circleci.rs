@@ -8,7 +8,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::text::{configured_message, first_line};
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
@@ -162,8 +162,6 @@ impl Integration for CircleCi {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
         match event {
             "ping" => {
                 let name = payload
@@ -179,8 +177,8 @@ impl Integration for CircleCi {
                 };
                 Ok(Formatted::one(name, name, body))
             }
-            "build" => legacy(&parse(payload)?),
-            _ => completed(event, &parse(payload)?),
+            "build" => legacy(&parse_without_nulls(payload)?),
+            _ => completed(event, &parse_without_nulls(payload)?),
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -100,9 +100,7 @@ impl Integration for GoCd {
     }
 
     fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
-        let n: Notification = parse(payload)?;
+        let n: Notification = parse_without_nulls(payload)?;
         let p = &n.data.pipeline;
         let stage = &p.stage;
         let status = stage.state.to_lowercase();

@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -69,9 +69,7 @@ impl Integration for Harbor {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
-        let e: Event = parse(payload)?;
+        let e: Event = parse_without_nulls(payload)?;
         let repo = &e.event_data.repository.repo_full_name;
         let resource = e.event_data.resources.first();
         // `<repo>:<tag>`, or `<repo>@<digest>` for an untagged artifact.

@@ -7,7 +7,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -73,9 +73,7 @@ impl Integration for Netlify {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
-        let d: Deploy = parse(payload)?;
+        let d: Deploy = parse_without_nulls(payload)?;
         let branch = d.branch.as_deref().unwrap_or("(no branch)");
         let build = match d.admin_url.as_deref().zip(d.id.as_deref()) {
             Some((admin, id)) => format!("{}/deploys/{id}", admin.trim_end_matches('/')),

@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::text::first_line;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
@@ -148,12 +148,10 @@ impl Integration for Semaphore {
     }
 
     fn format(&self, event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
         if event == "pipeline" {
-            pipeline(&parse(payload)?)
+            pipeline(&parse_without_nulls(payload)?)
         } else {
-            classic(&parse(payload)?)
+            classic(&parse_without_nulls(payload)?)
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -81,9 +81,7 @@ impl Integration for SonarQube {
     }
 
     fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
-        let a: Analysis = parse(payload)?;
+        let a: Analysis = parse_without_nulls(payload)?;
         let gate = &a.quality_gate;
         let result = if gate.status.eq_ignore_ascii_case("ok") {
             "success"

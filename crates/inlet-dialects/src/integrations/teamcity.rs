@@ -6,7 +6,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, Integration};
 use serde::Deserialize;
@@ -80,9 +80,7 @@ impl Integration for TeamCity {
     }
 
     fn format(&self, _event: &str, payload: &Value, _params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
-        let n: Notification = parse(payload)?;
+        let n: Notification = parse_without_nulls(payload)?;
         let b = &n.build;
         let status_text = b.build_status.as_deref().unwrap_or("unknown");
         let delta = b.build_result_delta.as_deref().unwrap_or("");

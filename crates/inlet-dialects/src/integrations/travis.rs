@@ -8,7 +8,7 @@
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::payload::{parse, without_nulls};
+use super::payload::parse_without_nulls;
 use super::vendor::{Vendor, vendor_methods};
 use super::{Formatted, Formatting, IgnoreReason, Integration};
 use serde::Deserialize;
@@ -56,15 +56,13 @@ impl Integration for Travis {
     }
 
     fn format(&self, event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
-        // A vendor's `null` reads as a field not sent.
-        let payload = &without_nulls(payload);
         let ignore_pull_requests = params
             .get("ignore_pull_requests")
             .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
         if event == "pull_request" && ignore_pull_requests {
             return Ok(Formatted::Ignore(IgnoreReason::Filtered));
         }
-        let build: Build = parse(payload)?;
+        let build: Build = parse_without_nulls(payload)?;
         let status = build.status_message.as_str();
         let emoji = match status {
             "Passed" | "Fixed" => ":thumbs_up:".to_string(),

@@ -6,24 +6,24 @@ use super::payload::*;
 use crate::integrations::error::IntegrationError;
 use crate::integrations::git::{self, ItemLine, item_message};
 use crate::integrations::params::Params;
-use crate::integrations::payload::{parse, without_nulls};
+use crate::integrations::payload::parse_without_nulls;
 use crate::integrations::text::quote;
 use crate::integrations::{Formatted, Formatting, IgnoreReason, Message};
 use serde_json::Value;
 
 pub fn format(event: &str, payload: &Value, params: &Params<'_>) -> Formatting {
-    // A vendor's `null` reads as a field not sent.
-    let payload = &without_nulls(payload);
     match event {
-        "push" => push(&parse(payload)?, params),
-        "fork" => fork(&parse(payload)?),
-        "commit_comment" => commit_comment(&parse(payload)?),
-        "change_commit_status" => commit_status(&parse(payload)?),
+        "push" => push(&parse_without_nulls(payload)?, params),
+        "fork" => fork(&parse_without_nulls(payload)?),
+        "commit_comment" => commit_comment(&parse_without_nulls(payload)?),
+        "change_commit_status" => commit_status(&parse_without_nulls(payload)?),
         "issue_created" | "issue_updated" | "issue_commented" => {
-            issue(event, &parse(payload)?, params)
+            issue(event, &parse_without_nulls(payload)?, params)
         }
-        "repo:updated" => repo_updated(&parse(payload)?),
-        _ if event.starts_with("pull_request_") => pull_request(event, &parse(payload)?, params),
+        "repo:updated" => repo_updated(&parse_without_nulls(payload)?),
+        _ if event.starts_with("pull_request_") => {
+            pull_request(event, &parse_without_nulls(payload)?, params)
+        }
         // Only declared events reach a formatter.
         _ => Ok(Formatted::Ignore(IgnoreReason::Unsupported)),
     }
