@@ -468,7 +468,7 @@ impl PrivateRabbit {
     pub fn start_again(&self) -> anyhow::Result<()> {
         run(self.command("rabbitmq-server").arg("-detached"))?;
         let pid = self.dir.join("pid");
-        self.ctl(&["wait", &pid.to_string_lossy(), "--timeout", "60"])?;
+        self.ctl(&["wait", &pid.to_string_lossy(), "--timeout", "120"])?;
         wait_listening(self.port, Duration::from_secs(30))
     }
 
@@ -626,7 +626,7 @@ impl PrivateRabbitCluster {
             node.ctl(&["join_cluster", &first])?;
             node.ctl(&["start_app"])?;
         }
-        cluster.nodes[0].ctl(&["await_online_nodes", &size.to_string(), "--timeout", "60"])?;
+        cluster.nodes[0].ctl(&["await_online_nodes", &size.to_string(), "--timeout", "120"])?;
         Ok(cluster)
     }
 
