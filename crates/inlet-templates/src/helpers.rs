@@ -9,8 +9,10 @@
 
 use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use minijinja::value::ValueKind;
 use minijinja::value::{Kwargs, Value};
-use minijinja::{Environment, Error, ErrorKind, State};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// The format `datetime` uses when given none.
@@ -20,17 +22,32 @@ pub const DEFAULT_DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M UTC";
 /// would be after the year 5000).
 const EPOCH_MILLIS_ABOVE: f64 = 1e11;
 
-/// Characters `md_escape` backslash-escapes: those that start emphasis,
-/// code, links, headings, tables, strike-through or HTML inline.
-const MARKDOWN_SPECIAL: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '#', '|', '~'];
+/// Whether `md_escape` backslash-escapes this byte: the characters that
+/// start emphasis, code, links, headings, tables, strike-through or HTML
+/// inline (all ASCII, so a byte never splits a character).
+fn markdown_special(byte: u8) -> bool {
+    matches!(
+        byte,
+        b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'>' | b'#' | b'|' | b'~'
+    )
+}
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     // JSON's null prints as nothing (not "none"), as undefined does.
     env.set_formatter(|out, state, value| {
         if value.is_none() {
-            Ok(())
-        } else {
-            minijinja::escape_formatter(out, state, value)
+            return Ok(());
+        }
+        // Text (most of what is printed) goes out as it is, without the
+        // formatting machinery, when nothing is to be escaped.
+        match value.as_str() {
+            Some(text)
+                if value.kind() == ValueKind::String
+                    && matches!(state.auto_escape(), AutoEscape::None) =>
+            {
+                out.write_str(text).map_err(Error::from)
+            }
+            _ => minijinja::escape_formatter(out, state, value),
         }
     });
     env.add_filter("default", default);
@@ -83,23 +100,27 @@ where
     }
 }
 
-/// A value as text: strings as they are, nothing for undefined or none.
-fn text_of(value: &Value) -> String {
-    if value.is_undefined() || value.is_none() {
-        String::new()
-    } else {
-        value.to_string()
+/// A value as text: strings as they are (borrowed: helpers walk many
+/// cells and items), nothing for undefined or none.
+fn text_of(value: &Value) -> Cow<'_, str> {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => Cow::Borrowed(""),
+        ValueKind::String => Cow::Borrowed(value.as_str().unwrap_or_default()),
+        _ => Cow::Owned(value.to_string()),
     }
 }
 
 pub(crate) fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if MARKDOWN_SPECIAL.contains(&c) {
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        if markdown_special(byte) {
+            out.push_str(&text[start..i]);
             out.push('\\');
+            start = i;
         }
-        out.push(c);
     }
+    out.push_str(&text[start..]);
     out
 }
 
@@ -125,7 +146,7 @@ fn linkable(url: &str) -> bool {
 fn link(state: &State, url: Value, text: Option<Value>) -> Result<String, Error> {
     let url = text_of(&url);
     let text = text.as_ref().map(text_of).filter(|t| !t.is_empty());
-    charge(state, url.len() + text.as_ref().map_or(0, String::len))?;
+    charge(state, url.len() + text.as_ref().map_or(0, |t| t.len()))?;
     let shown = escape_markdown(&one_line(text.as_deref().unwrap_or(&url)));
     if !linkable(&url) {
         return Ok(shown);
@@ -134,15 +155,62 @@ fn link(state: &State, url: Value, text: Option<Value>) -> Result<String, Error>
     Ok(format!("[{shown}]({target})"))
 }
 
-/// The text on one line, runs of white space made one space.
-fn one_line(text: &str) -> String {
-    let already = !text.contains(|c: char| c.is_whitespace() && c != ' ')
-        && !text.contains("  ")
-        && text.trim() == text;
-    if already {
-        return text.to_string();
+/// The text on one line, runs of white space made one space; borrowed
+/// when it already is (the common case, checked in one pass).
+fn one_line(text: &str) -> Cow<'_, str> {
+    if is_one_line(text) {
+        return Cow::Borrowed(text);
     }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    Cow::Owned(text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// No white space but single spaces between words.
+fn is_one_line(text: &str) -> bool {
+    if !text.is_ascii() {
+        return is_one_line_unicode(text);
+    }
+    // Starts true so that a leading space is refused.
+    let mut after_space = true;
+    for byte in text.bytes() {
+        if byte == b' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if byte.is_ascii_whitespace() || byte == 0x0b {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || text.is_empty()
+}
+
+/// [`is_one_line`] of a text with non-ASCII characters, some of which
+/// are white space (no-break space, line separator…).
+fn is_one_line_unicode(text: &str) -> bool {
+    // Starts true so that a leading space is refused.
+    let mut after_space = true;
+    for c in text.chars() {
+        if c == ' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if c.is_whitespace() {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !text.ends_with(' ')
+}
+
+/// `text` without its trailing newlines, in place.
+fn trim_trailing_newlines(mut text: String) -> String {
+    let kept = text.trim_end_matches('\n').len();
+    text.truncate(kept);
+    text
 }
 
 /// `{{ items | bullets }}` (or `bullets(ordered=true)`): one list item per
@@ -163,15 +231,18 @@ fn bullets(
         return Ok(out);
     }
     for (i, item) in iter.enumerate() {
-        let text = one_line(&text_of(&item));
+        let item = text_of(&item);
+        let text = one_line(&item);
         charge(state, text.len())?;
         if ordered {
-            let _ = writeln!(out, "{}. {text}", i + 1);
+            let _ = write!(out, "{}. ", i + 1);
         } else {
-            let _ = writeln!(out, "- {text}");
+            out.push_str("- ");
         }
+        out.push_str(&text);
+        out.push('\n');
     }
-    Ok(out.trim_end_matches('\n').to_string())
+    Ok(trim_trailing_newlines(out))
 }
 
 /// `{{ table(rows, ["name", "state"], headings=["Name", "State"]) }}`: a
@@ -193,36 +264,47 @@ fn table(
         return Ok(String::new());
     }
     let headings = headings.unwrap_or_else(|| columns.clone());
-    let mut body = String::new();
+    let mut body = String::with_capacity(256);
     for row in iter {
         for column in &columns {
-            let cell = cell(&text_of(&lookup(&row, column)));
+            let value = lookup(&row, column);
+            let text = text_of(&value);
+            let cell = cell(&text);
             charge(state, cell.len())?;
-            let _ = write!(body, "| {cell} ");
+            body.push_str("| ");
+            body.push_str(&cell);
+            body.push(' ');
         }
         body.push_str("|\n");
     }
     if body.is_empty() {
         return Ok(body);
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(body.len() + 16 * columns.len());
     for heading in columns
         .iter()
         .enumerate()
         .map(|(i, c)| headings.get(i).unwrap_or(c))
     {
-        let _ = write!(out, "| {} ", cell(heading));
+        out.push_str("| ");
+        out.push_str(&cell(heading));
+        out.push(' ');
     }
     out.push_str("|\n");
     out.push_str(&"| --- ".repeat(columns.len()));
     out.push_str("|\n");
     out.push_str(&body);
-    Ok(out.trim_end_matches('\n').to_string())
+    Ok(trim_trailing_newlines(out))
 }
 
 /// A table cell: one line, its pipes escaped.
-fn cell(text: &str) -> String {
-    one_line(text).replace('|', "\\|")
+fn cell(text: &str) -> Cow<'_, str> {
+    let line = one_line(text);
+    if line.contains('|') {
+        Cow::Owned(line.replace('|', "\\|"))
+    } else {
+        line
+    }
 }
 
 /// `{{ value | datetime }}` or `datetime("%d %b %Y")`: an ISO 8601 date or
@@ -242,7 +324,7 @@ fn datetime(state: &State, value: Value, format: Option<String>) -> Result<Strin
     }
     match instant_of(&value) {
         Some(at) => Ok(at.format_with_items(items.into_iter()).to_string()),
-        None => Ok(text_of(&value)),
+        None => Ok(text_of(&value).into_owned()),
     }
 }
 
@@ -305,15 +387,21 @@ fn truncate_words(
 }
 
 pub(crate) fn shorten(text: &str, length: usize, end: &str) -> String {
-    if text.chars().count() <= length {
+    // Only the first `length + 1` characters are counted: enough to know
+    // whether the text fits.
+    let Some((past, _)) = text.char_indices().nth(length) else {
         return text.to_string();
-    }
+    };
     let room = length.saturating_sub(end.chars().count());
-    let cut: String = text.chars().take(room).collect();
-    let next_is_space = text.chars().nth(room).is_some_and(char::is_whitespace);
+    let (cut_at, next) = text[..past]
+        .char_indices()
+        .nth(room)
+        .map_or((past, text[past..].chars().next()), |(i, c)| (i, Some(c)));
+    let cut = &text[..cut_at];
+    let next_is_space = next.is_some_and(char::is_whitespace);
     let kept = match cut.rfind(char::is_whitespace) {
         Some(space) if !next_is_space => &cut[..space],
-        _ => cut.as_str(),
+        _ => cut,
     };
     format!("{}{end}", kept.trim_end())
 }
@@ -333,9 +421,12 @@ fn get(state: &State, value: Value, path: String, default: Option<Value>) -> Res
 
 pub(crate) fn lookup(value: &Value, path: &str) -> Value {
     let mut current = value.clone();
-    for step in path.split(['.', '[', ']']).filter(|s| !s.is_empty()) {
-        let next = match step.parse::<i64>() {
-            Ok(index) if current.len().is_some() && current.as_str().is_none() => {
+    let steps = path.split(|c| matches!(c, '.' | '[' | ']'));
+    for step in steps.filter(|s| !s.is_empty()) {
+        // Most steps are names: only those that may be a number are parsed.
+        let numeric = step.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+        let next = match numeric.then(|| step.parse::<i64>()).and_then(Result::ok) {
+            Some(index) if current.len().is_some() && current.as_str().is_none() => {
                 current.get_item(&Value::from(index))
             }
             _ => current.get_item(&Value::from(step)),
