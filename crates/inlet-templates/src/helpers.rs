@@ -429,7 +429,9 @@ pub(crate) fn lookup(value: &Value, path: &str) -> Value {
             Some(index) if current.len().is_some() && current.as_str().is_none() => {
                 current.get_item(&Value::from(index))
             }
-            _ => current.get_item(&Value::from(step)),
+            // By name: the engine's own attribute lookup, which compares
+            // the text of a small map's keys without building a value.
+            _ => current.get_attr(step),
         };
         current = match next {
             Ok(next) if !next.is_undefined() => next,
