@@ -420,25 +420,35 @@ fn get(state: &State, value: Value, path: String, default: Option<Value>) -> Res
 }
 
 pub(crate) fn lookup(value: &Value, path: &str) -> Value {
+    let separator = |c: char| matches!(c, '.' | '[' | ']');
+    // A plain name (a table's column, most often) is one step.
+    if !path.is_empty() && !path.contains(separator) {
+        return step(value, path).unwrap_or(Value::UNDEFINED);
+    }
     let mut current = value.clone();
-    let steps = path.split(|c| matches!(c, '.' | '[' | ']'));
-    for step in steps.filter(|s| !s.is_empty()) {
-        // Most steps are names: only those that may be a number are parsed.
-        let numeric = step.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
-        let next = match numeric.then(|| step.parse::<i64>()).and_then(Result::ok) {
-            Some(index) if current.len().is_some() && current.as_str().is_none() => {
-                current.get_item(&Value::from(index))
-            }
-            // By name: the engine's own attribute lookup, which compares
-            // the text of a small map's keys without building a value.
-            _ => current.get_attr(step),
-        };
-        current = match next {
-            Ok(next) if !next.is_undefined() => next,
-            _ => return Value::UNDEFINED,
+    for name in path.split(separator).filter(|s| !s.is_empty()) {
+        current = match step(&current, name) {
+            Some(next) => next,
+            None => return Value::UNDEFINED,
         };
     }
     current
+}
+
+/// One step of a path into `value`: an index into a list (a step that
+/// is a number), else a key; `None` when there is nothing there.
+fn step(value: &Value, name: &str) -> Option<Value> {
+    // Most steps are names: only those that may be a number are parsed.
+    let numeric = name.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+    let next = match numeric.then(|| name.parse::<i64>()).and_then(Result::ok) {
+        Some(index) if value.len().is_some() && value.as_str().is_none() => {
+            value.get_item(&Value::from(index))
+        }
+        // By name: the engine's own attribute lookup, which compares the
+        // text of a small map's keys without building a value.
+        _ => value.get_attr(name),
+    };
+    next.ok().filter(|next| !next.is_undefined())
 }
 
 /// `{{ ignore("only main is posted") }}`: posts nothing for this request;
