@@ -151,8 +151,19 @@ fn link(state: &State, url: Value, text: Option<Value>) -> Result<String, Error>
     if !linkable(&url) {
         return Ok(shown);
     }
-    let target = url.replace('(', "%28").replace(')', "%29");
-    Ok(format!("[{shown}]({target})"))
+    let mut out = String::with_capacity(shown.len() + url.len() + 8);
+    out.push('[');
+    out.push_str(&shown);
+    out.push_str("](");
+    for c in url.chars() {
+        match c {
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            c => out.push(c),
+        }
+    }
+    out.push(')');
+    Ok(out)
 }
 
 /// The text on one line, runs of white space made one space; borrowed
@@ -166,6 +177,14 @@ fn one_line(text: &str) -> Cow<'_, str> {
 
 /// No white space but single spaces between words.
 fn is_one_line(text: &str) -> bool {
+    // Printable ASCII without a space (a name, a path, a number): checked
+    // without a branch per byte.
+    let printable = text
+        .bytes()
+        .fold(true, |all, byte| all & (byte.wrapping_sub(0x21) < 0x5e));
+    if printable {
+        return true;
+    }
     if !text.is_ascii() {
         return is_one_line_unicode(text);
     }
@@ -403,7 +422,11 @@ pub(crate) fn shorten(text: &str, length: usize, end: &str) -> String {
         Some(space) if !next_is_space => &cut[..space],
         _ => cut,
     };
-    format!("{}{end}", kept.trim_end())
+    let kept = kept.trim_end();
+    let mut out = String::with_capacity(kept.len() + end.len());
+    out.push_str(kept);
+    out.push_str(end);
+    out
 }
 
 /// `{{ get(body, "pull_request.labels[0].name", "none") }}`: the value at a
