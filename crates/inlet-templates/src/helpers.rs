@@ -7,10 +7,12 @@
 //! for the value returned), so a helper over a large value cannot outrun
 //! the fuel limit.
 
+use crate::text::{cell, escape_markdown, one_line, shorten, text_of, trim_trailing_newlines};
 use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use minijinja::value::ValueKind;
 use minijinja::value::{Kwargs, Value};
-use minijinja::{Environment, Error, ErrorKind, State};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State};
 use std::fmt::Write as _;
 
 /// The format `datetime` uses when given none.
@@ -20,17 +22,22 @@ pub const DEFAULT_DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M UTC";
 /// would be after the year 5000).
 const EPOCH_MILLIS_ABOVE: f64 = 1e11;
 
-/// Characters `md_escape` backslash-escapes: those that start emphasis,
-/// code, links, headings, tables, strike-through or HTML inline.
-const MARKDOWN_SPECIAL: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '#', '|', '~'];
-
 pub(crate) fn register(env: &mut Environment<'static>) {
     // JSON's null prints as nothing (not "none"), as undefined does.
     env.set_formatter(|out, state, value| {
         if value.is_none() {
-            Ok(())
-        } else {
-            minijinja::escape_formatter(out, state, value)
+            return Ok(());
+        }
+        // Text (most of what is printed) goes out as it is, without the
+        // formatting machinery, when nothing is to be escaped.
+        match value.as_str() {
+            Some(text)
+                if value.kind() == ValueKind::String
+                    && matches!(state.auto_escape(), AutoEscape::None) =>
+            {
+                out.write_str(text).map_err(Error::from)
+            }
+            _ => minijinja::escape_formatter(out, state, value),
         }
     });
     env.add_filter("default", default);
@@ -83,26 +90,6 @@ where
     }
 }
 
-/// A value as text: strings as they are, nothing for undefined or none.
-fn text_of(value: &Value) -> String {
-    if value.is_undefined() || value.is_none() {
-        String::new()
-    } else {
-        value.to_string()
-    }
-}
-
-pub(crate) fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if MARKDOWN_SPECIAL.contains(&c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// `{{ value | md_escape }}`: the text shown as typed, never as markup.
 fn md_escape(state: &State, value: Value) -> Result<String, Error> {
     let text = text_of(&value);
@@ -125,24 +112,24 @@ fn linkable(url: &str) -> bool {
 fn link(state: &State, url: Value, text: Option<Value>) -> Result<String, Error> {
     let url = text_of(&url);
     let text = text.as_ref().map(text_of).filter(|t| !t.is_empty());
-    charge(state, url.len() + text.as_ref().map_or(0, String::len))?;
+    charge(state, url.len() + text.as_ref().map_or(0, |t| t.len()))?;
     let shown = escape_markdown(&one_line(text.as_deref().unwrap_or(&url)));
     if !linkable(&url) {
         return Ok(shown);
     }
-    let target = url.replace('(', "%28").replace(')', "%29");
-    Ok(format!("[{shown}]({target})"))
-}
-
-/// The text on one line, runs of white space made one space.
-fn one_line(text: &str) -> String {
-    let already = !text.contains(|c: char| c.is_whitespace() && c != ' ')
-        && !text.contains("  ")
-        && text.trim() == text;
-    if already {
-        return text.to_string();
+    let mut out = String::with_capacity(shown.len() + url.len() + 8);
+    out.push('[');
+    out.push_str(&shown);
+    out.push_str("](");
+    for c in url.chars() {
+        match c {
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            c => out.push(c),
+        }
     }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    out.push(')');
+    Ok(out)
 }
 
 /// `{{ items | bullets }}` (or `bullets(ordered=true)`): one list item per
@@ -163,15 +150,18 @@ fn bullets(
         return Ok(out);
     }
     for (i, item) in iter.enumerate() {
-        let text = one_line(&text_of(&item));
+        let item = text_of(&item);
+        let text = one_line(&item);
         charge(state, text.len())?;
         if ordered {
-            let _ = writeln!(out, "{}. {text}", i + 1);
+            let _ = write!(out, "{}. ", i + 1);
         } else {
-            let _ = writeln!(out, "- {text}");
+            out.push_str("- ");
         }
+        out.push_str(&text);
+        out.push('\n');
     }
-    Ok(out.trim_end_matches('\n').to_string())
+    Ok(trim_trailing_newlines(out))
 }
 
 /// `{{ table(rows, ["name", "state"], headings=["Name", "State"]) }}`: a
@@ -193,36 +183,37 @@ fn table(
         return Ok(String::new());
     }
     let headings = headings.unwrap_or_else(|| columns.clone());
-    let mut body = String::new();
+    let mut body = String::with_capacity(256);
     for row in iter {
         for column in &columns {
-            let cell = cell(&text_of(&lookup(&row, column)));
+            let value = lookup(&row, column);
+            let text = text_of(&value);
+            let cell = cell(&text);
             charge(state, cell.len())?;
-            let _ = write!(body, "| {cell} ");
+            body.push_str("| ");
+            body.push_str(&cell);
+            body.push(' ');
         }
         body.push_str("|\n");
     }
     if body.is_empty() {
         return Ok(body);
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(body.len() + 16 * columns.len());
     for heading in columns
         .iter()
         .enumerate()
         .map(|(i, c)| headings.get(i).unwrap_or(c))
     {
-        let _ = write!(out, "| {} ", cell(heading));
+        out.push_str("| ");
+        out.push_str(&cell(heading));
+        out.push(' ');
     }
     out.push_str("|\n");
     out.push_str(&"| --- ".repeat(columns.len()));
     out.push_str("|\n");
     out.push_str(&body);
-    Ok(out.trim_end_matches('\n').to_string())
-}
-
-/// A table cell: one line, its pipes escaped.
-fn cell(text: &str) -> String {
-    one_line(text).replace('|', "\\|")
+    Ok(trim_trailing_newlines(out))
 }
 
 /// `{{ value | datetime }}` or `datetime("%d %b %Y")`: an ISO 8601 date or
@@ -242,7 +233,7 @@ fn datetime(state: &State, value: Value, format: Option<String>) -> Result<Strin
     }
     match instant_of(&value) {
         Some(at) => Ok(at.format_with_items(items.into_iter()).to_string()),
-        None => Ok(text_of(&value)),
+        None => Ok(text_of(&value).into_owned()),
     }
 }
 
@@ -304,20 +295,6 @@ fn truncate_words(
     ))
 }
 
-pub(crate) fn shorten(text: &str, length: usize, end: &str) -> String {
-    if text.chars().count() <= length {
-        return text.to_string();
-    }
-    let room = length.saturating_sub(end.chars().count());
-    let cut: String = text.chars().take(room).collect();
-    let next_is_space = text.chars().nth(room).is_some_and(char::is_whitespace);
-    let kept = match cut.rfind(char::is_whitespace) {
-        Some(space) if !next_is_space => &cut[..space],
-        _ => cut.as_str(),
-    };
-    format!("{}{end}", kept.trim_end())
-}
-
 /// `{{ get(body, "pull_request.labels[0].name", "none") }}`: the value at a
 /// dotted path (`a.b`, `a[0]`, `a.0`), or `default` (none unless given)
 /// when any step is missing; never an error.
@@ -332,20 +309,35 @@ fn get(state: &State, value: Value, path: String, default: Option<Value>) -> Res
 }
 
 pub(crate) fn lookup(value: &Value, path: &str) -> Value {
+    let separator = |c: char| matches!(c, '.' | '[' | ']');
+    // A plain name (a table's column, most often) is one step.
+    if !path.is_empty() && !path.contains(separator) {
+        return step(value, path).unwrap_or(Value::UNDEFINED);
+    }
     let mut current = value.clone();
-    for step in path.split(['.', '[', ']']).filter(|s| !s.is_empty()) {
-        let next = match step.parse::<i64>() {
-            Ok(index) if current.len().is_some() && current.as_str().is_none() => {
-                current.get_item(&Value::from(index))
-            }
-            _ => current.get_item(&Value::from(step)),
-        };
-        current = match next {
-            Ok(next) if !next.is_undefined() => next,
-            _ => return Value::UNDEFINED,
+    for name in path.split(separator).filter(|s| !s.is_empty()) {
+        current = match step(&current, name) {
+            Some(next) => next,
+            None => return Value::UNDEFINED,
         };
     }
     current
+}
+
+/// One step of a path into `value`: an index into a list (a step that
+/// is a number), else a key; `None` when there is nothing there.
+fn step(value: &Value, name: &str) -> Option<Value> {
+    // Most steps are names: only those that may be a number are parsed.
+    let numeric = name.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+    let next = match numeric.then(|| name.parse::<i64>()).and_then(Result::ok) {
+        Some(index) if value.len().is_some() && value.as_str().is_none() => {
+            value.get_item(&Value::from(index))
+        }
+        // By name: the engine's own attribute lookup, which compares the
+        // text of a small map's keys without building a value.
+        _ => value.get_attr(name),
+    };
+    next.ok().filter(|next| !next.is_undefined())
 }
 
 /// `{{ ignore("only main is posted") }}`: posts nothing for this request;

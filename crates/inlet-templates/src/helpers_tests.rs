@@ -167,3 +167,27 @@ fn get_reads_a_json_path_and_never_fails() {
         "bug bug none - 0"
     );
 }
+
+#[test]
+fn one_line_keeps_single_spaced_text_and_joins_the_rest() {
+    for (text, line) in [
+        ("", ""),
+        ("a b", "a b"),
+        (" a", "a"),
+        ("a ", "a"),
+        ("a  b", "a b"),
+        ("a\tb\nc", "a b c"),
+        ("a\u{b}b", "a b"),
+        ("é\u{a0}x", "é x"),
+    ] {
+        assert_eq!(super::one_line(text), line, "{text:?}");
+    }
+}
+
+#[test]
+fn shorten_counts_characters_not_bytes() {
+    assert_eq!(super::shorten("ééé", 3, "…"), "ééé");
+    assert_eq!(super::shorten("éé éé", 4, "…"), "éé…");
+    assert_eq!(super::shorten("éé éé", 4, ""), "éé");
+    assert_eq!(super::shorten("ab", 0, "…"), "…");
+}

@@ -9,14 +9,15 @@
 //! nothing else; there is no loader, no include, no I/O.
 //!
 //! `context` turns a request into what the template sees, `helpers` are
-//! the filters and functions it may call, `render` runs it within the
-//! limits, `translate` takes a request through it to the registry's
-//! `Outcome`.
+//! the filters and functions it may call (`text` what they do to text),
+//! `render` runs it within the limits, `translate` takes a request through
+//! it to the registry's `Outcome`.
 
 mod context;
 mod error;
 mod helpers;
 mod render;
+mod text;
 mod translate;
 
 pub use context::{Context, RequestView, context, shows_header, shows_query};

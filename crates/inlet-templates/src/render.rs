@@ -19,6 +19,9 @@ use std::time::Instant;
 /// the limit.
 const RECURSION_LIMIT: usize = 100;
 
+/// Room reserved for a field's output before it renders.
+const INITIAL_OUTPUT_BYTES: usize = 2048;
+
 /// A webhook's template, compiled: kept (per version) and rendered many
 /// times.
 pub struct Compiled {
@@ -107,7 +110,8 @@ impl Compiled {
             .get_template(field.name())
             .map_err(|e| fail(TemplateError::new(ErrorKind::Render, field, e.to_string())))?;
         let mut out = Capped {
-            buf: Vec::new(),
+            // Most posts are short: one allocation holds them.
+            buf: Vec::with_capacity(INITIAL_OUTPUT_BYTES.min(limits.max_output_bytes)),
             max: limits.max_output_bytes,
             deadline,
             writes: 0,
