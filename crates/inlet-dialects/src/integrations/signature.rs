@@ -3,6 +3,7 @@
 //! webhook has a signing secret (dialects.md).
 
 use super::error::IntegrationError;
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::Sha256;
@@ -17,10 +18,20 @@ pub fn verify_hmac_sha256(
     body: &[u8],
     secret: &[u8],
 ) -> Result<(), IntegrationError> {
+    verify_hex_mac::<Hmac<Sha256>>(header_name, header_value, prefix, body, secret)
+}
+
+/// Checks `header_value` (`<prefix><hex>`) against the MAC `M` of `body`
+/// under `secret`, in constant time (`verify_slice`).
+fn verify_hex_mac<M: Mac + KeyInit>(
+    header_name: &str,
+    header_value: Option<&str>,
+    prefix: &str,
+    body: &[u8],
+    secret: &[u8],
+) -> Result<(), IntegrationError> {
     let Some(value) = header_value else {
-        return Err(IntegrationError::invalid_signature(format!(
-            "the webhook has a signing secret and the request has no {header_name} header"
-        )));
+        return Err(missing_header(header_name));
     };
     let malformed = || {
         IntegrationError::invalid_signature(format!(
@@ -29,14 +40,30 @@ pub fn verify_hmac_sha256(
     };
     let hex_digest = value.trim().strip_prefix(prefix).ok_or_else(malformed)?;
     let expected = hex::decode(hex_digest).map_err(|_| malformed())?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
-        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+    let mut mac = keyed::<M>(secret)?;
     mac.update(body);
     mac.verify_slice(&expected).map_err(|_| {
         IntegrationError::invalid_signature(format!(
             "header {header_name} does not match the body signed with the webhook's secret"
         ))
     })
+}
+
+/// The MAC `M` keyed with `secret`. HMAC takes keys of any length, so the
+/// error is there only for the type's sake.
+fn keyed<M: Mac + KeyInit>(secret: &[u8]) -> Result<M, IntegrationError> {
+    <M as Mac>::new_from_slice(secret)
+        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))
+}
+
+/// The hex MAC `M` of `body` under `secret`, empty for an unusable key
+/// (which HMAC never refuses).
+fn sign_hex_mac<M: Mac + KeyInit>(secret: &[u8], body: &[u8]) -> String {
+    let Ok(mut mac) = keyed::<M>(secret) else {
+        return String::new();
+    };
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// Checks a shared-token header (GitLab's `X-Gitlab-Token`) against the
@@ -49,13 +76,10 @@ pub fn verify_token(
     secret: &[u8],
 ) -> Result<(), IntegrationError> {
     let Some(value) = header_value else {
-        return Err(IntegrationError::invalid_signature(format!(
-            "the webhook has a signing secret and the request has no {header_name} header"
-        )));
+        return Err(missing_header(header_name));
     };
     let digest = |bytes: &[u8]| {
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"inlet token comparison")
-            .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+        let mut mac = keyed::<Hmac<Sha256>>(b"inlet token comparison")?;
         mac.update(bytes);
         Ok::<_, IntegrationError>(mac)
     };
@@ -71,13 +95,7 @@ pub fn verify_token(
 
 /// `sha256=<hex>` for `body` under `secret` (tests and benches sign with it).
 pub fn sign_hmac_sha256(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(mac) => mac,
-        // HMAC takes keys of any length; this arm cannot be reached.
-        Err(_) => return String::new(),
-    };
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    format!("sha256={}", sign_hex_mac::<Hmac<Sha256>>(secret, body))
 }
 
 /// How far Stripe's signed timestamp may be from the arrival time, in
@@ -119,8 +137,7 @@ pub fn verify_stripe_signature(
     if signatures.is_empty() {
         return Err(malformed());
     }
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
-        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+    let mut mac = keyed::<Hmac<Sha256>>(secret)?;
     mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -179,35 +196,12 @@ pub fn verify_hmac_sha1(
     body: &[u8],
     secret: &[u8],
 ) -> Result<(), IntegrationError> {
-    let Some(value) = header_value else {
-        return Err(missing_header(header_name));
-    };
-    let malformed = || {
-        IntegrationError::invalid_signature(format!(
-            "header {header_name} is not of the form {prefix}<hex digest>"
-        ))
-    };
-    let hex_digest = value.trim().strip_prefix(prefix).ok_or_else(malformed)?;
-    let expected = hex::decode(hex_digest).map_err(|_| malformed())?;
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret)
-        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
-    mac.update(body);
-    mac.verify_slice(&expected).map_err(|_| {
-        IntegrationError::invalid_signature(format!(
-            "header {header_name} does not match the body signed with the webhook's secret"
-        ))
-    })
+    verify_hex_mac::<Hmac<Sha1>>(header_name, header_value, prefix, body, secret)
 }
 
 /// `sha1=<hex>` for `body` under `secret` (tests sign with it).
 pub fn sign_hmac_sha1(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = match Hmac::<Sha1>::new_from_slice(secret) {
-        Ok(mac) => mac,
-        // HMAC takes keys of any length; this arm cannot be reached.
-        Err(_) => return String::new(),
-    };
-    mac.update(body);
-    format!("sha1={}", hex::encode(mac.finalize().into_bytes()))
+    format!("sha1={}", sign_hex_mac::<Hmac<Sha1>>(secret, body))
 }
 
 /// Checks an HMAC-SHA256 hex header (Linear's `Linear-Signature`) and then
@@ -253,9 +247,7 @@ pub fn verify_netlify_jws(
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use sha2::Digest;
     let Some(value) = header_value else {
-        return Err(IntegrationError::invalid_signature(format!(
-            "the webhook has a signing secret and the request has no {header_name} header"
-        )));
+        return Err(missing_header(header_name));
     };
     let malformed = || {
         IntegrationError::invalid_signature(format!(
@@ -270,8 +262,7 @@ pub fn verify_netlify_jws(
     };
     let decode = |part: &str| URL_SAFE_NO_PAD.decode(part.trim_end_matches('='));
     let signature = decode(signature).map_err(|_| malformed())?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
-        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+    let mut mac = keyed::<Hmac<Sha256>>(secret)?;
     mac.update(head.as_bytes());
     mac.update(b".");
     mac.update(claims.as_bytes());
@@ -306,7 +297,7 @@ pub fn sign_netlify_jws(secret: &[u8], body: &[u8]) -> String {
     let head = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let claims = serde_json::json!({"iss": "netlify", "sha256": hex::encode(Sha256::digest(body))});
     let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+    let Ok(mut mac) = keyed::<Hmac<Sha256>>(secret) else {
         return String::new();
     };
     mac.update(format!("{head}.{claims}").as_bytes());
@@ -327,9 +318,7 @@ pub fn verify_hmac_sha256_any(
     secret: &[u8],
 ) -> Result<(), IntegrationError> {
     let Some(value) = header_value else {
-        return Err(IntegrationError::invalid_signature(format!(
-            "the webhook has a signing secret and the request has no {header_name} header"
-        )));
+        return Err(missing_header(header_name));
     };
     let candidates: Vec<&str> = value
         .split(',')
