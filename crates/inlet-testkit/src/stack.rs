@@ -476,6 +476,18 @@ impl TestStack {
         Ok(inlet_store::repo::posts::list(&**client, channel, 0, 100_000).await?)
     }
 
+    /// The seq up to which `channel`'s posts were published on Redis.
+    pub async fn published_seq(&self, channel: uuid::Uuid) -> anyhow::Result<i64> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_one(
+                "SELECT published_seq FROM channels WHERE id = $1",
+                &[&channel],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
     /// A consumer of every shard of `hop`'s queues, as a service would open
     /// it (prefetch 16), for tests that play a service's part by hand.
     pub async fn consume_hop(
