@@ -1,5 +1,6 @@
 //! Channels and their members.
 
+use super::TeamQuery;
 use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
@@ -8,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_store::repo::channels;
 use inlet_store::{Channel, ChannelKind};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 #[derive(Deserialize, ToSchema)]
@@ -23,12 +24,6 @@ pub struct NewChannel {
     display_name: Option<String>,
     #[serde(default)]
     private: bool,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TeamQuery {
-    team_id: Uuid,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -47,18 +42,12 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
     fields::channel_name(&body.name)?;
-    if let Some(display) = &body.display_name {
-        fields::display_name("display_name", display)?;
-    }
+    let display = fields::display_name_or(body.display_name.as_deref(), &body.name)?;
     let kind = if body.private {
         ChannelKind::Private
     } else {
         ChannelKind::Open
     };
-    let display = body
-        .display_name
-        .clone()
-        .unwrap_or_else(|| body.name.clone());
     let channel = channels::create(&**client, body.team_id, &body.name, &display, kind).await?;
     state.team_changed(channel.team_id).await;
     Ok(HttpResponse::Created().json(channel))

@@ -15,6 +15,16 @@ use crate::auth::{Access, require};
 use crate::error::ApiError;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, Route, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+/// `?team_id=`: the team whose rows a list shows.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TeamQuery {
+    team_id: Uuid,
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // The web viewer: its page and assets need no token (decision 23).

@@ -37,13 +37,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
     fields::team_name(&body.name)?;
-    if let Some(display) = &body.display_name {
-        fields::display_name("display_name", display)?;
-    }
-    let display = body
-        .display_name
-        .clone()
-        .unwrap_or_else(|| body.name.clone());
+    let display = fields::display_name_or(body.display_name.as_deref(), &body.name)?;
     let team = teams::create(&**client, &body.name, &display).await?;
     Ok(HttpResponse::Created().json(team))
 }

@@ -1,5 +1,6 @@
 //! Users of a team (webhook owners, direct-message recipients).
 
+use super::TeamQuery;
 use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
@@ -8,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use inlet_store::User;
 use inlet_store::repo::users;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 #[derive(Deserialize, ToSchema)]
@@ -22,12 +23,6 @@ pub struct NewUser {
     /// At most 64 characters; the username when absent.
     #[schema(max_length = 64)]
     display_name: Option<String>,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TeamQuery {
-    team_id: Uuid,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -46,13 +41,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let client = super::client(&req, &state, Access::Manage).await?;
     fields::username(&body.username)?;
-    if let Some(display) = &body.display_name {
-        fields::display_name("display_name", display)?;
-    }
-    let display = body
-        .display_name
-        .clone()
-        .unwrap_or_else(|| body.username.clone());
+    let display = fields::display_name_or(body.display_name.as_deref(), &body.username)?;
     let user = users::create(&**client, body.team_id, &body.username, &display).await?;
     state.team_changed(user.team_id).await;
     Ok(HttpResponse::Created().json(user))

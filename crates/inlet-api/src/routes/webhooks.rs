@@ -2,6 +2,7 @@
 //! URLs), listed and read without it, changed (a template among their
 //! settings, `routes::templates`), rotated, revoked.
 
+use super::TeamQuery;
 use super::templates::TemplateFields;
 use crate::State;
 use crate::auth::Access;
@@ -14,7 +15,7 @@ use inlet_store::Webhook;
 use inlet_store::repo::webhooks::{self, NewWebhook, WebhookChanges};
 use inlet_store::repo::{channels, templates, users};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 fn default_true() -> bool {
@@ -75,12 +76,6 @@ fn seal(state: &State, secret: &str) -> Result<Vec<u8>, ApiError> {
         ApiError::BadRequest("signing secrets need the server's secrets.key_file".into())
     })?;
     sealer.seal(secret.as_bytes()).map_err(ApiError::Internal)
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TeamQuery {
-    team_id: Uuid,
 }
 
 #[derive(Serialize, ToSchema)]
