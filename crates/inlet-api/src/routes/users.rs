@@ -1,11 +1,11 @@
 //! Users of a team (webhook owners, direct-message recipients).
 
 use super::TeamQuery;
+use super::{Managing, Reading};
 use crate::State;
-use crate::auth::Access;
 use crate::error::ApiError;
 use crate::fields;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use inlet_store::User;
 use inlet_store::repo::users;
 use serde::{Deserialize, Serialize};
@@ -35,11 +35,10 @@ pub struct UserList {
     responses((status = 201, body = User), (status = 400, description = "invalid input; `field` names the field at fault"), (status = 401), (status = 403), (status = 404), (status = 409)),
     security(("bearer" = [])))]
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<State>,
     body: web::Json<NewUser>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     fields::username(&body.username)?;
     let display = fields::display_name_or(body.display_name.as_deref(), &body.username)?;
     let user = users::create(&**client, body.team_id, &body.username, &display).await?;
@@ -51,11 +50,9 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/users", tag = "reading", params(TeamQuery),
     responses((status = 200, body = UserList), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn list(
-    req: HttpRequest,
-    state: web::Data<State>,
     query: web::Query<TeamQuery>,
+    Reading(client): Reading,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Read).await?;
     Ok(HttpResponse::Ok().json(UserList {
         users: users::list(&**client, query.team_id).await?,
     }))
