@@ -476,6 +476,13 @@ impl TestStack {
         Ok(inlet_store::repo::posts::list(&**client, channel, 0, 100_000).await?)
     }
 
+    /// The posts of the channel whose id (as a fixture holds it) is
+    /// `channel_id`; fails the test when they cannot be read.
+    pub async fn posts_of(&self, channel_id: &str) -> Vec<Post> {
+        let channel = channel_id.parse().expect("a channel id");
+        self.posts(channel).await.expect("the channel's posts")
+    }
+
     /// The seq up to which `channel`'s posts were published on Redis.
     pub async fn published_seq(&self, channel: uuid::Uuid) -> anyhow::Result<i64> {
         let client = self.pool.get().await?;

@@ -143,7 +143,7 @@ async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
 
     // Nothing else was posted: the discarded one stays unposted.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = stack.posts(secret.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&secret).await;
     assert_eq!(posts.len(), 1);
     stack.stop().await;
 }
@@ -222,13 +222,7 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
     let letters = wait_for_letters(&stack, 1).await;
     assert_eq!(letters[0]["reason"], "action_prohibited");
     assert_eq!(letters[0]["id"], verdict["dead_letter_id"], "{verdict}");
-    assert!(
-        stack
-            .posts(secret.parse().unwrap())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(stack.posts_of(&secret).await.is_empty());
 
     membership(&stack, &secret, &f.owner_id, true).await;
     let id = letters[0]["id"].as_str().unwrap();

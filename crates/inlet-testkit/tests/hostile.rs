@@ -139,7 +139,7 @@ async fn a_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
         started.elapsed()
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&f.channel_id).await;
     assert!(posts.is_empty());
     stack.stop().await;
 }
@@ -250,7 +250,7 @@ async fn malformed_bodies_get_a_clear_4xx_on_every_dialect_and_post_nothing() {
     assert_eq!(form.status(), 400);
     assert_eq!(form.text().await.unwrap(), "invalid_payload");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&f.channel_id).await;
     assert!(posts.is_empty(), "{} posted", posts.len());
     // Ingress is still fine.
     assert_eq!(stack.slack_status(&f.token, r#"{"text":"ok"}"#).await, 200);

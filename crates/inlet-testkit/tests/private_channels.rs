@@ -213,7 +213,7 @@ async fn once_the_owner_leaves_its_private_channel_every_entry_point_answers_403
 
     // Nothing stored, nothing dead-lettered, the channel as it was.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = stack.posts(secret.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&secret).await;
     assert_eq!(posts.len(), 1, "posted after the owner left");
     let (_, letters) = api(&stack, reqwest::Method::GET, "/api/v1/dead-letters", None).await;
     assert_eq!(letters["dead_letters"], json!([]));

@@ -164,7 +164,7 @@ async fn a_burst_on_one_channel_travels_in_batches_and_every_webhook_lands_once(
         .unwrap();
     // Nothing doubled (and nothing else arrives late).
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts_after = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts_after = stack.posts_of(&f.channel_id).await;
     assert_eq!(posts_after.len(), 300);
     let texts: HashSet<&str> = posts.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(texts.len(), 300);
