@@ -338,6 +338,25 @@ impl TestStack {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Adds `user_id` to `channel_id` as the admin, or removes them; fails
+    /// the test unless `204`.
+    pub async fn set_membership(&self, channel_id: &str, user_id: &str, member: bool) {
+        let method = match member {
+            true => reqwest::Method::PUT,
+            false => reqwest::Method::DELETE,
+        };
+        let path = format!("/api/v1/channels/{channel_id}/members/{user_id}");
+        let (status, answer) = self.api_request(method, &path, None).await;
+        assert_eq!(status, 204, "{path}: {answer}");
+    }
+
+    /// Makes a webhook on `channel_id` owned by `owner_id` as the admin:
+    /// the webhook as answered, with its token; fails the test unless 2xx.
+    pub async fn create_webhook(&self, channel_id: &str, owner_id: &str) -> Value {
+        let body = json!({"channel_id": channel_id, "owner_id": owner_id});
+        self.api_post("/api/v1/webhooks", body).await.unwrap()
+    }
+
     /// Changes a webhook as the admin (`PATCH /api/v1/webhooks/{id}`): the
     /// webhook as answered; fails the test unless `200`.
     pub async fn patch_webhook(&self, webhook_id: &str, changes: Value) -> Value {

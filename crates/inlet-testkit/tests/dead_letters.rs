@@ -29,13 +29,6 @@ async fn letter(stack: &TestStack, method: Method, id: &str, action: &str) -> (S
     stack.api_request(method, &path, None).await
 }
 
-async fn membership(stack: &TestStack, channel: &str, user: &str, member: bool) {
-    let method = if member { Method::PUT } else { Method::DELETE };
-    let path = format!("/api/v1/channels/{channel}/members/{user}");
-    let (status, _) = stack.api_request(method, &path, None).await;
-    assert_eq!(status, 204);
-}
-
 /// Sends until ingress answers `expected` (its directory cache follows
 /// membership changes within moments).
 async fn send_until(stack: &TestStack, f: &Fixture, text: &str, expected: u16) {
@@ -73,10 +66,10 @@ async fn wait_for_letters(stack: &TestStack, count: usize) -> Vec<Value> {
 /// A message accepted while the owner was a member of the private channel,
 /// formatted after they were removed: the formatter dead-letters it.
 async fn dead_letter_one(stack: &mut TestStack, f: &Fixture, secret: &str, text: &str) {
-    membership(stack, secret, &f.owner_id, true).await;
+    stack.set_membership(secret, &f.owner_id, true).await;
     stack.stop_service("formatter").await;
     send_until(stack, f, text, 200).await;
-    membership(stack, secret, &f.owner_id, false).await;
+    stack.set_membership(secret, &f.owner_id, false).await;
     stack.spawn(FORMATTER_ONLY).await.unwrap();
 }
 
@@ -118,7 +111,7 @@ async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
     assert_ne!(second, first);
 
     // Fixed, then replayed: posted, exactly once.
-    membership(&stack, &secret, &f.owner_id, true).await;
+    stack.set_membership(&secret, &f.owner_id, true).await;
     let (status, _) = letter(&stack, Method::POST, &second, "/replay").await;
     assert_eq!(status, 200);
     let posts = stack.wait_for_posts(&secret, 1, WAIT).await.unwrap();
@@ -185,14 +178,8 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
     let secret = stack
         .create_channel(&f.team_id, json!({"name": "secret", "private": true}))
         .await;
-    membership(&stack, &secret, &f.owner_id, true).await;
-    let hook = stack
-        .api_post(
-            "/api/v1/webhooks",
-            json!({"channel_id": secret, "owner_id": f.owner_id}),
-        )
-        .await
-        .unwrap();
+    stack.set_membership(&secret, &f.owner_id, true).await;
+    let hook = stack.create_webhook(&secret, &f.owner_id).await;
     let token = hook["token"].as_str().unwrap();
 
     stack.stop_service("formatter").await;
@@ -213,7 +200,7 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
         assert!(tokio::time::Instant::now() < deadline, "never accepted");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    membership(&stack, &secret, &f.owner_id, false).await;
+    stack.set_membership(&secret, &f.owner_id, false).await;
     stack.spawn(FORMATTER_ONLY).await.unwrap();
 
     let (status, verdict) = waiting.await.unwrap();
@@ -224,7 +211,7 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
     assert_eq!(letters[0]["id"], verdict["dead_letter_id"], "{verdict}");
     assert!(stack.posts_of(&secret).await.is_empty());
 
-    membership(&stack, &secret, &f.owner_id, true).await;
+    stack.set_membership(&secret, &f.owner_id, true).await;
     let id = letters[0]["id"].as_str().unwrap();
     let (status, _) = letter(&stack, Method::POST, id, "/replay").await;
     assert_eq!(status, 200);

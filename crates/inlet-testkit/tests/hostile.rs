@@ -97,6 +97,28 @@ async fn a_ten_mib_body_gets_413_before_it_is_read_announced_or_chunked() {
 
 /// Sends `head`, then `body` one byte every 300 ms, and returns the answer
 /// as soon as one comes (the server cuts a slow body off).
+/// Posts the JSON `body` to `path` on `port` a byte every 300 ms, with
+/// the extra `headers` (each ending in CRLF), and checks that the answer
+/// is a 408 that came before 3.5 s: the answer.
+async fn post_trickling(port: u16, path: &str, headers: &str, body: &[u8]) -> String {
+    let mut stream = TcpStream::connect(format!("127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let started = Instant::now();
+    let answer = trickle(&mut stream, &head, body).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_millis(3_500),
+        "cut off after {:?}",
+        started.elapsed()
+    );
+    answer
+}
+
 async fn trickle(stream: &mut TcpStream, head: &str, body: &[u8]) -> String {
     stream.write_all(head.as_bytes()).await.unwrap();
     for byte in body {
@@ -121,23 +143,8 @@ async fn a_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
         .await
         .unwrap();
     let f = stack.fixture().await.unwrap();
-    let mut stream = TcpStream::connect(format!("127.0.0.1:{}", stack.ingress_port))
-        .await
-        .unwrap();
-    let body = br#"{"text":"slow"}"#;
-    let head = format!(
-        "POST /hooks/{} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        f.token,
-        body.len()
-    );
-    let started = Instant::now();
-    let answer = trickle(&mut stream, &head, body).await;
-    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert!(
-        started.elapsed() < Duration::from_millis(3_500),
-        "cut off after {:?}",
-        started.elapsed()
-    );
+    let path = format!("/hooks/{}", f.token);
+    post_trickling(stack.ingress_port, &path, "", br#"{"text":"slow"}"#).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let posts = stack.posts_of(&f.channel_id).await;
     assert!(posts.is_empty());
@@ -697,24 +704,10 @@ async fn a_management_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
     let stack = TestStack::start_with(Services::API, |s| s.api.body_timeout_ms = 1_000)
         .await
         .unwrap();
-    let mut stream = TcpStream::connect(format!("127.0.0.1:{}", stack.api_port))
-        .await
-        .unwrap();
+    let auth = format!("Authorization: Bearer {}\r\n", stack.admin_token);
     let body = br#"{"name":"slow-team"}"#;
-    let head = format!(
-        "POST /api/v1/teams HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        stack.admin_token,
-        body.len()
-    );
-    let started = Instant::now();
-    let answer = trickle(&mut stream, &head, body).await;
-    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let answer = post_trickling(stack.api_port, "/api/v1/teams", &auth, body).await;
     assert!(answer.contains("request_timeout"), "{answer}");
-    assert!(
-        started.elapsed() < Duration::from_millis(3_500),
-        "cut off after {:?}",
-        started.elapsed()
-    );
     let teams = stack.api_get_text("/api/v1/teams").await.unwrap();
     assert!(!teams.contains("slow-team"), "{teams}");
     stack.stop().await;
