@@ -514,6 +514,21 @@ impl TestStack {
         Ok(row.get(0))
     }
 
+    /// The headers RabbitMQ adds to a message it dead-letters after its
+    /// delivery limit on shard `shard` of `hop`'s queues.
+    pub fn first_death_headers(&self, hop: inlet_bus::Hop, shard: u16) -> lapin::types::FieldTable {
+        use lapin::types::{AMQPValue, FieldTable, LongString};
+        let topology = inlet_bus::Topology::new(&self.settings.amqp);
+        let text = |s: &str| AMQPValue::LongString(LongString::from(s));
+        let mut headers = FieldTable::default();
+        headers.insert(
+            "x-first-death-queue".into(),
+            text(&topology.queue(hop, shard)),
+        );
+        headers.insert("x-first-death-reason".into(), text("delivery_limit"));
+        headers
+    }
+
     /// A consumer of every shard of `hop`'s queues, as a service would open
     /// it (prefetch 16), for tests that play a service's part by hand.
     pub async fn consume_hop(

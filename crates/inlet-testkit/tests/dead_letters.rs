@@ -8,7 +8,7 @@
 use inlet_proto::Message;
 use inlet_testkit::{Fixture, Services, TestStack, eventually};
 use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
-use lapin::types::{AMQPValue, FieldTable, LongString};
+use lapin::types::FieldTable;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -249,13 +249,7 @@ async fn what_the_broker_gives_up_on_is_archived_and_replayable() {
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();
-    let mut headers = FieldTable::default();
-    let text = |s: &str| AMQPValue::LongString(LongString::from(s));
-    headers.insert(
-        "x-first-death-queue".into(),
-        text(&topology.queue(inlet_bus::Hop::Raw, 1)),
-    );
-    headers.insert("x-first-death-reason".into(), text("delivery_limit"));
+    let headers = stack.first_death_headers(inlet_bus::Hop::Raw, 1);
     channel
         .basic_publish(
             topology.dead_letter_exchange().into(),

@@ -156,22 +156,16 @@ async fn rotated_away_revoked_and_unknown_tokens_get_the_same_answer() {
     let stack = TestStack::start().await.unwrap();
     let rotated = stack.fixture().await.unwrap();
     let revoked = stack.fixture().await.unwrap();
-    let rotate = stack
-        .http
-        .post(stack.api_url(&format!("/api/v1/webhooks/{}/rotate", rotated.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(rotate.status(), 200);
-    let revoke = stack
-        .http
-        .delete(stack.api_url(&format!("/api/v1/webhooks/{}", revoked.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoke.status(), 200);
+    let rotate = format!("/api/v1/webhooks/{}/rotate", rotated.webhook_id);
+    let (status, _) = stack
+        .api_request(reqwest::Method::POST, &rotate, None)
+        .await;
+    assert_eq!(status, 200);
+    let revoke = format!("/api/v1/webhooks/{}", revoked.webhook_id);
+    let (status, _) = stack
+        .api_request(reqwest::Method::DELETE, &revoke, None)
+        .await;
+    assert_eq!(status, 200);
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let mut answers = Vec::new();
     for token in [

@@ -9,7 +9,6 @@ use inlet_proto::v1::RawWebhook;
 use inlet_testkit::{Fixture, TestStack};
 use lapin::BasicProperties;
 use lapin::options::BasicPublishOptions;
-use lapin::types::{AMQPValue, FieldTable, LongString};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -231,13 +230,7 @@ async fn a_batch_the_broker_gives_up_on_becomes_one_replayable_dead_letter_per_w
     // Dead-lettered by the broker after its delivery limit: what RabbitMQ
     // adds are the x-first-death-* headers.
     let topology = inlet_bus::Topology::new(&stack.settings.amqp);
-    let mut headers = FieldTable::default();
-    let text = |s: &str| AMQPValue::LongString(LongString::from(s));
-    headers.insert(
-        "x-first-death-queue".into(),
-        text(&topology.queue(inlet_bus::Hop::Raw, 0)),
-    );
-    headers.insert("x-first-death-reason".into(), text("delivery_limit"));
+    let headers = stack.first_death_headers(inlet_bus::Hop::Raw, 0);
     publish(
         &stack,
         topology.dead_letter_exchange(),
