@@ -85,6 +85,28 @@ pub struct Fixture {
     pub token: String,
 }
 
+impl Fixture {
+    /// A raw webhook of the Slack dialect posting `text`, as ingress makes
+    /// it for this fixture's channel, received now.
+    pub fn raw_webhook(&self, text: &str) -> inlet_proto::v1::RawWebhook {
+        let now_micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970")
+            .as_micros() as i64;
+        inlet_proto::v1::RawWebhook {
+            message_id: uuid::Uuid::now_v7().to_string(),
+            webhook_id: self.webhook_id.clone(),
+            team_id: self.team_id.clone(),
+            dialect: "slack".into(),
+            ordering_key: self.channel_id.clone(),
+            received_at_micros: now_micros,
+            content_type: "application/json".into(),
+            body: json!({ "text": text }).to_string().into_bytes(),
+            ..Default::default()
+        }
+    }
+}
+
 /// Settings for one isolated test.
 pub fn test_settings(database_url: &str) -> Settings {
     let tag = crate::unique_tag();

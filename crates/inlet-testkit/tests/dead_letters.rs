@@ -228,22 +228,8 @@ async fn what_the_broker_gives_up_on_is_archived_and_replayable() {
     let f = stack.fixture().await.unwrap();
     // A raw webhook as ingress makes it, dead-lettered by the broker after
     // its delivery limit (what RabbitMQ adds: the x-first-death-* headers).
-    let message_id = uuid::Uuid::now_v7();
-    let now_micros = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_micros() as i64;
-    let raw = inlet_proto::v1::RawWebhook {
-        message_id: message_id.to_string(),
-        webhook_id: f.webhook_id.clone(),
-        team_id: f.team_id.clone(),
-        dialect: "slack".into(),
-        ordering_key: f.channel_id.clone(),
-        received_at_micros: now_micros,
-        content_type: "application/json".into(),
-        body: br#"{"text": "came back"}"#.to_vec(),
-        ..Default::default()
-    };
+    let raw = f.raw_webhook("came back");
+    let message_id: uuid::Uuid = raw.message_id.parse().unwrap();
     let topology = inlet_bus::Topology::new(&stack.settings.amqp);
     let connection = inlet_bus::connect(&stack.settings.amqp.url, "test")
         .await

@@ -556,28 +556,23 @@ async fn unknown_tokens_cost_no_lookup_and_an_address_that_keeps_guessing_gets_4
             format!("{a}{b}")[..40].to_string()
         }
     };
+    let guess_once = |n| {
+        let token = guess(n);
+        let stack = &stack;
+        async move { stack.slack_status(&token, r#"{"text":"x"}"#).await }
+    };
     let mut failures = 0;
     // The key is loaded in the background at start.
     let deadline = Instant::now() + Duration::from_secs(10);
     while checks("screened").await == 0 {
         assert!(Instant::now() < deadline, "guesses are never screened");
-        assert_eq!(
-            stack
-                .slack_status(&guess(failures), r#"{"text":"x"}"#)
-                .await,
-            404
-        );
+        assert_eq!(guess_once(failures).await, 404);
         failures += 1;
     }
     let looked_up = checks("looked_up").await;
     let screened = checks("screened").await;
     for _ in 0..20 {
-        assert_eq!(
-            stack
-                .slack_status(&guess(failures), r#"{"text":"x"}"#)
-                .await,
-            404
-        );
+        assert_eq!(guess_once(failures).await, 404);
         failures += 1;
     }
     assert_eq!(checks("screened").await, screened + 20);
@@ -600,12 +595,7 @@ async fn unknown_tokens_cost_no_lookup_and_an_address_that_keeps_guessing_gets_4
     );
 
     while failures < LIMIT {
-        assert_eq!(
-            stack
-                .slack_status(&guess(failures), r#"{"text":"x"}"#)
-                .await,
-            404
-        );
+        assert_eq!(guess_once(failures).await, 404);
         failures += 1;
     }
     let limited = stack
