@@ -88,6 +88,18 @@ pub fn display_name(field: &'static str, value: &str) -> Result<(), ApiError> {
     at_most_chars(field, value, MAX_DISPLAY_NAME_CHARS)
 }
 
+/// The display name given (checked as [`display_name`]), or `name` when
+/// none is.
+pub fn display_name_or(given: Option<&str>, name: &str) -> Result<String, ApiError> {
+    match given {
+        Some(display) => {
+            display_name("display_name", display)?;
+            Ok(display.to_string())
+        }
+        None => Ok(name.to_string()),
+    }
+}
+
 /// A webhook's default post username: shown on its posts, never
 /// addressed, so any text of a display name's length.
 pub fn post_username(value: &str) -> Result<(), ApiError> {

@@ -5,38 +5,14 @@
 //! commit and the Redis publish (the outbox relay publishes later). The
 //! outcome is the one a run without crashes gives.
 
-use inlet_testkit::oracle::{Senders, assert_exactly, send};
+use inlet_testkit::oracle::{assert_exactly, send};
+use inlet_testkit::process::{ServiceProcess, assert_the_standby_takes_over_from_a_killed_active};
 use inlet_testkit::{Services, TestStack};
-use std::process::Child;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU16;
 use std::time::Duration;
 
 const DELIVERY: &str = env!("CARGO_BIN_EXE_inlet-delivery");
 
 const TOTAL: usize = 300;
-
-/// The real delivery binary; killed when dropped, so that a failing test
-/// leaves no process behind.
-struct DeliveryProcess(Child);
-
-impl DeliveryProcess {
-    fn spawn(stack: &TestStack) -> Self {
-        Self(inlet_testkit::process::spawn(DELIVERY, &stack.settings).unwrap())
-    }
-
-    /// SIGKILL: no goodbye, no ack; PostgreSQL rolls back an open transaction.
-    fn kill(self) {
-        drop(self);
-    }
-}
-
-impl Drop for DeliveryProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// One sender, `sender0-0` … in order, at a steady pace so the kills land
 /// mid-stream. Ingress is never disturbed here: every message must get 200.
@@ -55,19 +31,6 @@ async fn stream(stack: &TestStack, token: &str) -> tokio::task::JoinHandle<Vec<S
     })
 }
 
-/// The seq up to which the channel's posts were published on Redis.
-async fn published_seq(stack: &TestStack, channel: uuid::Uuid) -> i64 {
-    let client = stack.pool.get().await.unwrap();
-    let row = client
-        .query_one(
-            "SELECT published_seq FROM channels WHERE id = $1",
-            &[&channel],
-        )
-        .await
-        .unwrap();
-    row.get(0)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_killed_again_and_again_mid_stream_loses_and_doubles_nothing() {
     let no_delivery = Services {
@@ -76,7 +39,7 @@ async fn a_delivery_killed_again_and_again_mid_stream_loses_and_doubles_nothing(
     };
     let stack = TestStack::start_with(no_delivery, |_| {}).await.unwrap();
     let f = stack.fixture().await.unwrap();
-    let mut delivery = DeliveryProcess::spawn(&stack);
+    let mut delivery = ServiceProcess::spawn(DELIVERY, &stack);
     let sender = stream(&stack, &f.token).await;
 
     for posted in [30, 110, 190] {
@@ -88,7 +51,7 @@ async fn a_delivery_killed_again_and_again_mid_stream_loses_and_doubles_nothing(
             assert!(!sender.is_finished(), "the first kill must land mid-stream");
         }
         delivery.kill();
-        delivery = DeliveryProcess::spawn(&stack);
+        delivery = ServiceProcess::spawn(DELIVERY, &stack);
     }
     let accepted = sender.await.unwrap();
 
@@ -106,7 +69,7 @@ async fn a_delivery_killed_again_and_again_mid_stream_loses_and_doubles_nothing(
     // Posts committed by a killed delivery before its Redis publish are
     // published by the outbox relay of the next one.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while published_seq(&stack, channel).await < TOTAL as i64 {
+    while stack.published_seq(channel).await.unwrap() < TOTAL as i64 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "posts stored but never published on Redis"
@@ -128,33 +91,6 @@ async fn the_active_of_two_deliveries_sigkilled_under_load_its_standby_keeps_the
         ..Services::ALL
     };
     let stack = TestStack::start_with(no_delivery, |_| {}).await.unwrap();
-    let f = stack.fixture().await.unwrap();
-    let active = DeliveryProcess::spawn(&stack);
-    let port = Arc::new(AtomicU16::new(stack.ingress_port));
-    let senders = Senders::start(stack.http.clone(), port, &f.token, 4);
-    // The active one posts before the standby registers.
-    stack
-        .wait_for_posts(&f.channel_id, 20, Duration::from_secs(30))
-        .await
-        .unwrap();
-    let standby = DeliveryProcess::spawn(&stack);
-    senders
-        .wait_for_progress(100, Duration::from_secs(30))
-        .await;
-
-    let accepted = senders.accepted_so_far();
-    active.kill();
-    let killed = std::time::Instant::now();
-    stack
-        .wait_for_posts(&f.channel_id, accepted + 50, Duration::from_secs(45))
-        .await
-        .unwrap();
-    eprintln!(
-        "active delivery killed: posts resumed within {:?}",
-        killed.elapsed()
-    );
-    let accepted = senders.finish().await;
-    assert_exactly(&stack, &f.channel_id, &accepted).await;
-    standby.kill();
+    assert_the_standby_takes_over_from_a_killed_active(DELIVERY, &stack).await;
     stack.stop().await;
 }

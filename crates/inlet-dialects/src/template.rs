@@ -21,10 +21,14 @@ use serde_json::{Map, Value};
 /// Longest case id a template may open (the emakin dialect's bound).
 const MAX_CASE_ID_BYTES: usize = 255;
 
-/// What a template rendered for one request: the document the raw webhook
-/// carries as its body (JSON), read back by [`translate`].
+/// The fields of a templated post. A webhook's template holds one
+/// template string per field (`inlet_templates::TemplateSource`); what it
+/// rendered for one request holds one value per field ([`Rendered`]). Only
+/// `message` is required, and an unknown field is refused, so a misspelt
+/// one is not silently dropped.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rendered {
+#[serde(deny_unknown_fields)]
+pub struct PostFields {
     /// The post's markdown.
     pub message: String,
     /// The thread key: posts with the same topic form one thread.
@@ -39,7 +43,11 @@ pub struct Rendered {
     pub case_id: Option<String>,
 }
 
-impl Rendered {
+/// What a template rendered for one request: the document the raw webhook
+/// carries as its body (JSON), read back by [`translate`].
+pub type Rendered = PostFields;
+
+impl PostFields {
     /// The document as the raw webhook carries it.
     pub fn to_body(&self) -> Vec<u8> {
         // A struct of strings always serialises.

@@ -2,12 +2,10 @@
 //! is the one a run without the crash gives — every accepted message posted
 //! once, in receipt order, one root per thread key, seq gap-free.
 
-use inlet_testkit::oracle::{Senders, assert_exactly};
+use inlet_testkit::process::{ServiceProcess, assert_the_standby_takes_over_from_a_killed_active};
 use inlet_testkit::{Services, TestStack};
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU16;
 use std::time::Duration;
 
 const FORMATTER: &str = env!("CARGO_BIN_EXE_inlet-formatter");
@@ -20,7 +18,7 @@ async fn a_formatter_killed_mid_stream_changes_nothing_in_the_outcome() {
     };
     let stack = TestStack::start_with(no_formatter, |_| {}).await.unwrap();
     let f = stack.fixture().await.unwrap();
-    let mut formatter = inlet_testkit::process::spawn(FORMATTER, &stack.settings).unwrap();
+    let formatter = ServiceProcess::spawn(FORMATTER, &stack);
 
     let total = 400;
     let sender = {
@@ -42,9 +40,8 @@ async fn a_formatter_killed_mid_stream_changes_nothing_in_the_outcome() {
         .wait_for_posts(&f.channel_id, 40, Duration::from_secs(30))
         .await
         .unwrap();
-    formatter.kill().unwrap(); // SIGKILL: no goodbye, unacknowledged work returns to the queue
-    formatter.wait().unwrap();
-    let mut restarted = inlet_testkit::process::spawn(FORMATTER, &stack.settings).unwrap();
+    formatter.kill();
+    let restarted = ServiceProcess::spawn(FORMATTER, &stack);
     sender.await.unwrap();
 
     let posts = stack
@@ -79,8 +76,7 @@ async fn a_formatter_killed_mid_stream_changes_nothing_in_the_outcome() {
         }
     }
     assert_eq!(roots.len(), 5);
-    restarted.kill().unwrap();
-    restarted.wait().unwrap();
+    restarted.kill();
     stack.stop().await;
 }
 
@@ -95,35 +91,6 @@ async fn the_active_of_two_formatters_sigkilled_under_load_its_standby_keeps_the
         ..Services::ALL
     };
     let stack = TestStack::start_with(no_formatter, |_| {}).await.unwrap();
-    let f = stack.fixture().await.unwrap();
-    let mut active = inlet_testkit::process::spawn(FORMATTER, &stack.settings).unwrap();
-    let port = Arc::new(AtomicU16::new(stack.ingress_port));
-    let senders = Senders::start(stack.http.clone(), port, &f.token, 4);
-    // The active one posts before the standby registers.
-    stack
-        .wait_for_posts(&f.channel_id, 20, Duration::from_secs(30))
-        .await
-        .unwrap();
-    let mut standby = inlet_testkit::process::spawn(FORMATTER, &stack.settings).unwrap();
-    senders
-        .wait_for_progress(100, Duration::from_secs(30))
-        .await;
-
-    let accepted = senders.accepted_so_far();
-    active.kill().unwrap(); // SIGKILL
-    active.wait().unwrap();
-    let killed = std::time::Instant::now();
-    stack
-        .wait_for_posts(&f.channel_id, accepted + 50, Duration::from_secs(45))
-        .await
-        .unwrap();
-    eprintln!(
-        "active formatter killed: posts resumed within {:?}",
-        killed.elapsed()
-    );
-    let accepted = senders.finish().await;
-    assert_exactly(&stack, &f.channel_id, &accepted).await;
-    standby.kill().unwrap();
-    standby.wait().unwrap();
+    assert_the_standby_takes_over_from_a_killed_active(FORMATTER, &stack).await;
     stack.stop().await;
 }

@@ -176,15 +176,8 @@ pub async fn confirm(
     key: &str,
     message_id: &str,
 ) {
-    let mut redis = redis.clone();
-    let result: redis::RedisResult<i64> = redis::cmd("EVAL")
-        .arg(CONFIRM)
-        .arg(1)
-        .arg(keys::idempotency(settings, webhook_id, key))
-        .arg(message_id)
-        .query_async(&mut redis)
-        .await;
-    if let Err(error) = result {
+    let claim = keys::idempotency(settings, webhook_id, key);
+    if let Err(error) = run_on_claim(redis, CONFIRM, claim, message_id).await {
         // The claim stays pending: a retry takes it over once stale, under
         // the same message id, and the pipeline drops the double.
         tracing::warn!(%error, "cannot confirm an idempotency claim");
@@ -200,17 +193,28 @@ pub async fn abandon(
     key: &str,
     message_id: &str,
 ) {
-    let mut redis = redis.clone();
-    let result: redis::RedisResult<i64> = redis::cmd("EVAL")
-        .arg(ABANDON)
-        .arg(1)
-        .arg(keys::idempotency(settings, webhook_id, key))
-        .arg(message_id)
-        .query_async(&mut redis)
-        .await;
-    if let Err(error) = result {
+    let claim = keys::idempotency(settings, webhook_id, key);
+    if let Err(error) = run_on_claim(redis, ABANDON, claim, message_id).await {
         tracing::warn!(%error, "cannot give up an idempotency claim");
     }
+}
+
+/// Runs `script` on the claim `key`, which acts only while the claim is
+/// still `message_id`'s.
+async fn run_on_claim(
+    redis: &RedisConnection,
+    script: &str,
+    key: String,
+    message_id: &str,
+) -> redis::RedisResult<i64> {
+    let mut redis = redis.clone();
+    redis::cmd("EVAL")
+        .arg(script)
+        .arg(1)
+        .arg(key)
+        .arg(message_id)
+        .query_async(&mut redis)
+        .await
 }
 
 /// Stores the verdict beside the first message id.

@@ -26,27 +26,11 @@ pub use helpers::DEFAULT_DATETIME_FORMAT;
 pub use render::{Compiled, Rendering, compile};
 pub use translate::{Translated, translate};
 
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// A webhook's template: one template string per field of the post. Only
-/// `message` is required.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TemplateSource {
-    /// The post's markdown.
-    pub message: String,
-    /// The thread key: posts with the same rendered topic form one thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub topic: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub icon_url: Option<String>,
-    /// Opens a case with the rendered id (semantics.md "Cases").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub case_id: Option<String>,
-}
+/// A webhook's template: one template string per field of the post,
+/// rendered into the same fields. Only `message` is required.
+pub type TemplateSource = inlet_dialects::template::PostFields;
 
 /// Longest template string of a field, in bytes: a template is written by
 /// a person, and is stored with every version.

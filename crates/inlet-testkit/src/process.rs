@@ -1,8 +1,13 @@
 //! A service run as its own process (for tests that kill it with SIGKILL):
 //! its settings are handed over as `INLET__…` environment variables.
 
+use crate::TestStack;
+use crate::oracle::{Senders, assert_exactly};
 use inlet_core::Settings;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU16;
+use std::time::{Duration, Instant};
 
 /// The environment that makes a service binary use `settings`.
 pub fn environment(settings: &Settings) -> Vec<(String, String)> {
@@ -48,4 +53,63 @@ pub fn spawn(binary: &str, settings: &Settings) -> std::io::Result<Child> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
+}
+
+/// A service binary running as its own process with the stack's settings;
+/// killed when dropped, so that a failing test leaves no process behind.
+pub struct ServiceProcess(Child);
+
+impl ServiceProcess {
+    pub fn spawn(binary: &str, stack: &TestStack) -> Self {
+        Self(spawn(binary, &stack.settings).expect("the service binary starts"))
+    }
+
+    /// SIGKILL: no goodbye, no ack; unacknowledged work returns to the
+    /// queue and PostgreSQL rolls back an open transaction.
+    pub fn kill(self) {
+        drop(self);
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Two processes of `binary` with one configuration (the first registered
+/// is the active consumer of every shard, the second stands by); the
+/// active one is SIGKILLed while four senders stream, and the standby
+/// carries on (decisions.md 106): the oracle holds, each sender's order
+/// included. `stack` runs every service but the one `binary` is.
+pub async fn assert_the_standby_takes_over_from_a_killed_active(binary: &str, stack: &TestStack) {
+    let f = stack.fixture().await.unwrap();
+    let active = ServiceProcess::spawn(binary, stack);
+    let port = Arc::new(AtomicU16::new(stack.ingress_port));
+    let senders = Senders::start(stack.http.clone(), port, &f.token, 4);
+    // The active one posts before the standby registers.
+    stack
+        .wait_for_posts(&f.channel_id, 20, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let standby = ServiceProcess::spawn(binary, stack);
+    senders
+        .wait_for_progress(100, Duration::from_secs(30))
+        .await;
+
+    let accepted = senders.accepted_so_far();
+    active.kill();
+    let killed = Instant::now();
+    stack
+        .wait_for_posts(&f.channel_id, accepted + 50, Duration::from_secs(45))
+        .await
+        .unwrap();
+    eprintln!(
+        "active {binary} killed: posts resumed within {:?}",
+        killed.elapsed()
+    );
+    let accepted = senders.finish().await;
+    assert_exactly(stack, &f.channel_id, &accepted).await;
+    standby.kill();
 }

@@ -85,6 +85,28 @@ pub struct Fixture {
     pub token: String,
 }
 
+impl Fixture {
+    /// A raw webhook of the Slack dialect posting `text`, as ingress makes
+    /// it for this fixture's channel, received now.
+    pub fn raw_webhook(&self, text: &str) -> inlet_proto::v1::RawWebhook {
+        let now_micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970")
+            .as_micros() as i64;
+        inlet_proto::v1::RawWebhook {
+            message_id: uuid::Uuid::now_v7().to_string(),
+            webhook_id: self.webhook_id.clone(),
+            team_id: self.team_id.clone(),
+            dialect: "slack".into(),
+            ordering_key: self.channel_id.clone(),
+            received_at_micros: now_micros,
+            content_type: "application/json".into(),
+            body: json!({ "text": text }).to_string().into_bytes(),
+            ..Default::default()
+        }
+    }
+}
+
 /// Settings for one isolated test.
 pub fn test_settings(database_url: &str) -> Settings {
     let tag = crate::unique_tag();
@@ -338,6 +360,25 @@ impl TestStack {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Adds `user_id` to `channel_id` as the admin, or removes them; fails
+    /// the test unless `204`.
+    pub async fn set_membership(&self, channel_id: &str, user_id: &str, member: bool) {
+        let method = match member {
+            true => reqwest::Method::PUT,
+            false => reqwest::Method::DELETE,
+        };
+        let path = format!("/api/v1/channels/{channel_id}/members/{user_id}");
+        let (status, answer) = self.api_request(method, &path, None).await;
+        assert_eq!(status, 204, "{path}: {answer}");
+    }
+
+    /// Makes a webhook on `channel_id` owned by `owner_id` as the admin:
+    /// the webhook as answered, with its token; fails the test unless 2xx.
+    pub async fn create_webhook(&self, channel_id: &str, owner_id: &str) -> Value {
+        let body = json!({"channel_id": channel_id, "owner_id": owner_id});
+        self.api_post("/api/v1/webhooks", body).await.unwrap()
+    }
+
     /// Changes a webhook as the admin (`PATCH /api/v1/webhooks/{id}`): the
     /// webhook as answered; fails the test unless `200`.
     pub async fn patch_webhook(&self, webhook_id: &str, changes: Value) -> Value {
@@ -474,6 +515,40 @@ impl TestStack {
     pub async fn posts(&self, channel: uuid::Uuid) -> anyhow::Result<Vec<Post>> {
         let client = self.pool.get().await?;
         Ok(inlet_store::repo::posts::list(&**client, channel, 0, 100_000).await?)
+    }
+
+    /// The posts of the channel whose id (as a fixture holds it) is
+    /// `channel_id`; fails the test when they cannot be read.
+    pub async fn posts_of(&self, channel_id: &str) -> Vec<Post> {
+        let channel = channel_id.parse().expect("a channel id");
+        self.posts(channel).await.expect("the channel's posts")
+    }
+
+    /// The seq up to which `channel`'s posts were published on Redis.
+    pub async fn published_seq(&self, channel: uuid::Uuid) -> anyhow::Result<i64> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_one(
+                "SELECT published_seq FROM channels WHERE id = $1",
+                &[&channel],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// The headers RabbitMQ adds to a message it dead-letters after its
+    /// delivery limit on shard `shard` of `hop`'s queues.
+    pub fn first_death_headers(&self, hop: inlet_bus::Hop, shard: u16) -> lapin::types::FieldTable {
+        use lapin::types::{AMQPValue, FieldTable, LongString};
+        let topology = inlet_bus::Topology::new(&self.settings.amqp);
+        let text = |s: &str| AMQPValue::LongString(LongString::from(s));
+        let mut headers = FieldTable::default();
+        headers.insert(
+            "x-first-death-queue".into(),
+            text(&topology.queue(hop, shard)),
+        );
+        headers.insert("x-first-death-reason".into(), text("delivery_limit"));
+        headers
     }
 
     /// A consumer of every shard of `hop`'s queues, as a service would open

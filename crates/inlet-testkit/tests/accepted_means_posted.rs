@@ -643,7 +643,7 @@ async fn a_dead_letter_is_answered_as_one_and_counted() {
         .unwrap()
         .get(0);
     assert_eq!(letters, 1);
-    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&f.channel_id).await;
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].message, "fine");
 

@@ -8,7 +8,7 @@
 use inlet_proto::Message;
 use inlet_testkit::{Fixture, Services, TestStack, eventually};
 use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
-use lapin::types::{AMQPValue, FieldTable, LongString};
+use lapin::types::FieldTable;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -27,13 +27,6 @@ const FORMATTER_ONLY: Services = Services {
 async fn letter(stack: &TestStack, method: Method, id: &str, action: &str) -> (StatusCode, Value) {
     let path = format!("/api/v1/dead-letters/{id}{action}");
     stack.api_request(method, &path, None).await
-}
-
-async fn membership(stack: &TestStack, channel: &str, user: &str, member: bool) {
-    let method = if member { Method::PUT } else { Method::DELETE };
-    let path = format!("/api/v1/channels/{channel}/members/{user}");
-    let (status, _) = stack.api_request(method, &path, None).await;
-    assert_eq!(status, 204);
 }
 
 /// Sends until ingress answers `expected` (its directory cache follows
@@ -73,10 +66,10 @@ async fn wait_for_letters(stack: &TestStack, count: usize) -> Vec<Value> {
 /// A message accepted while the owner was a member of the private channel,
 /// formatted after they were removed: the formatter dead-letters it.
 async fn dead_letter_one(stack: &mut TestStack, f: &Fixture, secret: &str, text: &str) {
-    membership(stack, secret, &f.owner_id, true).await;
+    stack.set_membership(secret, &f.owner_id, true).await;
     stack.stop_service("formatter").await;
     send_until(stack, f, text, 200).await;
-    membership(stack, secret, &f.owner_id, false).await;
+    stack.set_membership(secret, &f.owner_id, false).await;
     stack.spawn(FORMATTER_ONLY).await.unwrap();
 }
 
@@ -118,7 +111,7 @@ async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
     assert_ne!(second, first);
 
     // Fixed, then replayed: posted, exactly once.
-    membership(&stack, &secret, &f.owner_id, true).await;
+    stack.set_membership(&secret, &f.owner_id, true).await;
     let (status, _) = letter(&stack, Method::POST, &second, "/replay").await;
     assert_eq!(status, 200);
     let posts = stack.wait_for_posts(&secret, 1, WAIT).await.unwrap();
@@ -143,7 +136,7 @@ async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
 
     // Nothing else was posted: the discarded one stays unposted.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = stack.posts(secret.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&secret).await;
     assert_eq!(posts.len(), 1);
     stack.stop().await;
 }
@@ -185,14 +178,8 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
     let secret = stack
         .create_channel(&f.team_id, json!({"name": "secret", "private": true}))
         .await;
-    membership(&stack, &secret, &f.owner_id, true).await;
-    let hook = stack
-        .api_post(
-            "/api/v1/webhooks",
-            json!({"channel_id": secret, "owner_id": f.owner_id}),
-        )
-        .await
-        .unwrap();
+    stack.set_membership(&secret, &f.owner_id, true).await;
+    let hook = stack.create_webhook(&secret, &f.owner_id).await;
     let token = hook["token"].as_str().unwrap();
 
     stack.stop_service("formatter").await;
@@ -213,7 +200,7 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
         assert!(tokio::time::Instant::now() < deadline, "never accepted");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    membership(&stack, &secret, &f.owner_id, false).await;
+    stack.set_membership(&secret, &f.owner_id, false).await;
     stack.spawn(FORMATTER_ONLY).await.unwrap();
 
     let (status, verdict) = waiting.await.unwrap();
@@ -222,15 +209,9 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
     let letters = wait_for_letters(&stack, 1).await;
     assert_eq!(letters[0]["reason"], "action_prohibited");
     assert_eq!(letters[0]["id"], verdict["dead_letter_id"], "{verdict}");
-    assert!(
-        stack
-            .posts(secret.parse().unwrap())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(stack.posts_of(&secret).await.is_empty());
 
-    membership(&stack, &secret, &f.owner_id, true).await;
+    stack.set_membership(&secret, &f.owner_id, true).await;
     let id = letters[0]["id"].as_str().unwrap();
     let (status, _) = letter(&stack, Method::POST, id, "/replay").await;
     assert_eq!(status, 200);
@@ -247,34 +228,14 @@ async fn what_the_broker_gives_up_on_is_archived_and_replayable() {
     let f = stack.fixture().await.unwrap();
     // A raw webhook as ingress makes it, dead-lettered by the broker after
     // its delivery limit (what RabbitMQ adds: the x-first-death-* headers).
-    let message_id = uuid::Uuid::now_v7();
-    let now_micros = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_micros() as i64;
-    let raw = inlet_proto::v1::RawWebhook {
-        message_id: message_id.to_string(),
-        webhook_id: f.webhook_id.clone(),
-        team_id: f.team_id.clone(),
-        dialect: "slack".into(),
-        ordering_key: f.channel_id.clone(),
-        received_at_micros: now_micros,
-        content_type: "application/json".into(),
-        body: br#"{"text": "came back"}"#.to_vec(),
-        ..Default::default()
-    };
+    let raw = f.raw_webhook("came back");
+    let message_id: uuid::Uuid = raw.message_id.parse().unwrap();
     let topology = inlet_bus::Topology::new(&stack.settings.amqp);
     let connection = inlet_bus::connect(&stack.settings.amqp.url, "test")
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();
-    let mut headers = FieldTable::default();
-    let text = |s: &str| AMQPValue::LongString(LongString::from(s));
-    headers.insert(
-        "x-first-death-queue".into(),
-        text(&topology.queue(inlet_bus::Hop::Raw, 1)),
-    );
-    headers.insert("x-first-death-reason".into(), text("delivery_limit"));
+    let headers = stack.first_death_headers(inlet_bus::Hop::Raw, 1);
     channel
         .basic_publish(
             topology.dead_letter_exchange().into(),

@@ -252,17 +252,9 @@ async fn no_token_secret_or_signature_is_ever_in_the_log_and_a_kept_body_runs_dr
         .unwrap();
     assert_eq!(dry["result"], "posts", "{dry}");
     assert_eq!(dry["posts"][0]["message"], "deploy done; hook [token]");
-    let posts_before = stack
-        .posts(f.channel_id.parse().unwrap())
-        .await
-        .unwrap()
-        .len();
+    let posts_before = stack.posts_of(&f.channel_id).await.len();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let posts_after = stack
-        .posts(f.channel_id.parse().unwrap())
-        .await
-        .unwrap()
-        .len();
+    let posts_after = stack.posts_of(&f.channel_id).await.len();
     assert_eq!(posts_before, posts_after, "a dry run posts nothing");
     stack.stop().await;
 }

@@ -238,22 +238,11 @@ async fn f6_redis_down_stores_posts_and_the_outbox_publishes_them_later() {
         accepted.push(text);
     }
     assert_exactly(&stack, &f, &accepted).await;
-    let published = |stack: &TestStack| {
-        let pool = stack.pool.clone();
-        let channel: uuid::Uuid = f.channel_id.parse().unwrap();
-        async move {
-            let client = pool.get().await.unwrap();
-            let row = client
-                .query_one(
-                    "SELECT published_seq FROM channels WHERE id = $1",
-                    &[&channel],
-                )
-                .await
-                .unwrap();
-            row.get::<_, i64>(0)
-        }
-    };
-    assert!(published(&stack).await < 30, "published with Redis down?");
+    let channel: uuid::Uuid = f.channel_id.parse().unwrap();
+    assert!(
+        stack.published_seq(channel).await.unwrap() < 30,
+        "published with Redis down?"
+    );
     let metrics = stack.metrics("ingress").await.unwrap();
     let errors: f64 = metrics
         .lines()
@@ -264,7 +253,7 @@ async fn f6_redis_down_stores_posts_and_the_outbox_publishes_them_later() {
 
     redis.start_again().unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while published(&stack).await < 30 {
+    while stack.published_seq(channel).await.unwrap() < 30 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the outbox did not catch up"

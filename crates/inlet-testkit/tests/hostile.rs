@@ -97,6 +97,28 @@ async fn a_ten_mib_body_gets_413_before_it_is_read_announced_or_chunked() {
 
 /// Sends `head`, then `body` one byte every 300 ms, and returns the answer
 /// as soon as one comes (the server cuts a slow body off).
+/// Posts the JSON `body` to `path` on `port` a byte every 300 ms, with
+/// the extra `headers` (each ending in CRLF), and checks that the answer
+/// is a 408 that came before 3.5 s: the answer.
+async fn post_trickling(port: u16, path: &str, headers: &str, body: &[u8]) -> String {
+    let mut stream = TcpStream::connect(format!("127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let started = Instant::now();
+    let answer = trickle(&mut stream, &head, body).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_millis(3_500),
+        "cut off after {:?}",
+        started.elapsed()
+    );
+    answer
+}
+
 async fn trickle(stream: &mut TcpStream, head: &str, body: &[u8]) -> String {
     stream.write_all(head.as_bytes()).await.unwrap();
     for byte in body {
@@ -121,25 +143,10 @@ async fn a_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
         .await
         .unwrap();
     let f = stack.fixture().await.unwrap();
-    let mut stream = TcpStream::connect(format!("127.0.0.1:{}", stack.ingress_port))
-        .await
-        .unwrap();
-    let body = br#"{"text":"slow"}"#;
-    let head = format!(
-        "POST /hooks/{} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        f.token,
-        body.len()
-    );
-    let started = Instant::now();
-    let answer = trickle(&mut stream, &head, body).await;
-    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert!(
-        started.elapsed() < Duration::from_millis(3_500),
-        "cut off after {:?}",
-        started.elapsed()
-    );
+    let path = format!("/hooks/{}", f.token);
+    post_trickling(stack.ingress_port, &path, "", br#"{"text":"slow"}"#).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&f.channel_id).await;
     assert!(posts.is_empty());
     stack.stop().await;
 }
@@ -149,22 +156,16 @@ async fn rotated_away_revoked_and_unknown_tokens_get_the_same_answer() {
     let stack = TestStack::start().await.unwrap();
     let rotated = stack.fixture().await.unwrap();
     let revoked = stack.fixture().await.unwrap();
-    let rotate = stack
-        .http
-        .post(stack.api_url(&format!("/api/v1/webhooks/{}/rotate", rotated.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(rotate.status(), 200);
-    let revoke = stack
-        .http
-        .delete(stack.api_url(&format!("/api/v1/webhooks/{}", revoked.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoke.status(), 200);
+    let rotate = format!("/api/v1/webhooks/{}/rotate", rotated.webhook_id);
+    let (status, _) = stack
+        .api_request(reqwest::Method::POST, &rotate, None)
+        .await;
+    assert_eq!(status, 200);
+    let revoke = format!("/api/v1/webhooks/{}", revoked.webhook_id);
+    let (status, _) = stack
+        .api_request(reqwest::Method::DELETE, &revoke, None)
+        .await;
+    assert_eq!(status, 200);
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let mut answers = Vec::new();
     for token in [
@@ -250,7 +251,7 @@ async fn malformed_bodies_get_a_clear_4xx_on_every_dialect_and_post_nothing() {
     assert_eq!(form.status(), 400);
     assert_eq!(form.text().await.unwrap(), "invalid_payload");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&f.channel_id).await;
     assert!(posts.is_empty(), "{} posted", posts.len());
     // Ingress is still fine.
     assert_eq!(stack.slack_status(&f.token, r#"{"text":"ok"}"#).await, 200);
@@ -555,28 +556,23 @@ async fn unknown_tokens_cost_no_lookup_and_an_address_that_keeps_guessing_gets_4
             format!("{a}{b}")[..40].to_string()
         }
     };
+    let guess_once = |n| {
+        let token = guess(n);
+        let stack = &stack;
+        async move { stack.slack_status(&token, r#"{"text":"x"}"#).await }
+    };
     let mut failures = 0;
     // The key is loaded in the background at start.
     let deadline = Instant::now() + Duration::from_secs(10);
     while checks("screened").await == 0 {
         assert!(Instant::now() < deadline, "guesses are never screened");
-        assert_eq!(
-            stack
-                .slack_status(&guess(failures), r#"{"text":"x"}"#)
-                .await,
-            404
-        );
+        assert_eq!(guess_once(failures).await, 404);
         failures += 1;
     }
     let looked_up = checks("looked_up").await;
     let screened = checks("screened").await;
     for _ in 0..20 {
-        assert_eq!(
-            stack
-                .slack_status(&guess(failures), r#"{"text":"x"}"#)
-                .await,
-            404
-        );
+        assert_eq!(guess_once(failures).await, 404);
         failures += 1;
     }
     assert_eq!(checks("screened").await, screened + 20);
@@ -599,12 +595,7 @@ async fn unknown_tokens_cost_no_lookup_and_an_address_that_keeps_guessing_gets_4
     );
 
     while failures < LIMIT {
-        assert_eq!(
-            stack
-                .slack_status(&guess(failures), r#"{"text":"x"}"#)
-                .await,
-            404
-        );
+        assert_eq!(guess_once(failures).await, 404);
         failures += 1;
     }
     let limited = stack
@@ -697,24 +688,10 @@ async fn a_management_body_that_trickles_in_is_cut_off_at_the_body_deadline() {
     let stack = TestStack::start_with(Services::API, |s| s.api.body_timeout_ms = 1_000)
         .await
         .unwrap();
-    let mut stream = TcpStream::connect(format!("127.0.0.1:{}", stack.api_port))
-        .await
-        .unwrap();
+    let auth = format!("Authorization: Bearer {}\r\n", stack.admin_token);
     let body = br#"{"name":"slow-team"}"#;
-    let head = format!(
-        "POST /api/v1/teams HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        stack.admin_token,
-        body.len()
-    );
-    let started = Instant::now();
-    let answer = trickle(&mut stream, &head, body).await;
-    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let answer = post_trickling(stack.api_port, "/api/v1/teams", &auth, body).await;
     assert!(answer.contains("request_timeout"), "{answer}");
-    assert!(
-        started.elapsed() < Duration::from_millis(3_500),
-        "cut off after {:?}",
-        started.elapsed()
-    );
     let teams = stack.api_get_text("/api/v1/teams").await.unwrap();
     assert!(!teams.contains("slow-team"), "{teams}");
     stack.stop().await;

@@ -270,7 +270,7 @@ async fn taking_over_a_claim_whose_publish_did_reach_the_broker_posts_nothing_tw
     stack.wait_for_posts(&f.channel_id, 2, WAIT).await.unwrap();
     // A moment for a late double to show up.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&f.channel_id).await;
     let texts: Vec<&str> = posts.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(texts, ["once", "after"]);
     stack.stop().await;

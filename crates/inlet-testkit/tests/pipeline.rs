@@ -3,7 +3,7 @@
 //! services run in-process on free ports.
 
 use futures_util::StreamExt;
-use inlet_testkit::{Services, TestStack};
+use inlet_testkit::{Services, TestStack, eventually};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -124,19 +124,15 @@ async fn a_message_redelivered_after_its_commit_makes_no_second_post() {
     set.close().await;
     // The real delivery now receives the same messages again.
     stack.spawn(Services::DELIVERY).await.unwrap();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    eventually("three redeliveries counted as duplicates", WAIT, || async {
         let metrics = stack.metrics("delivery").await.unwrap();
-        if metrics.contains("inlet_delivery_posts_total{outcome=\"duplicate\"} 3") {
-            break;
+        match metrics.contains("inlet_delivery_posts_total{outcome=\"duplicate\"} 3") {
+            true => Ok(()),
+            false => Err(metrics),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "redeliveries not seen:\n{metrics}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    })
+    .await;
+    let posts = stack.posts_of(&f.channel_id).await;
     let seqs: Vec<i64> = posts.iter().map(|p| p.seq).collect();
     let texts: Vec<&str> = posts.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(seqs, vec![1, 2, 3]);
@@ -338,13 +334,7 @@ async fn a_channel_override_posts_into_that_channel_of_the_team() {
     assert_eq!(response.status(), 200);
     let posts = stack.wait_for_posts(&ops, 1, WAIT).await.unwrap();
     assert_eq!(posts[0].message, "to ops");
-    assert!(
-        stack
-            .posts(f.channel_id.parse().unwrap())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(stack.posts_of(&f.channel_id).await.is_empty());
     stack.stop().await;
 }
 
@@ -513,18 +503,16 @@ async fn the_outbox_relay_publishes_what_redis_never_got() {
     );
     drop(events);
     // The relay commits the watermark just after it publishes.
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while inlet_store::repo::posts::pending_count(&**db)
-        .await
-        .unwrap()
-        != 0
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the watermark never moved past the relayed post"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the watermark past the relayed post", WAIT, || async {
+        match inlet_store::repo::posts::pending_count(&**db)
+            .await
+            .unwrap()
+        {
+            0 => Ok(()),
+            pending => Err(format!("{pending} pending")),
+        }
+    })
+    .await;
     stack.stop().await;
 }
 
@@ -577,13 +565,7 @@ async fn management_needs_an_admin_token_and_never_shows_webhook_tokens() {
     assert_eq!(reads.status(), 200, "a read token can read");
 
     let list = stack
-        .http
-        .get(stack.api_url(&format!("/api/v1/webhooks?team_id={}", f.team_id)))
-        .bearer_auth(&stack.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .text()
+        .api_get_text(&format!("/api/v1/webhooks?team_id={}", f.team_id))
         .await
         .unwrap();
     assert!(list.contains(&f.webhook_id));
@@ -592,13 +574,7 @@ async fn management_needs_an_admin_token_and_never_shows_webhook_tokens() {
         "a listing must never show a token"
     );
     let one = stack
-        .http
-        .get(stack.api_url(&format!("/api/v1/webhooks/{}", f.webhook_id)))
-        .bearer_auth(&stack.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .text()
+        .api_get_text(&format!("/api/v1/webhooks/{}", f.webhook_id))
         .await
         .unwrap();
     assert!(!one.contains(&f.token));
@@ -703,8 +679,7 @@ async fn delivery_vacuums_the_channel_counters() {
         .await
         .unwrap();
     let client = stack.pool.get().await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
+    eventually("channels vacuumed", Duration::from_secs(15), || async {
         // Statistics reach pg_stat_user_tables within about half a second.
         let vacuums: i64 = client
             .query_one(
@@ -714,15 +689,12 @@ async fn delivery_vacuums_the_channel_counters() {
             .await
             .unwrap()
             .get(0);
-        if vacuums > 0 {
-            break;
+        match vacuums {
+            0 => Err("no vacuum".to_string()),
+            _ => Ok(()),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "channels was never vacuumed"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
     stack.stop().await;
 }
 

@@ -8,39 +8,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-async fn api(
-    stack: &TestStack,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = stack
-        .http
-        .request(method, stack.api_url(path))
-        .bearer_auth(&stack.admin_token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn private_channel(stack: &TestStack, f: &Fixture) -> String {
     stack
         .create_channel(&f.team_id, json!({"name": "secret", "private": true}))
         .await
-}
-
-async fn membership(stack: &TestStack, channel: &str, user: &str, member: bool) {
-    let method = if member {
-        reqwest::Method::PUT
-    } else {
-        reqwest::Method::DELETE
-    };
-    let path = format!("/api/v1/channels/{channel}/members/{user}");
-    let (status, _) = api(stack, method, &path, None).await;
-    assert_eq!(status, 204);
 }
 
 async fn webhooks_on(stack: &TestStack, channel: &str) -> i64 {
@@ -63,13 +34,9 @@ async fn a_webhook_on_a_private_channel_needs_its_owner_as_a_member() {
     let secret = private_channel(&stack, &f).await;
     let create = json!({"channel_id": secret, "owner_id": f.owner_id, "display_name": "CI"});
 
-    let (status, body) = api(
-        &stack,
-        reqwest::Method::POST,
-        "/api/v1/webhooks",
-        Some(create.clone()),
-    )
-    .await;
+    let (status, body) = stack
+        .api_request(reqwest::Method::POST, "/api/v1/webhooks", Some(&create))
+        .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"], "action_prohibited", "{body}");
     assert!(
@@ -85,26 +52,22 @@ async fn a_webhook_on_a_private_channel_needs_its_owner_as_a_member() {
     // A PATCH cannot move a webhook there: its channel and owner are not
     // settings (refused as unknown fields, the webhook unchanged).
     let path = format!("/api/v1/webhooks/{}", f.webhook_id);
-    let (status, body) = api(
-        &stack,
-        reqwest::Method::PATCH,
-        &path,
-        Some(json!({"channel_id": secret})),
-    )
-    .await;
+    let (status, body) = stack
+        .api_request(
+            reqwest::Method::PATCH,
+            &path,
+            Some(&json!({"channel_id": secret})),
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
-    let (_, webhook) = api(&stack, reqwest::Method::GET, &path, None).await;
+    let (_, webhook) = stack.api_request(reqwest::Method::GET, &path, None).await;
     assert_eq!(webhook["channel_id"].as_str(), Some(f.channel_id.as_str()));
 
     // Once the owner is a member, the same request makes the webhook.
-    membership(&stack, &secret, &f.owner_id, true).await;
-    let (status, body) = api(
-        &stack,
-        reqwest::Method::POST,
-        "/api/v1/webhooks",
-        Some(create),
-    )
-    .await;
+    stack.set_membership(&secret, &f.owner_id, true).await;
+    let (status, body) = stack
+        .api_request(reqwest::Method::POST, "/api/v1/webhooks", Some(&create))
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(webhooks_on(&stack, &secret).await, 1);
     stack.stop().await;
@@ -137,14 +100,8 @@ async fn once_the_owner_leaves_its_private_channel_every_entry_point_answers_403
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
     let secret = private_channel(&stack, &f).await;
-    membership(&stack, &secret, &f.owner_id, true).await;
-    let hook = stack
-        .api_post(
-            "/api/v1/webhooks",
-            json!({"channel_id": secret, "owner_id": f.owner_id}),
-        )
-        .await
-        .unwrap();
+    stack.set_membership(&secret, &f.owner_id, true).await;
+    let hook = stack.create_webhook(&secret, &f.owner_id).await;
     let token = hook["token"].as_str().unwrap();
     assert_eq!(
         stack
@@ -156,15 +113,15 @@ async fn once_the_owner_leaves_its_private_channel_every_entry_point_answers_403
         .wait_for_posts(&secret, 1, Duration::from_secs(15))
         .await
         .unwrap();
-    let (_, channel_before) = api(
-        &stack,
-        reqwest::Method::GET,
-        &format!("/api/v1/channels/{secret}"),
-        None,
-    )
-    .await;
+    let (_, channel_before) = stack
+        .api_request(
+            reqwest::Method::GET,
+            &format!("/api/v1/channels/{secret}"),
+            None,
+        )
+        .await;
 
-    membership(&stack, &secret, &f.owner_id, false).await;
+    stack.set_membership(&secret, &f.owner_id, false).await;
     // The API's control message makes ingress drop the team's directory
     // at once: the refusal starts within moments, not at the cache's 30 s
     // expiry. The probe carries an Idempotency-Key longer than allowed,
@@ -213,21 +170,23 @@ async fn once_the_owner_leaves_its_private_channel_every_entry_point_answers_403
 
     // Nothing stored, nothing dead-lettered, the channel as it was.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = stack.posts(secret.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&secret).await;
     assert_eq!(posts.len(), 1, "posted after the owner left");
-    let (_, letters) = api(&stack, reqwest::Method::GET, "/api/v1/dead-letters", None).await;
+    let (_, letters) = stack
+        .api_request(reqwest::Method::GET, "/api/v1/dead-letters", None)
+        .await;
     assert_eq!(letters["dead_letters"], json!([]));
-    let (_, channel_after) = api(
-        &stack,
-        reqwest::Method::GET,
-        &format!("/api/v1/channels/{secret}"),
-        None,
-    )
-    .await;
+    let (_, channel_after) = stack
+        .api_request(
+            reqwest::Method::GET,
+            &format!("/api/v1/channels/{secret}"),
+            None,
+        )
+        .await;
     assert_eq!(channel_after, channel_before);
 
     // The owner back: the webhook posts again.
-    membership(&stack, &secret, &f.owner_id, true).await;
+    stack.set_membership(&secret, &f.owner_id, true).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while stack.slack_status(token, r#"{"text":"back"}"#).await != 200 {
         assert!(tokio::time::Instant::now() < deadline, "still refused");

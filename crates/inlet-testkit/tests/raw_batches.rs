@@ -5,35 +5,14 @@
 //! webhook.
 
 use inlet_proto::Message;
-use inlet_proto::v1::RawWebhook;
-use inlet_testkit::{Fixture, TestStack};
+use inlet_testkit::TestStack;
 use lapin::BasicProperties;
 use lapin::options::BasicPublishOptions;
-use lapin::types::{AMQPValue, FieldTable, LongString};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// A raw webhook as ingress makes it, for the fixture's channel.
-fn raw_webhook(f: &Fixture, text: &str) -> RawWebhook {
-    let now_micros = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_micros() as i64;
-    RawWebhook {
-        message_id: uuid::Uuid::now_v7().to_string(),
-        webhook_id: f.webhook_id.clone(),
-        team_id: f.team_id.clone(),
-        dialect: "slack".into(),
-        ordering_key: f.channel_id.clone(),
-        received_at_micros: now_micros,
-        content_type: "application/json".into(),
-        body: serde_json::json!({ "text": text }).to_string().into_bytes(),
-        ..Default::default()
-    }
-}
 
 fn batch_properties() -> BasicProperties {
     inlet_bus::properties(None).with_type(inlet_proto::RAW_BATCH_TYPE.into())
@@ -164,7 +143,7 @@ async fn a_burst_on_one_channel_travels_in_batches_and_every_webhook_lands_once(
         .unwrap();
     // Nothing doubled (and nothing else arrives late).
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts_after = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts_after = stack.posts_of(&f.channel_id).await;
     assert_eq!(posts_after.len(), 300);
     let texts: HashSet<&str> = posts.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(texts.len(), 300);
@@ -181,8 +160,8 @@ async fn a_burst_on_one_channel_travels_in_batches_and_every_webhook_lands_once(
 async fn a_batch_with_an_undecodable_webhook_posts_the_others_and_dead_letters_it() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
-    let first = raw_webhook(&f, "first of the batch");
-    let last = raw_webhook(&f, "last of the batch");
+    let first = f.raw_webhook("first of the batch");
+    let last = f.raw_webhook("last of the batch");
     let garbage: [&[u8]; 2] = [b"\xff\xff not a protobuf message", b"\xff\xfe another"];
     let body = inlet_proto::encode_raw_batch([
         first.encode_to_vec().as_slice(),
@@ -225,19 +204,13 @@ async fn a_batch_with_an_undecodable_webhook_posts_the_others_and_dead_letters_i
 async fn a_batch_the_broker_gives_up_on_becomes_one_replayable_dead_letter_per_webhook() {
     let stack = TestStack::start().await.unwrap();
     let f = stack.fixture().await.unwrap();
-    let webhooks = [raw_webhook(&f, "one"), raw_webhook(&f, "two")];
+    let webhooks = [f.raw_webhook("one"), f.raw_webhook("two")];
     let encoded: Vec<Vec<u8>> = webhooks.iter().map(|w| w.encode_to_vec()).collect();
     let body = inlet_proto::encode_raw_batch(encoded.iter().map(Vec::as_slice));
     // Dead-lettered by the broker after its delivery limit: what RabbitMQ
     // adds are the x-first-death-* headers.
     let topology = inlet_bus::Topology::new(&stack.settings.amqp);
-    let mut headers = FieldTable::default();
-    let text = |s: &str| AMQPValue::LongString(LongString::from(s));
-    headers.insert(
-        "x-first-death-queue".into(),
-        text(&topology.queue(inlet_bus::Hop::Raw, 0)),
-    );
-    headers.insert("x-first-death-reason".into(), text("delivery_limit"));
+    let headers = stack.first_death_headers(inlet_bus::Hop::Raw, 0);
     publish(
         &stack,
         topology.dead_letter_exchange(),

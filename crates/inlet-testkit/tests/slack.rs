@@ -96,13 +96,7 @@ async fn a_direct_message_goes_to_a_direct_channel_created_on_first_use() {
     let mut expected: Vec<uuid::Uuid> = vec![f.owner_id.parse().unwrap(), alice.parse().unwrap()];
     expected.sort();
     assert_eq!(members, expected);
-    assert!(
-        stack
-            .posts(f.channel_id.parse().unwrap())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(stack.posts_of(&f.channel_id).await.is_empty());
     stack.stop().await;
 }
 
@@ -225,13 +219,7 @@ async fn another_teams_channel_is_out_of_reach() {
     );
     let posts = stack.wait_for_posts(&f.channel_id, 1, WAIT).await.unwrap();
     assert_eq!(posts[0].message, "mine");
-    assert!(
-        stack
-            .posts(other.channel_id.parse().unwrap())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(stack.posts_of(&other.channel_id).await.is_empty());
     stack.stop().await;
 }
 

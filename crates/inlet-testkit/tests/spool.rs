@@ -98,7 +98,7 @@ async fn with_the_broker_down_messages_are_spooled_and_posted_in_order_after_a_r
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts_now = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts_now = stack.posts_of(&f.channel_id).await;
     assert_eq!(posts_now.len(), posts.len(), "more posts than messages");
     let messages: Vec<&str> = posts.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(
@@ -152,7 +152,7 @@ async fn a_burst_the_broker_cannot_take_is_spooled_whole_and_posted_once_each() 
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts_now = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts_now = stack.posts_of(&f.channel_id).await;
     assert_eq!(posts_now.len(), 41, "more posts than messages");
     let mut messages: Vec<&str> = posts.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(messages[0], "before");

@@ -175,11 +175,7 @@ async fn readers_resuming_while_posts_arrive_get_every_seq_once_in_order() {
     // both replay from PostgreSQL while new posts go out live.
     let mut from_start = EventReader::connect(&events_url(&stack, &f), &read_token, 0).await;
     let mut from_three = EventReader::connect(&events_url(&stack, &f), &read_token, 3).await;
-    let stored_at_connect = stack
-        .posts(f.channel_id.parse().unwrap())
-        .await
-        .unwrap()
-        .len();
+    let stored_at_connect = stack.posts_of(&f.channel_id).await.len();
     assert!(
         (stored_at_connect as i64) < TOTAL,
         "the sender was already done: the seam was not under way"

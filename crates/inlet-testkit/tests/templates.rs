@@ -98,7 +98,7 @@ async fn a_template_renders_posts_changes_and_rolls_back() {
     let sample = json!({"build": {"id": 7, "name": "api_server", "state": "passed"}});
     let message = post_until(&stack, &f, sample.clone(), "v1").await;
     assert_eq!(message, "v1 **api\\_server** passed");
-    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&f.channel_id).await;
     assert_eq!(posts.last().unwrap().thread_key.as_deref(), Some("build 7"));
 
     let v2 = json!({"message": "v2 {{ body.build.state | upper }}"});
@@ -250,7 +250,7 @@ async fn the_preview_shows_the_posts_or_the_error_and_posts_nothing() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
-    let posts = stack.posts(f.channel_id.parse().unwrap()).await.unwrap();
+    let posts = stack.posts_of(&f.channel_id).await;
     assert!(posts.is_empty(), "a preview posts nothing");
     stack.stop().await;
 }

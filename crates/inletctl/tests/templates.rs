@@ -23,32 +23,23 @@ async fn a_template_is_previewed_set_listed_and_rolled_back_from_the_command_lin
     let broken = dir.join("broken.json");
     std::fs::write(&broken, "{\"message\": \"ok\\n{{ body.n + 'x' }}\"}").unwrap();
     let payload = payload.to_str().unwrap();
-    let (ok, text) = inletctl(
-        &stack,
-        &[
+    let preview = |template: &std::path::Path| {
+        let template = template.to_str().unwrap();
+        let args = [
             "webhook",
             "preview",
             &f.webhook_id,
             "--payload",
             payload,
             "--template",
-            good.to_str().unwrap(),
-        ],
-    );
+            template,
+        ];
+        inletctl(&stack, &args)
+    };
+    let (ok, text) = preview(&good);
     assert!(ok, "{text}");
     assert!(text.contains("**api** is DOWN"), "{text}");
-    let (ok, text) = inletctl(
-        &stack,
-        &[
-            "webhook",
-            "preview",
-            &f.webhook_id,
-            "--payload",
-            payload,
-            "--template",
-            broken.to_str().unwrap(),
-        ],
-    );
+    let (ok, text) = preview(&broken);
     assert!(ok, "{text}");
     assert!(
         text.contains("template_error") && text.contains("line 2"),

@@ -1,14 +1,15 @@
 //! Channels and their members.
 
+use super::TeamQuery;
+use super::{Managing, Reading};
 use crate::State;
-use crate::auth::Access;
 use crate::error::ApiError;
 use crate::fields;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use inlet_store::repo::channels;
 use inlet_store::{Channel, ChannelKind};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 #[derive(Deserialize, ToSchema)]
@@ -25,12 +26,6 @@ pub struct NewChannel {
     private: bool,
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TeamQuery {
-    team_id: Uuid,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct ChannelList {
     channels: Vec<Channel>,
@@ -41,24 +36,17 @@ pub struct ChannelList {
     responses((status = 201, body = Channel), (status = 400, description = "invalid input; `field` names the field at fault"), (status = 401), (status = 403), (status = 404), (status = 409)),
     security(("bearer" = [])))]
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<State>,
     body: web::Json<NewChannel>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     fields::channel_name(&body.name)?;
-    if let Some(display) = &body.display_name {
-        fields::display_name("display_name", display)?;
-    }
+    let display = fields::display_name_or(body.display_name.as_deref(), &body.name)?;
     let kind = if body.private {
         ChannelKind::Private
     } else {
         ChannelKind::Open
     };
-    let display = body
-        .display_name
-        .clone()
-        .unwrap_or_else(|| body.name.clone());
     let channel = channels::create(&**client, body.team_id, &body.name, &display, kind).await?;
     state.team_changed(channel.team_id).await;
     Ok(HttpResponse::Created().json(channel))
@@ -68,11 +56,9 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/channels", tag = "reading", params(TeamQuery),
     responses((status = 200, body = ChannelList), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn list(
-    req: HttpRequest,
-    state: web::Data<State>,
     query: web::Query<TeamQuery>,
+    Reading(client): Reading,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Read).await?;
     Ok(HttpResponse::Ok().json(ChannelList {
         channels: channels::list(&**client, query.team_id).await?,
     }))
@@ -81,12 +67,7 @@ pub async fn list(
 /// One channel.
 #[utoipa::path(get, path = "/api/v1/channels/{id}", tag = "reading", params(("id" = Uuid, Path)),
     responses((status = 200, body = Channel), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn get(
-    req: HttpRequest,
-    state: web::Data<State>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Read).await?;
+pub async fn get(id: web::Path<Uuid>, Reading(client): Reading) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(channels::get(&**client, *id).await?))
 }
 
@@ -94,11 +75,10 @@ pub async fn get(
 #[utoipa::path(post, path = "/api/v1/channels/{id}/archive", tag = "management", params(("id" = Uuid, Path)),
     responses((status = 200, body = Channel), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn archive(
-    req: HttpRequest,
     state: web::Data<State>,
     id: web::Path<Uuid>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let channel = channels::archive(&**client, *id).await?;
     state.team_changed(channel.team_id).await;
     Ok(HttpResponse::Ok().json(channel))
@@ -109,11 +89,10 @@ pub async fn archive(
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn add_member(
-    req: HttpRequest,
     state: web::Data<State>,
     ids: web::Path<(Uuid, Uuid)>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     channels::add_member(&**client, ids.0, ids.1).await?;
     state
         .team_changed(channels::get(&**client, ids.0).await?.team_id)
@@ -126,11 +105,10 @@ pub async fn add_member(
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 204), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn remove_member(
-    req: HttpRequest,
     state: web::Data<State>,
     ids: web::Path<(Uuid, Uuid)>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     channels::remove_member(&**client, ids.0, ids.1).await?;
     if let Ok(channel) = channels::get(&**client, ids.0).await {
         state.team_changed(channel.team_id).await;

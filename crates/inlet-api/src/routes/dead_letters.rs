@@ -3,10 +3,10 @@
 //! failed, under its own message id, so a replay can never post twice), or
 //! discards it.
 
+use super::Managing;
 use crate::State;
-use crate::auth::Access;
 use crate::error::ApiError;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use inlet_bus::Hop;
 use inlet_store::dead_letters::{Stage, describe, replay_target};
 use inlet_store::repo::dead_letters::{self, Closing, DeadLetter, DeadLetterWithPayload};
@@ -47,8 +47,7 @@ pub struct Replayed {
 /// Dead letters neither replayed nor discarded, oldest first.
 #[utoipa::path(get, path = "/api/v1/dead-letters", tag = "management",
     responses((status = 200, body = DeadLetterList), (status = 401), (status = 403)), security(("bearer" = [])))]
-pub async fn list(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
+pub async fn list(Managing(client): Managing) -> Result<HttpResponse, ApiError> {
     let letters = dead_letters::list_open(&**client, super::posts::MAX_PAGE).await?;
     Ok(HttpResponse::Ok().json(DeadLetterList {
         dead_letters: letters,
@@ -60,11 +59,9 @@ pub async fn list(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespo
     params(("id" = Uuid, Path)),
     responses((status = 200, body = DeadLetterDetail), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get(
-    req: HttpRequest,
-    state: web::Data<State>,
     id: web::Path<Uuid>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let found = find(&client, *id).await?;
     let message = describe(&found);
     Ok(HttpResponse::Ok().json(DeadLetterDetail {
@@ -84,11 +81,10 @@ pub async fn get(
         (status = 503, description = "the broker is unavailable; nothing changed")),
     security(("bearer" = [])))]
 pub async fn replay(
-    req: HttpRequest,
     state: web::Data<State>,
     id: web::Path<Uuid>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let found = find(&client, *id).await?;
     if !found.is_open() {
         return Err(ApiError::Conflict(
@@ -130,11 +126,9 @@ pub async fn replay(
         (status = 409, description = "already replayed or discarded")),
     security(("bearer" = [])))]
 pub async fn discard(
-    req: HttpRequest,
-    state: web::Data<State>,
     id: web::Path<Uuid>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let found = find(&client, *id).await?;
     if !dead_letters::close(&**client, found.letter.id, Closing::Discarded).await? {
         return Err(ApiError::Conflict(

@@ -5,6 +5,7 @@
 //! through the translator, and the source addresses that named unknown
 //! tokens (which no webhook's log can hold).
 
+use super::Managing;
 use crate::State;
 use crate::auth::Access;
 use crate::error::ApiError;
@@ -111,12 +112,11 @@ pub struct DeliveryPage {
         (status = 404), (status = 503, description = "Redis or PostgreSQL is unavailable")),
     security(("bearer" = [])))]
 pub async fn list(
-    req: HttpRequest,
     state: web::Data<State>,
     id: web::Path<Uuid>,
     query: web::Query<DeliveryQuery>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let webhook = webhooks::get(&**client, *id).await?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
@@ -300,11 +300,10 @@ pub struct DryRun {
         (status = 503)),
     security(("bearer" = [])))]
 pub async fn dry_run(
-    req: HttpRequest,
     state: web::Data<State>,
     path: web::Path<(Uuid, String)>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let (id, request_id) = path.into_inner();
     let webhook = webhooks::get(&**client, id).await?;
     let settings = &state.settings;

@@ -13,8 +13,21 @@ pub(crate) mod webhooks;
 use crate::State;
 use crate::auth::{Access, require};
 use crate::error::ApiError;
+use actix_web::dev::Payload;
 use actix_web::middleware::from_fn;
-use actix_web::{HttpRequest, Route, web};
+use actix_web::{FromRequest, HttpRequest, Route, web};
+use futures_util::TryFutureExt;
+use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+/// `?team_id=`: the team whose rows a list shows.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TeamQuery {
+    team_id: Uuid,
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // The web viewer: its page and assets need no token (decision 23).
@@ -118,4 +131,40 @@ pub(crate) async fn client(
 ) -> Result<inlet_store::pool::Client, ApiError> {
     require(req, state, access)?;
     Ok(state.pool.get().await?)
+}
+
+/// A handler's database connection, for a token that may read. Declared
+/// as a handler's last argument, it is extracted after the path, query and
+/// body, so bad input is judged as before the token's access.
+pub(crate) struct Reading(pub(crate) inlet_store::pool::Client);
+
+/// A handler's database connection, for an admin token (as [`Reading`]).
+pub(crate) struct Managing(pub(crate) inlet_store::pool::Client);
+
+async fn client_of(
+    req: HttpRequest,
+    access: Access,
+) -> Result<inlet_store::pool::Client, ApiError> {
+    let state = req
+        .app_data::<web::Data<State>>()
+        .ok_or_else(|| ApiError::Internal("no state".into()))?;
+    client(&req, state, access).await
+}
+
+impl FromRequest for Reading {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(client_of(req.clone(), Access::Read).map_ok(Reading))
+    }
+}
+
+impl FromRequest for Managing {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(client_of(req.clone(), Access::Manage).map_ok(Managing))
+    }
 }

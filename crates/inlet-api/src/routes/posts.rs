@@ -1,9 +1,8 @@
 //! Reading posts: a channel's posts in seq order, one post.
 
-use crate::State;
-use crate::auth::Access;
+use super::Reading;
 use crate::error::ApiError;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use inlet_store::Post;
 use inlet_store::repo::{channels, posts};
 use serde::{Deserialize, Serialize};
@@ -37,12 +36,10 @@ pub struct PostPage {
     responses((status = 200, body = PostPage), (status = 400), (status = 401), (status = 403), (status = 404)),
     security(("bearer" = [])))]
 pub async fn list(
-    req: HttpRequest,
-    state: web::Data<State>,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
+    Reading(client): Reading,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Read).await?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::BadRequest(format!(
@@ -61,12 +58,7 @@ pub async fn list(
 /// One post.
 #[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "reading", params(("id" = Uuid, Path)),
     responses((status = 200, body = Post), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn get(
-    req: HttpRequest,
-    state: web::Data<State>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Read).await?;
+pub async fn get(id: web::Path<Uuid>, Reading(client): Reading) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(posts::get(&**client, *id).await?))
 }
 
@@ -94,11 +86,9 @@ async fn thread_of(client: &inlet_store::pool::Client, root_id: Uuid) -> Result<
 #[utoipa::path(get, path = "/api/v1/posts/{id}/thread", tag = "reading", params(("id" = Uuid, Path)),
     responses((status = 200, body = Thread), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn thread(
-    req: HttpRequest,
-    state: web::Data<State>,
     id: web::Path<Uuid>,
+    Reading(client): Reading,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Read).await?;
     let post = posts::get(&**client, *id).await?;
     let root_id = post.root_id.unwrap_or(post.id);
     Ok(HttpResponse::Ok().json(thread_of(&client, root_id).await?))
@@ -109,11 +99,9 @@ pub async fn thread(
     params(("id" = Uuid, Path), ("case_id" = String, Path)),
     responses((status = 200, body = Thread), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn case(
-    req: HttpRequest,
-    state: web::Data<State>,
     path: web::Path<(Uuid, String)>,
+    Reading(client): Reading,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Read).await?;
     let (channel, case_id) = path.into_inner();
     let roots =
         inlet_store::repo::claims::case_roots(&**client, channel, std::slice::from_ref(&case_id))

@@ -1,10 +1,9 @@
 //! Teams: tenants. Names of channels and users are unique inside a team.
 
-use crate::State;
-use crate::auth::Access;
+use super::{Managing, Reading};
 use crate::error::ApiError;
 use crate::fields;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use inlet_store::Team;
 use inlet_store::repo::teams;
 use serde::{Deserialize, Serialize};
@@ -31,19 +30,11 @@ pub struct TeamList {
     responses((status = 201, body = Team), (status = 400, description = "invalid input; `field` names the field at fault"), (status = 401), (status = 403), (status = 409)),
     security(("bearer" = [])))]
 pub async fn create(
-    req: HttpRequest,
-    state: web::Data<State>,
     body: web::Json<NewTeam>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     fields::team_name(&body.name)?;
-    if let Some(display) = &body.display_name {
-        fields::display_name("display_name", display)?;
-    }
-    let display = body
-        .display_name
-        .clone()
-        .unwrap_or_else(|| body.name.clone());
+    let display = fields::display_name_or(body.display_name.as_deref(), &body.name)?;
     let team = teams::create(&**client, &body.name, &display).await?;
     Ok(HttpResponse::Created().json(team))
 }
@@ -51,8 +42,7 @@ pub async fn create(
 /// List teams.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "reading",
     responses((status = 200, body = TeamList), (status = 401), (status = 403)), security(("bearer" = [])))]
-pub async fn list(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Read).await?;
+pub async fn list(Reading(client): Reading) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(TeamList {
         teams: teams::list(&**client).await?,
     }))

@@ -2,10 +2,10 @@
 //! is saved, versioned, rolled back, and previewed against a sample
 //! payload with exactly the code ingress runs on a real request.
 
+use super::Managing;
 use crate::State;
-use crate::auth::Access;
 use crate::error::ApiError;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use inlet_dialects::{EmptyDirectory, Outcome, ThreadRef, TranslationRequest};
 use inlet_directory::{DialectLimits, DialectView};
 use inlet_store::Webhook;
@@ -91,11 +91,9 @@ pub struct TemplateVersions {
     responses((status = 200, body = TemplateVersions), (status = 400), (status = 401), (status = 403), (status = 404)),
     security(("bearer" = [])))]
 pub async fn versions(
-    req: HttpRequest,
-    state: web::Data<State>,
     id: web::Path<Uuid>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     webhooks::get(&**client, *id).await?;
     let versions = templates::versions(&**client, *id).await?;
     Ok(HttpResponse::Ok().json(TemplateVersions { versions }))
@@ -117,12 +115,11 @@ pub struct Rollback {
         (status = 404, description = "no such webhook, or no such version (or none before the active one)")),
     security(("bearer" = [])))]
 pub async fn roll_back(
-    req: HttpRequest,
     state: web::Data<State>,
     id: web::Path<Uuid>,
     body: web::Json<Rollback>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let webhook = templates::roll_back(&**client, *id, body.version).await?;
     state.tokens_changed().await;
     state.team_changed(webhook.team_id).await;
@@ -197,12 +194,11 @@ pub struct PreviewAnswer {
         (status = 401), (status = 403), (status = 404)),
     security(("bearer" = [])))]
 pub async fn preview(
-    req: HttpRequest,
     state: web::Data<State>,
     id: web::Path<Uuid>,
     body: web::Json<Preview>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let webhook = webhooks::get(&**client, *id).await?;
     let body = body.into_inner();
     let fields = match body.template {

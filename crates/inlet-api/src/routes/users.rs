@@ -1,14 +1,15 @@
 //! Users of a team (webhook owners, direct-message recipients).
 
+use super::TeamQuery;
+use super::{Managing, Reading};
 use crate::State;
-use crate::auth::Access;
 use crate::error::ApiError;
 use crate::fields;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use inlet_store::User;
 use inlet_store::repo::users;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 #[derive(Deserialize, ToSchema)]
@@ -24,12 +25,6 @@ pub struct NewUser {
     display_name: Option<String>,
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TeamQuery {
-    team_id: Uuid,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct UserList {
     users: Vec<User>,
@@ -40,19 +35,12 @@ pub struct UserList {
     responses((status = 201, body = User), (status = 400, description = "invalid input; `field` names the field at fault"), (status = 401), (status = 403), (status = 404), (status = 409)),
     security(("bearer" = [])))]
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<State>,
     body: web::Json<NewUser>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     fields::username(&body.username)?;
-    if let Some(display) = &body.display_name {
-        fields::display_name("display_name", display)?;
-    }
-    let display = body
-        .display_name
-        .clone()
-        .unwrap_or_else(|| body.username.clone());
+    let display = fields::display_name_or(body.display_name.as_deref(), &body.username)?;
     let user = users::create(&**client, body.team_id, &body.username, &display).await?;
     state.team_changed(user.team_id).await;
     Ok(HttpResponse::Created().json(user))
@@ -62,11 +50,9 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/users", tag = "reading", params(TeamQuery),
     responses((status = 200, body = UserList), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn list(
-    req: HttpRequest,
-    state: web::Data<State>,
     query: web::Query<TeamQuery>,
+    Reading(client): Reading,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Read).await?;
     Ok(HttpResponse::Ok().json(UserList {
         users: users::list(&**client, query.team_id).await?,
     }))

@@ -2,19 +2,20 @@
 //! URLs), listed and read without it, changed (a template among their
 //! settings, `routes::templates`), rotated, revoked.
 
+use super::Managing;
+use super::TeamQuery;
 use super::templates::TemplateFields;
 use crate::State;
-use crate::auth::Access;
 use crate::error::ApiError;
 use crate::fields;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use inlet_core::WebhookToken;
 use inlet_store::ChannelKind;
 use inlet_store::Webhook;
 use inlet_store::repo::webhooks::{self, NewWebhook, WebhookChanges};
 use inlet_store::repo::{channels, templates, users};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 fn default_true() -> bool {
@@ -75,12 +76,6 @@ fn seal(state: &State, secret: &str) -> Result<Vec<u8>, ApiError> {
         ApiError::BadRequest("signing secrets need the server's secrets.key_file".into())
     })?;
     sealer.seal(secret.as_bytes()).map_err(ApiError::Internal)
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TeamQuery {
-    team_id: Uuid,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -236,11 +231,10 @@ async fn new_token(client: &inlet_store::pool::Client) -> Result<WebhookToken, A
         (status = 404, description = "no such channel, or no such owner in the channel's team")),
     security(("bearer" = [])))]
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<State>,
     body: web::Json<CreateWebhook>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let mut body = body.into_inner();
     let secret = body.signing_secret.clone().filter(|s| !s.is_empty());
     let template = body
@@ -285,11 +279,9 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "management", params(TeamQuery),
     responses((status = 200, body = WebhookList), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn list(
-    req: HttpRequest,
-    state: web::Data<State>,
     query: web::Query<TeamQuery>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     Ok(HttpResponse::Ok().json(WebhookList {
         webhooks: webhooks::list(&**client, query.team_id).await?,
     }))
@@ -299,11 +291,9 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "management", params(("id" = Uuid, Path)),
     responses((status = 200, body = Webhook), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn get(
-    req: HttpRequest,
-    state: web::Data<State>,
     id: web::Path<Uuid>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     Ok(HttpResponse::Ok().json(webhooks::get(&**client, *id).await?))
 }
 
@@ -311,11 +301,10 @@ pub async fn get(
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "management", params(("id" = Uuid, Path)),
     responses((status = 200, body = Webhook), (status = 400), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn revoke(
-    req: HttpRequest,
     state: web::Data<State>,
     id: web::Path<Uuid>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let webhook = webhooks::revoke(&**client, *id).await?;
     state.tokens_changed().await;
     state.team_changed(webhook.team_id).await;
@@ -327,11 +316,10 @@ pub async fn revoke(
     responses((status = 200, body = WebhookWithToken), (status = 400), (status = 401), (status = 403), (status = 404)),
     security(("bearer" = [])))]
 pub async fn rotate(
-    req: HttpRequest,
     state: web::Data<State>,
     id: web::Path<Uuid>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let token = new_token(&client).await?;
     let webhook = webhooks::rotate(&**client, *id, token.hash()).await?;
     state.tokens_changed().await;
@@ -420,12 +408,11 @@ impl UpdateWebhook {
         (status = 401), (status = 403), (status = 404)),
     security(("bearer" = [])))]
 pub async fn update(
-    req: HttpRequest,
     state: web::Data<State>,
     id: web::Path<Uuid>,
     body: web::Json<UpdateWebhook>,
+    Managing(client): Managing,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client(&req, &state, Access::Manage).await?;
     let mut body = body.into_inner();
     let secret = body.signing_secret.clone();
     let template = match body.template.take() {

@@ -236,23 +236,10 @@ fn issue(e: &IssueEvent, sub: bool) -> Formatted {
         } else {
             "updated"
         };
-        let mut body = format!(
+        let head = format!(
             "{kind} {} was {action}{by}{in_team}",
             linked(&label, e.url.as_deref())
         );
-        match i
-            .description
-            .as_deref()
-            .map(quote)
-            .filter(|q| !q.is_empty())
-        {
-            Some(description) => {
-                body.push(':');
-                body.push_str(&description);
-                body.push_str("\n\n");
-            }
-            None => body.push_str(".\n"),
-        }
         let mut facts = Vec::new();
         if let Some(priority) = i.priority_label.as_deref().filter(|p| *p != "No priority") {
             facts.push(format!("Priority: {priority}"));
@@ -263,11 +250,7 @@ fn issue(e: &IssueEvent, sub: bool) -> Formatted {
         if let Some(state) = &i.state {
             facts.push(format!("Status: {}", state.name));
         }
-        if facts.is_empty() {
-            body.trim_end().to_string()
-        } else {
-            format!("{body}{}.", facts.join(", "))
-        }
+        described(head, i.description.as_deref(), &facts)
     };
     let identifier = i.identifier.clone().or_else(|| {
         let key = i.team.as_ref()?.key.as_ref()?;
@@ -369,20 +352,7 @@ fn project(e: &ProjectEvent) -> Formatted {
 }
 
 fn project_created(actor: &str, p: &Project, url: Option<&str>) -> String {
-    let mut body = format!("{actor} created project {}", linked(&p.name, url));
-    match p
-        .description
-        .as_deref()
-        .map(quote)
-        .filter(|q| !q.is_empty())
-    {
-        Some(description) => {
-            body.push(':');
-            body.push_str(&description);
-            body.push_str("\n\n");
-        }
-        None => body.push_str(".\n"),
-    }
+    let head = format!("{actor} created project {}", linked(&p.name, url));
     let mut facts = Vec::new();
     if let Some(status) = &p.status {
         facts.push(format!("Status: {}", status.name));
@@ -404,6 +374,21 @@ fn project_created(actor: &str, p: &Project, url: Option<&str>) -> String {
         0 => {}
         1 => facts.push(format!("Milestone: {}", milestones[0])),
         _ => facts.push(format!("Milestones: {}", milestones.join(", "))),
+    }
+    described(head, p.description.as_deref(), &facts)
+}
+
+/// `head`, then the quoted description after a colon (or a full stop),
+/// then the facts, comma-separated: how an issue or a project is told.
+fn described(head: String, description: Option<&str>, facts: &[String]) -> String {
+    let mut body = head;
+    match description.map(quote).filter(|q| !q.is_empty()) {
+        Some(description) => {
+            body.push(':');
+            body.push_str(&description);
+            body.push_str("\n\n");
+        }
+        None => body.push_str(".\n"),
     }
     if facts.is_empty() {
         body.trim_end().to_string()

@@ -1,42 +1,57 @@
-//! Sender signatures: HMAC-SHA256 of the raw body, compared in constant
-//! time (`Mac::verify_slice`). Zulip does not verify; we do whenever the
-//! webhook has a signing secret (dialects.md).
+//! Sender signatures: an HMAC of the raw body (SHA-256, or SHA-1 where a
+//! vendor still signs so), compared in constant time (`Mac::verify_slice`).
+//! Zulip does not verify; we do whenever the webhook has a signing secret
+//! (dialects.md).
 
 use super::error::IntegrationError;
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::Sha256;
 
-/// Checks `header_value` (`sha256=<hex>`, or bare hex when `prefix` is
-/// empty) against HMAC-SHA256(`secret`, `body`). A missing header, a
-/// malformed value and a mismatch are all `invalid_signature`.
-pub fn verify_hmac_sha256(
+/// HMAC-SHA256, which most vendors sign with.
+pub type HmacSha256 = Hmac<Sha256>;
+
+/// HMAC-SHA1 (Intercom's `X-Hub-Signature`).
+pub type HmacSha1 = Hmac<Sha1>;
+
+/// Checks `header_value` (`<prefix><hex>`, e.g. `sha256=<hex>`, or bare hex
+/// when `prefix` is empty) against the MAC `M` ([`HmacSha256`],
+/// [`HmacSha1`]) of `body` under `secret`, in constant time
+/// (`verify_slice`). A missing header, a malformed value and a mismatch
+/// are all `invalid_signature`.
+pub fn verify_hmac<M: Mac + KeyInit>(
     header_name: &str,
     header_value: Option<&str>,
     prefix: &str,
     body: &[u8],
     secret: &[u8],
 ) -> Result<(), IntegrationError> {
-    let Some(value) = header_value else {
-        return Err(IntegrationError::invalid_signature(format!(
-            "the webhook has a signing secret and the request has no {header_name} header"
-        )));
-    };
-    let malformed = || {
-        IntegrationError::invalid_signature(format!(
-            "header {header_name} is not of the form {prefix}<hex digest>"
-        ))
-    };
+    let value = header_value.ok_or_else(|| missing_header(header_name))?;
+    let malformed = || not_of_the_form(header_name, &format!("{prefix}<hex digest>"));
     let hex_digest = value.trim().strip_prefix(prefix).ok_or_else(malformed)?;
     let expected = hex::decode(hex_digest).map_err(|_| malformed())?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
-        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+    let mut mac = keyed::<M>(secret)?;
     mac.update(body);
-    mac.verify_slice(&expected).map_err(|_| {
-        IntegrationError::invalid_signature(format!(
-            "header {header_name} does not match the body signed with the webhook's secret"
-        ))
-    })
+    mac.verify_slice(&expected)
+        .map_err(|_| body_mismatch(header_name))
+}
+
+/// The MAC `M` keyed with `secret`. HMAC takes keys of any length, so the
+/// error is there only for the type's sake.
+fn keyed<M: Mac + KeyInit>(secret: &[u8]) -> Result<M, IntegrationError> {
+    <M as Mac>::new_from_slice(secret)
+        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))
+}
+
+/// The hex MAC `M` of `body` under `secret`, empty for an unusable key
+/// (which HMAC never refuses).
+fn sign_hex_mac<M: Mac + KeyInit>(secret: &[u8], body: &[u8]) -> String {
+    let Ok(mut mac) = keyed::<M>(secret) else {
+        return String::new();
+    };
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// Checks a shared-token header (GitLab's `X-Gitlab-Token`) against the
@@ -48,14 +63,9 @@ pub fn verify_token(
     header_value: Option<&str>,
     secret: &[u8],
 ) -> Result<(), IntegrationError> {
-    let Some(value) = header_value else {
-        return Err(IntegrationError::invalid_signature(format!(
-            "the webhook has a signing secret and the request has no {header_name} header"
-        )));
-    };
+    let value = header_value.ok_or_else(|| missing_header(header_name))?;
     let digest = |bytes: &[u8]| {
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"inlet token comparison")
-            .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+        let mut mac = keyed::<HmacSha256>(b"inlet token comparison")?;
         mac.update(bytes);
         Ok::<_, IntegrationError>(mac)
     };
@@ -71,13 +81,7 @@ pub fn verify_token(
 
 /// `sha256=<hex>` for `body` under `secret` (tests and benches sign with it).
 pub fn sign_hmac_sha256(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(mac) => mac,
-        // HMAC takes keys of any length; this arm cannot be reached.
-        Err(_) => return String::new(),
-    };
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    format!("sha256={}", sign_hex_mac::<HmacSha256>(secret, body))
 }
 
 /// How far Stripe's signed timestamp may be from the arrival time, in
@@ -97,9 +101,7 @@ pub fn verify_stripe_signature(
     now: Option<u64>,
     tolerance: u64,
 ) -> Result<(), IntegrationError> {
-    let Some(value) = header_value else {
-        return Err(missing_header(header_name));
-    };
+    let value = header_value.ok_or_else(|| missing_header(header_name))?;
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for item in value.split(',') {
@@ -109,18 +111,13 @@ pub fn verify_stripe_signature(
             _ => {}
         }
     }
-    let malformed = || {
-        IntegrationError::invalid_signature(format!(
-            "header {header_name} is not of the form t=<unix seconds>,v1=<hex digest>"
-        ))
-    };
+    let malformed = || not_of_the_form(header_name, "t=<unix seconds>,v1=<hex digest>");
     let timestamp = timestamp.ok_or_else(malformed)?;
     let seconds: u64 = timestamp.parse().map_err(|_| malformed())?;
     if signatures.is_empty() {
         return Err(malformed());
     }
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
-        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+    let mut mac = keyed::<HmacSha256>(secret)?;
     mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -128,9 +125,7 @@ pub fn verify_stripe_signature(
         hex::decode(hex_digest).is_ok_and(|expected| mac.clone().verify_slice(&expected).is_ok())
     });
     if !matches {
-        return Err(IntegrationError::invalid_signature(format!(
-            "header {header_name} does not match the body signed with the webhook's secret"
-        )));
+        return Err(body_mismatch(header_name));
     }
     check_age(header_name, seconds, now, tolerance)
 }
@@ -160,6 +155,16 @@ fn missing_header(header_name: &str) -> IntegrationError {
     ))
 }
 
+fn not_of_the_form(header_name: &str, form: &str) -> IntegrationError {
+    IntegrationError::invalid_signature(format!("header {header_name} is not of the form {form}"))
+}
+
+fn body_mismatch(header_name: &str) -> IntegrationError {
+    IntegrationError::invalid_signature(format!(
+        "header {header_name} does not match the body signed with the webhook's secret"
+    ))
+}
+
 /// Stripe's `t=<timestamp>,v1=<hex>` for `body` under `secret` (tests
 /// and benches sign with it).
 pub fn sign_stripe(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
@@ -169,45 +174,9 @@ pub fn sign_stripe(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
     format!("t={timestamp},v1={}", digest.trim_start_matches("sha256="))
 }
 
-/// Checks `header_value` (`sha1=<hex>`, or bare hex when `prefix` is empty)
-/// against HMAC-SHA1(`secret`, `body`), in constant time: Intercom's
-/// `X-Hub-Signature`.
-pub fn verify_hmac_sha1(
-    header_name: &str,
-    header_value: Option<&str>,
-    prefix: &str,
-    body: &[u8],
-    secret: &[u8],
-) -> Result<(), IntegrationError> {
-    let Some(value) = header_value else {
-        return Err(missing_header(header_name));
-    };
-    let malformed = || {
-        IntegrationError::invalid_signature(format!(
-            "header {header_name} is not of the form {prefix}<hex digest>"
-        ))
-    };
-    let hex_digest = value.trim().strip_prefix(prefix).ok_or_else(malformed)?;
-    let expected = hex::decode(hex_digest).map_err(|_| malformed())?;
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret)
-        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
-    mac.update(body);
-    mac.verify_slice(&expected).map_err(|_| {
-        IntegrationError::invalid_signature(format!(
-            "header {header_name} does not match the body signed with the webhook's secret"
-        ))
-    })
-}
-
 /// `sha1=<hex>` for `body` under `secret` (tests sign with it).
 pub fn sign_hmac_sha1(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = match Hmac::<Sha1>::new_from_slice(secret) {
-        Ok(mac) => mac,
-        // HMAC takes keys of any length; this arm cannot be reached.
-        Err(_) => return String::new(),
-    };
-    mac.update(body);
-    format!("sha1={}", hex::encode(mac.finalize().into_bytes()))
+    format!("sha1={}", sign_hex_mac::<HmacSha1>(secret, body))
 }
 
 /// Checks an HMAC-SHA256 hex header (Linear's `Linear-Signature`) and then
@@ -224,7 +193,7 @@ pub fn verify_hmac_sha256_with_body_timestamp_ms(
     now: Option<u64>,
     tolerance: u64,
 ) -> Result<(), IntegrationError> {
-    verify_hmac_sha256(header_name, header_value, "", body, secret)?;
+    verify_hmac::<HmacSha256>(header_name, header_value, "", body, secret)?;
     if now.is_none() {
         return Ok(());
     }
@@ -252,11 +221,7 @@ pub fn verify_netlify_jws(
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use sha2::Digest;
-    let Some(value) = header_value else {
-        return Err(IntegrationError::invalid_signature(format!(
-            "the webhook has a signing secret and the request has no {header_name} header"
-        )));
-    };
+    let value = header_value.ok_or_else(|| missing_header(header_name))?;
     let malformed = || {
         IntegrationError::invalid_signature(format!(
             "header {header_name} is not a JWS (<header>.<claims>.<signature>)"
@@ -270,8 +235,7 @@ pub fn verify_netlify_jws(
     };
     let decode = |part: &str| URL_SAFE_NO_PAD.decode(part.trim_end_matches('='));
     let signature = decode(signature).map_err(|_| malformed())?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
-        .map_err(|_| IntegrationError::invalid_signature("unusable signing secret"))?;
+    let mut mac = keyed::<HmacSha256>(secret)?;
     mac.update(head.as_bytes());
     mac.update(b".");
     mac.update(claims.as_bytes());
@@ -306,7 +270,7 @@ pub fn sign_netlify_jws(secret: &[u8], body: &[u8]) -> String {
     let head = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let claims = serde_json::json!({"iss": "netlify", "sha256": hex::encode(Sha256::digest(body))});
     let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+    let Ok(mut mac) = keyed::<HmacSha256>(secret) else {
         return String::new();
     };
     mac.update(format!("{head}.{claims}").as_bytes());
@@ -326,11 +290,7 @@ pub fn verify_hmac_sha256_any(
     body: &[u8],
     secret: &[u8],
 ) -> Result<(), IntegrationError> {
-    let Some(value) = header_value else {
-        return Err(IntegrationError::invalid_signature(format!(
-            "the webhook has a signing secret and the request has no {header_name} header"
-        )));
-    };
+    let value = header_value.ok_or_else(|| missing_header(header_name))?;
     let candidates: Vec<&str> = value
         .split(',')
         .map(str::trim)
@@ -343,13 +303,11 @@ pub fn verify_hmac_sha256_any(
     }
     let matches = candidates
         .iter()
-        .any(|c| verify_hmac_sha256(header_name, Some(c), prefix, body, secret).is_ok());
+        .any(|c| verify_hmac::<HmacSha256>(header_name, Some(c), prefix, body, secret).is_ok());
     if matches {
         Ok(())
     } else {
-        Err(IntegrationError::invalid_signature(format!(
-            "header {header_name} does not match the body signed with the webhook's secret"
-        )))
+        Err(body_mismatch(header_name))
     }
 }
 
@@ -366,7 +324,7 @@ mod tests {
             sig,
             "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
         );
-        let ok = verify_hmac_sha256(
+        let ok = verify_hmac::<HmacSha256>(
             "X-Hub-Signature-256",
             Some(&sig),
             "sha256=",
@@ -395,7 +353,7 @@ mod tests {
             Some("sha256=zz"),
             Some("sha256=00ff"),
         ] {
-            let e = verify_hmac_sha256(h, value, "sha256=", b"x", b"k").unwrap_err();
+            let e = verify_hmac::<HmacSha256>(h, value, "sha256=", b"x", b"k").unwrap_err();
             assert_eq!(e.code, IntegrationCode::InvalidSignature);
             assert_eq!(e.status, 401);
         }
@@ -471,7 +429,7 @@ mod tests {
             "sha1=effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
         );
         assert_eq!(
-            verify_hmac_sha1(h, Some(&signed), "sha1=", BODY, b"intercom-secret"),
+            verify_hmac::<HmacSha1>(h, Some(&signed), "sha1=", BODY, b"intercom-secret"),
             Ok(())
         );
         for value in [None, Some(signed.as_str()), Some("sha1=zz"), Some("00")] {
@@ -480,7 +438,7 @@ mod tests {
             } else {
                 b"intercom-secret"
             };
-            let e = verify_hmac_sha1(h, value, "sha1=", BODY, secret).unwrap_err();
+            let e = verify_hmac::<HmacSha1>(h, value, "sha1=", BODY, secret).unwrap_err();
             assert_eq!(e.code, IntegrationCode::InvalidSignature);
         }
     }

@@ -8,11 +8,10 @@
 use super::error::IntegrationError;
 use super::params::Headers;
 use super::signature::{
-    STRIPE_TOLERANCE_SECS, verify_hmac_sha1, verify_hmac_sha256_with_body_timestamp_ms,
-    verify_stripe_signature,
+    HmacSha1, HmacSha256, verify_hmac, verify_hmac_sha256_any, verify_netlify_jws, verify_token,
 };
 use super::signature::{
-    verify_hmac_sha256, verify_hmac_sha256_any, verify_netlify_jws, verify_token,
+    STRIPE_TOLERANCE_SECS, verify_hmac_sha256_with_body_timestamp_ms, verify_stripe_signature,
 };
 
 /// One vendor's fixed facts, declared with the builder below:
@@ -279,7 +278,7 @@ impl Vendor {
         match self.signature {
             Signature::Unsigned => Ok(()),
             Signature::Hmac { header, prefix } => {
-                verify_hmac_sha256(header, headers.get(header), prefix, body, secret)
+                verify_hmac::<HmacSha256>(header, headers.get(header), prefix, body, secret)
             }
             Signature::Token { header } => verify_token(header, headers.get(header), secret),
             Signature::Stripe { header } => verify_stripe_signature(
@@ -291,7 +290,7 @@ impl Vendor {
                 STRIPE_TOLERANCE_SECS,
             ),
             Signature::HmacSha1 { header, prefix } => {
-                verify_hmac_sha1(header, headers.get(header), prefix, body, secret)
+                verify_hmac::<HmacSha1>(header, headers.get(header), prefix, body, secret)
             }
             Signature::HmacWithBodyTimestampMs {
                 header,
@@ -309,7 +308,7 @@ impl Vendor {
             Signature::HmacOptionalPrefix { header, prefix } => {
                 let value = headers.get(header);
                 let bare = value.map(|v| v.strip_prefix(prefix).unwrap_or(v));
-                verify_hmac_sha256(header, bare, "", body, secret)
+                verify_hmac::<HmacSha256>(header, bare, "", body, secret)
             }
             Signature::NetlifyJws { header } => {
                 verify_netlify_jws(header, headers.get(header), body, secret)

@@ -263,18 +263,23 @@ mod tests {
         assert_eq!(committers("x", &mine), None);
     }
 
-    #[test]
-    fn long_pushes_are_capped_at_twenty() {
-        let commits: Vec<Commit> = (0..23).map(|_| commit("x")).collect();
-        let push = Push {
+    /// x's push of `commits` to main.
+    fn push_by_x<'a>(commits: &'a [Commit<'a>]) -> Push<'a> {
+        Push {
             user: "x",
             compare_url: None,
             branch: "main",
             forced: false,
             deleted: false,
-            commits: &commits,
+            commits,
             repo_link: None,
-        };
+        }
+    }
+
+    #[test]
+    fn long_pushes_are_capped_at_twenty() {
+        let commits: Vec<Commit> = (0..23).map(|_| commit("x")).collect();
+        let push = push_by_x(&commits);
         let text = push_message(&push);
         assert_eq!(text.matches("\n* ").count(), 20);
         assert!(text.ends_with("[and 3 more commits]"), "{text}");
@@ -283,15 +288,7 @@ mod tests {
     #[test]
     fn pushes_listed_in_part_count_every_commit() {
         let commits: Vec<Commit> = (0..20).map(|_| commit("x")).collect();
-        let push = Push {
-            user: "x",
-            compare_url: None,
-            branch: "main",
-            forced: false,
-            deleted: false,
-            commits: &commits,
-            repo_link: None,
-        };
+        let push = push_by_x(&commits);
         let text = push_message_of(&push, 26);
         assert!(
             text.starts_with("x pushed 26 commits to branch main."),
