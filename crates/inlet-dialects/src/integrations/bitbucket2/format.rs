@@ -45,7 +45,7 @@ fn link(text: &str, url: Option<&str>) -> String {
 /// One message per changed ref (Zulip's), each in the thread of its
 /// branch or tag; an empty push, or one whose branches are all left out
 /// by `branches`, posts nothing.
-fn push(p: &PushEvent, params: &Params<'_>) -> Formatting {
+pub(super) fn push(p: &PushEvent, params: &Params<'_>) -> Formatting {
     let user = name_of(&p.actor);
     let repo = &p.repository.name;
     let mut messages = Vec::new();
