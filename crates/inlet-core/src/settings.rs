@@ -685,6 +685,7 @@ fn environment_source(env: &[(String, String)]) -> config::Environment {
         .list_separator(",")
         .with_list_parse_key("api.admin_tokens")
         .with_list_parse_key("api.read_tokens")
+        .with_list_parse_key("redis.sentinels")
         .try_parsing(true)
         .source(Some(map))
 }

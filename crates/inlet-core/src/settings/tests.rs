@@ -279,6 +279,12 @@ fn redis_sentinels_are_host_and_port_and_need_a_master_name() {
             "{err}"
         );
     }
+    let s = Settings::load_from(
+        None,
+        &env(&[("INLET__REDIS__SENTINELS", "s-0:26379,s-1:26379")]),
+    )
+    .unwrap();
+    assert_eq!(s.redis.sentinels, ["s-0:26379", "s-1:26379"]);
     let file = toml_file("[redis]\nsentinels = [\"s-0:26379\"]\nsentinel_master = \" \"\n");
     let err = Settings::load_from(Some(&file.path), &env(&[]))
         .unwrap_err()
