@@ -457,10 +457,13 @@ impl Settings {
         builder = builder.add_source(environment_source(env));
         let merged: serde_json::Value = builder.build()?.try_deserialize()?;
         let merged = resolve_file_keys(merged)?;
-        let settings: Settings = serde_path_to_error::deserialize(merged).map_err(|e| {
+        let mut settings: Settings = serde_path_to_error::deserialize(merged).map_err(|e| {
             let key = e.path().to_string();
             key_error(key, e.into_inner().to_string())
         })?;
+        // An empty entry is none (`INLET__REDIS__SENTINELS=` set empty by a
+        // deployment that uses no Sentinel).
+        settings.redis.sentinels.retain(|s| !s.trim().is_empty());
         settings.validate()?;
         Ok(settings)
     }

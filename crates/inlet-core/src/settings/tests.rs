@@ -285,6 +285,8 @@ fn redis_sentinels_are_host_and_port_and_need_a_master_name() {
     )
     .unwrap();
     assert_eq!(s.redis.sentinels, ["s-0:26379", "s-1:26379"]);
+    let s = Settings::load_from(None, &env(&[("INLET__REDIS__SENTINELS", "")])).unwrap();
+    assert!(s.redis.sentinels.is_empty(), "{:?}", s.redis.sentinels);
     let file = toml_file("[redis]\nsentinels = [\"s-0:26379\"]\nsentinel_master = \" \"\n");
     let err = Settings::load_from(Some(&file.path), &env(&[]))
         .unwrap_err()
