@@ -72,10 +72,8 @@ impl Api {
         }
         let readiness = Arc::new(
             readiness::ApiReadiness {
-                pool: pool.clone(),
-                redis: redis.clone(),
-                pool_gauges: inlet_store::pool::PoolGauges::register(&registry)?,
-                redis_up: inlet_redis::RedisUp::register(&registry)?,
+                database: inlet_store::pool::PoolCheck::register(&registry, &pool)?,
+                redis: inlet_redis::RedisCheck::register(&registry, &redis)?,
             }
             .checks(),
         );

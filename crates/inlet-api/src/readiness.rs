@@ -2,22 +2,16 @@
 //! streams pause, reading works).
 
 use inlet_core::ops::Checks;
-use inlet_redis::{RedisConnection, RedisUp};
-use inlet_store::Pool;
-use inlet_store::pool::PoolGauges;
+use inlet_redis::RedisCheck;
+use inlet_store::pool::PoolCheck;
 
 pub struct ApiReadiness {
-    pub pool: Pool,
-    pub redis: RedisConnection,
-    pub pool_gauges: PoolGauges,
-    pub redis_up: RedisUp,
+    pub database: PoolCheck,
+    pub redis: RedisCheck,
 }
 
 impl ApiReadiness {
     pub fn checks(self) -> Checks {
-        self.redis_up.checks(
-            self.pool_gauges.checks(Checks::new(), &self.pool, true),
-            &self.redis,
-        )
+        self.redis.checks(self.database.checks(Checks::new(), true))
     }
 }

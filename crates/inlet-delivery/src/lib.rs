@@ -40,10 +40,9 @@ impl Delivery {
         let readiness = readiness::DeliveryReadiness {
             consuming: consuming.clone(),
             pool: pool.clone(),
-            redis: redis.clone(),
-            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)
+            database: inlet_store::pool::PoolCheck::register(&registry, &pool)
                 .context("cannot register the gauges")?,
-            redis_up: inlet_redis::RedisUp::register(&registry)
+            redis: inlet_redis::RedisCheck::register(&registry, &redis)
                 .context("cannot register the gauges")?,
             queues: queue_probe(&registry, &settings, &topology)?,
             dead_letters: inlet_core::telemetry::gauge(

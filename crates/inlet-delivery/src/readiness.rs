@@ -3,18 +3,17 @@
 
 use inlet_bus::{Consuming, QueueProbe};
 use inlet_core::ops::{Checks, flag};
-use inlet_redis::{RedisConnection, RedisUp};
+use inlet_redis::RedisCheck;
 use inlet_store::Pool;
-use inlet_store::pool::PoolGauges;
+use inlet_store::pool::PoolCheck;
 use prometheus::IntGauge;
 use std::sync::Arc;
 
 pub struct DeliveryReadiness {
     pub consuming: Arc<Consuming>,
     pub pool: Pool,
-    pub redis: RedisConnection,
-    pub pool_gauges: PoolGauges,
-    pub redis_up: RedisUp,
+    pub database: PoolCheck,
+    pub redis: RedisCheck,
     pub queues: QueueProbe,
     /// `inlet_dead_letters`: open dead letters.
     pub dead_letters: IntGauge,
@@ -27,11 +26,8 @@ impl DeliveryReadiness {
             Checks::new().required("broker", move || flag(consuming.all(), "not consuming"));
         let queues = Arc::new(self.queues);
         let (pool, gauge) = (self.pool.clone(), self.dead_letters);
-        self.redis_up
-            .checks(
-                self.pool_gauges.checks(broker, &self.pool, true),
-                &self.redis,
-            )
+        self.redis
+            .checks(self.database.checks(broker, true))
             .sampling(move || {
                 let (queues, pool, gauge) = (queues.clone(), pool.clone(), gauge.clone());
                 async move {

@@ -233,12 +233,29 @@ pub(crate) struct Drafted {
 }
 
 impl Drafted {
+    /// The translation of `req` that posts this message to `target`, in
+    /// `thread` and `case`.
+    pub(crate) fn into_translation(
+        self,
+        req: &TranslationRequest<'_>,
+        target: Target,
+        thread: Option<ThreadRef>,
+        case: Option<CaseRef>,
+    ) -> Translation {
+        Translation {
+            target,
+            thread,
+            case,
+            drafts: self.into_drafts(req.webhook, req.limits.max_post_runes),
+        }
+    }
+
     /// The end of every translation (dialects.md, common rules): the props
     /// every webhook post carries, the notes of what was dropped,
     /// `@channel`/`@here`/`@all` neutralised unless the webhook may notify,
     /// then the text split into parts of at most `max_post_runes`, the
     /// attachments on the last.
-    pub(crate) fn into_drafts(self, hook: &WebhookView, max_post_runes: usize) -> Vec<Draft> {
+    fn into_drafts(self, hook: &WebhookView, max_post_runes: usize) -> Vec<Draft> {
         let mut props = self.props;
         mark_from_webhook(&mut props, hook);
         if let Some(notes) = self.dropped.into_value() {

@@ -88,12 +88,7 @@ pub(crate) fn translate(req: &TranslationRequest<'_>) -> Result<Translation, Rej
         dropped,
         attachments: stored,
     };
-    Ok(Translation {
-        target: Target::Default,
-        thread: None,
-        case: payload.case,
-        drafts: drafted.into_drafts(hook, req.limits.max_post_runes),
-    })
+    Ok(drafted.into_translation(req, Target::Default, None, payload.case))
 }
 
 impl<'a> Payload<'a> {

@@ -66,12 +66,7 @@ pub(crate) fn translate(req: &TranslationRequest<'_>) -> Result<Translation, Rej
         dropped,
         attachments: Vec::new(),
     };
-    Ok(Translation {
-        target: Target::Default,
-        thread: payload.thread,
-        case: None,
-        drafts: drafted.into_drafts(hook, req.limits.max_post_runes),
-    })
+    Ok(drafted.into_translation(req, Target::Default, payload.thread, None))
 }
 
 impl<'a> Payload<'a> {

@@ -91,12 +91,7 @@ pub(crate) fn translate(req: &TranslationRequest<'_>) -> Result<Translation, Rej
         dropped,
         attachments: Vec::new(),
     };
-    Ok(Translation {
-        target: Target::Default,
-        thread,
-        case,
-        drafts: drafted.into_drafts(req.webhook, req.limits.max_post_runes),
-    })
+    Ok(drafted.into_translation(req, Target::Default, thread, case))
 }
 
 fn case_opened(id: &str) -> Result<CaseRef, Rejection> {

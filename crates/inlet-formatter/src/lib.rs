@@ -46,11 +46,9 @@ impl Formatter {
         let readiness = readiness::FormatterReadiness {
             publisher: publisher.clone(),
             consuming: consuming.clone(),
-            pool,
-            redis: redis.clone(),
-            pool_gauges: inlet_store::pool::PoolGauges::register(&registry)
+            database: inlet_store::pool::PoolCheck::register(&registry, &pool)
                 .context("cannot register the gauges")?,
-            redis_up: inlet_redis::RedisUp::register(&registry)
+            redis: inlet_redis::RedisCheck::register(&registry, &redis)
                 .context("cannot register the gauges")?,
             queues: queue_probe(&registry, &settings)?,
         };

@@ -4,18 +4,15 @@
 
 use inlet_bus::{Consuming, Publisher, QueueProbe};
 use inlet_core::ops::{Checks, flag};
-use inlet_redis::{RedisConnection, RedisUp};
-use inlet_store::Pool;
-use inlet_store::pool::PoolGauges;
+use inlet_redis::RedisCheck;
+use inlet_store::pool::PoolCheck;
 use std::sync::Arc;
 
 pub struct FormatterReadiness {
     pub publisher: Arc<Publisher>,
     pub consuming: Arc<Consuming>,
-    pub pool: Pool,
-    pub redis: RedisConnection,
-    pub pool_gauges: PoolGauges,
-    pub redis_up: RedisUp,
+    pub database: PoolCheck,
+    pub redis: RedisCheck,
     pub queues: QueueProbe,
 }
 
@@ -26,11 +23,8 @@ impl FormatterReadiness {
             flag(publisher.is_connected() && consuming.all(), "not connected")
         });
         let queues = Arc::new(self.queues);
-        self.redis_up
-            .checks(
-                self.pool_gauges.checks(broker, &self.pool, true),
-                &self.redis,
-            )
+        self.redis
+            .checks(self.database.checks(broker, true))
             .sampling(move || {
                 let queues = queues.clone();
                 async move { queues.sample().await }

@@ -120,11 +120,9 @@ impl Ingress {
             readiness::IngressReadiness {
                 spool: spool.clone(),
                 publisher: publisher.clone(),
-                pool: pool.clone(),
-                redis: redis.clone(),
-                pool_gauges: inlet_store::pool::PoolGauges::register(&registry)
+                database: inlet_store::pool::PoolCheck::register(&registry, &pool)
                     .context("cannot register the gauges")?,
-                redis_up: inlet_redis::RedisUp::register(&registry)
+                redis: inlet_redis::RedisCheck::register(&registry, &redis)
                     .context("cannot register the gauges")?,
             }
             .checks(),

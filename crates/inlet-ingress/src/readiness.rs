@@ -5,19 +5,16 @@
 
 use inlet_bus::Publisher;
 use inlet_core::ops::{Checks, flag};
-use inlet_redis::{RedisConnection, RedisUp};
-use inlet_store::Pool;
-use inlet_store::pool::PoolGauges;
+use inlet_redis::RedisCheck;
+use inlet_store::pool::PoolCheck;
 use std::sync::Arc;
 
 pub struct IngressReadiness {
     /// With a spool, a writable spool stands in for the broker.
     pub spool: Option<Arc<crate::spool::Spool>>,
     pub publisher: Arc<Publisher>,
-    pub pool: Pool,
-    pub redis: RedisConnection,
-    pub pool_gauges: PoolGauges,
-    pub redis_up: RedisUp,
+    pub database: PoolCheck,
+    pub redis: RedisCheck,
 }
 
 impl IngressReadiness {
@@ -30,9 +27,6 @@ impl IngressReadiness {
             Some(spool) => checks.required("spool", move || flag(spool.writable(), "not writable")),
             None => checks,
         };
-        self.redis_up.checks(
-            self.pool_gauges.checks(checks, &self.pool, false),
-            &self.redis,
-        )
+        self.redis.checks(self.database.checks(checks, false))
     }
 }

@@ -4,8 +4,8 @@
 //! chat channels' live events (`channels`), the directory's control topic
 //! (`control`), the one shared subscription that feeds every live stream
 //! (`live_feed`), every webhook's delivery log (`delivery_log`) and the
-//! `inlet_redis_up` gauge (`up`). Nothing else in the workspace spells a
-//! Redis key.
+//! readiness check with its `inlet_redis_up` gauge (`up`). Nothing else in
+//! the workspace spells a Redis key.
 
 pub mod channels;
 pub mod control;
@@ -18,4 +18,4 @@ pub mod live_feed;
 pub mod up;
 
 pub use link::{RedisConnection, manager, ping};
-pub use up::RedisUp;
+pub use up::RedisCheck;

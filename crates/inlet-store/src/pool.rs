@@ -51,45 +51,51 @@ pub async fn ping(pool: &Pool) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// `inlet_db_pool_connections{state}`: the pool's `size`, `available` and
-/// `waiting`, sampled at scrape time.
+/// PostgreSQL in a service's readiness: `SELECT 1` on the pool, and
+/// `inlet_db_pool_connections{state}` (the pool's `size`, `available` and
+/// `waiting`), sampled at scrape time.
 #[derive(Clone)]
-pub struct PoolGauges(prometheus::IntGaugeVec);
+pub struct PoolCheck {
+    pool: Pool,
+    gauges: prometheus::IntGaugeVec,
+}
 
-impl PoolGauges {
-    pub fn register(registry: &prometheus::Registry) -> prometheus::Result<Self> {
-        inlet_core::telemetry::gauge_vec(
+impl PoolCheck {
+    pub fn register(registry: &prometheus::Registry, pool: &Pool) -> prometheus::Result<Self> {
+        let gauges = inlet_core::telemetry::gauge_vec(
             registry,
             "inlet_db_pool_connections",
             "PostgreSQL pool connections by state: size (open), available (idle), waiting (callers queued).",
             &["state"],
-        )
-        .map(Self)
+        )?;
+        Ok(Self {
+            pool: pool.clone(),
+            gauges,
+        })
     }
 
-    pub fn sample(&self, pool: &Pool) {
-        let status = pool.status();
-        self.0.with_label_values(&["size"]).set(status.size as i64);
-        self.0
+    pub fn sample(&self) {
+        let status = self.pool.status();
+        self.gauges
+            .with_label_values(&["size"])
+            .set(status.size as i64);
+        self.gauges
             .with_label_values(&["available"])
             .set(status.available as i64);
-        self.0
+        self.gauges
             .with_label_values(&["waiting"])
             .set(status.waiting as i64);
     }
-}
 
-impl PoolGauges {
     /// Adds what every service's readiness has of PostgreSQL: `SELECT 1`
     /// (required, or `degraded` when down if not), and the sampling of the
     /// pool's gauges.
     pub fn checks(
         self,
         checks: inlet_core::ops::Checks,
-        pool: &Pool,
         database_required: bool,
     ) -> inlet_core::ops::Checks {
-        let (database, sampled) = (pool.clone(), pool.clone());
+        let database = self.pool.clone();
         let ping_database = move || {
             let pool = database.clone();
             async move { ping(&pool).await }
@@ -100,8 +106,8 @@ impl PoolGauges {
             checks.optional("database", ping_database)
         };
         checks.sampling(move || {
-            let (gauges, pool) = (self.clone(), sampled.clone());
-            async move { gauges.sample(&pool) }
+            let check = self.clone();
+            async move { check.sample() }
         })
     }
 }

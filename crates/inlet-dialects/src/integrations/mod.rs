@@ -622,12 +622,8 @@ pub(crate) fn topic_post(
         dropped,
         attachments: Vec::new(),
     };
-    Translation {
-        target,
-        thread: Some(ThreadRef::Key(text::thread_key(&key))),
-        case: None,
-        drafts: drafted.into_drafts(hook, req.limits.max_post_runes),
-    }
+    let thread = Some(ThreadRef::Key(text::thread_key(&key)));
+    drafted.into_translation(req, target, thread, None)
 }
 
 /// A dialect's translation under the URL parameters: `topic` names its

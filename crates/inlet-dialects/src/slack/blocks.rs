@@ -120,11 +120,7 @@ fn section(
         pieces.push(table(&cells));
     }
     if let Some(accessory) = opt_object(block, "accessory", at)? {
-        let accessory_at = at.key("accessory");
-        let link = match opt_str(accessory, "type", &accessory_at)? {
-            Some("image") => image(accessory, &accessory_at, cx, false)?,
-            _ => element(accessory, &accessory_at, cx)?,
-        };
+        let link = small_image_or(element, accessory, &at.key("accessory"), cx)?;
         pieces.extend(link);
     }
     Ok(join_nonempty(&pieces, "\n\n"))
@@ -136,17 +132,7 @@ fn actions(
     at: &Path<'_>,
     cx: &mut Cx<'_>,
 ) -> Result<String, Rejection> {
-    let Some(elements) = opt_array(block, "elements", at)? else {
-        return Ok(String::new());
-    };
-    let elements_at = at.key("elements");
-    let mut links = Vec::with_capacity(elements.len());
-    for (i, item) in elements.iter().enumerate() {
-        let item_at = elements_at.index(i);
-        if let Some(object) = element_object(item, &item_at)? {
-            links.extend(element(object, &item_at, cx)?);
-        }
-    }
+    let links = each_element(block, at, cx, element)?;
     Ok(join_nonempty(&links, LINK_SEPARATOR))
 }
 
@@ -202,23 +188,50 @@ fn context(
     at: &Path<'_>,
     cx: &mut Cx<'_>,
 ) -> Result<String, Rejection> {
+    let lines = each_element(block, at, cx, |object, at, cx| {
+        small_image_or(text_of, object, at, cx)
+    })?;
+    Ok(join_nonempty(&lines, "\n"))
+}
+
+/// How a block reads one element object: its text, if it has one.
+type ReadElement =
+    fn(&Map<String, Value>, &Path<'_>, &mut Cx<'_>) -> Result<Option<String>, Rejection>;
+
+/// What `read` makes of each object in the block's `elements` (a `null`
+/// element is skipped, any other non-object rejected).
+fn each_element(
+    block: &Map<String, Value>,
+    at: &Path<'_>,
+    cx: &mut Cx<'_>,
+    read: ReadElement,
+) -> Result<Vec<String>, Rejection> {
     let Some(elements) = opt_array(block, "elements", at)? else {
-        return Ok(String::new());
+        return Ok(Vec::new());
     };
     let elements_at = at.key("elements");
-    let mut lines = Vec::with_capacity(elements.len());
-    for (i, element) in elements.iter().enumerate() {
-        let element_at = elements_at.index(i);
-        let Some(element) = element_object(element, &element_at)? else {
-            continue;
-        };
-        let line = match opt_str(element, "type", &element_at)? {
-            Some("image") => image(element, &element_at, cx, false)?,
-            _ => text_of(element, &element_at, cx)?,
-        };
-        lines.extend(line);
+    let mut texts = Vec::with_capacity(elements.len());
+    for (i, item) in elements.iter().enumerate() {
+        let item_at = elements_at.index(i);
+        if let Some(object) = element_object(item, &item_at)? {
+            texts.extend(read(object, &item_at, cx)?);
+        }
     }
-    Ok(join_nonempty(&lines, "\n"))
+    Ok(texts)
+}
+
+/// A small image (an accessory, a context icon) as a link; anything else
+/// as `otherwise` reads it.
+fn small_image_or(
+    otherwise: ReadElement,
+    object: &Map<String, Value>,
+    at: &Path<'_>,
+    cx: &mut Cx<'_>,
+) -> Result<Option<String>, Rejection> {
+    match opt_str(object, "type", at)? {
+        Some("image") => image(object, at, cx, false),
+        _ => otherwise(object, at, cx),
+    }
 }
 
 /// An image: inline (`![alt](url)`) for image blocks, a link for the small

@@ -144,12 +144,7 @@ pub(crate) fn translate(req: &TranslationRequest<'_>) -> Result<Translation, Rej
         dropped: cx.dropped,
         attachments,
     };
-    Ok(Translation {
-        target: checked.target,
-        thread: checked.thread,
-        case: None,
-        drafts: drafted.into_drafts(hook, req.limits.max_post_runes),
-    })
+    Ok(drafted.into_translation(req, checked.target, checked.thread, None))
 }
 
 /// Counts the attachments that are not `null` (those are dropped).
