@@ -8,8 +8,23 @@ use futures_util::StreamExt;
 use inlet_core::settings::RedisSettings;
 use tokio_util::sync::CancellationToken;
 
-/// Publishes one control message.
+/// Publishes one control message. A failed attempt is made once more: a
+/// connection that finds its server gone (a Redis failover, the primary
+/// asked of Sentinel again) fails the first command and serves the next,
+/// and a repeated announcement is harmless where a lost one leaves caches
+/// stale until they expire.
 pub async fn announce(
+    redis: &RedisConnection,
+    settings: &RedisSettings,
+    payload: &str,
+) -> redis::RedisResult<()> {
+    match publish(redis, settings, payload).await {
+        Ok(()) => Ok(()),
+        Err(_) => publish(redis, settings, payload).await,
+    }
+}
+
+async fn publish(
     redis: &RedisConnection,
     settings: &RedisSettings,
     payload: &str,
