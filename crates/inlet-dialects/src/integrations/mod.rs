@@ -652,3 +652,41 @@ pub(crate) fn target_of(stream: Option<&str>) -> Target {
         Some(s) => Target::ChannelName(s.strip_prefix('#').unwrap_or(s).to_string()),
     }
 }
+
+/// What the tests of the text routes ([`Integration::format_text`])
+/// compare them with.
+#[cfg(test)]
+pub(crate) mod text_route_tests {
+    use super::{Formatted, Integration, IntegrationError, JsonText, Params, Value};
+    use crate::integrations::params::Headers;
+
+    /// What the general route makes of a request: the event, then its
+    /// messages.
+    pub fn general_route(
+        integration: &dyn Integration,
+        headers: &Headers<'_>,
+        json: &JsonText<'_>,
+        params: &Params<'_>,
+    ) -> Result<(String, Formatted), IntegrationError> {
+        let payload = Value::Object(json.object()?);
+        let event = integration.event_of(headers, &payload)?;
+        let formatted = integration.format(&event, &payload, params)?;
+        Ok((event, formatted))
+    }
+
+    /// The bodies of `vendor`'s `push__*` fixtures.
+    pub fn push_fixtures(vendor: &str) -> Vec<Vec<u8>> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/integrations")
+            .join(vendor);
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| {
+                let name = path.file_name().unwrap().to_str().unwrap();
+                name.starts_with("push__") && name.matches('.').count() == 1
+            })
+            .map(|path| std::fs::read(path).unwrap())
+            .collect()
+    }
+}

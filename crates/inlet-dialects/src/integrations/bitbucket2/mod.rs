@@ -104,7 +104,7 @@ impl Integration for Bitbucket2 {
 mod tests {
     use super::*;
     use crate::body::json_text_strict;
-    use std::path::Path;
+    use crate::integrations::text_route_tests::{general_route, push_fixtures};
 
     /// A push with the `null`s Bitbucket sends for what it leaves out.
     const PUSH_WITH_NULLS: &str = r#"{
@@ -115,32 +115,9 @@ mod tests {
                               "commits": [], "links": null}]}
     }"#;
 
-    /// What the general route makes of a request: the event, then its
-    /// messages.
-    fn general_route(
-        headers: &Headers<'_>,
-        json: &JsonText<'_>,
-        params: &Params<'_>,
-    ) -> Result<(String, Formatted), IntegrationError> {
-        let payload = Value::Object(json.object()?);
-        let event = Bitbucket2.event_of(headers, &payload)?;
-        let formatted = Bitbucket2.format(&event, &payload, params)?;
-        Ok((event, formatted))
-    }
-
     #[test]
     fn pushes_read_from_the_text_format_as_through_the_json_value() {
-        let dir =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/integrations/bitbucket2");
-        let mut bodies: Vec<Vec<u8>> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| {
-                let name = path.file_name().unwrap().to_str().unwrap();
-                name.starts_with("push__") && name.matches('.').count() == 1
-            })
-            .map(|path| std::fs::read(path).unwrap())
-            .collect();
+        let mut bodies = push_fixtures("bitbucket2");
         assert!(bodies.len() >= 8, "the push fixtures are missing");
         bodies.push(PUSH_WITH_NULLS.as_bytes().to_vec());
         let header = [("x-event-key".to_string(), "repo:push".to_string())];
@@ -156,7 +133,7 @@ mod tests {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect();
                 let params = Params::new(&query, body).unwrap();
-                let general = general_route(&headers, &json, &params);
+                let general = general_route(&Bitbucket2, &headers, &json, &params);
                 // Left to the general route (`None`): refusals, and pushes
                 // with a `null` where the typed read expects a value.
                 if let Some(found) = Bitbucket2.format_text(&headers, &json, &params) {

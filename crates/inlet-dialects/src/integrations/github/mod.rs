@@ -246,8 +246,8 @@ fn event_name(header: &str, action: Option<&str>, payload: &Value) -> String {
 mod tests {
     use super::*;
     use crate::body::json_text_strict;
+    use crate::integrations::text_route_tests::{general_route, push_fixtures};
     use serde_json::json;
-    use std::path::Path;
 
     /// A push whose strings have escapes, so that serde copies them.
     const ESCAPED_PUSH: &str = r#"{
@@ -263,31 +263,9 @@ mod tests {
         "sender": {"login": "octocat"}
     }"#;
 
-    /// What the general route makes of a request: the event, then its
-    /// messages.
-    fn general_route(
-        headers: &Headers<'_>,
-        json: &JsonText<'_>,
-        params: &Params<'_>,
-    ) -> Result<(String, Formatted), IntegrationError> {
-        let payload = Value::Object(json.object()?);
-        let event = GitHub.event_of(headers, &payload)?;
-        let formatted = GitHub.format(&event, &payload, params)?;
-        Ok((event, formatted))
-    }
-
     #[test]
     fn pushes_read_from_the_text_format_as_through_the_json_value() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/integrations/github");
-        let mut bodies: Vec<Vec<u8>> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| {
-                let name = path.file_name().unwrap().to_str().unwrap();
-                name.starts_with("push__") && name.matches('.').count() == 1
-            })
-            .map(|path| std::fs::read(path).unwrap())
-            .collect();
+        let mut bodies = push_fixtures("github");
         assert!(bodies.len() >= 10, "the push fixtures are missing");
         bodies.push(ESCAPED_PUSH.as_bytes().to_vec());
         let header = [("x-github-event".to_string(), "push".to_string())];
@@ -309,7 +287,7 @@ mod tests {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect();
                 let params = Params::new(&query, body).unwrap();
-                let general = general_route(&headers, &json, &params);
+                let general = general_route(&GitHub, &headers, &json, &params);
                 match GitHub.format_text(&headers, &json, &params) {
                     Some(found) => {
                         read_from_text += 1;
