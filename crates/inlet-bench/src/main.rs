@@ -5,6 +5,7 @@
 mod bare;
 mod ceilings;
 mod connections;
+mod delivery_log;
 mod http;
 mod load;
 mod mixes;
@@ -67,6 +68,12 @@ pub struct Args {
     /// Webhooks per mix, spread over the channels.
     #[arg(long, default_value_t = 32)]
     hooks: usize,
+    /// Instead of the ceilings and the bare pipeline: the `mixed` mix with
+    /// ingress's delivery log on and off, four runs in one (ingress is
+    /// restarted between them through scripts/up), compared against 5 %.
+    /// The report goes to delivery-log.json beside --out.
+    #[arg(long)]
+    delivery_log_cost: bool,
 }
 
 pub struct Durations {
@@ -89,7 +96,7 @@ impl Args {
                 open: Duration::from_secs(10),
                 closed: Duration::from_secs(10),
                 trial: Duration::from_secs(8),
-                trials: 3,
+                trials: 5,
             }
         } else {
             Durations {
@@ -98,7 +105,7 @@ impl Args {
                 open: Duration::from_secs(20),
                 closed: Duration::from_secs(20),
                 trial: Duration::from_secs(15),
-                trials: 5,
+                trials: 7,
             }
         }
     }
@@ -175,6 +182,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let durations = args.durations();
     let base = run_id();
     let api = provision::Api::new(&args.api, token.trim());
+    if args.delivery_log_cost {
+        return measure_delivery_log_cost(&args, &settings, &api, &base, &durations).await;
+    }
 
     eprintln!("== ceilings ({:?} each)", durations.ceiling);
     let ceilings = measure_ceilings(&args, &settings, &base, durations.ceiling).await?;
@@ -184,19 +194,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     // the same offered rate: a quarter of what the bare one sustains.
     let open_rate = Some(bare.max_sustained_per_s / 4.0).filter(|rate| *rate >= 1.0);
 
-    let pipeline = Target {
-        name: "pipeline",
-        address: args.ingress,
-        redis_url: settings.redis.url.clone(),
-        redis_prefix: settings.redis.prefix.clone(),
-        posts: observe::Posts {
-            database: settings.database.url.parse()?,
-            table: "posts",
-        },
-        services: true,
-        run_dir: args.run_dir.clone(),
-        admin_database_url: settings.database.url.clone(),
-    };
+    let pipeline = pipeline_target(&args, &settings)?;
     let mut mixes = Vec::new();
     for mix in args.mixes() {
         let run = format!("{base}{}", mix.name().replace('-', ""));
@@ -222,6 +220,64 @@ async fn run(args: Args) -> anyhow::Result<()> {
     report.write(&args.out)?;
     eprintln!("report written to {}", args.out.display());
     Ok(())
+}
+
+/// The `mixed` mix with the delivery log on and off, in one run.
+async fn measure_delivery_log_cost(
+    args: &Args,
+    settings: &inlet_core::Settings,
+    api: &provision::Api,
+    base: &str,
+    durations: &Durations,
+) -> anyhow::Result<()> {
+    let pipeline = pipeline_target(args, settings)?;
+    let mut runs = Vec::new();
+    for (n, log) in delivery_log::ORDER.into_iter().enumerate() {
+        let state = if log { "on" } else { "off" };
+        eprintln!("== the delivery log {state}: restarting ingress");
+        delivery_log::restart_ingress(&args.run_dir, Some(log)).await?;
+        let run = format!("{base}log{n}");
+        let provisioned = api.provision(&run, args.channels, args.hooks).await?;
+        let settings = MixRun {
+            mix: Mix::Mixed,
+            run,
+            connections: args.connections,
+            warmup_rate: args.rate,
+            open_rate: Some(args.rate),
+            durations,
+        };
+        let measured = pipeline.mix(&settings, &provisioned).await;
+        if measured.is_err() {
+            // Leave the stack as configured, whatever happened.
+            delivery_log::restart_ingress(&args.run_dir, None).await?;
+        }
+        runs.push((log, measured?));
+    }
+    eprintln!("== restarting ingress as configured");
+    delivery_log::restart_ingress(&args.run_dir, None).await?;
+    let comparison = delivery_log::Comparison::new(args.rate, runs);
+    comparison.print();
+    let out = args.out.with_file_name("delivery-log.json");
+    comparison.write(&out)?;
+    eprintln!("report written to {}", out.display());
+    Ok(())
+}
+
+/// The pipeline under test: the stack of scripts/up.
+fn pipeline_target(args: &Args, settings: &inlet_core::Settings) -> anyhow::Result<Target> {
+    Ok(Target {
+        name: "pipeline",
+        address: args.ingress,
+        redis_url: settings.redis.url.clone(),
+        redis_prefix: settings.redis.prefix.clone(),
+        posts: observe::Posts {
+            database: settings.database.url.parse()?,
+            table: "posts",
+        },
+        services: true,
+        run_dir: args.run_dir.clone(),
+        admin_database_url: settings.database.url.clone(),
+    })
 }
 
 /// The ceilings' own database (its tables are the bench's alone).

@@ -249,7 +249,7 @@ pub struct Report {
     pub mixes: Vec<MixReport>,
 }
 
-fn machine() -> String {
+pub fn machine() -> String {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(0);
@@ -272,7 +272,7 @@ fn machine() -> String {
     format!("{cores} cores ({cpu}), {memory:.0} GiB")
 }
 
-fn now() -> String {
+pub fn now() -> String {
     std::process::Command::new("date")
         .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
         .output()

@@ -125,29 +125,22 @@ impl Target {
         let closed_loop = report::summarize(&closed);
         // The highest rate the pipeline sustains: start just under what the
         // closed loop delivered; step up by 15 % while trials pass, down by
-        // a fifth while they fail, until one of each brackets it (or the
+        // a fifth while they fail, until one of each brackets it; then halve
+        // the bracket while it is wider than SUSTAINED_RESOLUTION (or the
         // trials run out).
-        let mut rate = (closed_loop.accepted_per_s.min(closed_loop.delivered_per_s) * 0.95).floor();
+        let start = (closed_loop.accepted_per_s.min(closed_loop.delivered_per_s) * 0.95).floor();
+        let mut search = SustainedSearch::new(start);
         let mut trials = Vec::new();
-        let (mut sustained, mut failed_at) = (0.0_f64, f64::INFINITY);
         for t in 0..durations.trials {
-            if rate < 1.0 {
+            let Some(rate) = search.next_rate() else {
                 break;
-            }
+            };
             let trial = phase(format!("t{t}"), Pace::Open { rate }, durations.trial).await?;
             let trial = report::Trial::judge(rate, report::summarize(&trial));
-            if trial.passed {
-                sustained = sustained.max(rate);
-            } else {
-                failed_at = failed_at.min(rate);
-            }
-            let next = (rate * if trial.passed { 1.15 } else { 0.8 }).floor();
+            search.record(rate, trial.passed);
             trials.push(trial);
-            if next >= failed_at || next <= sustained {
-                break;
-            }
-            rate = next;
         }
+        let sustained = search.sustained;
         let open_rate = match settings.open_rate.unwrap_or(sustained / 4.0) {
             rate if rate >= 1.0 => rate,
             _ => settings.warmup_rate,
@@ -164,5 +157,95 @@ impl Target {
             max_sustained_per_s: sustained,
             latency_curves: report::curves(&open),
         })
+    }
+}
+
+/// The sustained rate is searched until a passed and a failed trial are
+/// this close (a share of the passed rate).
+const SUSTAINED_RESOLUTION: f64 = 0.03;
+
+/// The search for the highest rate that passes a trial.
+struct SustainedSearch {
+    next: f64,
+    /// The highest rate that passed (0: none yet).
+    sustained: f64,
+    /// The lowest rate that failed (infinite: none yet).
+    failed_at: f64,
+}
+
+impl SustainedSearch {
+    fn new(start: f64) -> Self {
+        Self {
+            next: start,
+            sustained: 0.0,
+            failed_at: f64::INFINITY,
+        }
+    }
+
+    /// The rate of the next trial, `None` when the search is done.
+    fn next_rate(&self) -> Option<f64> {
+        let bracketed = self.sustained > 0.0 && self.failed_at.is_finite();
+        let done = self.next < 1.0
+            || self.next >= self.failed_at
+            || self.next <= self.sustained
+            || (bracketed
+                && self.failed_at - self.sustained <= self.sustained * SUSTAINED_RESOLUTION);
+        (!done).then_some(self.next)
+    }
+
+    fn record(&mut self, rate: f64, passed: bool) {
+        if passed {
+            self.sustained = self.sustained.max(rate);
+        } else {
+            self.failed_at = self.failed_at.min(rate);
+        }
+        self.next = if self.sustained > 0.0 && self.failed_at.is_finite() {
+            ((self.sustained + self.failed_at) / 2.0).floor()
+        } else {
+            (rate * if passed { 1.15 } else { 0.8 }).floor()
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rates a search tries against a pipeline that sustains `limit`.
+    fn tried(start: f64, limit: f64, trials: usize) -> (Vec<f64>, f64) {
+        let mut search = SustainedSearch::new(start);
+        let mut rates = Vec::new();
+        for _ in 0..trials {
+            let Some(rate) = search.next_rate() else {
+                break;
+            };
+            search.record(rate, rate <= limit);
+            rates.push(rate);
+        }
+        (rates, search.sustained)
+    }
+
+    #[test]
+    fn the_search_steps_up_until_a_failure_then_halves_the_bracket() {
+        let (rates, sustained) = tried(1000.0, 1250.0, 10);
+        assert_eq!(rates[..3], [1000.0, 1150.0, 1322.0]);
+        assert_eq!(rates[3], 1236.0, "half way between 1150 and 1322");
+        assert!((1250.0 * 0.97..=1250.0).contains(&sustained), "{sustained}");
+    }
+
+    #[test]
+    fn the_search_steps_down_until_a_pass() {
+        let (rates, sustained) = tried(1000.0, 500.0, 10);
+        assert_eq!(rates[..4], [1000.0, 800.0, 640.0, 512.0]);
+        assert!((500.0 * 0.97..=500.0).contains(&sustained), "{sustained}");
+    }
+
+    #[test]
+    fn the_search_ends_when_the_trials_run_out_or_nothing_passes() {
+        let (rates, _) = tried(1000.0, 1250.0, 3);
+        assert_eq!(rates.len(), 3);
+        let (rates, sustained) = tried(1000.0, 0.0, 100);
+        assert_eq!(sustained, 0.0);
+        assert!(rates.last().is_some_and(|rate| *rate >= 1.0));
     }
 }
