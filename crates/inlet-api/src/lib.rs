@@ -99,8 +99,7 @@ impl Api {
         let shutdown_timeout = Duration::from_millis(settings.service.shutdown_timeout_ms);
         let listen = settings.api.listen;
         let json_limit = settings.api.max_body_bytes;
-        let secrets = inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)
-            .map_err(anyhow::Error::msg)?;
+        let secrets = inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)?;
         let state = web::Data::new(State {
             settings,
             pool,

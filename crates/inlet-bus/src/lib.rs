@@ -101,7 +101,7 @@ pub async fn connect(url: &str, name: &str) -> Result<Connection, lapin::Error> 
             }
         }
     }
-    Err(last_error.unwrap_or_else(|| invalid_url("no node".into())))
+    Err(last_error.unwrap_or_else(|| invalid_url(InvalidAmqpUrl("no node".into()))))
 }
 
 /// How long closing a connection waits for the broker's `close-ok`. A
@@ -125,8 +125,13 @@ async fn connect_node(url: &str, name: &str) -> Result<Connection, lapin::Error>
     Connection::connect_uri(uri, properties).await
 }
 
-fn invalid_url(reason: String) -> lapin::Error {
-    lapin::Error::from(std::io::Error::other(format!("invalid amqp.url: {reason}")))
+/// An `amqp.url` node address the AMQP client cannot read (its reason).
+#[derive(Debug, thiserror::Error)]
+#[error("invalid amqp.url: {0}")]
+pub struct InvalidAmqpUrl(String);
+
+fn invalid_url(error: InvalidAmqpUrl) -> lapin::Error {
+    lapin::Error::from(std::io::Error::other(error))
 }
 
 /// Runs `open` (a connection being set up) for at most `limit`: a broker
@@ -146,8 +151,8 @@ pub async fn within<T>(
 }
 
 /// Parses `url`, asking for [`DEFAULT_FRAME_MAX`] unless it names a frame size.
-pub fn with_default_frame_max(url: &str) -> Result<AMQPUri, String> {
-    let mut uri: AMQPUri = url.parse()?;
+pub fn with_default_frame_max(url: &str) -> Result<AMQPUri, InvalidAmqpUrl> {
+    let mut uri: AMQPUri = url.parse().map_err(InvalidAmqpUrl)?;
     uri.query.frame_max.get_or_insert(DEFAULT_FRAME_MAX);
     Ok(uri)
 }

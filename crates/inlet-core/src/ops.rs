@@ -35,10 +35,10 @@ pub struct DependencyCheck {
 }
 
 impl DependencyCheck {
-    pub fn new(name: &'static str, required: bool, result: Result<(), String>) -> Self {
+    pub fn new(name: &'static str, required: bool, result: Result<(), Down>) -> Self {
         let (state, detail) = match result {
             Ok(()) => (DependencyState::Ok, None),
-            Err(detail) => (DependencyState::Down, Some(detail)),
+            Err(Down(detail)) => (DependencyState::Down, Some(detail)),
         };
         Self {
             name,
@@ -49,7 +49,7 @@ impl DependencyCheck {
     }
 
     /// A dependency the service works without: down means `degraded`.
-    pub fn optional(name: &'static str, result: Result<(), String>) -> Self {
+    pub fn optional(name: &'static str, result: Result<(), Down>) -> Self {
         let mut check = Self::new(name, false, result);
         if check.state == DependencyState::Down {
             check.state = DependencyState::Degraded;
@@ -73,8 +73,12 @@ pub trait Readiness: Send + Sync + 'static {
     }
 }
 
+/// Why a dependency is down, as `/readyz` shows it (its error's text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Down(pub String);
+
 /// What a probe of one dependency answers: `Err` says why it is down.
-pub type ProbeFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+pub type ProbeFuture = Pin<Box<dyn Future<Output = Result<(), Down>> + Send>>;
 
 type Probe = Box<dyn Fn() -> ProbeFuture + Send + Sync>;
 
@@ -144,7 +148,7 @@ impl Checks {
     {
         let probe: Probe = Box::new(move || -> ProbeFuture {
             let probing = probe();
-            Box::pin(async move { probing.await.map_err(|e| e.to_string()) })
+            Box::pin(async move { probing.await.map_err(|e| Down(e.to_string())) })
         });
         self.probes.push((name, need, probe));
         self
@@ -284,7 +288,11 @@ mod tests {
         DependencyCheck::new(
             name,
             required,
-            if up { Ok(()) } else { Err("refused".into()) },
+            if up {
+                Ok(())
+            } else {
+                Err(Down("refused".into()))
+            },
         )
     }
 

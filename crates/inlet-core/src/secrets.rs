@@ -8,53 +8,74 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 
 const NONCE_BYTES: usize = 12;
 
+/// Why a key could not be read, or a secret not sealed or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("configuration key `secrets.key_file`: cannot read {path}: {source}")]
+    KeyFileUnreadable {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("configuration key `secrets.key_file`: the key must be 64 hex characters (32 bytes)")]
+    BadKey,
+    #[error("secrets.key_file is not configured")]
+    NoKey,
+    #[error("no randomness for a nonce: {0}")]
+    NoRandomness(getrandom::Error),
+    #[error("cannot seal the secret")]
+    Seal,
+    #[error("sealed secret too short")]
+    TooShort,
+    #[error("the sealed secret does not open with this key")]
+    WrongKey,
+}
+
 pub struct SecretBox {
     cipher: Aes256Gcm,
 }
 
 impl SecretBox {
     /// The box of `secrets.key_file`; `None` when no key is configured.
-    pub fn from_key_file(path: &str) -> Result<Option<Self>, String> {
+    pub fn from_key_file(path: &str) -> Result<Option<Self>, SecretError> {
         if path.is_empty() {
             return Ok(None);
         }
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!("configuration key `secrets.key_file`: cannot read {path}: {e}")
-        })?;
-        Self::from_hex(text.trim())
-            .map(Some)
-            .map_err(|e| format!("configuration key `secrets.key_file`: {e}"))
+        let text =
+            std::fs::read_to_string(path).map_err(|source| SecretError::KeyFileUnreadable {
+                path: path.to_string(),
+                source,
+            })?;
+        Self::from_hex(text.trim()).map(Some)
     }
 
-    pub fn from_hex(key: &str) -> Result<Self, String> {
-        let bytes =
-            hex::decode(key).map_err(|_| "the key must be 64 hex characters".to_string())?;
+    pub fn from_hex(key: &str) -> Result<Self, SecretError> {
+        let bytes = hex::decode(key).map_err(|_| SecretError::BadKey)?;
         if bytes.len() != 32 {
-            return Err("the key must be 64 hex characters (32 bytes)".into());
+            return Err(SecretError::BadKey);
         }
         Ok(Self {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
         })
     }
 
-    pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, SecretError> {
         let mut nonce = [0u8; NONCE_BYTES];
-        getrandom::fill(&mut nonce).map_err(|e| format!("no randomness: {e}"))?;
+        getrandom::fill(&mut nonce).map_err(SecretError::NoRandomness)?;
         let sealed = self
             .cipher
             .encrypt(Nonce::from_slice(&nonce), plaintext)
-            .map_err(|_| "cannot seal the secret".to_string())?;
+            .map_err(|_| SecretError::Seal)?;
         Ok([nonce.as_slice(), &sealed].concat())
     }
 
-    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, SecretError> {
         if sealed.len() <= NONCE_BYTES {
-            return Err("sealed secret too short".into());
+            return Err(SecretError::TooShort);
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_BYTES);
         self.cipher
             .decrypt(Nonce::from_slice(nonce), ciphertext)
-            .map_err(|_| "the sealed secret does not open with this key".into())
+            .map_err(|_| SecretError::WrongKey)
     }
 }
 

@@ -178,8 +178,7 @@ impl Ingress {
             batcher,
             metrics,
             redis,
-            secrets: inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)
-                .map_err(anyhow::Error::msg)?,
+            secrets: inlet_core::secrets::SecretBox::from_key_file(&settings.secrets.key_file)?,
             reserves: rate_limit::Reserves::default(),
             body_budget,
             token_screen,

@@ -76,7 +76,7 @@ pub(crate) fn signing_secret(
     };
     let opened = match &state.secrets {
         Some(secrets) => secrets.open(sealed),
-        None => Err("secrets.key_file is not configured".to_string()),
+        None => Err(inlet_core::secrets::SecretError::NoKey),
     };
     opened.map(Some).map_err(|error| {
         tracing::error!(%error, webhook_id = %webhook.id, "cannot open a webhook's signing secret");

@@ -234,10 +234,9 @@ impl ConnectionLike for RedisConnection {
 }
 
 /// Checks that Redis answers (readiness).
-pub async fn ping(connection: &mut RedisConnection) -> Result<(), String> {
+pub async fn ping(connection: &mut RedisConnection) -> redis::RedisResult<()> {
     redis::cmd("PING")
         .query_async::<String>(connection)
         .await
         .map(|_| ())
-        .map_err(|e| e.to_string())
 }

@@ -63,10 +63,29 @@ impl<E> Drop for Subscription<E> {
     }
 }
 
+/// Why a stream could not join its channel's feed, or the feed lost Redis.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("the live feed has stopped")]
+    Stopped,
+    #[error("cannot connect to Redis: {0}")]
+    Connect(redis::RedisError),
+    #[error("connecting to Redis timed out")]
+    ConnectTimedOut,
+    #[error("SUBSCRIBE failed: {0}")]
+    Subscribe(redis::RedisError),
+    #[error("SUBSCRIBE timed out")]
+    SubscribeTimedOut,
+    #[error("UNSUBSCRIBE failed: {0}")]
+    Unsubscribe(redis::RedisError),
+    #[error("UNSUBSCRIBE timed out")]
+    UnsubscribeTimedOut,
+}
+
 enum Command<E> {
     Join {
         topic: String,
-        reply: oneshot::Sender<Result<Subscription<E>, String>>,
+        reply: oneshot::Sender<Result<Subscription<E>, FeedError>>,
     },
     Leave {
         topic: String,
@@ -102,14 +121,12 @@ impl<E: Clone + Send + 'static> LiveFeed<E> {
 
     /// Joins the feed of `topic` (a channel's Redis topic): once this
     /// returns, every post published on it reaches the subscription.
-    pub async fn join(&self, topic: String) -> Result<Subscription<E>, String> {
+    pub async fn join(&self, topic: String) -> Result<Subscription<E>, FeedError> {
         let (reply, joined) = oneshot::channel();
         self.commands
             .send(Command::Join { topic, reply })
-            .map_err(|_| "the live feed has stopped".to_string())?;
-        joined
-            .await
-            .map_err(|_| "the live feed has stopped".to_string())?
+            .map_err(|_| FeedError::Stopped)?;
+        joined.await.map_err(|_| FeedError::Stopped)?
     }
 }
 
@@ -136,7 +153,7 @@ struct Feeder<E> {
     decode: Decode<E>,
     commands: mpsc::UnboundedSender<Command<E>>,
     link: Option<Link>,
-    last_failure: Option<(Instant, String)>,
+    last_failure: Option<(Instant, FeedError)>,
     /// By Redis topic.
     feeds: HashMap<String, Feed<E>>,
     next_feed_id: u64,
@@ -178,12 +195,12 @@ impl<E: Clone + Send + 'static> Feeder<E> {
                     self.leave(&topic, feed_id).await;
                 }
                 Wake::Message(message) => self.fan_out(&message),
-                Wake::ConnectionLost => self.lose_link("the Redis connection closed"),
+                Wake::ConnectionLost => self.lose_link(&"the Redis connection closed"),
             }
         }
     }
 
-    async fn join(&mut self, topic: String) -> Result<Subscription<E>, String> {
+    async fn join(&mut self, topic: String) -> Result<Subscription<E>, FeedError> {
         let mut feed = match self.feeds.remove(&topic) {
             Some(feed) => feed,
             None => self.subscribe(&topic).await?,
@@ -202,12 +219,12 @@ impl<E: Clone + Send + 'static> Feeder<E> {
     /// Subscribes the connection to `topic` (connecting first if needed).
     /// Messages read afterwards are fanned out only once the feed is in the
     /// table, which happens before the next message is read: none is lost.
-    async fn subscribe(&mut self, topic: &str) -> Result<Feed<E>, String> {
+    async fn subscribe(&mut self, topic: &str) -> Result<Feed<E>, FeedError> {
         let sink = self.connected_sink().await?;
         let failure = match timeout(REDIS_TIMEOUT, sink.subscribe(topic)).await {
             Ok(Ok(())) => None,
-            Ok(Err(error)) => Some(format!("SUBSCRIBE failed: {error}")),
-            Err(_) => Some("SUBSCRIBE timed out".to_string()),
+            Ok(Err(error)) => Some(FeedError::Subscribe(error)),
+            Err(_) => Some(FeedError::SubscribeTimedOut),
         };
         if let Some(failure) = failure {
             // A connection whose answers went astray cannot be trusted with
@@ -224,7 +241,7 @@ impl<E: Clone + Send + 'static> Feeder<E> {
         })
     }
 
-    async fn connected_sink(&mut self) -> Result<&mut PubSubSink, String> {
+    async fn connected_sink(&mut self) -> Result<&mut PubSubSink, FeedError> {
         let link = match self.link.take() {
             Some(link) => link,
             None => self.connect().await?,
@@ -232,7 +249,7 @@ impl<E: Clone + Send + 'static> Feeder<E> {
         Ok(&mut self.link.insert(link).sink)
     }
 
-    async fn connect(&mut self) -> Result<Link, String> {
+    async fn connect(&mut self) -> Result<Link, FeedError> {
         if let Some((at, error)) = &self.last_failure
             && at.elapsed() < RECONNECT_PAUSE
         {
@@ -251,8 +268,8 @@ impl<E: Clone + Send + 'static> Feeder<E> {
                 tracing::debug!("live feed connected to Redis");
                 return Ok(Link { sink, messages });
             }
-            Ok(Err(error)) => format!("cannot connect to Redis: {error}"),
-            Err(_) => "connecting to Redis timed out".to_string(),
+            Ok(Err(error)) => FeedError::Connect(error),
+            Err(_) => FeedError::ConnectTimedOut,
         };
         self.last_failure = Some((Instant::now(), error.clone()));
         Err(error)
@@ -275,8 +292,8 @@ impl<E: Clone + Send + 'static> Feeder<E> {
         };
         let failure = match timeout(REDIS_TIMEOUT, link.sink.unsubscribe(topic)).await {
             Ok(Ok(())) => return,
-            Ok(Err(error)) => format!("UNSUBSCRIBE failed: {error}"),
-            Err(_) => "UNSUBSCRIBE timed out".to_string(),
+            Ok(Err(error)) => FeedError::Unsubscribe(error),
+            Err(_) => FeedError::UnsubscribeTimedOut,
         };
         self.lose_link(&failure);
     }
@@ -295,10 +312,10 @@ impl<E: Clone + Send + 'static> Feeder<E> {
     /// Drops the connection and every feed: dropping a feed's sender closes
     /// its streams' receivers, so those streams end and their clients
     /// reconnect.
-    fn lose_link(&mut self, why: &str) {
+    fn lose_link(&mut self, why: &dyn std::fmt::Display) {
         if self.link.take().is_some() {
             tracing::warn!(
-                reason = why,
+                reason = %why,
                 channels = self.feeds.len(),
                 "live feed lost its Redis connection; its streams end and reconnect"
             );

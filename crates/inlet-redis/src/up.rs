@@ -27,7 +27,7 @@ impl RedisCheck {
     }
 
     /// Pings Redis, records the outcome and returns it.
-    pub async fn sample(&self) -> Result<(), String> {
+    pub async fn sample(&self) -> redis::RedisResult<()> {
         let mut redis = self.redis.clone();
         let result = ping(&mut redis).await;
         self.up.set(i64::from(result.is_ok()));

@@ -97,7 +97,7 @@ pub async fn stream(
         .live_feed
         .join(topic)
         .await
-        .map_err(ApiError::Unavailable)?;
+        .map_err(|error| ApiError::Unavailable(error.to_string()))?;
 
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     let state = state.into_inner();

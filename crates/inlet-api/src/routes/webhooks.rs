@@ -75,7 +75,9 @@ fn seal(state: &State, secret: &str) -> Result<Vec<u8>, ApiError> {
     let sealer = state.secrets.as_ref().ok_or_else(|| {
         ApiError::BadRequest("signing secrets need the server's secrets.key_file".into())
     })?;
-    sealer.seal(secret.as_bytes()).map_err(ApiError::Internal)
+    sealer
+        .seal(secret.as_bytes())
+        .map_err(|error| ApiError::Internal(error.to_string()))
 }
 
 #[derive(Serialize, ToSchema)]
