@@ -1,9 +1,10 @@
 //! A three-node RabbitMQ cluster (reliability.md, promise 2) started by the
-//! testkit on private ports and node names: one node stopped, or killed,
-//! under a steady stream, on the node that holds service connections. The
-//! services move to the other nodes without a restart, the quorum queues
-//! elect new leaders, and the oracle holds: exactly the 2xx messages, once
-//! each, in order, seq gap-free.
+//! testkit on private ports and node names: one node stopped, killed, or
+//! cut off from the others by the network, under a steady stream, on the
+//! node that holds service connections. The services move to the other
+//! nodes without a restart, the quorum queues elect new leaders, and the
+//! oracle holds: exactly the 2xx messages, once each, in order, seq
+//! gap-free.
 
 use inlet_testkit::oracle::{Senders, assert_exactly};
 use inlet_testkit::servers::PrivateRabbitCluster;
@@ -21,6 +22,11 @@ enum Loss {
     Stop,
     /// SIGKILL: the node crashes.
     Kill,
+    /// Cut off from the other nodes while its clients still reach it, then
+    /// healed under the same load. It sees no majority and pauses itself
+    /// (`cluster_partition_handling = pause_minority`), closing its client
+    /// connections; once healed it starts again and rejoins.
+    Partition,
 }
 
 /// Runs a blocking `rabbitmqctl` call without stalling the runtime thread
@@ -98,6 +104,7 @@ async fn one_node_lost_under_load(loss: Loss) {
     match loss {
         Loss::Stop => ctl(|| cluster.nodes[lost].stop()),
         Loss::Kill => ctl(|| cluster.nodes[lost].kill()),
+        Loss::Partition => ctl(|| cluster.partition(lost)),
     }
     // Accepted after the loss, and posted: ingress publishes and the
     // formatter and delivery consume on the two nodes left.
@@ -131,9 +138,38 @@ async fn one_node_lost_under_load(loss: Loss) {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    if let Loss::Partition = loss {
+        heal_under_load(&cluster, lost, &stack, &senders, &f.channel_id).await;
+    }
     let accepted = senders.finish().await;
     assert_exactly(&stack, &f.channel_id, &accepted).await;
     stack.stop().await;
+}
+
+/// Heals the partition of node `cut` while the senders stream, and waits
+/// until messages accepted after the heal are posted: the node back in the
+/// cluster disturbs nothing.
+async fn heal_under_load(
+    cluster: &PrivateRabbitCluster,
+    cut: usize,
+    stack: &TestStack,
+    senders: &Senders,
+    channel_id: &str,
+) {
+    let healed_at = Instant::now();
+    ctl(|| cluster.heal(cut));
+    eprintln!(
+        "Partition: the cut-off node ran in the cluster again {:?} after the heal",
+        healed_at.elapsed()
+    );
+    let accepted_before = senders.accepted_so_far();
+    senders
+        .wait_for_progress(100, Duration::from_secs(45))
+        .await;
+    stack
+        .wait_for_posts(channel_id, accepted_before + 100, Duration::from_secs(45))
+        .await
+        .unwrap_or_else(|error| panic!("posts stopped after the heal: {error}"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,4 +182,10 @@ async fn a_cluster_node_stopped_under_load_loses_and_doubles_nothing() {
 #[ignore = "slow (a three-node cluster, 60 to 90 s): scripts/test --faults"]
 async fn a_cluster_node_killed_under_load_loses_and_doubles_nothing() {
     one_node_lost_under_load(Loss::Kill).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "slow (a three-node cluster, 60 to 120 s): scripts/test --faults"]
+async fn a_cluster_node_cut_off_under_load_loses_and_doubles_nothing() {
+    one_node_lost_under_load(Loss::Partition).await;
 }
