@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod rabbit_cluster;
+pub use rabbit_cluster::{PARTITION_HANDLING, PrivateRabbitCluster};
+
 /// A port nothing listens on right now.
 pub fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -403,13 +406,14 @@ pub struct PrivateRabbit {
 
 impl PrivateRabbit {
     pub fn start() -> anyhow::Result<Self> {
-        let server = Self::prepare()?;
+        let server = Self::prepare("")?;
         server.start_again()?;
         Ok(server)
     }
 
-    /// A node's name, ports, data directory and configuration, not started.
-    fn prepare() -> anyhow::Result<Self> {
+    /// A node's name, ports, data directory and configuration (with the
+    /// lines of `extra_config` added), not started.
+    fn prepare(extra_config: &str) -> anyhow::Result<Self> {
         let dir = fresh_dir("rabbit")?;
         let port = free_port()?;
         let node = format!("inlet-{}@localhost", crate::unique_tag());
@@ -417,7 +421,7 @@ impl PrivateRabbit {
             dir.join("rabbitmq.conf"),
             format!(
                 "listeners.tcp.default = 127.0.0.1:{port}\nloopback_users.guest = true\n\
-                 log.console = false\nlog.file.level = warning\n"
+                 log.console = false\nlog.file.level = warning\n{extra_config}"
             ),
         )?;
         std::fs::write(dir.join("plugins"), "[].\n")?;
@@ -462,6 +466,26 @@ impl PrivateRabbit {
             .command("rabbitmqctl")
             .args(["-n", &self.node])
             .args(args))
+    }
+
+    /// Evaluates an Erlang `expression` on the node and returns what it
+    /// printed (`rabbitmqctl eval`).
+    fn eval(&self, expression: &str) -> anyhow::Result<String> {
+        let output = self
+            .command("rabbitmqctl")
+            .args(["-n", &self.node, "eval", expression])
+            .stdin(Stdio::null())
+            .output()
+            .context("running rabbitmqctl eval")?;
+        if !output.status.success() {
+            bail!(
+                "eval on {}: {expression}: {}{}",
+                self.node,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
     }
 
     /// Starts the (stopped) node with its data and waits until it serves.
@@ -592,50 +616,4 @@ fn connection_name(properties: &str) -> String {
     };
     let tuple = after.split('}').next().unwrap_or_default();
     tuple.rsplit('"').nth(1).unwrap_or_default().to_string()
-}
-
-/// A private RabbitMQ cluster: nodes of their own (names, AMQP and
-/// distribution ports, data), joined with `rabbitmqctl join_cluster`. Any
-/// node may be stopped, killed and started again; it rejoins with its data.
-pub struct PrivateRabbitCluster {
-    pub nodes: Vec<PrivateRabbit>,
-}
-
-impl PrivateRabbitCluster {
-    /// Starts `size` nodes side by side (each takes seconds) and joins them
-    /// to the first; returns once every node runs in the cluster.
-    pub fn start(size: usize) -> anyhow::Result<Self> {
-        anyhow::ensure!(size >= 1, "a cluster has at least one node");
-        let nodes = (0..size)
-            .map(|_| PrivateRabbit::prepare())
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let cluster = Self { nodes };
-        std::thread::scope(|scope| {
-            let starts: Vec<_> = cluster
-                .nodes
-                .iter()
-                .map(|node| scope.spawn(|| node.start_again()))
-                .collect();
-            starts
-                .into_iter()
-                .try_for_each(|start| start.join().unwrap_or_else(|_| bail!("start panicked")))
-        })?;
-        let first = cluster.nodes[0].node.clone();
-        for node in &cluster.nodes[1..] {
-            node.ctl(&["stop_app"])?;
-            node.ctl(&["join_cluster", &first])?;
-            node.ctl(&["start_app"])?;
-        }
-        cluster.nodes[0].ctl(&["await_online_nodes", &size.to_string(), "--timeout", "120"])?;
-        Ok(cluster)
-    }
-
-    /// Every node's URL, separated by commas (`amqp.url` of a cluster).
-    pub fn url(&self) -> String {
-        self.nodes
-            .iter()
-            .map(PrivateRabbit::url)
-            .collect::<Vec<_>>()
-            .join(",")
-    }
 }

@@ -3,10 +3,12 @@
 //! (`deploy/grafana/inlet.json`) use is exported by a running service, every
 //! alert has a runbook in `docs/operations.md`, and the configuration that
 //! `docker-compose.yml` and `deploy/k8s/` hand the services is accepted by
-//! the services' own settings loader (an unknown key would stop them).
+//! the services' own settings loader (an unknown key would stop them), and
+//! every RabbitMQ node shipped runs the broker settings Inlet needs.
 
 use inlet_core::Settings;
 use inlet_testkit::TestStack;
+use inlet_testkit::servers::PARTITION_HANDLING;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -217,4 +219,51 @@ fn the_compose_cluster_profile_names_its_three_nodes() {
         );
     }
     assert!(compose.contains(r#"profiles: ["cluster"]"#));
+}
+
+/// The settings of `deploy/rabbitmq/rabbitmq.conf`, one per line, without
+/// its comments.
+fn rabbitmq_settings() -> Vec<String> {
+    repo_file("deploy/rabbitmq/rabbitmq.conf")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every RabbitMQ node shipped runs Inlet's broker settings, among them the
+/// partition handling the fault tests' cluster runs with: the Operator's
+/// cluster carries each line of `deploy/rabbitmq/rabbitmq.conf`, and each
+/// node of docker-compose.yml mounts the file.
+#[test]
+fn every_shipped_rabbitmq_node_has_the_broker_settings_inlet_needs() {
+    let settings = rabbitmq_settings();
+    assert!(
+        settings.iter().any(|s| s == PARTITION_HANDLING),
+        "deploy/rabbitmq/rabbitmq.conf lacks {PARTITION_HANDLING:?}: {settings:?}"
+    );
+    let operator = repo_file("deploy/k8s/dependencies/rabbitmq-cluster.yaml");
+    let additional: Vec<String> = block_scalar(&operator, "additionalConfig")
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect();
+    for setting in &settings {
+        assert!(
+            additional.contains(setting),
+            "rabbitmq-cluster.yaml's additionalConfig lacks {setting:?}"
+        );
+    }
+    let compose = repo_file("docker-compose.yml");
+    let mounts = compose
+        .matches("./deploy/rabbitmq/rabbitmq.conf:/etc/rabbitmq/conf.d/")
+        .count();
+    let nodes = ["rabbitmq", "rabbitmq-1", "rabbitmq-2"];
+    for host in nodes {
+        assert!(
+            compose.contains(&format!("hostname: {host}")),
+            "no node {host}"
+        );
+    }
+    assert_eq!(mounts, nodes.len(), "a compose node without rabbitmq.conf");
 }
