@@ -200,13 +200,13 @@ async fn carried_end_to_end(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "slow (a three-node cluster, 60 to 90 s): scripts/test --faults"]
+#[ignore = "slow (a three-node cluster, 45 to 90 s): scripts/test --faults"]
 async fn a_cluster_node_stopped_under_load_loses_and_doubles_nothing() {
     one_node_lost_under_load(Loss::Stop).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "slow (a three-node cluster, 60 to 90 s): scripts/test --faults"]
+#[ignore = "slow (a three-node cluster, 45 to 90 s): scripts/test --faults"]
 async fn a_cluster_node_killed_under_load_loses_and_doubles_nothing() {
     one_node_lost_under_load(Loss::Kill).await;
 }
