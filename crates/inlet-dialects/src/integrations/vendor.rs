@@ -406,6 +406,48 @@ macro_rules! vendor_methods {
 
 pub(super) use vendor_methods;
 
+/// How many names `parts` hold together.
+pub(super) const fn names_len(parts: &[&[&'static str]]) -> usize {
+    let (mut total, mut part) = (0, 0);
+    while part < parts.len() {
+        total += parts[part].len();
+        part += 1;
+    }
+    total
+}
+
+/// The names of `parts`, in order, as one list: a vendor's events where
+/// some of them form a list of their own that its formatter reads (so the
+/// names are written once). `N` is [`names_len`] of `parts`; evaluated in a
+/// constant, a wrong `N` fails the build.
+pub(super) const fn concat_names<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
+    let mut names = [""; N];
+    let (mut at, mut part) = (0, 0);
+    while part < parts.len() {
+        let mut i = 0;
+        while i < parts[part].len() {
+            names[at] = parts[part][i];
+            at += 1;
+            i += 1;
+        }
+        part += 1;
+    }
+    assert!(at == N, "N is not the parts' length");
+    names
+}
+
+/// A `&'static [&str]` of the names of each list given, in order (see
+/// [`concat_names`]): `event_names!(OWN, sponsors::ACTIONS)`.
+macro_rules! event_names {
+    ($($part:expr),+ $(,)?) => {{
+        const PARTS: &[&[&str]] = &[$($part),+];
+        const NAMES: [&str; $crate::integrations::vendor::names_len(PARTS)] =
+            $crate::integrations::vendor::concat_names(PARTS);
+        &NAMES
+    }};
+}
+pub(super) use event_names;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ mod sponsors;
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::vendor::{Vendor, vendor_methods};
+use super::vendor::{Vendor, event_names, vendor_methods};
 use super::{Formatted, Formatting, IgnoreReason, Integration};
 use crate::body::JsonText;
 use payload::PushEvent;
@@ -25,7 +25,7 @@ static VENDOR: Vendor = Vendor::new("github", "GitHub", EVENTS)
     .hmac("X-Hub-Signature-256", "sha256=");
 
 /// Zulip's names where Zulip has the event; `workflow_run` is ours.
-const EVENTS: &[&str] = &[
+const REPOSITORY_EVENTS: &[&str] = &[
     "ping",
     "push_commits",
     "push_tags",
@@ -67,14 +67,11 @@ const EVENTS: &[&str] = &[
     "team_add",
     "member",
     "membership",
-    // GitHub Sponsors (`sponsorship`), by action.
-    "cancelled",
-    "created",
-    "edited",
-    "pending_cancellation",
-    "pending_tier_change",
-    "tier_changed",
 ];
+
+/// Every event name: the repository's and organisation's, then GitHub
+/// Sponsors' (`sponsorship`), named by action.
+const EVENTS: &[&str] = event_names!(REPOSITORY_EVENTS, sponsors::ACTIONS);
 
 impl Integration for GitHub {
     vendor_methods!(VENDOR);
