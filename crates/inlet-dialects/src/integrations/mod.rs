@@ -68,7 +68,7 @@ pub use error::{
 };
 pub use filter::{EventFilter, glob_match};
 pub use params::{Headers, Params};
-pub use signature::{HmacSha1, HmacSha256, verify_hmac};
+pub use signature::{HexSignature, HmacSha1, HmacSha256, verify_hmac};
 pub use signature::{sign_hmac_sha1, sign_stripe};
 pub use signature::{sign_hmac_sha256, sign_netlify_jws};
 
