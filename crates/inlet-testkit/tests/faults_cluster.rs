@@ -9,8 +9,6 @@ use inlet_testkit::oracle::{Senders, assert_exactly};
 use inlet_testkit::servers::PrivateRabbitCluster;
 use inlet_testkit::{Services, TestStack};
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU16;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -77,11 +75,7 @@ async fn one_node_lost_under_load(loss: Loss) {
         .await
         .unwrap();
     let f = stack.fixture().await.unwrap();
-    let port = Arc::new(AtomicU16::new(stack.ingress_port));
-    let senders = Senders::start(stack.http.clone(), port, &f.token, 4);
-    senders
-        .wait_for_progress(100, Duration::from_secs(30))
-        .await;
+    let senders = Senders::streaming(&stack, &f.token, 4).await;
 
     let (lost, names) = busiest_node(&cluster);
     // The queue probe connects only when scraped; the others stay connected.
@@ -93,26 +87,16 @@ async fn one_node_lost_under_load(loss: Loss) {
         !on_lost.is_empty(),
         "no service is connected to any node: nothing to prove"
     );
-    let accepted_before = senders.accepted_so_far();
-    let lost_at = Instant::now();
+    let fault = senders.fault();
     match loss {
         Loss::Stop => ctl(|| cluster.nodes[lost].stop()),
         Loss::Kill => ctl(|| cluster.nodes[lost].kill()),
     }
     // Accepted after the loss, and posted: ingress publishes and the
     // formatter and delivery consume on the two nodes left.
-    senders
-        .wait_for_progress(100, Duration::from_secs(45))
+    let recovered_in = senders
+        .wait_for_recovery(&stack, &f.channel_id, &fault, "the loss")
         .await;
-    stack
-        .wait_for_posts(
-            &f.channel_id,
-            accepted_before + 100,
-            Duration::from_secs(45),
-        )
-        .await
-        .unwrap_or_else(|error| panic!("posts stopped after the loss: {error}"));
-    let recovered_in = lost_at.elapsed();
     eprintln!("{loss:?}: messages accepted after the loss posted within {recovered_in:?}");
 
     for service in ["ingress", "formatter", "delivery", "api"] {
