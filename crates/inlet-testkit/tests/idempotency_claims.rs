@@ -38,6 +38,16 @@ async fn claim(
     (id, claimed)
 }
 
+/// Ends the claim of `key` by `message_id` as `settlement` says.
+async fn settle(
+    (redis, settings): &(RedisConnection, RedisSettings),
+    key: &str,
+    message_id: &str,
+    settlement: Settlement,
+) {
+    idempotency::settle(redis, settings, "hook", key, message_id, settlement).await;
+}
+
 /// The record of `key` as ingress `webhook_id` keeps it.
 async fn record(
     (redis, settings): &(RedisConnection, RedisSettings),
@@ -120,16 +130,7 @@ async fn a_pending_claim_is_refused_until_stale_then_taken_over_once() {
     );
 
     // Confirmed: every repeat is answered as the first.
-    let (redis_connection, settings) = &redis;
-    idempotency::settle(
-        redis_connection,
-        settings,
-        "hook",
-        "k",
-        &first,
-        Settlement::Confirm,
-    )
-    .await;
+    settle(&redis, "k", &first, Settlement::Confirm).await;
     let (_, claimed) = claim(&redis, "k", stale_after).await;
     assert_eq!(
         claimed,
@@ -148,28 +149,12 @@ async fn a_confirmed_claim_answers_the_first_verdict_and_confirming_never_clobbe
     let (first, _) = claim(&redis, "k", long).await;
     // Another message's confirm leaves the claim pending.
     let other = MessageId::new().to_string();
-    idempotency::settle(
-        redis_connection,
-        settings,
-        "hook",
-        "k",
-        &other,
-        Settlement::Confirm,
-    )
-    .await;
+    settle(&redis, "k", &other, Settlement::Confirm).await;
     assert_eq!(record(&redis, "hook", "k").await["state"], "pending");
 
     // Delivery stored the verdict before ingress confirmed: it stays.
     idempotency::remember(redis_connection, settings, "hook", "k", &first, b"verdict").await;
-    idempotency::settle(
-        redis_connection,
-        settings,
-        "hook",
-        "k",
-        &first,
-        Settlement::Confirm,
-    )
-    .await;
+    settle(&redis, "k", &first, Settlement::Confirm).await;
     let (_, claimed) = claim(&redis, "k", long).await;
     assert_eq!(
         claimed,
@@ -186,15 +171,7 @@ async fn an_abandoned_claim_is_taken_over_at_once_and_an_unreadable_one_claimed_
     let (redis_connection, settings) = &redis;
     let long = Duration::from_secs(60);
     let (first, _) = claim(&redis, "k", long).await;
-    idempotency::settle(
-        redis_connection,
-        settings,
-        "hook",
-        "k",
-        &first,
-        Settlement::Abandon,
-    )
-    .await;
+    settle(&redis, "k", &first, Settlement::Abandon).await;
     let (_, claimed) = claim(&redis, "k", long).await;
     assert_eq!(claimed, Claimed::TakenOver { message_id: first });
 
