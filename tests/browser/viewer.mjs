@@ -9,33 +9,11 @@
 // shows this output.
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import { readConfig, run, saveScreenshot, step, withPage } from './harness.mjs';
 import { checkMarkdownCases } from './markdown-cases.mjs';
 
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const STEP_TIMEOUT_MS = 20000;
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (this script is run by crates/inlet-testkit/tests/viewer.rs)`);
-  return value;
-}
-
-const config = {
-  viewerUrl: required('INLET_VIEWER_URL'),
-  ingressUrl: required('INLET_INGRESS_URL'),
-  webhookToken: required('INLET_WEBHOOK_TOKEN'),
-  channelId: required('INLET_CHANNEL_ID'),
-  readToken: required('INLET_READ_TOKEN'),
-  artifacts: required('INLET_BROWSER_ARTIFACTS'),
-  chromium: process.env.INLET_CHROMIUM ?? '/usr/bin/chromium',
-};
+const config = readConfig({ channelId: 'INLET_CHANNEL_ID', readToken: 'INLET_READ_TOKEN' });
 
 // === The proxy, through the Rust test ===
 
@@ -66,11 +44,7 @@ const emakin = (payload) => send(`/hooks/channels/${config.channelId}/${config.w
 
 // === Reading the page ===
 
-const step = (name) => console.log(`· ${name}`);
-
-async function screenshot(page, name) {
-  await page.screenshot({ path: join(config.artifacts, `${name}.png`), fullPage: true });
-}
+const screenshot = (page, name) => saveScreenshot(config, page, name);
 
 /** The seqs of the top-level posts, and of each thread's replies, in page order. */
 function layout(page) {
@@ -277,12 +251,8 @@ async function checkEveryPostOnce(page, lastSeq) {
 }
 
 async function main() {
-  await mkdir(config.artifacts, { recursive: true });
   const seqs = await history();
-  const browser = await chromium.launch({ executablePath: config.chromium, args: CHROMIUM_ARGS });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  await withPage(config, async (page) => {
     const dialogs = [];
     const problems = [];
     page.on('dialog', (dialog) => {
@@ -314,15 +284,7 @@ async function main() {
     await screenshot(page, '08-narrow');
     assert.deepEqual(problems, [], 'the page reported errors');
     step('all checks passed');
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+run(main);

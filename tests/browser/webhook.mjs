@@ -4,33 +4,9 @@
 // script exits non-zero and the Rust test shows this output.
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { readConfig, run, saveScreenshot, step, withPage } from './harness.mjs';
 
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const STEP_TIMEOUT_MS = 20000;
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (this script is run by crates/inlet-testkit/tests/viewer.rs)`);
-  return value;
-}
-
-const config = {
-  viewerUrl: required('INLET_VIEWER_URL'),
-  ingressUrl: required('INLET_INGRESS_URL'),
-  webhookToken: required('INLET_WEBHOOK_TOKEN'),
-  webhookId: required('INLET_WEBHOOK_ID'),
-  adminToken: required('INLET_ADMIN_TOKEN'),
-  artifacts: required('INLET_BROWSER_ARTIFACTS'),
-  chromium: process.env.INLET_CHROMIUM ?? '/usr/bin/chromium',
-};
-
-const step = (name) => console.log(`· ${name}`);
+const config = readConfig({ webhookId: 'INLET_WEBHOOK_ID', adminToken: 'INLET_ADMIN_TOKEN' });
 
 /** Sends a Slack payload; returns the status and the request id. */
 async function send(payload, wait) {
@@ -50,11 +26,7 @@ async function waitForRow(page, requestId, outcome) {
 }
 
 async function main() {
-  await mkdir(config.artifacts, { recursive: true });
-  const browser = await chromium.launch({ executablePath: config.chromium, args: CHROMIUM_ARGS });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  await withPage(config, async (page) => {
     const problems = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
 
@@ -116,12 +88,12 @@ async function main() {
     await page.click('#template-save');
     await page.waitForSelector('#template-result .template-saved');
     assert.match(await page.textContent('#template-version'), /Version 1 is active/);
-    await page.screenshot({ path: join(config.artifacts, 'webhook-template.png'), fullPage: true });
+    await saveScreenshot(config, page, 'webhook-template');
 
     step('the token is nowhere on the page');
     const html = await page.content();
     assert.equal(html.includes(config.webhookToken), false);
-    await page.screenshot({ path: join(config.artifacts, 'webhook-log.png'), fullPage: true });
+    await saveScreenshot(config, page, 'webhook-log');
 
     step('back to a channel: the channel view returns');
     await page.evaluate(() => { location.hash = ''; });
@@ -130,15 +102,7 @@ async function main() {
 
     assert.deepEqual(problems, [], 'the page reported errors');
     step('all checks passed');
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+run(main);

@@ -17,9 +17,10 @@ mod viewer;
 
 pub use auth::TokenSet;
 
-use actix_web::{App, HttpServer, dev::Server, web};
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use inlet_core::Settings;
+use inlet_core::servers::Servers;
 use inlet_directory::invalidation::Control;
 use inlet_redis::RedisConnection;
 use inlet_store::Pool;
@@ -52,8 +53,7 @@ pub(crate) struct State {
 pub struct Api {
     pub port: u16,
     pub ops_port: u16,
-    server: Server,
-    ops: Server,
+    servers: Servers,
     shutdown: CancellationToken,
     /// Stops the publisher's supervisor and the live feed, after the server.
     background: CancellationToken,
@@ -138,12 +138,11 @@ impl Api {
         .h1_allow_half_closed(false)
         .shutdown_timeout(shutdown_timeout.as_secs().max(1))
         .bind(listen)?;
-        let port = http.addrs().first().map(|a| a.port()).unwrap_or(0);
+        let servers = Servers::new(&http.addrs(), http.run(), ops);
         Ok(Self {
-            port,
-            ops_port: ops.port,
-            server: http.run(),
-            ops: ops.server,
+            port: servers.port,
+            ops_port: servers.ops_port,
+            servers,
             shutdown,
             background,
             shutdown_timeout,
@@ -151,17 +150,11 @@ impl Api {
     }
 
     pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
-        let handle = self.server.handle();
-        let ops_handle = self.ops.handle();
-        let server = tokio::spawn(self.server);
-        let ops = tokio::spawn(self.ops);
-        cancel.cancelled().await;
+        let running = self.servers.serve_until(&cancel).await;
         // End live streams first, so graceful stop does not wait on them.
         self.shutdown.cancel();
-        let _ = tokio::time::timeout(self.shutdown_timeout, handle.stop(true)).await;
-        ops_handle.stop(false).await;
-        let _ = server.await;
-        let _ = ops.await;
+        running.stop_gracefully(self.shutdown_timeout).await;
+        running.finish().await;
         self.background.cancel();
         Ok(())
     }

@@ -243,8 +243,14 @@ fn slack_attachments(host: &str, hook: &Hook, marker: &str, n: u64) -> Request {
     )
 }
 
+/// A GitHub push without its commits, and the fields every commit shares
+/// (the dialects' `github_push` benchmark translates the same push).
+const GITHUB_PUSH: &str = include_str!("../../inlet-dialects/benches/github-push.json");
+
 fn github_push(host: &str, hook: &Hook, marker: &str, n: u64) -> Request {
-    let commits: Vec<_> = (0..20)
+    let template: serde_json::Value = serde_json::from_str(GITHUB_PUSH).unwrap_or_default();
+    let mut push = template["push"].clone();
+    push["commits"] = (0..20)
         .map(|i| {
             let sha = format!("{i:02}{n:014x}c3d4e5f60718293a4b5c6d7e");
             let message = if i == 0 {
@@ -252,35 +258,22 @@ fn github_push(host: &str, hook: &Hook, marker: &str, n: u64) -> Request {
             } else {
                 format!("Fix the thing number {i}\n\nLonger explanation of the change.")
             };
-            serde_json::json!({
-                "id": sha,
-                "tree_id": "f9d2a07e9488b91af2641b26b9407fe22a451433",
-                "distinct": true,
-                "message": message,
-                "timestamp": "2025-03-04T10:00:00+01:00",
-                "url": format!("https://github.com/octo-org/hello-world/commit/{sha}"),
-                "author": {"name": "Octo Cat", "email": "octocat@example.com", "username": "octocat"},
-                "committer": {"name": "GitHub", "email": "noreply@github.com", "username": "web-flow"},
-                "added": [], "removed": [], "modified": ["README.md"]
-            })
+            let url = format!("https://github.com/octo-org/hello-world/commit/{sha}");
+            let mut commit = template["commit"].clone();
+            commit["id"] = sha.into();
+            commit["message"] = message.into();
+            commit["url"] = url.into();
+            commit["author"] = serde_json::json!(
+                {"name": "Octo Cat", "email": "octocat@example.com", "username": "octocat"}
+            );
+            commit
         })
         .collect();
     json(
         host,
         &format!("/api/v1/external/github?api_key={}", hook.token),
         &[("X-GitHub-Event", "push".into())],
-        serde_json::json!({
-            "ref": "refs/heads/main",
-            "before": "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
-            "after": "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c",
-            "created": false, "deleted": false, "forced": false,
-            "compare": "https://github.com/octo-org/hello-world/compare/6113728f27ae...0d1a26e67d8f",
-            "commits": commits,
-            "repository": {"id": 1296269, "name": "hello-world", "full_name": "octo-org/hello-world",
-                           "html_url": "https://github.com/octo-org/hello-world", "private": false},
-            "pusher": {"name": "octocat", "email": "octocat@github.com"},
-            "sender": {"login": "octocat", "id": 1, "html_url": "https://github.com/octocat"}
-        }),
+        push,
     )
 }
 

@@ -7,6 +7,7 @@ pub mod memory;
 pub mod ops;
 pub mod ordering;
 pub mod secrets;
+pub mod servers;
 pub mod service;
 pub mod settings;
 pub mod shutdown;

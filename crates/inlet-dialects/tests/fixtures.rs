@@ -10,7 +10,7 @@
 mod common;
 
 use inlet_dialects::{
-    DirectoryView, Limits, Markup, Target, ThreadRef, Translation, TranslationRequest, Translator,
+    DirectoryView, Limits, Markup, ThreadRef, Translation, TranslationRequest, Translator,
     WebhookView,
 };
 use serde_json::{Value, json};
@@ -84,15 +84,6 @@ fn limits_from(request: &Value) -> Limits {
     }
 }
 
-fn target_json(target: &Target) -> Value {
-    match target {
-        Target::Default => json!({"kind": "default"}),
-        Target::ChannelName(n) => json!({"kind": "channel_name", "value": n}),
-        Target::ChannelId(i) => json!({"kind": "channel_id", "value": i}),
-        Target::DirectUser(u) => json!({"kind": "direct_user", "value": u}),
-    }
-}
-
 fn webhook_from(request: &Value) -> WebhookView {
     let hook = &request["webhook"];
     WebhookView {
@@ -116,7 +107,7 @@ fn webhook_from(request: &Value) -> WebhookView {
 /// post's `icon_emoji` appear only when set.
 fn translation_json(t: &Translation) -> Value {
     let mut out = json!({
-        "target": target_json(&t.target),
+        "target": common::target_json(&t.target),
         "posts": t.drafts.iter().map(|d| {
             let mut post = json!({
                 "message": d.message,
@@ -142,13 +133,8 @@ fn translation_json(t: &Translation) -> Value {
 }
 
 fn run_case(translator: Translator, body_path: &Path) -> Result<(), String> {
-    let stem = body_path.file_stem().unwrap().to_str().unwrap();
-    let dir = body_path.parent().unwrap();
     let body = std::fs::read(body_path).unwrap();
-    let request: Value = std::fs::read(dir.join(format!("{stem}.request.json")))
-        .map(|b| serde_json::from_slice(&b).unwrap())
-        .unwrap_or(json!({}));
-    let expected_path = dir.join(format!("{stem}.expected.json"));
+    let request = common::request_of(body_path);
     let webhook = webhook_from(&request);
     let directory = directory_from(&request);
     let req = TranslationRequest {
@@ -160,14 +146,7 @@ fn run_case(translator: Translator, body_path: &Path) -> Result<(), String> {
         ..Default::default()
     };
     let result = common::dialect(translator, &req);
-    let expected: Value = match std::fs::read(&expected_path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).unwrap(),
-        Err(_) if std::env::var_os("INLET_FIXTURES_WRITE_MISSING").is_some() => {
-            write_expected(&expected_path, &result);
-            return Err(format!("{stem}: expected file written; review it"));
-        }
-        Err(e) => return Err(format!("{stem}: missing expected file: {e}")),
-    };
+    let expected = common::expected_of(body_path, |path| write_expected(path, &result))?;
     let actual = match result {
         Ok(t) => translation_json(&t),
         Err(r) => {
@@ -183,16 +162,7 @@ fn run_case(translator: Translator, body_path: &Path) -> Result<(), String> {
         }
         None => actual == expected,
     };
-    if matches {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}: expected\n{}\ngot\n{}",
-            body_path.display(),
-            serde_json::to_string_pretty(&expected).unwrap(),
-            serde_json::to_string_pretty(&actual).unwrap()
-        ))
-    }
+    common::verdict(body_path, matches, &expected, &actual)
 }
 
 /// Writes what the translator does now as a new expected file, for a
@@ -207,16 +177,7 @@ fn write_expected(path: &Path, result: &Result<Translation, inlet_dialects::Reje
 }
 
 fn cases(dialect_dir: &str) -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(fixtures_root().join(dialect_dir))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_str().unwrap();
-            !name.ends_with(".expected.json") && !name.ends_with(".request.json")
-        })
-        .collect();
-    paths.sort();
-    paths
+    common::fixture_cases(&fixtures_root().join(dialect_dir), |_| true)
 }
 
 /// Runs every fixture of `dir` with `translator`, expecting at least `min`.
@@ -231,12 +192,7 @@ fn run_dialect(translator: Translator, dir: &str, min: usize) {
         .iter()
         .filter_map(|p| run_case(translator, p).err())
         .collect();
-    assert!(
-        failures.is_empty(),
-        "{} fixture(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    common::assert_no_failures(&failures);
 }
 
 #[test]

@@ -18,23 +18,12 @@ mod common;
 use inlet_dialects::integrations::{
     integration, names, sign_hmac_sha1, sign_hmac_sha256, sign_stripe,
 };
-use inlet_dialects::{
-    Limits, Outcome, Target, ThreadRef, TranslationRequest, Translator, WebhookView,
-};
+use inlet_dialects::{Limits, Outcome, ThreadRef, TranslationRequest, Translator, WebhookView};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/integrations")
-}
-
-fn target_json(target: &Target) -> Value {
-    match target {
-        Target::Default => json!({"kind": "default"}),
-        Target::ChannelName(n) => json!({"kind": "channel_name", "value": n}),
-        Target::ChannelId(i) => json!({"kind": "channel_id", "value": i}),
-        Target::DirectUser(u) => json!({"kind": "direct_user", "value": u}),
-    }
 }
 
 fn outcome_json(result: &Result<Outcome, inlet_dialects::integrations::IntegrationError>) -> Value {
@@ -62,7 +51,7 @@ fn outcome_json(result: &Result<Outcome, inlet_dialects::integrations::Integrati
                     };
                     let messages: Vec<&str> = t.drafts.iter().map(|d| d.message.as_str()).collect();
                     let mut post = json!({
-                        "target": target_json(&t.target),
+                        "target": common::target_json(&t.target),
                         "thread_key": key,
                         "topic": t.drafts[0].props.get("topic").cloned().unwrap_or(Value::Null),
                         "message": messages.join(""),
@@ -95,11 +84,8 @@ fn pairs(value: &Value) -> Vec<(String, String)> {
 
 fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
     let stem = body_path.file_stem().unwrap().to_str().unwrap();
-    let dir = body_path.parent().unwrap();
     let body = std::fs::read(body_path).unwrap();
-    let request: Value = std::fs::read(dir.join(format!("{stem}.request.json")))
-        .map(|b| serde_json::from_slice(&b).unwrap())
-        .unwrap_or(json!({}));
+    let request = common::request_of(body_path);
     let mut headers = pairs(&request["headers"]);
     if name == "github"
         && request["headers"].get("X-GitHub-Event").is_none()
@@ -205,26 +191,11 @@ fn run_case(name: &str, body_path: &Path) -> Result<(), String> {
         }
     }
     let actual = outcome_json(&outcome);
-    let expected_path = dir.join(format!("{stem}.expected.json"));
-    let expected: Value = match std::fs::read(&expected_path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).unwrap(),
-        Err(_) if std::env::var_os("INLET_FIXTURES_WRITE_MISSING").is_some() => {
-            let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
-            std::fs::write(&expected_path, text).unwrap();
-            return Err(format!("{stem}: expected file written; review it"));
-        }
-        Err(e) => return Err(format!("{stem}: missing expected file: {e}")),
-    };
-    if actual == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}: expected\n{}\ngot\n{}",
-            body_path.display(),
-            serde_json::to_string_pretty(&expected).unwrap(),
-            serde_json::to_string_pretty(&actual).unwrap()
-        ))
-    }
+    let expected = common::expected_of(body_path, |path| {
+        let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
+        std::fs::write(path, text).unwrap();
+    })?;
+    common::verdict(body_path, actual == expected, &expected, &actual)
 }
 
 /// `<case>.expected.json` beside the body `<case>.json` or `<case>.xml`.
@@ -233,18 +204,8 @@ fn expected_of(case: &Path) -> PathBuf {
 }
 
 fn cases(dir: &Path) -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let n = p.file_name().unwrap().to_str().unwrap();
-            // Pivotal Tracker's older webhooks send XML.
-            let body = n.ends_with(".json") || n.ends_with(".xml");
-            body && !n.ends_with(".expected.json") && !n.ends_with(".request.json")
-        })
-        .collect();
-    paths.sort();
-    paths
+    // Pivotal Tracker's older webhooks send XML.
+    common::fixture_cases(dir, |n| n.ends_with(".json") || n.ends_with(".xml"))
 }
 
 #[test]
@@ -267,12 +228,7 @@ fn every_integration_fixture_gives_its_expected_outcome() {
         count >= 80,
         "expected at least 80 integration fixtures, found {count}"
     );
-    assert!(
-        failures.is_empty(),
-        "{} fixture(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    common::assert_no_failures(&failures);
 }
 
 /// Zulip's check: a formatter may only emit declared event names, or

@@ -24,6 +24,7 @@ use inlet_directory::resolve::{Destination, ResolveError, resolve};
 use inlet_directory::{DialectLimits, DialectView};
 use inlet_proto::v1::{Header, QueryParam, RawWebhook};
 use inlet_redis::delivery_log::Request as LoggedRequest;
+use inlet_redis::idempotency::Settlement;
 use inlet_store::Webhook;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -245,7 +246,8 @@ async fn publish_posts(
         && let Some(key) = &idempotency_key
     {
         // Not accepted after all: the retry takes the claim over.
-        idempotency_key::abandon(state, &raw.webhook_id, key, message).await;
+        let (hook, abandon) = (&raw.webhook_id, Settlement::Abandon);
+        idempotency_key::settle(state, hook, key, &raw.message_id, abandon).await;
     }
     let outcome = published?;
     let outcome = if taken_over {

@@ -12,7 +12,7 @@ use inlet_core::MessageId;
 use inlet_dialects::Rejection;
 use inlet_proto::Message;
 use inlet_proto::v1::Verdict;
-use inlet_redis::idempotency::{self, Claimed};
+use inlet_redis::idempotency::{self, Claimed, Settlement};
 use inlet_store::Webhook;
 use std::time::Duration;
 
@@ -126,30 +126,18 @@ pub(crate) async fn claim(
     }
 }
 
-/// Marks the claim confirmed: the request is accepted (the broker
-/// confirmed it, or the spool holds it), and a repeat is answered so.
-pub(crate) async fn confirm(state: &State, webhook_id: &str, key: &str, message: &str) {
-    idempotency::confirm(
-        &state.redis,
-        &state.settings.redis,
-        webhook_id,
-        key,
-        message,
-    )
-    .await;
-}
-
-/// Gives the claim up: the request was not accepted, and the sender's
-/// retry takes it over at once (under the same message id, since the
-/// publish may have reached the broker unconfirmed).
-pub(crate) async fn abandon(state: &State, webhook_id: &str, key: &str, message: MessageId) {
-    let message = message.to_string();
-    idempotency::abandon(
-        &state.redis,
-        &state.settings.redis,
-        webhook_id,
-        key,
-        &message,
-    )
-    .await;
+/// Ends the claim: confirmed once the request is accepted (the broker
+/// confirmed it, or the spool holds it), so that a repeat is answered so;
+/// given up when it was not accepted after all, so that the sender's retry
+/// takes it over at once (under the same message id, since the publish may
+/// have reached the broker unconfirmed).
+pub(crate) async fn settle(
+    state: &State,
+    webhook_id: &str,
+    key: &str,
+    message: &str,
+    settlement: Settlement,
+) {
+    let (redis, settings) = (&state.redis, &state.settings.redis);
+    idempotency::settle(redis, settings, webhook_id, key, message, settlement).await;
 }

@@ -26,10 +26,11 @@ mod template;
 mod token;
 pub mod token_screen;
 
-use actix_web::{App, HttpServer, dev::Server, web};
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use inlet_bus::Publisher;
 use inlet_core::Settings;
+use inlet_core::servers::Servers;
 use inlet_directory::Directory;
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,8 +68,7 @@ pub(crate) struct State {
 pub struct Ingress {
     pub port: u16,
     pub ops_port: u16,
-    server: Server,
-    ops: Server,
+    servers: Servers,
     background: CancellationToken,
     shutdown_timeout: Duration,
 }
@@ -227,12 +227,11 @@ impl Ingress {
                 settings.ingress.listen
             )
         })?;
-        let port = http.addrs().first().map(|a| a.port()).unwrap_or(0);
+        let servers = Servers::new(&http.addrs(), http.run(), ops);
         Ok(Self {
-            port,
-            ops_port: ops.port,
-            server: http.run(),
-            ops: ops.server,
+            port: servers.port,
+            ops_port: servers.ops_port,
+            servers,
             background,
             shutdown_timeout,
         })
@@ -241,24 +240,15 @@ impl Ingress {
     /// Serves until `cancel`, then stops taking requests, finishes those in
     /// flight (their publishes included) and closes the broker connection.
     pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
-        let handle = self.server.handle();
-        let ops_handle = self.ops.handle();
-        let _stop_on_drop = inlet_core::shutdown::StopOnDrop::new(
-            vec![handle.clone(), ops_handle.clone()],
-            self.background.clone(),
-        );
-        let server = tokio::spawn(self.server);
-        let ops = tokio::spawn(self.ops);
-        cancel.cancelled().await;
+        let _stop_on_drop =
+            inlet_core::shutdown::StopOnDrop::new(self.servers.handles(), self.background.clone());
+        let running = self.servers.serve_until(&cancel).await;
         tracing::info!("ingress stopping: finishing requests in flight");
-        let graceful = tokio::time::timeout(self.shutdown_timeout, handle.stop(true)).await;
-        if graceful.is_err() {
+        if !running.stop_gracefully(self.shutdown_timeout).await {
             tracing::warn!("requests still in flight at the shutdown timeout");
         }
         self.background.cancel();
-        ops_handle.stop(false).await;
-        let _ = server.await;
-        let _ = ops.await;
+        running.finish().await;
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ use inlet_core::OrderingKey;
 use inlet_dialects::Rejection;
 use inlet_proto::Message;
 use inlet_proto::v1::{RawWebhook, Verdict};
+use inlet_redis::idempotency::Settlement;
 use std::time::{Duration, Instant};
 
 pub(crate) async fn publish(
@@ -42,7 +43,8 @@ pub(crate) async fn publish(
     if published.is_ok() && !raw.idempotency_key.is_empty() {
         // Accepted: a repeat of the key is answered as this request is.
         let (hook, key) = (&raw.webhook_id, &raw.idempotency_key);
-        crate::idempotency_key::confirm(state, hook, key, &raw.message_id).await;
+        let (message, confirm) = (&raw.message_id, Settlement::Confirm);
+        crate::idempotency_key::settle(state, hook, key, message, confirm).await;
     }
     let refused = match (published, verdict) {
         (Ok(Published::Confirmed), None) => return Ok(Outcome::Accepted),

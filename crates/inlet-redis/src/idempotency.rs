@@ -61,35 +61,45 @@ redis.call('SET', KEYS[1], cjson.encode(stored), 'KEEPTTL')
 return {'taken_over', stored.message_id}
 ";
 
-/// KEYS[1]: the record. ARGV[1]: the message id published. Marks a
-/// pending claim of that message confirmed (a verdict already stored, or
-/// another message's claim, is left alone). Returns 1 when it did.
-const CONFIRM: &str = r"
+/// A script that acts on the record KEYS[1] only while it is the pending
+/// claim of the message ARGV[1] (else it returns 0 and changes nothing):
+/// the part every such script starts with, then `$then`, with `stored`,
+/// the decoded record, at hand.
+macro_rules! on_pending_claim {
+    ($then:literal) => {
+        concat!(
+            r"
 local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
 local ok, stored = pcall(cjson.decode, current)
 if not ok or type(stored) ~= 'table' or stored.message_id ~= ARGV[1] or stored.state ~= 'pending' then
   return 0
 end
-redis.call('SET', KEYS[1], cjson.encode({message_id = ARGV[1], state = 'confirmed'}), 'KEEPTTL')
+",
+            $then
+        )
+    };
+}
+
+/// KEYS[1]: the record. ARGV[1]: the message id published. Marks a
+/// pending claim of that message confirmed (a verdict already stored, or
+/// another message's claim, is left alone). Returns 1 when it did.
+const CONFIRM: &str = on_pending_claim!(
+    r"redis.call('SET', KEYS[1], cjson.encode({message_id = ARGV[1], state = 'confirmed'}), 'KEEPTTL')
 return 1
-";
+"
+);
 
 /// KEYS[1]: the record. ARGV[1]: the message id not published. Makes a
 /// pending claim of that message stale at once, so that the sender's
 /// retry takes it over (under the same message id: the publish may have
 /// reached the broker unconfirmed). Returns 1 when it did.
-const ABANDON: &str = r"
-local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-local ok, stored = pcall(cjson.decode, current)
-if not ok or type(stored) ~= 'table' or stored.message_id ~= ARGV[1] or stored.state ~= 'pending' then
-  return 0
-end
-stored.claimed_at_ms = 0
+const ABANDON: &str = on_pending_claim!(
+    r"stored.claimed_at_ms = 0
 redis.call('SET', KEYS[1], cjson.encode(stored), 'KEEPTTL')
 return 1
-";
+"
+);
 
 /// What a claim found.
 #[derive(Debug, PartialEq, Eq)]
@@ -167,35 +177,41 @@ fn repeat_of(record: &str) -> Claimed {
     }
 }
 
-/// Marks the claim of `message_id` confirmed: the broker confirmed its
-/// publish (or the spool holds it), and its sender is answered 2xx.
-pub async fn confirm(
-    redis: &RedisConnection,
-    settings: &RedisSettings,
-    webhook_id: &str,
-    key: &str,
-    message_id: &str,
-) {
-    let claim = keys::idempotency(settings, webhook_id, key);
-    if let Err(error) = run_on_claim(redis, CONFIRM, claim, message_id).await {
-        // The claim stays pending: a retry takes it over once stale, under
-        // the same message id, and the pipeline drops the double.
-        tracing::warn!(%error, "cannot confirm an idempotency claim");
+/// How a pending claim ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settlement {
+    /// The broker confirmed the publish (or the spool holds it), and the
+    /// sender is answered 2xx: a repeat is answered as this request was.
+    Confirm,
+    /// The request was not accepted after all: the sender's retry takes
+    /// the claim over at once.
+    Abandon,
+}
+
+impl Settlement {
+    /// The script that ends the claim so.
+    fn script(self) -> &'static str {
+        match self {
+            Self::Confirm => CONFIRM,
+            Self::Abandon => ABANDON,
+        }
     }
 }
 
-/// Gives up the claim of `message_id` (its request was not accepted after
-/// all): the sender's retry takes it over at once.
-pub async fn abandon(
+/// Ends the claim of `message_id` as `settlement` says. A failure is only
+/// logged: a claim left pending is taken over by a retry once stale, under
+/// the same message id, and the pipeline drops the double.
+pub async fn settle(
     redis: &RedisConnection,
     settings: &RedisSettings,
     webhook_id: &str,
     key: &str,
     message_id: &str,
+    settlement: Settlement,
 ) {
     let claim = keys::idempotency(settings, webhook_id, key);
-    if let Err(error) = run_on_claim(redis, ABANDON, claim, message_id).await {
-        tracing::warn!(%error, "cannot give up an idempotency claim");
+    if let Err(error) = run_on_claim(redis, settlement.script(), claim, message_id).await {
+        tracing::warn!(%error, ?settlement, "cannot settle an idempotency claim");
     }
 }
 

@@ -1,7 +1,9 @@
 //! The five examples of docs/templates.md compile and post what the page
 //! says, over payloads shaped like their vendors' (trimmed).
 
-use inlet_templates::{Limits, Rendering, RequestView, TemplateSource, compile, context};
+mod common;
+
+use inlet_templates::{Limits, Rendering, TemplateSource, compile};
 use serde_json::json;
 
 /// The templates of the page, in order: its JSON blocks that have a
@@ -17,12 +19,7 @@ fn documented() -> Vec<TemplateSource> {
 
 fn render(template: &TemplateSource, body: serde_json::Value) -> Rendering {
     let limits = Limits::default();
-    let bytes = body.to_string();
-    let ctx = context(&RequestView {
-        body: bytes.as_bytes(),
-        ..Default::default()
-    })
-    .unwrap();
+    let ctx = common::body_context(&body);
     compile(template, &limits)
         .unwrap()
         .render(&ctx, &limits)

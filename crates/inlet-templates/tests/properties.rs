@@ -2,7 +2,9 @@
 //! within the limits: an error or a rendering, and never more output than
 //! the output limit, never much past the time limit.
 
-use inlet_templates::{Limits, Rendering, RequestView, TemplateSource, compile, context};
+mod common;
+
+use inlet_templates::{Limits, Rendering, TemplateSource, compile};
 use proptest::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -86,8 +88,7 @@ proptest! {
         let Ok(compiled) = compile(&source, &limits) else {
             return Ok(());
         };
-        let bytes = body.to_string();
-        let ctx = context(&RequestView { body: bytes.as_bytes(), ..Default::default() }).unwrap();
+        let ctx = common::body_context(&body);
         let started = Instant::now();
         let outcome = compiled.render(&ctx, &limits);
         // Fuel bounds the work; the deadline is checked at every write and

@@ -57,6 +57,12 @@ pub async fn send(
     })
 }
 
+/// When a fault was caused, and how many messages were accepted before it.
+pub struct Fault {
+    accepted_before: usize,
+    at: std::time::Instant,
+}
+
 /// Concurrent senders streaming numbered messages until told to finish.
 /// Each retries a refused message (any non-2xx, or no answer) with the same
 /// `Idempotency-Key` until it is accepted, as a careful sender does; each
@@ -72,6 +78,23 @@ impl Senders {
     /// Starts `count` senders on the webhook `token`.
     pub fn start(http: reqwest::Client, port: Arc<AtomicU16>, token: &str, count: usize) -> Self {
         Self::start_named(http, port, token, "sender", count)
+    }
+
+    /// [`Senders::start`] on the stack's ingress, for a test that does not
+    /// move it.
+    pub fn start_on(stack: &TestStack, token: &str, count: usize) -> Self {
+        let port = Arc::new(AtomicU16::new(stack.ingress_port));
+        Self::start(stack.http.clone(), port, token, count)
+    }
+
+    /// [`Senders::start_on`], returning once the stream is under way: 100
+    /// messages accepted (fails the test after 30 s).
+    pub async fn streaming(stack: &TestStack, token: &str, count: usize) -> Self {
+        let senders = Self::start_on(stack, token, count);
+        senders
+            .wait_for_progress(100, Duration::from_secs(30))
+            .await;
+        senders
     }
 
     /// [`Senders::start`] with senders named `{name}0`, `{name}1`, …, so
@@ -124,6 +147,37 @@ impl Senders {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Notes the moment of a fault about to be caused.
+    pub fn fault(&self) -> Fault {
+        Fault {
+            accepted_before: self.accepted_so_far(),
+            at: std::time::Instant::now(),
+        }
+    }
+
+    /// After `fault`: waits until 100 more messages are accepted and every
+    /// message accepted so far is posted in `channel_id`, so at least 100
+    /// posts are of messages accepted after the fault and a backlog from
+    /// before it cannot pass for recovery (fails the test, naming
+    /// `fault_name`, when either takes over 45 s). Returns how long after
+    /// the fault that was.
+    pub async fn wait_for_recovery(
+        &self,
+        stack: &TestStack,
+        channel_id: &str,
+        fault: &Fault,
+        fault_name: &str,
+    ) -> Duration {
+        let timeout = Duration::from_secs(45);
+        self.wait_for_progress(100, timeout).await;
+        let posted = self.accepted_so_far().max(fault.accepted_before + 100);
+        stack
+            .wait_for_posts(channel_id, posted, timeout)
+            .await
+            .unwrap_or_else(|error| panic!("posts stopped after {fault_name}: {error}"));
+        fault.at.elapsed()
     }
 
     /// Lets each sender finish the message it is on, and returns every

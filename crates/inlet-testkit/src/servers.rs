@@ -61,6 +61,20 @@ fn wait_listening(port: u16, timeout: Duration) -> anyhow::Result<()> {
     bail!("nothing listens on port {port} after {timeout:?}")
 }
 
+/// SIGKILLs the process `pid`, which listens on `port`, and waits until
+/// the port is released (a server's children notice and exit too).
+fn kill_listening(pid: &str, port: u16, server: &str) -> anyhow::Result<()> {
+    run(Command::new("kill").args(["-9", pid]))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if Instant::now() > deadline {
+            bail!("{server} still listens after SIGKILL");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------- PostgreSQL
 
 /// A private PostgreSQL cluster (`initdb` + `pg_ctl`).
@@ -84,16 +98,28 @@ fn postgres_bin() -> anyhow::Result<PathBuf> {
 
 impl PrivatePostgres {
     pub fn start() -> anyhow::Result<Self> {
+        let bin = postgres_bin()?;
+        let initdb = bin.join("initdb");
+        Self::create(bin, |command, data| {
+            command.arg(initdb).arg("-D").arg(data).args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ]);
+        })
+    }
+
+    /// A cluster in a fresh directory, its `data` made by the command `make`
+    /// completes (run as `postgres`), started on a free port.
+    fn create(bin: PathBuf, make: impl FnOnce(&mut Command, &Path)) -> anyhow::Result<Self> {
         let dir = fresh_dir("pg")?;
         chown(&dir, "postgres")?;
-        let bin = postgres_bin()?;
-        let data = dir.join("data");
-        run(Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(bin.join("initdb"))
-            .arg("-D")
-            .arg(&data)
-            .args(["-A", "trust", "-U", "postgres", "--no-sync"]))?;
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]);
+        make(&mut command, &dir.join("data"));
+        run(&mut command)?;
         let server = Self {
             port: free_port()?,
             dir,
@@ -142,24 +168,17 @@ impl PrivatePostgres {
     /// (`pg_basebackup -R`, so it follows the primary's WAL), started and
     /// read-only until [`Self::promote`].
     pub fn start_standby_of(primary: &PrivatePostgres) -> anyhow::Result<Self> {
-        let dir = fresh_dir("pg")?;
-        chown(&dir, "postgres")?;
-        let bin = primary.bin.clone();
-        run(Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(bin.join("pg_basebackup"))
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-p"])
-            .arg(primary.port.to_string())
-            .arg("-D")
-            .arg(dir.join("data"))
-            .args(["-R", "-X", "stream", "-c", "fast", "--no-sync"]))?;
-        let server = Self {
-            port: free_port()?,
-            dir,
-            bin,
-        };
-        server.start_again()?;
-        Ok(server)
+        let basebackup = primary.bin.join("pg_basebackup");
+        let primary_port = primary.port.to_string();
+        Self::create(primary.bin.clone(), |command, data| {
+            command
+                .arg(basebackup)
+                .args(["-h", "127.0.0.1", "-U", "postgres", "-p"])
+                .arg(primary_port)
+                .arg("-D")
+                .arg(data)
+                .args(["-R", "-X", "stream", "-c", "fast", "--no-sync"]);
+        })
     }
 
     /// Runs one SQL statement as `postgres` on this server (`psql`).
@@ -211,16 +230,7 @@ impl PrivatePostgres {
         let pid_file = self.dir.join("data/postmaster.pid");
         let text = std::fs::read_to_string(&pid_file)?;
         let pid = text.lines().next().unwrap_or_default().trim().to_string();
-        run(Command::new("kill").args(["-9", &pid]))?;
-        // The children notice and exit; wait for the port to be released.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-            if Instant::now() > deadline {
-                bail!("PostgreSQL still listens after SIGKILL");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(())
+        kill_listening(&pid, self.port, "PostgreSQL")
     }
 }
 
@@ -505,15 +515,7 @@ impl PrivateRabbit {
     /// Returns once its AMQP port is closed.
     pub fn kill(&self) -> anyhow::Result<()> {
         let pid = std::fs::read_to_string(self.dir.join("pid"))?;
-        run(Command::new("kill").args(["-9", pid.trim()]))?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-            if Instant::now() > deadline {
-                bail!("RabbitMQ still listens after SIGKILL");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(())
+        kill_listening(pid.trim(), self.port, "RabbitMQ")
     }
 
     /// SIGSTOP (`true`) or SIGCONT (`false`) to the node: a broker that

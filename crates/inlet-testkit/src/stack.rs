@@ -471,11 +471,32 @@ impl TestStack {
         })
     }
 
+    /// The Slack-dialect URL of the webhook `token`: `/hooks/{token}`.
+    pub fn hook_url(&self, token: &str) -> String {
+        self.ingress_url(&format!("/hooks/{token}"))
+    }
+
+    /// POSTs `body` with `headers` to the webhook `token`'s `/hooks/{token}`;
+    /// fails the test when ingress cannot be reached.
+    pub async fn post_hook(
+        &self,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self.http.post(self.hook_url(token));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let sent = request.body(body).send().await;
+        sent.unwrap_or_else(|error| panic!("cannot reach ingress: {error}"))
+    }
+
     /// Sends a Slack-dialect webhook.
     pub async fn post_slack(&self, token: &str, body: &str) -> anyhow::Result<reqwest::Response> {
         Ok(self
             .http
-            .post(self.ingress_url(&format!("/hooks/{token}")))
+            .post(self.hook_url(token))
             .header("content-type", "application/json")
             .body(body.to_string())
             .send()
@@ -488,6 +509,15 @@ impl TestStack {
             Ok(response) => response.status().as_u16(),
             Err(error) => panic!("cannot reach ingress: {error}"),
         }
+    }
+
+    /// Waits (15 s at most) until the channel holds a post, and fails the
+    /// test unless it is the only one; returns it.
+    pub async fn wait_for_only_post(&self, channel_id: &str) -> Post {
+        let posts = self.wait_for_posts(channel_id, 1, Duration::from_secs(15));
+        let mut posts = posts.await.unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(posts.len(), 1, "more posts than the one expected");
+        posts.remove(0)
     }
 
     /// Waits until the channel holds at least `n` posts; returns them in seq order.

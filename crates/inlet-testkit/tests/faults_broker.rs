@@ -9,8 +9,6 @@ use inlet_bus::{Hop, Topology};
 use inlet_testkit::oracle::{Answer, Senders, assert_exactly, send};
 use inlet_testkit::servers::PrivateRabbit;
 use inlet_testkit::{Services, TestStack};
-use std::sync::Arc;
-use std::sync::atomic::AtomicU16;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -65,8 +63,7 @@ async fn broker_connections_closed_mid_stream_every_service_reconnects_losing_no
     let rabbit = PrivateRabbit::start().unwrap();
     let stack = stack_on(&rabbit).await;
     let f = stack.fixture().await.unwrap();
-    let port = Arc::new(AtomicU16::new(stack.ingress_port));
-    let senders = Senders::start(stack.http.clone(), port, &f.token, 4);
+    let senders = Senders::start_on(&stack, &f.token, 4);
     senders
         .wait_for_progress(100, Duration::from_secs(20))
         .await;

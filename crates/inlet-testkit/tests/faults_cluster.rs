@@ -10,8 +10,6 @@ use inlet_testkit::oracle::{Senders, assert_exactly};
 use inlet_testkit::servers::PrivateRabbitCluster;
 use inlet_testkit::{Services, TestStack};
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU16;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -102,11 +100,7 @@ async fn one_node_lost_under_load(loss: Loss) {
         .await
         .unwrap();
     let f = stack.fixture().await.unwrap();
-    let port = Arc::new(AtomicU16::new(stack.ingress_port));
-    let senders = Senders::start(stack.http.clone(), port, &f.token, 4);
-    senders
-        .wait_for_progress(100, Duration::from_secs(30))
-        .await;
+    let senders = Senders::streaming(&stack, &f.token, 4).await;
 
     let (lost, names) = busiest_node(&cluster);
     assert!(
@@ -119,18 +113,17 @@ async fn one_node_lost_under_load(loss: Loss) {
         .filter(|n| n.starts_with("inlet-") && n != "inlet-queue-probe")
         .collect();
     eprintln!("{loss:?}: losing the node holding {on_lost:?}");
-    let lost_at = Instant::now();
+    let fault = senders.fault();
     match loss {
         Loss::Stop => ctl(|| cluster.nodes[lost].stop()),
         Loss::Kill => ctl(|| cluster.nodes[lost].kill()),
         Loss::Partition => ctl(|| cluster.partition(lost)),
     }
-    // Ingress publishes and the formatter and delivery consume on the two
-    // nodes left.
-    carried_end_to_end(&stack, &senders, &f.channel_id)
-        .await
-        .unwrap_or_else(|error| panic!("posts stopped after the loss: {error}"));
-    let recovered_in = lost_at.elapsed();
+    // Accepted after the loss, and posted: ingress publishes and the
+    // formatter and delivery consume on the two nodes left.
+    let recovered_in = senders
+        .wait_for_recovery(&stack, &f.channel_id, &fault, "the loss")
+        .await;
     eprintln!("{loss:?}: messages accepted after the loss posted within {recovered_in:?}");
 
     for service in ["ingress", "formatter", "delivery", "api"] {
@@ -167,36 +160,16 @@ async fn heal_under_load(
     senders: &Senders,
     channel_id: &str,
 ) {
+    let heal = senders.fault();
     let healed_at = Instant::now();
     ctl(|| cluster.heal(cut));
     eprintln!(
         "Partition: the cut-off node ran in the cluster again {:?} after the heal",
         healed_at.elapsed()
     );
-    carried_end_to_end(stack, senders, channel_id)
-        .await
-        .unwrap_or_else(|error| panic!("posts stopped after the heal: {error}"));
-}
-
-/// Waits until 100 more messages are accepted, then until the channel has
-/// as many posts as messages accepted by then: at least 100 of the posts
-/// are of messages accepted since the call, so the pipeline carries new
-/// messages end to end. (Waiting for 100 posts more than were accepted at
-/// the call would not do: the backlog accepted before it can make them up
-/// while the consumers are stalled.)
-async fn carried_end_to_end(
-    stack: &TestStack,
-    senders: &Senders,
-    channel_id: &str,
-) -> anyhow::Result<()> {
     senders
-        .wait_for_progress(100, Duration::from_secs(45))
+        .wait_for_recovery(stack, channel_id, &heal, "the heal")
         .await;
-    let accepted = senders.accepted_so_far();
-    stack
-        .wait_for_posts(channel_id, accepted, Duration::from_secs(45))
-        .await?;
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

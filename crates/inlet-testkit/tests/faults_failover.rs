@@ -13,8 +13,6 @@ use inlet_testkit::database::TestDatabase;
 use inlet_testkit::oracle::{Senders, assert_exactly};
 use inlet_testkit::servers::PrivatePostgres;
 use inlet_testkit::{Services, TestStack};
-use std::sync::Arc;
-use std::sync::atomic::AtomicU16;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -43,31 +41,15 @@ async fn a_primary_killed_and_its_synchronous_standby_promoted_loses_and_doubles
         .await
         .unwrap();
     let f = stack.fixture().await.unwrap();
-    let port = Arc::new(AtomicU16::new(stack.ingress_port));
-    let senders = Senders::start(stack.http.clone(), port, &f.token, 4);
-    senders
-        .wait_for_progress(100, Duration::from_secs(30))
-        .await;
+    let senders = Senders::streaming(&stack, &f.token, 4).await;
 
-    let accepted_before = senders.accepted_so_far();
-    let lost_at = Instant::now();
+    let fault = senders.fault();
     ctl(|| primary.kill());
     ctl(|| standby.promote());
-    senders
-        .wait_for_progress(100, Duration::from_secs(45))
+    let recovered_in = senders
+        .wait_for_recovery(&stack, &f.channel_id, &fault, "the failover")
         .await;
-    stack
-        .wait_for_posts(
-            &f.channel_id,
-            accepted_before + 100,
-            Duration::from_secs(45),
-        )
-        .await
-        .unwrap_or_else(|error| panic!("posts stopped after the failover: {error}"));
-    eprintln!(
-        "messages accepted after the failover posted within {:?}",
-        lost_at.elapsed()
-    );
+    eprintln!("messages accepted after the failover posted within {recovered_in:?}");
     let accepted = senders.finish().await;
     assert_exactly(&stack, &f.channel_id, &accepted).await;
     stack.stop().await;
@@ -98,8 +80,7 @@ async fn without_synchronous_replication_a_failover_loses_what_the_standby_had_n
         .unwrap();
     let f = stack.fixture().await.unwrap();
     let channel: uuid::Uuid = f.channel_id.parse().unwrap();
-    let port = Arc::new(AtomicU16::new(stack.ingress_port));
-    let senders = Senders::start(stack.http.clone(), port, &f.token, 2);
+    let senders = Senders::start_on(&stack, &f.token, 2);
     senders.wait_for_progress(50, Duration::from_secs(30)).await;
 
     // Posts the standby surely has: those committed before a WAL position

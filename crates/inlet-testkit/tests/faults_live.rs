@@ -106,7 +106,7 @@ fn send_all(stack: &TestStack, f: &Fixture) -> Vec<JoinHandle<Vec<String>>> {
     (0..SENDERS)
         .map(|i| {
             let http = stack.http.clone();
-            let url = stack.ingress_url(&format!("/hooks/{}", f.token));
+            let url = stack.hook_url(&f.token);
             tokio::spawn(async move {
                 let mut accepted = Vec::new();
                 for n in 0..EACH {

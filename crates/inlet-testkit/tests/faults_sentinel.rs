@@ -8,8 +8,6 @@
 use inlet_testkit::oracle::{Senders, assert_exactly};
 use inlet_testkit::servers::{PrivateRedis, PrivateSentinels};
 use inlet_testkit::{Services, TestStack};
-use std::sync::Arc;
-use std::sync::atomic::AtomicU16;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -50,8 +48,7 @@ async fn a_redis_primary_killed_and_failed_over_by_sentinel_is_followed_without_
     .unwrap();
     let prefix = stack.settings.redis.prefix.clone();
     let f = stack.fixture().await.unwrap();
-    let port = Arc::new(AtomicU16::new(stack.ingress_port));
-    let senders = Senders::start(stack.http.clone(), port, &f.token, 4);
+    let senders = Senders::start_on(&stack, &f.token, 4);
     senders.wait_for_progress(50, Duration::from_secs(30)).await;
     assert!(
         !keys_on(primary.port, &format!("{prefix}idem:*"))

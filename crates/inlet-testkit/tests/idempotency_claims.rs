@@ -8,7 +8,7 @@
 use inlet_core::MessageId;
 use inlet_core::settings::RedisSettings;
 use inlet_redis::RedisConnection;
-use inlet_redis::idempotency::{self, Claimed};
+use inlet_redis::idempotency::{self, Claimed, Settlement};
 use inlet_testkit::TestStack;
 use std::time::Duration;
 
@@ -36,6 +36,16 @@ async fn claim(
         .await
         .unwrap();
     (id, claimed)
+}
+
+/// Ends the claim of `key` by `message_id` as `settlement` says.
+async fn settle(
+    (redis, settings): &(RedisConnection, RedisSettings),
+    key: &str,
+    message_id: &str,
+    settlement: Settlement,
+) {
+    idempotency::settle(redis, settings, "hook", key, message_id, settlement).await;
 }
 
 /// The record of `key` as ingress `webhook_id` keeps it.
@@ -120,8 +130,7 @@ async fn a_pending_claim_is_refused_until_stale_then_taken_over_once() {
     );
 
     // Confirmed: every repeat is answered as the first.
-    let (redis_connection, settings) = &redis;
-    idempotency::confirm(redis_connection, settings, "hook", "k", &first).await;
+    settle(&redis, "k", &first, Settlement::Confirm).await;
     let (_, claimed) = claim(&redis, "k", stale_after).await;
     assert_eq!(
         claimed,
@@ -140,12 +149,12 @@ async fn a_confirmed_claim_answers_the_first_verdict_and_confirming_never_clobbe
     let (first, _) = claim(&redis, "k", long).await;
     // Another message's confirm leaves the claim pending.
     let other = MessageId::new().to_string();
-    idempotency::confirm(redis_connection, settings, "hook", "k", &other).await;
+    settle(&redis, "k", &other, Settlement::Confirm).await;
     assert_eq!(record(&redis, "hook", "k").await["state"], "pending");
 
     // Delivery stored the verdict before ingress confirmed: it stays.
     idempotency::remember(redis_connection, settings, "hook", "k", &first, b"verdict").await;
-    idempotency::confirm(redis_connection, settings, "hook", "k", &first).await;
+    settle(&redis, "k", &first, Settlement::Confirm).await;
     let (_, claimed) = claim(&redis, "k", long).await;
     assert_eq!(
         claimed,
@@ -162,7 +171,7 @@ async fn an_abandoned_claim_is_taken_over_at_once_and_an_unreadable_one_claimed_
     let (redis_connection, settings) = &redis;
     let long = Duration::from_secs(60);
     let (first, _) = claim(&redis, "k", long).await;
-    idempotency::abandon(redis_connection, settings, "hook", "k", &first).await;
+    settle(&redis, "k", &first, Settlement::Abandon).await;
     let (_, claimed) = claim(&redis, "k", long).await;
     assert_eq!(claimed, Claimed::TakenOver { message_id: first });
 

@@ -288,13 +288,8 @@ async fn bad_payloads_are_refused_synchronously_with_their_code() {
         assert_eq!(response.text().await.unwrap(), code, "{body}");
     }
     let json_answer = stack
-        .http
-        .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
-        .header("accept", "application/json")
-        .body(r#"{"text":5}"#)
-        .send()
-        .await
-        .unwrap();
+        .post_hook(&f.token, &[("accept", "application/json")], r#"{"text":5}"#)
+        .await;
     let body: Value = json_answer.json().await.unwrap();
     assert_eq!(body["ok"], false);
     assert_eq!(body["error"], "invalid_payload");
@@ -324,13 +319,12 @@ async fn a_channel_override_posts_into_that_channel_of_the_team() {
         inlet_testkit::urlencode(&json!({"text": "to ops", "channel": "#ops"}).to_string())
     );
     let response = stack
-        .http
-        .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+        .post_hook(
+            &f.token,
+            &[("content-type", "application/x-www-form-urlencoded")],
+            form,
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let posts = stack.wait_for_posts(&ops, 1, WAIT).await.unwrap();
     assert_eq!(posts[0].message, "to ops");
@@ -617,7 +611,7 @@ async fn workers_stopped_gracefully_mid_stream_lose_and_double_nothing() {
     let total = 300;
     let sender = {
         let http = stack.http.clone();
-        let url = stack.ingress_url(&format!("/hooks/{}", f.token));
+        let url = stack.hook_url(&f.token);
         tokio::spawn(async move {
             let mut accepted = Vec::new();
             for i in 0..total {

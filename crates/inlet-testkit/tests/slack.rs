@@ -346,26 +346,17 @@ async fn multipart_bodies_markup_and_mentions_arrive_as_markdown() {
     let multipart = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n<!here> build <https://ci.example/1|#1> failed, ping <@alice>\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nci\r\n--{boundary}--\r\n"
     );
-    let response = stack
-        .http
-        .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(multipart)
-        .send()
-        .await
-        .unwrap();
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let headers = [("content-type", content_type.as_str())];
+    let response = stack.post_hook(&f.token, &headers, multipart).await;
     assert_eq!(response.status(), 200);
     let latin1 = stack
-        .http
-        .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
-        .header("content-type", "application/json; charset=iso-8859-1")
-        .body(r#"{"text":"x"}"#)
-        .send()
-        .await
-        .unwrap();
+        .post_hook(
+            &f.token,
+            &[("content-type", "application/json; charset=iso-8859-1")],
+            r#"{"text":"x"}"#,
+        )
+        .await;
     assert_eq!(latin1.status(), 415);
     assert_eq!(latin1.text().await.unwrap(), "unsupported_media_type");
 

@@ -165,7 +165,7 @@ async fn readers_resuming_while_posts_arrive_get_every_seq_once_in_order() {
     let f = stack.fixture().await.unwrap();
     let sender = tokio::spawn(send_numbered(
         stack.http.clone(),
-        stack.ingress_url(&format!("/hooks/{}", f.token)),
+        stack.hook_url(&f.token),
         1,
         TOTAL,
     ));
@@ -204,7 +204,7 @@ async fn a_reader_cut_off_resumes_from_its_last_seq_without_gap_or_duplicate() {
         .await
         .unwrap();
     let url = proxy.url(&format!("/api/v1/channels/{}/events", f.channel_id));
-    let hook = stack.ingress_url(&format!("/hooks/{}", f.token));
+    let hook = stack.hook_url(&f.token);
 
     let mut reader = EventReader::connect(&url, &read_token, 0).await;
     send_numbered(stack.http.clone(), hook.clone(), 1, 10).await;

@@ -383,7 +383,7 @@ async fn a_stream_that_falls_behind_the_shared_feed_catches_up_from_postgresql()
     let mut fast = Reader::open(&stack, &f, &stack.admin_token, 0).await;
     let sender = {
         let http = stack.http.clone();
-        let url = stack.ingress_url(&format!("/hooks/{}", f.token));
+        let url = stack.hook_url(&f.token);
         tokio::spawn(async move {
             for n in 1..=POSTS {
                 let body = serde_json::json!({ "text": text(n) });

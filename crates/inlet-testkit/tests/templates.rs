@@ -271,7 +271,7 @@ async fn a_logged_request_of_a_templated_webhook_runs_dry_through_its_template()
     loop {
         let response = stack
             .http
-            .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
+            .post(stack.hook_url(&f.token))
             .header("X-Run", "nightly")
             .header("X-Api-Token", "never-logged")
             .json(&json!({"state": "green"}))

@@ -220,13 +220,12 @@ async fn a_repeated_idempotency_key_answers_the_first_verdict_and_posts_nothing(
     assert_eq!(second, first, "the repeat gets the first verdict");
     // Without waiting, the repeat gets the first message id.
     let response = stack
-        .http
-        .post(stack.ingress_url(&format!("/hooks/{}", f.token)))
-        .header("Idempotency-Key", "delivery-7")
-        .body(r#"{"text":"once"}"#)
-        .send()
-        .await
-        .unwrap();
+        .post_hook(
+            &f.token,
+            &[("Idempotency-Key", "delivery-7")],
+            r#"{"text":"once"}"#,
+        )
+        .await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["x-request-id"].to_str().unwrap(),
@@ -301,7 +300,7 @@ async fn concurrent_senders_on_shared_thread_keys_get_one_root_per_key_and_order
     let (stack, f) = replicated_stack().await;
     let (senders, per_sender, keys) = (8, 200, 20);
     let tasks = (0..senders).map(|s| {
-        let (http, url) = (stack.http.clone(), stack.ingress_url(&format!("/hooks/{}", f.token)));
+        let (http, url) = (stack.http.clone(), stack.hook_url(&f.token));
         tokio::spawn(async move {
             for n in 0..per_sender {
                 let body = json!({"text": format!("s{s} n{n}"), "thread_key": format!("key-{}", (s + n) % keys)});

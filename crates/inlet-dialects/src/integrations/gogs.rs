@@ -10,21 +10,13 @@ use super::Integration;
 use super::error::IntegrationError;
 use super::gitea::{self, Host};
 use super::params::{Headers, Params};
-use super::vendor::{Vendor, vendor_methods};
+use super::vendor::{Vendor, event_names, vendor_methods};
 use serde_json::Value;
 
 pub struct Gogs;
 
 /// Zulip's Gogs events.
-const EVENTS: &[&str] = &[
-    "push",
-    "create",
-    "delete",
-    "pull_request",
-    "issues",
-    "issue_comment",
-    "release",
-];
+const EVENTS: &[&str] = event_names!(gitea::FROM_GOGS, &["release"]);
 
 static VENDOR: Vendor = Vendor::new("gogs", "Gogs", EVENTS)
     .headers("X-Gogs-Event", "X-Gogs-Delivery")

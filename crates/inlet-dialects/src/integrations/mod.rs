@@ -68,7 +68,7 @@ pub use error::{
 };
 pub use filter::{EventFilter, glob_match};
 pub use params::{Headers, Params};
-pub use signature::{HmacSha1, HmacSha256, verify_hmac};
+pub use signature::{HexSignature, HmacSha1, HmacSha256, verify_hmac};
 pub use signature::{sign_hmac_sha1, sign_stripe};
 pub use signature::{sign_hmac_sha256, sign_netlify_jws};
 
@@ -674,8 +674,69 @@ pub(crate) mod text_route_tests {
         Ok((event, formatted))
     }
 
+    /// What the general route answers, or its refusal.
+    pub type GeneralAnswer = Result<(String, Formatted), IntegrationError>;
+
+    /// Runs `integration`'s text route and its general route over every
+    /// body under every query: where the text route answers, the answers
+    /// must be equal; where it leaves the request to the general route
+    /// (`None`), `left` checks what the general route answered. Returns how
+    /// many the text route answered.
+    fn compare_routes(
+        integration: &dyn Integration,
+        headers: &Headers<'_>,
+        bodies: &[Vec<u8>],
+        queries: &[&[(&str, &str)]],
+        left: impl Fn(&GeneralAnswer),
+    ) -> usize {
+        let mut read_from_text = 0;
+        for body in bodies {
+            let json = crate::body::json_text_strict(Some("application/json"), body, 64).unwrap();
+            for query in queries {
+                let query: Vec<(String, String)> = query
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                let params = Params::new(&query, body).unwrap();
+                let general = general_route(integration, headers, &json, &params);
+                match integration.format_text(headers, &json, &params) {
+                    Some(found) => {
+                        read_from_text += 1;
+                        assert_eq!(Ok(found), general);
+                    }
+                    None => left(&general),
+                }
+            }
+        }
+        read_from_text
+    }
+
+    /// `integration`'s `push__*` fixtures (at least `min_fixtures`) and
+    /// `extra`, sent with `event_header`, through [`compare_routes`] under
+    /// every query. Returns how many the text route answered, and how many
+    /// pushes there were.
+    pub fn compare_push_routes(
+        integration: &dyn Integration,
+        min_fixtures: usize,
+        extra: &str,
+        event_header: (&str, &str),
+        queries: &[&[(&str, &str)]],
+        left: impl Fn(&GeneralAnswer),
+    ) -> (usize, usize) {
+        let mut bodies = push_fixtures(integration.name());
+        assert!(
+            bodies.len() >= min_fixtures,
+            "the push fixtures are missing"
+        );
+        bodies.push(extra.as_bytes().to_vec());
+        let header = [(event_header.0.to_string(), event_header.1.to_string())];
+        let headers = Headers::new(&header);
+        let answered = compare_routes(integration, &headers, &bodies, queries, left);
+        (answered, bodies.len())
+    }
+
     /// The bodies of `vendor`'s `push__*` fixtures.
-    pub fn push_fixtures(vendor: &str) -> Vec<Vec<u8>> {
+    fn push_fixtures(vendor: &str) -> Vec<Vec<u8>> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/integrations")
             .join(vendor);

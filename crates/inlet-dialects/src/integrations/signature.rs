@@ -15,26 +15,52 @@ pub type HmacSha256 = Hmac<Sha256>;
 /// HMAC-SHA1 (Intercom's `X-Hub-Signature`).
 pub type HmacSha1 = Hmac<Sha1>;
 
-/// Checks `header_value` (`<prefix><hex>`, e.g. `sha256=<hex>`, or bare hex
-/// when `prefix` is empty) against the MAC `M` ([`HmacSha256`],
-/// [`HmacSha1`]) of `body` under `secret`, in constant time
-/// (`verify_slice`). A missing header, a malformed value and a mismatch
-/// are all `invalid_signature`.
+/// A signature header as received: `<prefix><hex digest>` (`sha256=<hex>`,
+/// or bare hex when the prefix is empty).
+#[derive(Clone, Copy, Debug)]
+pub struct HexSignature<'a> {
+    /// The header's name, for the refusals.
+    pub header: &'a str,
+    /// Its value; `None` when the request has no such header.
+    pub value: Option<&'a str>,
+    pub prefix: &'a str,
+}
+
+impl<'a> HexSignature<'a> {
+    pub fn new(header: &'a str, value: Option<&'a str>, prefix: &'a str) -> Self {
+        Self {
+            header,
+            value,
+            prefix,
+        }
+    }
+
+    /// The value, or the refusal of a request without the header.
+    fn sent(&self) -> Result<&'a str, IntegrationError> {
+        self.value.ok_or_else(|| missing_header(self.header))
+    }
+
+    /// The digest the value holds, or the refusal of a malformed one.
+    fn digest(&self) -> Result<Vec<u8>, IntegrationError> {
+        let malformed = || not_of_the_form(self.header, &format!("{}<hex digest>", self.prefix));
+        let hex_digest = self.sent()?.trim().strip_prefix(self.prefix);
+        hex::decode(hex_digest.ok_or_else(malformed)?).map_err(|_| malformed())
+    }
+}
+
+/// Checks `signature` against the MAC `M` ([`HmacSha256`], [`HmacSha1`])
+/// of `body` under `secret`, in constant time (`verify_slice`). A missing
+/// header, a malformed value and a mismatch are all `invalid_signature`.
 pub fn verify_hmac<M: Mac + KeyInit>(
-    header_name: &str,
-    header_value: Option<&str>,
-    prefix: &str,
+    signature: HexSignature<'_>,
     body: &[u8],
     secret: &[u8],
 ) -> Result<(), IntegrationError> {
-    let value = header_value.ok_or_else(|| missing_header(header_name))?;
-    let malformed = || not_of_the_form(header_name, &format!("{prefix}<hex digest>"));
-    let hex_digest = value.trim().strip_prefix(prefix).ok_or_else(malformed)?;
-    let expected = hex::decode(hex_digest).map_err(|_| malformed())?;
+    let expected = signature.digest()?;
     let mut mac = keyed::<M>(secret)?;
     mac.update(body);
     mac.verify_slice(&expected)
-        .map_err(|_| body_mismatch(header_name))
+        .map_err(|_| body_mismatch(signature.header))
 }
 
 /// The MAC `M` keyed with `secret`. HMAC takes keys of any length, so the
@@ -193,7 +219,11 @@ pub fn verify_hmac_sha256_with_body_timestamp_ms(
     now: Option<u64>,
     tolerance: u64,
 ) -> Result<(), IntegrationError> {
-    verify_hmac::<HmacSha256>(header_name, header_value, "", body, secret)?;
+    verify_hmac::<HmacSha256>(
+        HexSignature::new(header_name, header_value, ""),
+        body,
+        secret,
+    )?;
     if now.is_none() {
         return Ok(());
     }
@@ -284,30 +314,30 @@ pub fn sign_netlify_jws(secret: &[u8], body: &[u8]) -> String {
 /// any one is HMAC-SHA256(`secret`, `body`). Each is compared in constant
 /// time; entries of another scheme version are skipped.
 pub fn verify_hmac_sha256_any(
-    header_name: &str,
-    header_value: Option<&str>,
-    prefix: &str,
+    signatures: HexSignature<'_>,
     body: &[u8],
     secret: &[u8],
 ) -> Result<(), IntegrationError> {
-    let value = header_value.ok_or_else(|| missing_header(header_name))?;
-    let candidates: Vec<&str> = value
+    let HexSignature { header, prefix, .. } = signatures;
+    let candidates: Vec<&str> = signatures
+        .sent()?
         .split(',')
         .map(str::trim)
         .filter(|s| s.starts_with(prefix))
         .collect();
     if candidates.is_empty() {
         return Err(IntegrationError::invalid_signature(format!(
-            "header {header_name} holds no signature of the form {prefix}<hex digest>"
+            "header {header} holds no signature of the form {prefix}<hex digest>"
         )));
     }
-    let matches = candidates
-        .iter()
-        .any(|c| verify_hmac::<HmacSha256>(header_name, Some(c), prefix, body, secret).is_ok());
+    let matches = candidates.iter().any(|c| {
+        let one = HexSignature::new(header, Some(c), prefix);
+        verify_hmac::<HmacSha256>(one, body, secret).is_ok()
+    });
     if matches {
         Ok(())
     } else {
-        Err(body_mismatch(header_name))
+        Err(body_mismatch(header))
     }
 }
 
@@ -325,9 +355,7 @@ mod tests {
             "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
         );
         let ok = verify_hmac::<HmacSha256>(
-            "X-Hub-Signature-256",
-            Some(&sig),
-            "sha256=",
+            HexSignature::new("X-Hub-Signature-256", Some(&sig), "sha256="),
             b"Hello, World!",
             b"It's a Secret to Everybody",
         );
@@ -353,7 +381,8 @@ mod tests {
             Some("sha256=zz"),
             Some("sha256=00ff"),
         ] {
-            let e = verify_hmac::<HmacSha256>(h, value, "sha256=", b"x", b"k").unwrap_err();
+            let e = verify_hmac::<HmacSha256>(HexSignature::new(h, value, "sha256="), b"x", b"k")
+                .unwrap_err();
             assert_eq!(e.code, IntegrationCode::InvalidSignature);
             assert_eq!(e.status, 401);
         }
@@ -429,7 +458,11 @@ mod tests {
             "sha1=effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
         );
         assert_eq!(
-            verify_hmac::<HmacSha1>(h, Some(&signed), "sha1=", BODY, b"intercom-secret"),
+            verify_hmac::<HmacSha1>(
+                HexSignature::new(h, Some(&signed), "sha1="),
+                BODY,
+                b"intercom-secret"
+            ),
             Ok(())
         );
         for value in [None, Some(signed.as_str()), Some("sha1=zz"), Some("00")] {
@@ -438,7 +471,8 @@ mod tests {
             } else {
                 b"intercom-secret"
             };
-            let e = verify_hmac::<HmacSha1>(h, value, "sha1=", BODY, secret).unwrap_err();
+            let e = verify_hmac::<HmacSha1>(HexSignature::new(h, value, "sha1="), BODY, secret)
+                .unwrap_err();
             assert_eq!(e.code, IntegrationCode::InvalidSignature);
         }
     }
@@ -500,7 +534,7 @@ mod tests {
         let both = format!("{other}, {good}");
         for value in [good.as_str(), both.as_str()] {
             assert_eq!(
-                verify_hmac_sha256_any(h, Some(value), "v1=", b"x", b"k"),
+                verify_hmac_sha256_any(HexSignature::new(h, Some(value), "v1="), b"x", b"k"),
                 Ok(())
             );
         }
@@ -511,7 +545,8 @@ mod tests {
             Some(other.as_str()),
             Some("v1=zz"),
         ] {
-            let e = verify_hmac_sha256_any(h, value, "v1=", b"x", b"k").unwrap_err();
+            let e =
+                verify_hmac_sha256_any(HexSignature::new(h, value, "v1="), b"x", b"k").unwrap_err();
             assert_eq!(e.code, IntegrationCode::InvalidSignature);
         }
     }

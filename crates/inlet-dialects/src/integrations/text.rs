@@ -106,6 +106,42 @@ pub fn linked(label: &str, url: Option<&str>) -> String {
     }
 }
 
+/// A Unix time's calendar date and time of day, in UTC.
+pub struct CivilTime {
+    pub year: i64,
+    /// 1 to 12.
+    pub month: i64,
+    pub day: i64,
+    pub hour: i64,
+    pub minute: i64,
+    pub second: i64,
+}
+
+impl CivilTime {
+    /// The UTC date and time of `seconds` since the Unix epoch, by Howard
+    /// Hinnant's `civil_from_days`.
+    pub fn from_unix(seconds: i64) -> Self {
+        let days = seconds.div_euclid(86_400);
+        let secs = seconds.rem_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        Self {
+            year: yoe + era * 400 + i64::from(month <= 2),
+            month,
+            day,
+            hour: secs / 3600,
+            minute: secs % 3600 / 60,
+            second: secs % 60,
+        }
+    }
+}
+
 /// A Unix time in seconds as `2024-04-22 07:08:28 UTC`; `None` outside
 /// years 0–9999 (a vendor's malformed timestamp is shown as sent).
 pub fn utc_from_unix(seconds: i64) -> Option<String> {
@@ -113,23 +149,10 @@ pub fn utc_from_unix(seconds: i64) -> Option<String> {
     if !(-62_167_219_200..=253_402_300_799).contains(&seconds) {
         return None;
     }
-    let days = seconds.div_euclid(86_400);
-    let secs = seconds.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let t = CivilTime::from_unix(seconds);
     Some(format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     ))
 }
 

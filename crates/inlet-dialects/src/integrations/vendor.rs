@@ -8,7 +8,8 @@
 use super::error::IntegrationError;
 use super::params::Headers;
 use super::signature::{
-    HmacSha1, HmacSha256, verify_hmac, verify_hmac_sha256_any, verify_netlify_jws, verify_token,
+    HexSignature, HmacSha1, HmacSha256, verify_hmac, verify_hmac_sha256_any, verify_netlify_jws,
+    verify_token,
 };
 use super::signature::{
     STRIPE_TOLERANCE_SECS, verify_hmac_sha256_with_body_timestamp_ms, verify_stripe_signature,
@@ -278,7 +279,8 @@ impl Vendor {
         match self.signature {
             Signature::Unsigned => Ok(()),
             Signature::Hmac { header, prefix } => {
-                verify_hmac::<HmacSha256>(header, headers.get(header), prefix, body, secret)
+                let signature = HexSignature::new(header, headers.get(header), prefix);
+                verify_hmac::<HmacSha256>(signature, body, secret)
             }
             Signature::Token { header } => verify_token(header, headers.get(header), secret),
             Signature::Stripe { header } => verify_stripe_signature(
@@ -290,7 +292,8 @@ impl Vendor {
                 STRIPE_TOLERANCE_SECS,
             ),
             Signature::HmacSha1 { header, prefix } => {
-                verify_hmac::<HmacSha1>(header, headers.get(header), prefix, body, secret)
+                let signature = HexSignature::new(header, headers.get(header), prefix);
+                verify_hmac::<HmacSha1>(signature, body, secret)
             }
             Signature::HmacWithBodyTimestampMs {
                 header,
@@ -308,13 +311,14 @@ impl Vendor {
             Signature::HmacOptionalPrefix { header, prefix } => {
                 let value = headers.get(header);
                 let bare = value.map(|v| v.strip_prefix(prefix).unwrap_or(v));
-                verify_hmac::<HmacSha256>(header, bare, "", body, secret)
+                verify_hmac::<HmacSha256>(HexSignature::new(header, bare, ""), body, secret)
             }
             Signature::NetlifyJws { header } => {
                 verify_netlify_jws(header, headers.get(header), body, secret)
             }
             Signature::HmacAny { header, prefix } => {
-                verify_hmac_sha256_any(header, headers.get(header), prefix, body, secret)
+                let signatures = HexSignature::new(header, headers.get(header), prefix);
+                verify_hmac_sha256_any(signatures, body, secret)
             }
         }
     }
@@ -405,6 +409,48 @@ macro_rules! vendor_methods {
 }
 
 pub(super) use vendor_methods;
+
+/// How many names `parts` hold together.
+pub(super) const fn names_len(parts: &[&[&'static str]]) -> usize {
+    let (mut total, mut part) = (0, 0);
+    while part < parts.len() {
+        total += parts[part].len();
+        part += 1;
+    }
+    total
+}
+
+/// The names of `parts`, in order, as one list: a vendor's events where
+/// some of them form a list of their own that its formatter reads (so the
+/// names are written once). `N` is [`names_len`] of `parts`; evaluated in a
+/// constant, a wrong `N` fails the build.
+pub(super) const fn concat_names<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
+    let mut names = [""; N];
+    let (mut at, mut part) = (0, 0);
+    while part < parts.len() {
+        let mut i = 0;
+        while i < parts[part].len() {
+            names[at] = parts[part][i];
+            at += 1;
+            i += 1;
+        }
+        part += 1;
+    }
+    assert!(at == N, "N is not the parts' length");
+    names
+}
+
+/// A `&'static [&str]` of the names of each list given, in order (see
+/// [`concat_names`]): `event_names!(OWN, sponsors::ACTIONS)`.
+macro_rules! event_names {
+    ($($part:expr),+ $(,)?) => {{
+        const PARTS: &[&[&str]] = &[$($part),+];
+        const NAMES: [&str; $crate::integrations::vendor::names_len(PARTS)] =
+            $crate::integrations::vendor::concat_names(PARTS);
+        &NAMES
+    }};
+}
+pub(super) use event_names;
 
 #[cfg(test)]
 mod tests {

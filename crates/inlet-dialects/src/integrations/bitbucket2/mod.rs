@@ -103,8 +103,7 @@ impl Integration for Bitbucket2 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::body::json_text_strict;
-    use crate::integrations::text_route_tests::{general_route, push_fixtures};
+    use crate::integrations::text_route_tests::compare_push_routes;
 
     /// A push with the `null`s Bitbucket sends for what it leaves out.
     const PUSH_WITH_NULLS: &str = r#"{
@@ -117,31 +116,13 @@ mod tests {
 
     #[test]
     fn pushes_read_from_the_text_format_as_through_the_json_value() {
-        let mut bodies = push_fixtures("bitbucket2");
-        assert!(bodies.len() >= 8, "the push fixtures are missing");
-        bodies.push(PUSH_WITH_NULLS.as_bytes().to_vec());
-        let header = [("x-event-key".to_string(), "repo:push".to_string())];
-        let headers = Headers::new(&header);
         let queries: [&[(&str, &str)]; 3] =
             [&[], &[("branches", "main, dev")], &[("topic", "elsewhere")]];
-        let mut read_from_text = 0;
-        for body in &bodies {
-            let json = json_text_strict(Some("application/json"), body, 64).unwrap();
-            for query in queries {
-                let query: Vec<(String, String)> = query
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect();
-                let params = Params::new(&query, body).unwrap();
-                let general = general_route(&Bitbucket2, &headers, &json, &params);
-                // Left to the general route (`None`): refusals, and pushes
-                // with a `null` where the typed read expects a value.
-                if let Some(found) = Bitbucket2.format_text(&headers, &json, &params) {
-                    read_from_text += 1;
-                    assert_eq!(Ok(found), general);
-                }
-            }
-        }
-        assert!(read_from_text >= 3 * (bodies.len() - 3), "{read_from_text}");
+        // Left to the general route: refusals, and pushes with a `null`
+        // where the typed read expects a value.
+        let event = ("x-event-key", "repo:push");
+        let (read_from_text, bodies) =
+            compare_push_routes(&Bitbucket2, 8, PUSH_WITH_NULLS, event, &queries, |_| {});
+        assert!(read_from_text >= 3 * (bodies - 3), "{read_from_text}");
     }
 }

@@ -155,6 +155,30 @@ pub struct ItemLine<'a> {
     pub body: Option<&'a str>,
 }
 
+impl<'a> ItemLine<'a> {
+    /// `user`'s line about `kind` #`number` at `url`: no action yet, and
+    /// nothing after the link until the event says what to show.
+    pub fn new(
+        user: &'a str,
+        kind: &'a str,
+        number: u64,
+        url: &'a str,
+        title: Option<&'a str>,
+    ) -> Self {
+        Self {
+            user,
+            action: "",
+            kind,
+            number,
+            url,
+            title,
+            branches: None,
+            assignee: None,
+            body: None,
+        }
+    }
+}
+
 /// `[PR #42](url)`, or `[PR #42 Title](url)` when the topic was overridden.
 pub fn item_link(kind: &str, number: u64, title: Option<&str>, url: &str) -> String {
     match title {

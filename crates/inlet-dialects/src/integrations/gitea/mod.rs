@@ -12,21 +12,23 @@ pub(super) use format::{Host, format_as};
 use super::Integration;
 use super::error::IntegrationError;
 use super::params::Headers;
-use super::vendor::{Vendor, vendor_methods};
+use super::vendor::{Vendor, event_names, vendor_methods};
 use serde_json::Value;
 
 pub struct Gitea;
 
-const EVENTS: &[&str] = &[
+/// The events Gitea kept from Gogs, which it was forked from: both lists
+/// start with them, in this order.
+pub(super) const FROM_GOGS: &[&str] = &[
     "push",
     "create",
     "delete",
     "pull_request",
     "issues",
     "issue_comment",
-    "pull_request_comment",
-    "release",
 ];
+
+const EVENTS: &[&str] = event_names!(FROM_GOGS, &["pull_request_comment", "release"]);
 
 static VENDOR: Vendor = Vendor::new("gitea", "Gitea", EVENTS)
     .headers("X-Gitea-Event", "X-Gitea-Delivery")

@@ -146,17 +146,9 @@ fn pr_thread(repo: &Repository, number: u64, title: &str) -> (String, String) {
 
 fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
     let pr = &p.pull_request;
-    let mut item = ItemLine {
-        user: &p.sender.login,
-        action: &p.action,
-        kind: "PR",
-        number: p.number,
-        url: &pr.html_url,
-        title: params.topic_overridden().then_some(pr.title.as_str()),
-        branches: None,
-        assignee: None,
-        body: None,
-    };
+    let title = params.topic_overridden().then_some(pr.title.as_str());
+    let mut item = ItemLine::new(&p.sender.login, "PR", p.number, &pr.html_url, title);
+    item.action = &p.action;
     let body = match p.action.as_str() {
         "opened" => {
             item.branches = Some((&pr.head.label, &pr.base.label));

@@ -10,7 +10,7 @@ mod sponsors;
 
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
-use super::vendor::{Vendor, vendor_methods};
+use super::vendor::{Vendor, event_names, vendor_methods};
 use super::{Formatted, Formatting, IgnoreReason, Integration};
 use crate::body::JsonText;
 use payload::PushEvent;
@@ -25,7 +25,7 @@ static VENDOR: Vendor = Vendor::new("github", "GitHub", EVENTS)
     .hmac("X-Hub-Signature-256", "sha256=");
 
 /// Zulip's names where Zulip has the event; `workflow_run` is ours.
-const EVENTS: &[&str] = &[
+const REPOSITORY_EVENTS: &[&str] = &[
     "ping",
     "push_commits",
     "push_tags",
@@ -67,14 +67,11 @@ const EVENTS: &[&str] = &[
     "team_add",
     "member",
     "membership",
-    // GitHub Sponsors (`sponsorship`), by action.
-    "cancelled",
-    "created",
-    "edited",
-    "pending_cancellation",
-    "pending_tier_change",
-    "tier_changed",
 ];
+
+/// Every event name: the repository's and organisation's, then GitHub
+/// Sponsors' (`sponsorship`), named by action.
+const EVENTS: &[&str] = event_names!(REPOSITORY_EVENTS, sponsors::ACTIONS);
 
 impl Integration for GitHub {
     vendor_methods!(VENDOR);
@@ -245,8 +242,7 @@ fn event_name(header: &str, action: Option<&str>, payload: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::body::json_text_strict;
-    use crate::integrations::text_route_tests::{general_route, push_fixtures};
+    use crate::integrations::text_route_tests::{GeneralAnswer, compare_push_routes};
     use serde_json::json;
 
     /// A push whose strings have escapes, so that serde copies them.
@@ -265,11 +261,6 @@ mod tests {
 
     #[test]
     fn pushes_read_from_the_text_format_as_through_the_json_value() {
-        let mut bodies = push_fixtures("github");
-        assert!(bodies.len() >= 10, "the push fixtures are missing");
-        bodies.push(ESCAPED_PUSH.as_bytes().to_vec());
-        let header = [("x-github-event".to_string(), "push".to_string())];
-        let headers = Headers::new(&header);
         let queries: [&[(&str, &str)]; 6] = [
             &[],
             &[("topic", "elsewhere")],
@@ -278,34 +269,20 @@ mod tests {
             &[("ignore_private_repositories", "true")],
             &[("include_repository_name", "true")],
         ];
-        let mut read_from_text = 0;
-        for body in &bodies {
-            let json = json_text_strict(Some("application/json"), body, 64).unwrap();
-            for query in queries {
-                let query: Vec<(String, String)> = query
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect();
-                let params = Params::new(&query, body).unwrap();
-                let general = general_route(&GitHub, &headers, &json, &params);
-                match GitHub.format_text(&headers, &json, &params) {
-                    Some(found) => {
-                        read_from_text += 1;
-                        assert_eq!(Ok(found), general);
-                    }
-                    // Only refusals, and merge-queue pushes without the
-                    // fields a posted push needs, are left to the general
-                    // route here.
-                    None => assert!(
-                        matches!(general, Err(_) | Ok((_, Formatted::Ignore(_)))),
-                        "{general:?}"
-                    ),
-                }
-            }
-        }
+        // Only refusals, and merge-queue pushes without the fields a posted
+        // push needs, are left to the general route here.
+        let left = |general: &GeneralAnswer| {
+            assert!(
+                matches!(general, Err(_) | Ok((_, Formatted::Ignore(_)))),
+                "{general:?}"
+            );
+        };
+        let event = ("x-github-event", "push");
+        let (read_from_text, bodies) =
+            compare_push_routes(&GitHub, 10, ESCAPED_PUSH, event, &queries, left);
         // All but the refused fixtures and the merge-queue push without a
         // sender are read from the text.
-        assert!(read_from_text >= 6 * (bodies.len() - 3), "{read_from_text}");
+        assert!(read_from_text >= 6 * (bodies - 3), "{read_from_text}");
     }
 
     #[test]

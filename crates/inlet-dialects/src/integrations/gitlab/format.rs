@@ -153,41 +153,29 @@ fn assignee_names(assignees: &[User], assignee: Option<&User>) -> Option<String>
 fn merge_request(p: &MergeRequestEvent, params: &Params<'_>) -> Formatting {
     let mr = &p.object_attributes;
     let assignees = assignee_names(&p.assignees, p.assignee.as_ref());
-    let mut item = ItemLine {
-        user: &p.user.name,
-        action: "",
-        kind: "MR",
-        number: mr.iid,
-        url: &mr.url,
-        title: params.topic_overridden().then_some(mr.title.as_str()),
-        branches: None,
-        assignee: None,
-        body: None,
-    };
+    let title = params.topic_overridden().then_some(mr.title.as_str());
+    let mut item = ItemLine::new(&p.user.name, "MR", mr.iid, &mr.url, title);
     let description = mr.description.as_deref().map(strip_html_comments);
-    match mr.action.as_deref().unwrap_or("open") {
-        "open" => {
-            item.action = "created";
-            item.branches = Some((&mr.source_branch, &mr.target_branch));
-            item.assignee = assignees.as_deref();
-            item.body = description.as_deref();
-        }
-        "merge" => {
-            item.action = "merged";
-            item.branches = Some((&mr.source_branch, &mr.target_branch));
-        }
-        "close" => item.action = "closed",
-        "reopen" => item.action = "reopened",
-        "update" if mr.oldrev.is_some() => item.action = "added commit(s) to",
-        "update" => {
-            item.action = "updated";
-            item.assignee = assignees.as_deref();
-            item.body = description.as_deref();
-        }
-        "approval" => item.action = "added their approval for",
-        "unapproval" => item.action = "removed their approval for",
-        "approved" => item.action = "approved",
-        _ => item.action = "unapproved",
+    item.action = match mr.action.as_deref().unwrap_or("open") {
+        "open" => "created",
+        "merge" => "merged",
+        "close" => "closed",
+        "reopen" => "reopened",
+        "update" if mr.oldrev.is_some() => "added commit(s) to",
+        "update" => "updated",
+        "approval" => "added their approval for",
+        "unapproval" => "removed their approval for",
+        "approved" => "approved",
+        _ => "unapproved",
+    };
+    // An opened or merged MR names its branches; an opened or updated one
+    // its assignees and description.
+    if matches!(item.action, "created" | "merged") {
+        item.branches = Some((&mr.source_branch, &mr.target_branch));
+    }
+    if matches!(item.action, "created" | "updated") {
+        item.assignee = assignees.as_deref();
+        item.body = description.as_deref();
     }
     let (key, topic) = mr_thread(&p.project.name, mr.iid, &mr.title, params);
     Ok(Formatted::one(key, topic, item_message(&item)))
@@ -197,29 +185,21 @@ fn issue(p: &IssueEvent, params: &Params<'_>) -> Formatting {
     let issue = &p.object_attributes;
     let assignees = assignee_names(&p.assignees, p.assignee.as_ref());
     let description = issue.description.as_deref().map(strip_html_comments);
-    let mut item = ItemLine {
-        user: &p.user.name,
-        action: "",
-        kind: "issue",
-        number: issue.iid,
-        url: &issue.url,
-        title: params.topic_overridden().then_some(issue.title.as_str()),
-        branches: None,
-        assignee: None,
-        body: None,
+    let title = params.topic_overridden().then_some(issue.title.as_str());
+    let mut item = ItemLine::new(&p.user.name, "issue", issue.iid, &issue.url, title);
+    item.action = match issue.action.as_deref().unwrap_or("open") {
+        "open" => "created",
+        "close" => "closed",
+        "reopen" => "reopened",
+        _ => "updated",
     };
-    match issue.action.as_deref().unwrap_or("open") {
-        "open" => {
-            item.action = "created";
-            item.assignee = assignees.as_deref();
-            item.body = description.as_deref();
-        }
-        "close" => item.action = "closed",
-        "reopen" => item.action = "reopened",
-        _ => {
-            item.action = "updated";
-            item.body = description.as_deref();
-        }
+    // An opened issue names its assignees; an opened or updated one shows
+    // its description.
+    if item.action == "created" {
+        item.assignee = assignees.as_deref();
+    }
+    if matches!(item.action, "created" | "updated") {
+        item.body = description.as_deref();
     }
     let owner = match &p.project {
         Some(project) => project.name.clone(),

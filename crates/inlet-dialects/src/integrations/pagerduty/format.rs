@@ -140,7 +140,7 @@ pub fn v3(p: &V3, data: &Value) -> Formatting {
 }
 
 /// The V3 events whose `data` refers to its incident (`data.incident`).
-const ABOUT_INCIDENT: &[&str] = &[
+pub(super) const ABOUT_INCIDENT: &[&str] = &[
     "incident.responder.added",
     "incident.responder.replied",
     "incident.status_update_published",

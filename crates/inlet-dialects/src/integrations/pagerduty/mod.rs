@@ -13,16 +13,17 @@ use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::payload::parse;
 use super::text::configured_message;
-use super::vendor::{Vendor, vendor_methods};
+use super::vendor::{Vendor, event_names, vendor_methods};
 use super::{Formatted, Formatting, IgnoreReason, Integration};
-use format::{legacy_message, v3};
+use format::{ABOUT_INCIDENT, legacy_message, v3};
 use payload::Legacy;
 use serde_json::Value;
 
 pub struct PagerDuty;
 
-/// V1/V2 event names (`incident.trigger`…), then V3's (`incident.triggered`…).
-const EVENTS: &[&str] = &[
+/// V1/V2 event names (`incident.trigger`…), then V3's (`incident.triggered`…)
+/// but those [`ABOUT_INCIDENT`] names.
+const INCIDENT_EVENTS: &[&str] = &[
     "incident.trigger",
     "incident.acknowledge",
     "incident.unacknowledge",
@@ -41,14 +42,10 @@ const EVENTS: &[&str] = &[
     "incident.annotated",
     "incident.priority_updated",
     "incident.service_updated",
-    "incident.responder.added",
-    "incident.responder.replied",
-    "incident.status_update_published",
-    "incident.conference_bridge.updated",
-    "incident.workflow.started",
-    "incident.workflow.completed",
-    "pagey.ping",
 ];
+
+/// Every event name: V1/V2's, then V3's, then the webhook's test.
+const EVENTS: &[&str] = event_names!(INCIDENT_EVENTS, ABOUT_INCIDENT, &["pagey.ping"]);
 
 static VENDOR: Vendor =
     Vendor::new("pagerduty", "PagerDuty", EVENTS).hmac_any("X-PagerDuty-Signature", "v1=");

@@ -7,6 +7,7 @@
 use super::payload::*;
 use crate::integrations::params::Params;
 use crate::integrations::payload::parse;
+use crate::integrations::text::CivilTime;
 use crate::integrations::{Formatted, Formatting, IgnoreReason};
 use serde_json::{Map, Value};
 
@@ -224,23 +225,11 @@ fn date_time(unix: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    // Days to a civil date (H. Hinnant's `civil_from_days`).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let month_name = MONTHS.get((month - 1) as usize).copied().unwrap_or("?");
+    let t = CivilTime::from_unix(unix);
+    let month_name = MONTHS.get((t.month - 1) as usize).copied().unwrap_or("?");
     format!(
-        "{month_name} {day:02}, {year}, {:02}:{:02}:{:02} UTC",
-        secs / 3_600,
-        secs % 3_600 / 60,
-        secs % 60
+        "{month_name} {:02}, {}, {:02}:{:02}:{:02} UTC",
+        t.day, t.year, t.hour, t.minute, t.second
     )
 }
 
