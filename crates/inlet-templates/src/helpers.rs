@@ -183,16 +183,12 @@ fn table(
         return Ok(String::new());
     }
     let headings = headings.unwrap_or_else(|| columns.clone());
+    // Each column's path is split once, not once per row.
+    let paths: Vec<Path<'_>> = columns.iter().map(|column| Path::new(column)).collect();
     let mut body = String::with_capacity(256);
     for row in iter {
-        for column in &columns {
-            let value = lookup(&row, column);
-            let text = text_of(&value);
-            let cell = cell(&text);
-            charge(state, cell.len())?;
-            body.push_str("| ");
-            body.push_str(&cell);
-            body.push(' ');
+        for path in &paths {
+            push_cell(state, &mut body, &path.follow(&row))?;
         }
         body.push_str("|\n");
     }
@@ -214,6 +210,25 @@ fn table(
     out.push_str("|\n");
     out.push_str(&body);
     Ok(trim_trailing_newlines(out))
+}
+
+/// One cell of a table's row: `| text `, the text on one line with its
+/// pipes escaped.
+fn push_cell(state: &State, body: &mut String, value: &Value) -> Result<(), Error> {
+    body.push_str("| ");
+    if value.kind() == ValueKind::Number {
+        // A number's text is one line without a pipe: written in place.
+        let start = body.len();
+        let _ = write!(body, "{value}");
+        charge(state, body.len() - start)?;
+    } else {
+        let text = text_of(value);
+        let cell = cell(&text);
+        charge(state, cell.len())?;
+        body.push_str(&cell);
+    }
+    body.push(' ');
+    Ok(())
 }
 
 /// `{{ value | datetime }}` or `datetime("%d %b %Y")`: an ISO 8601 date or
@@ -309,19 +324,34 @@ fn get(state: &State, value: Value, path: String, default: Option<Value>) -> Res
 }
 
 pub(crate) fn lookup(value: &Value, path: &str) -> Value {
-    let separator = |c: char| matches!(c, '.' | '[' | ']');
-    // A plain name (a table's column, most often) is one step.
-    if !path.is_empty() && !path.contains(separator) {
-        return step(value, path).unwrap_or(Value::UNDEFINED);
+    Path::new(path).follow(value)
+}
+
+/// A dotted path (`a.b`, `a[0]`, `a.0`) split into its steps.
+struct Path<'a> {
+    steps: Vec<&'a str>,
+}
+
+impl<'a> Path<'a> {
+    fn new(path: &'a str) -> Self {
+        let separator = |c: char| matches!(c, '.' | '[' | ']');
+        Self {
+            steps: path.split(separator).filter(|s| !s.is_empty()).collect(),
+        }
     }
-    let mut current = value.clone();
-    for name in path.split(separator).filter(|s| !s.is_empty()) {
-        current = match step(&current, name) {
-            Some(next) => next,
-            None => return Value::UNDEFINED,
+
+    /// The value at the path in `value` (`value` itself for an empty
+    /// path), undefined when any step is missing.
+    fn follow(&self, value: &Value) -> Value {
+        let Some((first, rest)) = self.steps.split_first() else {
+            return value.clone();
         };
+        let mut current = step(value, first);
+        for name in rest {
+            current = current.and_then(|current| step(&current, name));
+        }
+        current.unwrap_or(Value::UNDEFINED)
     }
-    current
 }
 
 /// One step of a path into `value`: an index into a list (a step that
