@@ -99,10 +99,10 @@ fn md_escape(state: &State, value: Value) -> Result<String, Error> {
 
 /// A URL a post may link to: http(s) or mailto, no space or control.
 fn linkable(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    let scheme = ["http://", "https://", "mailto:"]
-        .iter()
-        .any(|s| lower.starts_with(s));
+    let scheme = ["http://", "https://", "mailto:"].iter().any(|scheme| {
+        url.get(..scheme.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+    });
     scheme && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
@@ -121,13 +121,20 @@ fn link(state: &State, url: Value, text: Option<Value>) -> Result<String, Error>
     out.push('[');
     out.push_str(&shown);
     out.push_str("](");
-    for c in url.chars() {
-        match c {
-            '(' => out.push_str("%28"),
-            ')' => out.push_str("%29"),
-            c => out.push(c),
-        }
+    // Parentheses would end the link early: written percent-encoded, the
+    // text between them copied as it is.
+    let mut start = 0;
+    for (i, byte) in url.bytes().enumerate() {
+        let encoded = match byte {
+            b'(' => "%28",
+            b')' => "%29",
+            _ => continue,
+        };
+        out.push_str(&url[start..i]);
+        out.push_str(encoded);
+        start = i + 1;
     }
+    out.push_str(&url[start..]);
     out.push(')');
     Ok(out)
 }
