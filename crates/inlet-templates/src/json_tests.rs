@@ -1,7 +1,6 @@
 //! A body read into [`JsonObject`]s renders exactly as the same JSON read
 //! into the engine's own maps, whatever the template does with it.
 
-use super::*;
 use crate::{Context, Limits, Rendering, RequestView, TemplateSource, compile, context};
 use proptest::prelude::*;
 use std::time::Duration;
