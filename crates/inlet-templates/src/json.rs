@@ -19,13 +19,23 @@ const LINEAR_SEARCH_ENTRIES: usize = 16;
 /// A JSON object: its entries sorted by key, each key once.
 #[derive(Debug)]
 pub(crate) struct JsonObject {
-    entries: Vec<(Value, Value)>,
+    entries: Vec<Entry>,
+}
+
+/// One key and its value.
+#[derive(Debug)]
+struct Entry {
+    key: Value,
+    /// The key's length in bytes: most keys searched past differ in
+    /// length, and are skipped without reading their text.
+    key_len: usize,
+    value: Value,
 }
 
 impl JsonObject {
     /// The object of `entries` in the order they were read: sorted (a stable
     /// sort), and of a repeated key only the last kept, as a map would.
-    fn new(mut entries: Vec<(Value, Value)>) -> Self {
+    fn new(mut entries: Vec<Entry>) -> Self {
         let sorted = entries.windows(2).all(|pair| key(&pair[0]) < key(&pair[1]));
         if !sorted {
             entries.sort_by(|a, b| key(a).cmp(key(b)));
@@ -45,19 +55,19 @@ impl JsonObject {
             return self
                 .entries
                 .iter()
-                .find(|entry| key(entry) == name)
-                .map(|(_, value)| value);
+                .find(|entry| entry.key_len == name.len() && key(entry) == name)
+                .map(|entry| &entry.value);
         }
         self.entries
             .binary_search_by(|entry| key(entry).cmp(name))
             .ok()
-            .map(|index| &self.entries[index].1)
+            .map(|index| &self.entries[index].value)
     }
 }
 
 /// An entry's key as text (every key of a JSON object is a string).
-fn key(entry: &(Value, Value)) -> &str {
-    entry.0.as_str().unwrap_or_default()
+fn key(entry: &Entry) -> &str {
+    entry.key.as_str().unwrap_or_default()
 }
 
 impl Object for JsonObject {
@@ -74,7 +84,7 @@ impl Object for JsonObject {
             Box::new(
                 this.entries
                     .iter()
-                    .map(|(key, value)| (key.clone(), value.clone())),
+                    .map(|entry| (entry.key.clone(), entry.value.clone())),
             )
         })
     }
@@ -93,12 +103,26 @@ impl<'de> Deserialize<'de> for Json {
     }
 }
 
-/// A JSON key (always a string).
-struct Key(Value);
+/// A JSON key (always a string) and its length in bytes.
+struct Key(Value, usize);
 
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(JsonVisitor).map(Key)
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object's key")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+        Ok(Key(Value::from(v), v.len()))
     }
 }
 
@@ -145,8 +169,12 @@ impl<'de> Visitor<'de> for JsonVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut entries = Vec::new();
-        while let Some((Key(key), Json(value))) = map.next_entry()? {
-            entries.push((key, value));
+        while let Some((Key(key, key_len), Json(value))) = map.next_entry()? {
+            entries.push(Entry {
+                key,
+                key_len,
+                value,
+            });
         }
         Ok(Value::from_object(JsonObject::new(entries)))
     }
