@@ -4,7 +4,9 @@
 
 use gungraun::prelude::*;
 use gungraun::{Callgrind, EventKind};
-use inlet_instructions::inputs::{self, DialectInput, GithubPush, LongMessage, Token};
+use inlet_instructions::inputs::{
+    self, DialectInput, GithubPush, LongMessage, Token, TypicalTemplate,
+};
 use std::hint::black_box;
 
 /// Callgrind with `id`'s ceiling as a hard limit on instructions.
@@ -49,9 +51,18 @@ fn token(input: Token) -> bool {
     black_box(black_box(&input).hash_it().is_ok())
 }
 
+#[library_benchmark]
+#[bench::typical_template(setup = inputs::typical_template, config = guarded("typical_template"))]
+fn template(input: TypicalTemplate) -> bool {
+    black_box(matches!(
+        black_box(&input).render(),
+        Some(inlet_templates::Rendering::Post(_))
+    ))
+}
+
 library_benchmark_group!(
     name = hot,
-    benchmarks = [dialect, integration, split, token]
+    benchmarks = [dialect, integration, split, token, template]
 );
 
 main!(library_benchmark_groups = hot);

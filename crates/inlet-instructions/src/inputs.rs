@@ -6,6 +6,7 @@ use inlet_dialects::integrations::sign_hmac_sha256;
 use inlet_dialects::{
     DialectName, Limits, Markup, Outcome, TranslationRequest, Translator, WebhookView,
 };
+use inlet_templates::{Compiled, Rendering, RequestView, TemplateSource};
 
 /// A body for one of the dialects.
 pub struct DialectInput {
@@ -121,6 +122,45 @@ pub fn long_message() -> LongMessage {
 impl LongMessage {
     pub fn split(&self) -> Vec<&str> {
         inlet_dialects::split::split_message(&self.text, self.max_runes)
+    }
+}
+
+/// The typical webhook template (20 lines, compiled once, as ingress keeps
+/// it) and the 4 KiB body it is rendered over: the criterion bench's case
+/// (crates/inlet-templates/benches/typical).
+pub struct TypicalTemplate {
+    compiled: Compiled,
+    limits: inlet_templates::Limits,
+    body: &'static [u8],
+}
+
+pub fn typical_template() -> TypicalTemplate {
+    let limits = inlet_templates::Limits::default();
+    let source = TemplateSource {
+        message: include_str!("../../inlet-templates/benches/typical/message.jinja").into(),
+        topic: Some(include_str!("../../inlet-templates/benches/typical/topic.jinja").into()),
+        ..TemplateSource::default()
+    };
+    TypicalTemplate {
+        compiled: inlet_templates::compile(&source, &limits)
+            .expect("the typical template compiles"),
+        limits,
+        body: include_bytes!("../../inlet-templates/benches/typical/payload.json"),
+    }
+}
+
+impl TypicalTemplate {
+    /// What ingress does with each request of a templated webhook: read
+    /// the body into the template's variables, then render (`None` when
+    /// either fails).
+    pub fn render(&self) -> Option<Rendering> {
+        let context = inlet_templates::context(&RequestView {
+            content_type: Some("application/json"),
+            body: self.body,
+            ..RequestView::default()
+        })
+        .ok()?;
+        self.compiled.render(&context, &self.limits).ok()
     }
 }
 

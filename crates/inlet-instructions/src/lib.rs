@@ -22,6 +22,7 @@ pub const BASELINES: &[(&str, u64)] = &[
     ("talkspirit_thread_post", 41_462),
     ("split_long_message", 2_000_171),
     ("token_hash", 4_429),
+    ("typical_template", 217_302),
 ];
 
 /// The most instructions `id` may take: its baseline plus the tolerance,
@@ -65,5 +66,9 @@ mod tests {
         ));
         assert!(inputs::long_message().split().len() > 1);
         assert!(inputs::token().hash_it().is_ok());
+        assert!(matches!(
+            inputs::typical_template().render(),
+            Some(inlet_templates::Rendering::Post(post)) if post.message.contains("| job-7 | success | 37 |")
+        ));
     }
 }

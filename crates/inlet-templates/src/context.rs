@@ -2,6 +2,7 @@
 //! form's fields), `headers` (lower-case names, never a secret or a
 //! signature) and `query` (never `api_key` or `token`). Nothing else.
 
+use crate::json::Json;
 use minijinja::value::{Serde, Value};
 use std::collections::BTreeMap;
 
@@ -63,7 +64,8 @@ pub fn shows_query(name: &str) -> bool {
 
 /// The template's variables for `request`; a body that is neither JSON nor
 /// a form is refused with a sentence a sender can act on. The body is
-/// parsed straight into the engine's values (no JSON tree in between).
+/// parsed straight into the engine's values (no JSON tree in between; see
+/// `json`).
 pub fn context(request: &RequestView<'_>) -> Result<Context, String> {
     let body = body(request.content_type, request.body)?;
     let headers: BTreeMap<String, String> = request
@@ -107,6 +109,7 @@ fn body(content_type: Option<&str>, bytes: &[u8]) -> Result<Value, String> {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(bytes),
     }
+    .map(|Json(value)| value)
     .map_err(|e| format!("the body is not JSON: {e}"))
 }
 

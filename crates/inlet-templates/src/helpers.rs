@@ -99,10 +99,10 @@ fn md_escape(state: &State, value: Value) -> Result<String, Error> {
 
 /// A URL a post may link to: http(s) or mailto, no space or control.
 fn linkable(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    let scheme = ["http://", "https://", "mailto:"]
-        .iter()
-        .any(|s| lower.starts_with(s));
+    let scheme = ["http://", "https://", "mailto:"].iter().any(|scheme| {
+        url.get(..scheme.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+    });
     scheme && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
@@ -121,13 +121,20 @@ fn link(state: &State, url: Value, text: Option<Value>) -> Result<String, Error>
     out.push('[');
     out.push_str(&shown);
     out.push_str("](");
-    for c in url.chars() {
-        match c {
-            '(' => out.push_str("%28"),
-            ')' => out.push_str("%29"),
-            c => out.push(c),
-        }
+    // Parentheses would end the link early: written percent-encoded, the
+    // text between them copied as it is.
+    let mut start = 0;
+    for (i, byte) in url.bytes().enumerate() {
+        let encoded = match byte {
+            b'(' => "%28",
+            b')' => "%29",
+            _ => continue,
+        };
+        out.push_str(&url[start..i]);
+        out.push_str(encoded);
+        start = i + 1;
     }
+    out.push_str(&url[start..]);
     out.push(')');
     Ok(out)
 }
@@ -183,16 +190,12 @@ fn table(
         return Ok(String::new());
     }
     let headings = headings.unwrap_or_else(|| columns.clone());
+    // Each column's path is split once, not once per row.
+    let paths: Vec<Path<'_>> = columns.iter().map(|column| Path::new(column)).collect();
     let mut body = String::with_capacity(256);
     for row in iter {
-        for column in &columns {
-            let value = lookup(&row, column);
-            let text = text_of(&value);
-            let cell = cell(&text);
-            charge(state, cell.len())?;
-            body.push_str("| ");
-            body.push_str(&cell);
-            body.push(' ');
+        for path in &paths {
+            push_cell(state, &mut body, &path.follow(&row))?;
         }
         body.push_str("|\n");
     }
@@ -214,6 +217,25 @@ fn table(
     out.push_str("|\n");
     out.push_str(&body);
     Ok(trim_trailing_newlines(out))
+}
+
+/// One cell of a table's row: `| text `, the text on one line with its
+/// pipes escaped.
+fn push_cell(state: &State, body: &mut String, value: &Value) -> Result<(), Error> {
+    body.push_str("| ");
+    if value.kind() == ValueKind::Number {
+        // A number's text is one line without a pipe: written in place.
+        let start = body.len();
+        let _ = write!(body, "{value}");
+        charge(state, body.len() - start)?;
+    } else {
+        let text = text_of(value);
+        let cell = cell(&text);
+        charge(state, cell.len())?;
+        body.push_str(&cell);
+    }
+    body.push(' ');
+    Ok(())
 }
 
 /// `{{ value | datetime }}` or `datetime("%d %b %Y")`: an ISO 8601 date or
@@ -309,19 +331,34 @@ fn get(state: &State, value: Value, path: String, default: Option<Value>) -> Res
 }
 
 pub(crate) fn lookup(value: &Value, path: &str) -> Value {
-    let separator = |c: char| matches!(c, '.' | '[' | ']');
-    // A plain name (a table's column, most often) is one step.
-    if !path.is_empty() && !path.contains(separator) {
-        return step(value, path).unwrap_or(Value::UNDEFINED);
+    Path::new(path).follow(value)
+}
+
+/// A dotted path (`a.b`, `a[0]`, `a.0`) split into its steps.
+struct Path<'a> {
+    steps: Vec<&'a str>,
+}
+
+impl<'a> Path<'a> {
+    fn new(path: &'a str) -> Self {
+        let separator = |c: char| matches!(c, '.' | '[' | ']');
+        Self {
+            steps: path.split(separator).filter(|s| !s.is_empty()).collect(),
+        }
     }
-    let mut current = value.clone();
-    for name in path.split(separator).filter(|s| !s.is_empty()) {
-        current = match step(&current, name) {
-            Some(next) => next,
-            None => return Value::UNDEFINED,
+
+    /// The value at the path in `value` (`value` itself for an empty
+    /// path), undefined when any step is missing.
+    fn follow(&self, value: &Value) -> Value {
+        let Some((first, rest)) = self.steps.split_first() else {
+            return value.clone();
         };
+        let mut current = step(value, first);
+        for name in rest {
+            current = current.and_then(|current| step(&current, name));
+        }
+        current.unwrap_or(Value::UNDEFINED)
     }
-    current
 }
 
 /// One step of a path into `value`: an index into a list (a step that

@@ -55,6 +55,21 @@ fn link_makes_a_markdown_link_and_refuses_unsafe_schemes() {
         ),
         "click"
     );
+    assert_eq!(
+        render(
+            "{{ link(body.u, 'm') }}",
+            json!({"u": "MailTo:a@x.example"})
+        ),
+        "[m](MailTo:a@x.example)"
+    );
+    assert_eq!(
+        render("{{ link(body.u, 'h') }}", json!({"u": "http:"})),
+        "h"
+    );
+    assert_eq!(
+        render("{{ link(body.u, 'é') }}", json!({"u": "htt€://x"})),
+        "é"
+    );
 }
 
 #[test]

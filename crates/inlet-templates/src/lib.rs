@@ -16,6 +16,7 @@
 mod context;
 mod error;
 mod helpers;
+mod json;
 mod render;
 mod text;
 mod translate;
