@@ -2,8 +2,9 @@
 //! token named is recorded as it was answered (`inlet_redis::delivery_log`),
 //! and each source address that named an unknown token is counted. The
 //! request never waits for it: entries go to a bounded queue that one task
-//! writes to Redis in pipelined batches; when the queue is full, or Redis
-//! is away, entries are dropped and counted, never the request.
+//! writes to Redis in pipelined batches (gathered for up to 50 ms); when
+//! the queue is full, or Redis is away, entries are dropped and counted,
+//! never the request.
 
 use inlet_core::settings::{DeliveryLogSettings, RedisSettings};
 use inlet_redis::RedisConnection;
@@ -17,6 +18,12 @@ use uuid::Uuid;
 
 /// Most entries written in one round trip.
 const WRITE_BATCH: usize = 512;
+
+/// How long the writer gathers entries after the first of a round trip.
+/// Nobody waits for the log, and one round trip per request would cost
+/// ingress and Redis more than the entry itself at a moderate rate; a log
+/// read lags the answer by at most this much more.
+const WRITE_LINGER: std::time::Duration = std::time::Duration::from_millis(50);
 
 enum Entry {
     Request(Uuid, Box<Request>),
@@ -101,10 +108,13 @@ impl Writer {
                 return;
             };
             batch.push(first);
+            let gathered_by = tokio::time::Instant::now() + WRITE_LINGER;
             while batch.len() < WRITE_BATCH {
-                match received.try_recv() {
-                    Ok(entry) => batch.push(entry),
-                    Err(_) => break,
+                match tokio::time::timeout_at(gathered_by, received.recv()).await {
+                    Ok(Some(entry)) => batch.push(entry),
+                    // Closed (written, then the next receive ends the
+                    // loop), or time to write.
+                    Ok(None) | Err(_) => break,
                 }
             }
             self.write(std::mem::take(&mut batch)).await;
