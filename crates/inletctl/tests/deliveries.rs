@@ -16,21 +16,33 @@ async fn a_webhooks_deliveries_are_listed_filtered_and_run_dry_from_the_command_
     );
     assert!(ok, "{text}");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    let (good, listed) = loop {
+    let (good, listed) = 'posting: loop {
         let good = stack
             .post_slack(&f.token, r#"{"text":"from the cli test"}"#)
             .await
             .unwrap();
         assert_eq!(good.status(), 200);
         let id = good.headers()["x-request-id"].to_str().unwrap().to_string();
-        let (ok, text) = inletctl(&stack, &["webhook", "deliveries", &f.webhook_id]);
-        assert!(ok, "{text}");
-        // Bodies are kept once the directory has heard of keep_bodies, and
-        // the request is posted once delivery stored it.
-        let (_, dry) = inletctl(&stack, &["webhook", "dry-run", &f.webhook_id, &id]);
-        if text.contains(&id) && text.contains("posted") && dry.contains("from the cli test") {
-            break (id, text);
-        }
+        // The entry is written in the background and the request posted
+        // once delivery stored it: wait for this request's line; its body
+        // is kept once the directory has heard of keep_bodies.
+        let listed_by = tokio::time::Instant::now() + Duration::from_secs(3);
+        let (text, dry) = loop {
+            let (ok, text) = inletctl(&stack, &["webhook", "deliveries", &f.webhook_id]);
+            assert!(ok, "{text}");
+            let line = text.lines().find(|line| line.contains(&id)).unwrap_or("");
+            if line.contains("posted") {
+                let (_, dry) = inletctl(&stack, &["webhook", "dry-run", &f.webhook_id, &id]);
+                if dry.contains("from the cli test") {
+                    break 'posting (id, text);
+                }
+                break (text, dry);
+            }
+            if tokio::time::Instant::now() > listed_by {
+                break (text, String::new());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
         assert!(tokio::time::Instant::now() < deadline, "{text}\n{dry}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
