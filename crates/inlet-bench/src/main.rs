@@ -33,7 +33,7 @@ use std::time::Duration;
     about = "Measures the pipeline beside the machine's ceilings"
 )]
 pub struct Args {
-    /// A short run (under two minutes with the stack built): the `mixed` mix only, short phases.
+    /// A short run (about four minutes with the stack built): the bare pipeline and the `mixed` mix, short phases.
     #[arg(long)]
     quick: bool,
     /// Mixes to run (repeatable). Default: `mixed` with --quick, every mix otherwise.
