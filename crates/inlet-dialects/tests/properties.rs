@@ -129,143 +129,157 @@ fn nested(
     })
 }
 
+/// The Slack payload's keys, at every level, and its typed words.
+const SLACK_KEYS: &[&str] = &[
+    "text",
+    "channel",
+    "username",
+    "icon_url",
+    "icon_emoji",
+    "attachments",
+    "blocks",
+    "type",
+    "props",
+    "priority",
+    "mrkdwn",
+    "thread_key",
+    "root_id",
+    "thread_ts",
+    "fields",
+    "value",
+    "short",
+    "title",
+    "color",
+    "elements",
+    "image_url",
+    "accessory",
+    "style",
+    "url",
+    "pretext",
+    "title_link",
+    "range",
+    "user_id",
+];
+const SLACK_WORDS: &[&str] = &[
+    "section",
+    "header",
+    "rich_text",
+    "rich_text_section",
+    "rich_text_list",
+    "text",
+    "link",
+    "mrkdwn",
+    "image",
+    "context",
+    "divider",
+    "broadcast",
+    "urgent",
+    "custom_x",
+    "true",
+];
+
+/// The talkSpirit and emakin payloads' keys and words (`@type` values, URLs).
+const OTHER_DIALECT_KEYS: &[&str] = &[
+    "title",
+    "content",
+    "url",
+    "contact",
+    "display_name",
+    "icon",
+    "thread_id",
+    "text",
+    "attachments",
+    "@type",
+    "displayName",
+    "ext",
+    "id",
+    "references",
+];
+const OTHER_DIALECT_WORDS: &[&str] = &[
+    "file",
+    "link",
+    "https://x.example/a (b)",
+    "javascript:alert(1)",
+    "",
+    " ",
+];
+
+/// The vendors' keys (GitHub, GitLab, Gitea, Sentry, Grafana,
+/// Alertmanager, Jira) and the words their events are told apart by.
+const VENDOR_KEYS: &[&str] = &[
+    "action",
+    "object_kind",
+    "object_attributes",
+    "event_type",
+    "repository",
+    "full_name",
+    "ref",
+    "commits",
+    "compare",
+    "forced",
+    "sender",
+    "login",
+    "pull_request",
+    "issue",
+    "comment",
+    "number",
+    "title",
+    "html_url",
+    "data",
+    "alerts",
+    "status",
+    "labels",
+    "annotations",
+    "alertname",
+    "webhookEvent",
+    "transition",
+    "text",
+    "message",
+];
+const VENDOR_WORDS: &[&str] = &[
+    "opened",
+    "closed",
+    "created",
+    "push",
+    "merge_request",
+    "firing",
+    "resolved",
+    "refs/heads/main",
+    "refs/tags/v1",
+    "0000000000000000000000000000000000000000",
+    "jira:issue_updated",
+    "https://x.example/a",
+];
+
 /// JSON values whose keys are the Slack payload's, at every level.
 fn slackish_json() -> impl Strategy<Value = Value> {
-    let keys: &'static [&'static str] = &[
-        "text",
-        "channel",
-        "username",
-        "icon_url",
-        "icon_emoji",
-        "attachments",
-        "blocks",
-        "type",
-        "props",
-        "priority",
-        "mrkdwn",
-        "thread_key",
-        "root_id",
-        "thread_ts",
-        "fields",
-        "value",
-        "short",
-        "title",
-        "color",
-        "elements",
-        "image_url",
-        "accessory",
-        "style",
-        "url",
-        "pretext",
-        "title_link",
-        "range",
-        "user_id",
-    ];
-    let words: &'static [&'static str] = &[
-        "section",
-        "header",
-        "rich_text",
-        "rich_text_section",
-        "rich_text_list",
-        "text",
-        "link",
-        "mrkdwn",
-        "image",
-        "context",
-        "divider",
-        "broadcast",
-        "urgent",
-        "custom_x",
-        "true",
-    ];
-    let leaf = leaves(words);
-    nested(leaf, keys, 5, 64)
+    nested(leaves(SLACK_WORDS), SLACK_KEYS, 5, 64)
 }
 
 /// JSON values whose keys are the talkspirit and emakin payloads', at
 /// every level, with their typed leaves (`@type` values, ids, URLs).
 fn other_dialects_json() -> impl Strategy<Value = Value> {
-    let keys: &'static [&'static str] = &[
-        "title",
-        "content",
-        "url",
-        "contact",
-        "display_name",
-        "icon",
-        "thread_id",
-        "text",
-        "attachments",
-        "@type",
-        "displayName",
-        "ext",
-        "id",
-        "references",
-    ];
-    let words: &'static [&'static str] = &[
-        "file",
-        "link",
-        "https://x.example/a (b)",
-        "javascript:alert(1)",
-        "",
-        " ",
-    ];
     let leaf = prop_oneof![
-        leaves(words),
+        leaves(OTHER_DIALECT_WORDS),
         any::<f64>().prop_map(Value::from),
         "[a-zé]{200,300}".prop_map(Value::from),
     ];
-    nested(leaf, keys, 4, 48)
+    nested(leaf, OTHER_DIALECT_KEYS, 4, 48)
 }
 
-/// JSON values whose keys are the vendors' (GitHub, GitLab, Gitea,
-/// Sentry, Grafana, Alertmanager, Jira), at every level.
+/// JSON values whose keys are the vendors', at every level.
 fn vendorish_json() -> impl Strategy<Value = Value> {
-    let keys: &'static [&'static str] = &[
-        "action",
-        "object_kind",
-        "object_attributes",
-        "event_type",
-        "repository",
-        "full_name",
-        "ref",
-        "commits",
-        "compare",
-        "forced",
-        "sender",
-        "login",
-        "pull_request",
-        "issue",
-        "comment",
-        "number",
-        "title",
-        "html_url",
-        "data",
-        "alerts",
-        "status",
-        "labels",
-        "annotations",
-        "alertname",
-        "webhookEvent",
-        "transition",
-        "text",
-        "message",
-    ];
-    let words: &'static [&'static str] = &[
-        "opened",
-        "closed",
-        "created",
-        "push",
-        "merge_request",
-        "firing",
-        "resolved",
-        "refs/heads/main",
-        "refs/tags/v1",
-        "0000000000000000000000000000000000000000",
-        "jira:issue_updated",
-        "https://x.example/a",
-    ];
-    let leaf = leaves(words);
-    nested(leaf, keys, 4, 48)
+    nested(leaves(VENDOR_WORDS), VENDOR_KEYS, 4, 48)
+}
+
+/// The content types a body arrives with, none included.
+fn content_types() -> impl Strategy<Value = Option<&'static str>> {
+    prop_oneof![
+        Just(None),
+        Just(Some("application/json")),
+        Just(Some("application/x-www-form-urlencoded")),
+        Just(Some("multipart/form-data; boundary=b")),
+    ]
 }
 
 /// Values of the vendors' event headers, and any short text.
@@ -410,12 +424,7 @@ proptest! {
     #[test]
     fn talkspirit_and_emakin_never_panic_on_arbitrary_bytes(
         body in prop::collection::vec(any::<u8>(), 0..300),
-        content_type in prop_oneof![
-            Just(None),
-            Just(Some("application/json")),
-            Just(Some("application/x-www-form-urlencoded")),
-            Just(Some("multipart/form-data; boundary=b")),
-        ],
+        content_type in content_types(),
         talkspirit in any::<bool>(),
     ) {
         let dialect = other_dialect(talkspirit);
@@ -506,12 +515,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(
         body in prop::collection::vec(any::<u8>(), 0..300),
-        content_type in prop_oneof![
-            Just(None),
-            Just(Some("application/json")),
-            Just(Some("application/x-www-form-urlencoded")),
-            Just(Some("multipart/form-data; boundary=b")),
-        ],
+        content_type in content_types(),
     ) {
         let _ = run(&body, content_type, 20, &hook(Markup::Slack, false));
     }

@@ -151,6 +151,14 @@ impl Formatted {
     }
 }
 
+/// What a text route ([`Integration::format_text`]) reads: the request's
+/// headers, its body as text, and the URL's parameters.
+pub struct TextRequest<'r> {
+    pub headers: &'r Headers<'r>,
+    pub json: &'r JsonText<'r>,
+    pub params: &'r Params<'r>,
+}
+
 /// One vendor. Adding an integration is adding one module implementing
 /// this, listing it in [`INTEGRATIONS`], and its fixtures.
 pub trait Integration: Sync {
@@ -245,12 +253,7 @@ pub trait Integration: Sync {
     /// all the rest. `None` (the default, and the answer to anything
     /// unexpected) sends the request down that general route, which must
     /// give the same result: refusals are all its to make.
-    fn format_text(
-        &self,
-        _headers: &Headers<'_>,
-        _json: &JsonText<'_>,
-        _params: &Params<'_>,
-    ) -> Option<(String, Formatted)> {
+    fn format_text(&self, _request: &TextRequest<'_>) -> Option<(String, Formatted)> {
         None
     }
     /// Whether the vendor may post a JSON array (Updown's list of
@@ -429,7 +432,12 @@ fn formatted(
     }
     // Formatted before being screened: formatting is pure, so an event left
     // out costs only the time.
-    if let Some((event, formatted)) = integration.format_text(headers, &json, params) {
+    let text_request = TextRequest {
+        headers,
+        json: &json,
+        params,
+    };
+    if let Some((event, formatted)) = integration.format_text(&text_request) {
         return Ok(screen(integration, filter, event).map(|event| (event, formatted)));
     }
     let payload = if integration.json_array_body() {
@@ -657,7 +665,7 @@ pub(crate) fn target_of(stream: Option<&str>) -> Target {
 /// compare them with.
 #[cfg(test)]
 pub(crate) mod text_route_tests {
-    use super::{Formatted, Integration, IntegrationError, JsonText, Params, Value};
+    use super::{Formatted, Integration, IntegrationError, JsonText, Params, TextRequest, Value};
     use crate::integrations::params::Headers;
 
     /// What the general route makes of a request: the event, then its
@@ -699,7 +707,12 @@ pub(crate) mod text_route_tests {
                     .collect();
                 let params = Params::new(&query, body).unwrap();
                 let general = general_route(integration, headers, &json, &params);
-                match integration.format_text(headers, &json, &params) {
+                let request = TextRequest {
+                    headers,
+                    json: &json,
+                    params: &params,
+                };
+                match integration.format_text(&request) {
                     Some(found) => {
                         read_from_text += 1;
                         assert_eq!(Ok(found), general);

@@ -253,6 +253,20 @@ impl Vendor {
         headers.get(event).filter(|h| !h.is_empty())
     }
 
+    /// The body read straight from its text into `T` when the event
+    /// header is `event`: a text route's first step
+    /// ([`super::Integration::format_text`]).
+    pub fn typed_event<'r, T: serde::Deserialize<'r>>(
+        &self,
+        request: &super::TextRequest<'r>,
+        event: &str,
+    ) -> Option<T> {
+        if self.event(request.headers)? != event {
+            return None;
+        }
+        request.json.typed()
+    }
+
     /// Zulip's "Did <Vendor> generate this event?" refusal.
     pub fn anomalous(&self) -> IntegrationError {
         IntegrationError::anomalous(self.display)

@@ -9,11 +9,10 @@ mod format;
 mod payload;
 
 use super::Formatted;
-use super::Integration;
 use super::error::IntegrationError;
-use super::params::{Headers, Params};
+use super::params::Headers;
 use super::vendor::{Vendor, vendor_methods};
-use crate::body::JsonText;
+use super::{Integration, TextRequest};
 use serde_json::Value;
 
 pub struct Bitbucket2;
@@ -85,17 +84,9 @@ impl Integration for Bitbucket2 {
     /// text (their many small `links` objects make the JSON tree costly);
     /// a push that does not read that way (a `null` where a value is
     /// expected, say) and every other event take the general route.
-    fn format_text(
-        &self,
-        headers: &Headers<'_>,
-        json: &JsonText<'_>,
-        params: &Params<'_>,
-    ) -> Option<(String, Formatted)> {
-        if VENDOR.event(headers)? != "repo:push" {
-            return None;
-        }
-        let push: payload::PushEvent = json.typed()?;
-        let formatted = format::push(&push, params).ok()?;
+    fn format_text(&self, request: &TextRequest<'_>) -> Option<(String, Formatted)> {
+        let push: payload::PushEvent = VENDOR.typed_event(request, "repo:push")?;
+        let formatted = format::push(&push, request.params).ok()?;
         Some(("push".to_string(), formatted))
     }
 }

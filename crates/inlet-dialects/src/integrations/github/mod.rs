@@ -11,8 +11,7 @@ mod sponsors;
 use super::error::IntegrationError;
 use super::params::{Headers, Params};
 use super::vendor::{Vendor, event_names, vendor_methods};
-use super::{Formatted, Formatting, IgnoreReason, Integration};
-use crate::body::JsonText;
+use super::{Formatted, Formatting, IgnoreReason, Integration, TextRequest};
 use payload::PushEvent;
 use serde_json::Value;
 
@@ -93,16 +92,9 @@ impl Integration for GitHub {
 
     /// Pushes, GitHub's commonest and largest deliveries, are read
     /// straight from the text; other events take the general route.
-    fn format_text(
-        &self,
-        headers: &Headers<'_>,
-        json: &JsonText<'_>,
-        params: &Params<'_>,
-    ) -> Option<(String, Formatted)> {
-        if VENDOR.event(headers)? != "push" {
-            return None;
-        }
-        let push: PushEvent<'_> = json.typed()?;
+    fn format_text(&self, request: &TextRequest<'_>) -> Option<(String, Formatted)> {
+        let push: PushEvent<'_> = VENDOR.typed_event(request, "push")?;
+        let params = request.params;
         let event = push_event(&push.git_ref);
         let repo = RepoOptions {
             full_name: Some(&push.repository.full_name),
