@@ -4,49 +4,64 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use tokio_postgres::Row;
+use tokio_postgres::types::{FromSql, Type};
 use uuid::Uuid;
 
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Team {
-    pub id: Uuid,
-    pub name: String,
-    pub display_name: String,
-    pub created_at: DateTime<Utc>,
+/// Declares a stored row's type: the struct as written, `COLUMNS` (its
+/// fields' names in their order, for a `SELECT` or `RETURNING` list) and
+/// `from_row`, which reads the columns in that order, each through its
+/// field type's `FromSql`. The field list is written once, so the three
+/// cannot drift apart.
+macro_rules! row_type {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident {
+            $( $(#[$field_attr:meta])* pub $field:ident: $ty:ty, )+
+        }
+    ) => {
+        $(#[$attr])*
+        pub struct $name {
+            $( $(#[$field_attr])* pub $field: $ty, )+
+        }
+
+        impl $name {
+            pub(crate) const COLUMNS: &'static str = row_type!(@columns $($field)+);
+
+            pub(crate) fn from_row(row: &Row) -> Self {
+                let mut next = 0;
+                let mut column = || {
+                    next += 1;
+                    next - 1
+                };
+                Self { $( $field: row.get(column()), )+ }
+            }
+        }
+    };
+    (@columns $first:ident $($rest:ident)*) => {
+        concat!(stringify!($first) $(, ", ", stringify!($rest))*)
+    };
 }
 
-impl Team {
-    pub(crate) const COLUMNS: &'static str = "id, name, display_name, created_at";
-    pub(crate) fn from_row(row: &Row) -> Self {
-        Self {
-            id: row.get(0),
-            name: row.get(1),
-            display_name: row.get(2),
-            created_at: row.get(3),
-        }
+row_type! {
+    #[derive(Clone, Debug, Serialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub struct Team {
+        pub id: Uuid,
+        pub name: String,
+        pub display_name: String,
+        pub created_at: DateTime<Utc>,
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct User {
-    pub id: Uuid,
-    pub team_id: Uuid,
-    pub username: String,
-    pub display_name: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl User {
-    pub(crate) const COLUMNS: &'static str = "id, team_id, username, display_name, created_at";
-    pub(crate) fn from_row(row: &Row) -> Self {
-        Self {
-            id: row.get(0),
-            team_id: row.get(1),
-            username: row.get(2),
-            display_name: row.get(3),
-            created_at: row.get(4),
-        }
+row_type! {
+    #[derive(Clone, Debug, Serialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub struct User {
+        pub id: Uuid,
+        pub team_id: Uuid,
+        pub username: String,
+        pub display_name: String,
+        pub created_at: DateTime<Utc>,
     }
 }
 
@@ -77,33 +92,32 @@ impl ChannelKind {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Channel {
-    pub id: Uuid,
-    pub team_id: Uuid,
-    pub name: String,
-    pub display_name: String,
-    pub kind: ChannelKind,
-    pub archived: bool,
-    pub last_seq: i64,
-    pub created_at: DateTime<Utc>,
+/// A channel's `kind` column (text) read as its kind.
+impl<'a> FromSql<'a> for ChannelKind {
+    fn from_sql(
+        ty: &Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        <&str as FromSql>::from_sql(ty, raw).map(Self::parse)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <&str as FromSql>::accepts(ty)
+    }
 }
 
-impl Channel {
-    pub(crate) const COLUMNS: &'static str =
-        "id, team_id, name, display_name, kind, archived, last_seq, created_at";
-    pub(crate) fn from_row(row: &Row) -> Self {
-        Self {
-            id: row.get(0),
-            team_id: row.get(1),
-            name: row.get(2),
-            display_name: row.get(3),
-            kind: ChannelKind::parse(row.get(4)),
-            archived: row.get(5),
-            last_seq: row.get(6),
-            created_at: row.get(7),
-        }
+row_type! {
+    #[derive(Clone, Debug, Serialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub struct Channel {
+        pub id: Uuid,
+        pub team_id: Uuid,
+        pub name: String,
+        pub display_name: String,
+        pub kind: ChannelKind,
+        pub archived: bool,
+        pub last_seq: i64,
+        pub created_at: DateTime<Utc>,
     }
 }
 
@@ -205,32 +219,32 @@ impl Webhook {
     }
 }
 
-/// A stored post, in the shape of http-api.md.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Post {
-    pub id: Uuid,
-    pub channel_id: Uuid,
-    pub seq: i64,
-    pub root_id: Option<Uuid>,
-    pub thread_key: Option<String>,
-    pub case_id: Option<String>,
-    pub message: String,
-    pub username: String,
-    pub icon_url: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub props: Value,
-    pub webhook_id: Option<Uuid>,
-    pub dialect: String,
-    pub message_id: Uuid,
-    pub part: i32,
-    pub received_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
+row_type! {
+    /// A stored post, in the shape of http-api.md.
+    #[derive(Clone, Debug, Serialize, PartialEq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub struct Post {
+        pub id: Uuid,
+        pub channel_id: Uuid,
+        pub seq: i64,
+        pub root_id: Option<Uuid>,
+        pub thread_key: Option<String>,
+        pub case_id: Option<String>,
+        pub message: String,
+        pub username: String,
+        pub icon_url: Option<String>,
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        pub props: Value,
+        pub webhook_id: Option<Uuid>,
+        pub dialect: String,
+        pub message_id: Uuid,
+        pub part: i32,
+        pub received_at: DateTime<Utc>,
+        pub created_at: DateTime<Utc>,
+    }
 }
 
 impl Post {
-    pub(crate) const COLUMNS: &'static str = "id, channel_id, seq, root_id, thread_key, case_id, message, \
-         username, icon_url, props, webhook_id, dialect, message_id, part, received_at, created_at";
     /// The post `new` became, stored with `seq` at `created_at`.
     pub(crate) fn stored(new: &NewPost, seq: i64, created_at: DateTime<Utc>) -> Self {
         Self {
@@ -251,27 +265,6 @@ impl Post {
             // PostgreSQL keeps microseconds.
             received_at: new.received_at.trunc_subsecs(6),
             created_at,
-        }
-    }
-
-    pub(crate) fn from_row(row: &Row) -> Self {
-        Self {
-            id: row.get(0),
-            channel_id: row.get(1),
-            seq: row.get(2),
-            root_id: row.get(3),
-            thread_key: row.get(4),
-            case_id: row.get(5),
-            message: row.get(6),
-            username: row.get(7),
-            icon_url: row.get(8),
-            props: row.get(9),
-            webhook_id: row.get(10),
-            dialect: row.get(11),
-            message_id: row.get(12),
-            part: row.get(13),
-            received_at: row.get(14),
-            created_at: row.get(15),
         }
     }
 }
