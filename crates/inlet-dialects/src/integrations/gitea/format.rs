@@ -85,46 +85,44 @@ fn item_url(repo: &Repository, html_url: Option<&str>, pulls: bool, number: u64)
 }
 
 /// `a`, `a and b`…: every assignee's login, else the single `assignee`.
-fn assignee_logins(item: &Item) -> Option<String> {
-    let mut logins: Vec<String> = item
-        .assignees
-        .iter()
+fn assignee_logins(assignees: Option<&Vec<User>>, assignee: Option<&User>) -> Option<String> {
+    let mut logins: Vec<String> = assignees
+        .into_iter()
         .flatten()
         .map(|a| a.login.clone())
         .collect();
     if logins.is_empty() {
-        logins.extend(item.assignee.as_ref().map(|a| a.login.clone()));
+        logins.extend(assignee.map(|a| a.login.clone()));
     }
     (!logins.is_empty()).then(|| git::join_and(&logins))
 }
 
 fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
     let pr = &p.pull_request;
-    let item = &pr.item;
     let merged_by = pr.merged_by.as_ref().map(|u| u.login.as_str());
     let (user, action) = match p.action.as_str() {
         "closed" if pr.merged => (merged_by.unwrap_or(&p.sender.login), "merged"),
         "synchronized" => (p.sender.login.as_str(), "updated"),
         action => (p.sender.login.as_str(), action),
     };
-    let url = item_url(&p.repository, item.html_url.as_deref(), true, p.number);
-    let title = params.topic_overridden().then_some(item.title.as_str());
+    let url = item_url(&p.repository, pr.html_url.as_deref(), true, p.number);
+    let title = params.topic_overridden().then_some(pr.title.as_str());
     let branches = pr.branches()?;
-    if let ("assigned", Some(assignee)) = (p.action.as_str(), &item.assignee) {
+    if let ("assigned", Some(assignee)) = (p.action.as_str(), &pr.assignee) {
         // As for issues: who was assigned is the news.
         let link = item_link("PR", p.number, title, &url);
         let body = format!(
             "{} assigned {} to {link} from `{}` to `{}`.",
             p.sender.login, assignee.login, branches.0, branches.1
         );
-        let (key, topic) = git::item_thread(&p.repository.name, "PR", p.number, &item.title);
+        let (key, topic) = git::item_thread(&p.repository.name, "PR", p.number, &pr.title);
         return Ok(Formatted::one(key, topic, body));
     }
     // Zulip gives the branches on every action but "edited", and the
     // assignees on every one.
     let with_branches = p.action != "edited";
-    let assignees = assignee_logins(item);
-    let line = ItemLine {
+    let assignees = assignee_logins(pr.assignees.as_ref(), pr.assignee.as_ref());
+    let item = ItemLine {
         user,
         action,
         kind: "PR",
@@ -134,27 +132,25 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
         branches: with_branches.then_some(branches),
         assignee: assignees.as_deref(),
         body: (p.action == "opened")
-            .then_some(item.body.as_deref())
+            .then_some(pr.body.as_deref())
             .flatten(),
     };
-    let (key, topic) = git::item_thread(&p.repository.name, "PR", p.number, &item.title);
-    Ok(Formatted::one(key, topic, item_message(&line)))
+    let (key, topic) = git::item_thread(&p.repository.name, "PR", p.number, &pr.title);
+    Ok(Formatted::one(key, topic, item_message(&item)))
 }
 
 fn issues(p: &IssuesEvent, params: &Params<'_>) -> Formatting {
     let issue = &p.issue;
     let url = item_url(
         &p.repository,
-        issue.item.html_url.as_deref(),
+        issue.html_url.as_deref(),
         false,
         issue.number,
     );
     let issue_url = url.as_str();
-    let title = params
-        .topic_overridden()
-        .then_some(issue.item.title.as_str());
-    let assignees = assignee_logins(&issue.item);
-    let body = match (p.action.as_str(), &issue.item.assignee) {
+    let title = params.topic_overridden().then_some(issue.title.as_str());
+    let assignees = assignee_logins(issue.assignees.as_ref(), issue.assignee.as_ref());
+    let body = match (p.action.as_str(), &issue.assignee) {
         ("assigned", Some(assignee)) => {
             let link = item_link("issue", issue.number, title, issue_url);
             format!("{} assigned {} to {link}.", p.sender.login, assignee.login)
@@ -173,12 +169,11 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Formatting {
             branches: None,
             assignee: assignees.as_deref(),
             body: matches!(action, "opened" | "edited")
-                .then_some(issue.item.body.as_deref())
+                .then_some(issue.body.as_deref())
                 .flatten(),
         }),
     };
-    let (key, topic) =
-        git::item_thread(&p.repository.name, "issue", issue.number, &issue.item.title);
+    let (key, topic) = git::item_thread(&p.repository.name, "issue", issue.number, &issue.title);
     Ok(Formatted::one(key, topic, body))
 }
 
@@ -186,18 +181,16 @@ fn issue_comment(p: &IssueCommentEvent, params: &Params<'_>, on_pull: bool) -> F
     let issue = &p.issue;
     let is_pull = on_pull || p.is_pull;
     let kind = if is_pull { "PR" } else { "issue" };
-    let title = params
-        .topic_overridden()
-        .then_some(issue.item.title.as_str());
+    let title = params.topic_overridden().then_some(issue.title.as_str());
     let issue_url = item_url(
         &p.repository,
-        issue.item.html_url.as_deref(),
+        issue.html_url.as_deref(),
         is_pull,
         issue.number,
     );
     let link = item_link(kind, issue.number, title, &issue_url);
     let body = git::comment_message(&p.sender.login, &p.action, &p.comment, &link);
-    let (key, topic) = git::item_thread(&p.repository.name, kind, issue.number, &issue.item.title);
+    let (key, topic) = git::item_thread(&p.repository.name, kind, issue.number, &issue.title);
     Ok(Formatted::one(key, topic, body))
 }
 

@@ -53,9 +53,8 @@ pub struct PullRequestEvent {
     pub sender: User,
 }
 
-/// What issues and pull requests both have.
 #[derive(Debug, Deserialize)]
-pub struct Item {
+pub struct PullRequest {
     /// Older Gitea versions send no `html_url`; the link is then built
     /// from the repository's.
     #[serde(default)]
@@ -64,20 +63,14 @@ pub struct Item {
     #[serde(default)]
     pub body: Option<String>,
     #[serde(default)]
+    pub merged: bool,
+    #[serde(default)]
+    pub merged_by: Option<User>,
+    #[serde(default)]
     pub assignee: Option<User>,
     /// Every assignee (Gitea; `null` when none); Gogs sends `assignee` only.
     #[serde(default)]
     pub assignees: Option<Vec<User>>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PullRequest {
-    #[serde(flatten)]
-    pub item: Item,
-    #[serde(default)]
-    pub merged: bool,
-    #[serde(default)]
-    pub merged_by: Option<User>,
     /// Gitea names the branches in `head` and `base`; Gogs, which Gitea
     /// was forked from, in `head_branch` and `base_branch`.
     #[serde(default)]
@@ -128,8 +121,17 @@ pub struct IssuesEvent {
 #[derive(Debug, Deserialize)]
 pub struct Issue {
     pub number: u64,
-    #[serde(flatten)]
-    pub item: Item,
+    /// Absent from older Gitea versions, as for pull requests.
+    #[serde(default)]
+    pub html_url: Option<String>,
+    pub title: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub assignee: Option<User>,
+    /// As for pull requests.
+    #[serde(default)]
+    pub assignees: Option<Vec<User>>,
 }
 
 #[derive(Debug, Deserialize)]
