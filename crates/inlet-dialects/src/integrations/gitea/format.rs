@@ -141,29 +141,25 @@ fn pull_request(p: &PullRequestEvent, params: &Params<'_>) -> Formatting {
 
 fn issues(p: &IssuesEvent, params: &Params<'_>) -> Formatting {
     let issue = &p.issue;
-    let url = item_url(
-        &p.repository,
-        issue.html_url.as_deref(),
-        false,
-        issue.number,
-    );
+    let number = issue.issue_number()?;
+    let url = item_url(&p.repository, issue.html_url.as_deref(), false, number);
     let issue_url = url.as_str();
     let title = params.topic_overridden().then_some(issue.title.as_str());
     let assignees = assignee_logins(issue.assignees.as_ref(), issue.assignee.as_ref());
     let body = match (p.action.as_str(), &issue.assignee) {
         ("assigned", Some(assignee)) => {
-            let link = item_link("issue", issue.number, title, issue_url);
+            let link = item_link("issue", number, title, issue_url);
             format!("{} assigned {} to {link}.", p.sender.login, assignee.login)
         }
         ("unassigned", _) => {
-            let link = item_link("issue", issue.number, title, issue_url);
+            let link = item_link("issue", number, title, issue_url);
             format!("{} unassigned {link}.", p.sender.login)
         }
         (action, _) => item_message(&ItemLine {
             user: &p.sender.login,
             action,
             kind: "issue",
-            number: issue.number,
+            number,
             url: issue_url,
             title,
             branches: None,
@@ -173,24 +169,20 @@ fn issues(p: &IssuesEvent, params: &Params<'_>) -> Formatting {
                 .flatten(),
         }),
     };
-    let (key, topic) = git::item_thread(&p.repository.name, "issue", issue.number, &issue.title);
+    let (key, topic) = git::item_thread(&p.repository.name, "issue", number, &issue.title);
     Ok(Formatted::one(key, topic, body))
 }
 
 fn issue_comment(p: &IssueCommentEvent, params: &Params<'_>, on_pull: bool) -> Formatting {
     let issue = &p.issue;
+    let number = issue.issue_number()?;
     let is_pull = on_pull || p.is_pull;
     let kind = if is_pull { "PR" } else { "issue" };
     let title = params.topic_overridden().then_some(issue.title.as_str());
-    let issue_url = item_url(
-        &p.repository,
-        issue.html_url.as_deref(),
-        is_pull,
-        issue.number,
-    );
-    let link = item_link(kind, issue.number, title, &issue_url);
+    let issue_url = item_url(&p.repository, issue.html_url.as_deref(), is_pull, number);
+    let link = item_link(kind, number, title, &issue_url);
     let body = git::comment_message(&p.sender.login, &p.action, &p.comment, &link);
-    let (key, topic) = git::item_thread(&p.repository.name, kind, issue.number, &issue.title);
+    let (key, topic) = git::item_thread(&p.repository.name, kind, number, &issue.title);
     Ok(Formatted::one(key, topic, body))
 }
 

@@ -53,8 +53,15 @@ pub struct PullRequestEvent {
     pub sender: User,
 }
 
+/// An issue or a pull request: Gitea describes both with one object, a
+/// pull request's adding its branches and merge state (absent from an
+/// issue's).
 #[derive(Debug, Deserialize)]
-pub struct PullRequest {
+pub struct Item {
+    /// An issue's number; a pull request's event carries it beside the
+    /// object ([`PullRequestEvent::number`]).
+    #[serde(default)]
+    pub number: Option<u64>,
     /// Older Gitea versions send no `html_url`; the link is then built
     /// from the repository's.
     #[serde(default)]
@@ -63,14 +70,14 @@ pub struct PullRequest {
     #[serde(default)]
     pub body: Option<String>,
     #[serde(default)]
-    pub merged: bool,
-    #[serde(default)]
-    pub merged_by: Option<User>,
-    #[serde(default)]
     pub assignee: Option<User>,
     /// Every assignee (Gitea; `null` when none); Gogs sends `assignee` only.
     #[serde(default)]
     pub assignees: Option<Vec<User>>,
+    #[serde(default)]
+    pub merged: bool,
+    #[serde(default)]
+    pub merged_by: Option<User>,
     /// Gitea names the branches in `head` and `base`; Gogs, which Gitea
     /// was forked from, in `head_branch` and `base_branch`.
     #[serde(default)]
@@ -83,7 +90,17 @@ pub struct PullRequest {
     pub base_branch: Option<String>,
 }
 
-impl PullRequest {
+pub type PullRequest = Item;
+pub type Issue = Item;
+
+impl Item {
+    /// An issue's number, which every issue has: one missing is a refusal
+    /// naming the field.
+    pub fn issue_number(&self) -> Result<u64, IntegrationError> {
+        self.number
+            .ok_or_else(|| IntegrationError::invalid("field `issue.number` is required"))
+    }
+
     /// `(head, base)`, whichever way the vendor names them; a pull request
     /// always has both, so one missing is a refusal naming the field.
     pub fn branches(&self) -> Result<(&str, &str), IntegrationError> {
@@ -116,22 +133,6 @@ pub struct IssuesEvent {
     pub issue: Issue,
     pub repository: Repository,
     pub sender: User,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Issue {
-    pub number: u64,
-    /// Absent from older Gitea versions, as for pull requests.
-    #[serde(default)]
-    pub html_url: Option<String>,
-    pub title: String,
-    #[serde(default)]
-    pub body: Option<String>,
-    #[serde(default)]
-    pub assignee: Option<User>,
-    /// As for pull requests.
-    #[serde(default)]
-    pub assignees: Option<Vec<User>>,
 }
 
 #[derive(Debug, Deserialize)]
