@@ -102,14 +102,7 @@ fn body(content_type: Option<&str>, bytes: &[u8]) -> Result<Value, String> {
             .map_err(|e| format!("the form body does not decode: {e}"))?;
         return Ok(Value::from(fields.into_iter().collect::<BTreeMap<_, _>>()));
     }
-    // Checking the whole body's UTF-8 at once is cheaper than the parser
-    // checking each string; a body that is not UTF-8 is left to the parser
-    // for an error with its position.
-    match std::str::from_utf8(bytes) {
-        Ok(text) => json::read(serde_json::Deserializer::from_str(text), bytes.len()),
-        Err(_) => json::read(serde_json::Deserializer::from_slice(bytes), bytes.len()),
-    }
-    .map_err(|e| format!("the body is not JSON: {e}"))
+    json::read(bytes).map_err(|e| format!("the body is not JSON: {e}"))
 }
 
 #[cfg(test)]

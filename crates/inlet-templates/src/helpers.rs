@@ -86,6 +86,9 @@ where
 {
     match positional {
         Some(value) => Ok(Some(value)),
+        // An absent keyword is `None` without a lookup that records it as
+        // used (a string allocated per call).
+        None if !kwargs.has(name) => Ok(None),
         None => kwargs.get::<Option<T>>(name),
     }
 }
@@ -149,7 +152,8 @@ fn bullets(
 ) -> Result<String, Error> {
     let ordered = keyword(&kwargs, "ordered", ordered)?.unwrap_or(false);
     kwargs.assert_all_used()?;
-    let mut out = String::new();
+    // Room for a short list without growing it item by item.
+    let mut out = String::with_capacity(256);
     let Ok(iter) = items.try_iter() else {
         return Ok(out);
     };
@@ -336,23 +340,29 @@ pub(crate) fn lookup(value: &Value, path: &str) -> Value {
 
 /// A dotted path (`a.b`, `a[0]`, `a.0`) split into its steps.
 struct Path<'a> {
-    steps: Vec<&'a str>,
+    first: Option<&'a str>,
+    /// The steps after the first: none for most paths (a table's
+    /// columns), and then nothing is allocated.
+    rest: Vec<&'a str>,
 }
 
 impl<'a> Path<'a> {
     fn new(path: &'a str) -> Self {
         let separator = |c: char| matches!(c, '.' | '[' | ']');
+        let mut steps = path.split(separator).filter(|s| !s.is_empty());
         Self {
-            steps: path.split(separator).filter(|s| !s.is_empty()).collect(),
+            first: steps.next(),
+            rest: steps.collect(),
         }
     }
 
     /// The value at the path in `value` (`value` itself for an empty
     /// path), undefined when any step is missing.
     fn follow(&self, value: &Value) -> Value {
-        let Some((first, rest)) = self.steps.split_first() else {
+        let Some(first) = self.first else {
             return value.clone();
         };
+        let rest = &self.rest;
         let mut current = step(value, first);
         for name in rest {
             current = current.and_then(|current| step(&current, name));

@@ -14,21 +14,38 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use std::fmt;
 use std::sync::Arc;
 
-/// Reads a JSON text (`serde_json`'s grammar, errors and nesting limit)
+mod scan;
+
+/// Reads a JSON body (`serde_json`'s grammar, errors and nesting limit)
 /// into the value a template sees.
-pub(crate) fn read<'de, R: serde_json::de::Read<'de>>(
+pub(crate) fn read(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    // Checking the whole body's UTF-8 at once is cheaper than checking each
+    // string; a body that is not UTF-8 is left to `serde_json` for an error
+    // with its position.
+    let document = match std::str::from_utf8(bytes) {
+        Ok(text) => match scan::scan(text) {
+            Some(document) => document,
+            None => parse(serde_json::Deserializer::from_str(text), bytes.len())?,
+        },
+        Err(_) => parse(serde_json::Deserializer::from_slice(bytes), bytes.len())?,
+    };
+    Ok(Arc::new(document).value(0))
+}
+
+/// The document of a body that [`scan::scan`] gave up on, read by
+/// `serde_json` (or its error).
+fn parse<'de, R: serde_json::de::Read<'de>>(
     mut deserializer: serde_json::Deserializer<R>,
     len: usize,
-) -> Result<Value, serde_json::Error> {
+) -> Result<Document, serde_json::Error> {
     let mut document = Document {
         // Unescaped text is never longer than its JSON.
         text: String::with_capacity(len),
-        // About one node per 16 bytes of a typical body.
-        nodes: Vec::with_capacity(len / 16 + 4),
+        nodes: Vec::new(),
     };
     Reader(&mut document).deserialize(&mut deserializer)?;
     deserializer.end()?;
-    Ok(Arc::new(document).value(0))
+    Ok(document)
 }
 
 /// A JSON value as read: every node in document order, a container
@@ -47,13 +64,29 @@ enum Node {
     I64(i64),
     U64(u64),
     F64(f64),
-    /// A string (or a key): `text[start..end]`.
-    Str { start: usize, end: usize },
+    /// A string: `text[start..end]`.
+    Str {
+        start: usize,
+        end: usize,
+    },
+    /// An object's key, `text[start..end]`, its value the next node; the
+    /// object's next key (or the node after the object) is `next`.
+    Key {
+        start: usize,
+        end: usize,
+        next: usize,
+    },
     /// `len` items; the node after the array's last one is `next`.
-    Array { len: usize, next: usize },
+    Array {
+        len: usize,
+        next: usize,
+    },
     /// `len` entries (repeated keys counted each time); the node after
     /// the object's last one is `next`.
-    Object { len: usize, next: usize },
+    Object {
+        len: usize,
+        next: usize,
+    },
 }
 
 impl Document {
@@ -68,7 +101,7 @@ impl Document {
     /// The text of the string node at `index`.
     fn str(&self, index: usize) -> &str {
         match self.nodes[index] {
-            Node::Str { start, end } => &self.text[start..end],
+            Node::Str { start, end } | Node::Key { start, end, .. } => &self.text[start..end],
             _ => "",
         }
     }
@@ -88,21 +121,39 @@ impl Document {
     }
 
     /// The (key, value) node pairs of the object at `index`, in document
-    /// order: a key is one node, its value the next.
+    /// order.
     fn entries(&self, index: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
         let end = self.next(index);
         let mut key = index + 1;
         std::iter::from_fn(move || {
             (key < end).then(|| {
                 let current = key;
-                key = self.next(key + 1);
+                key = self.next_key(key);
                 (current, current + 1)
             })
         })
     }
 
+    /// The key after the key at `index` (or the node after the object).
+    fn next_key(&self, index: usize) -> usize {
+        match self.nodes[index] {
+            Node::Key { next, .. } => next,
+            _ => self.next(index + 1),
+        }
+    }
+
+    /// Makes the string node at `key` an object's key, once its value is
+    /// read: the node after the value is the next key.
+    fn close_entry(&mut self, key: usize) {
+        if let Node::Str { start, end } = self.nodes[key] {
+            let next = self.nodes.len();
+            self.nodes[key] = Node::Key { start, end, next };
+        }
+    }
+
     /// The engine's value of the node at `index`: a map for an object
-    /// (reading from this document), a list for an array.
+    /// (reading from this document), the engine's list for an array (its
+    /// items made when the template reaches them).
     fn value(self: &Arc<Self>, index: usize) -> Value {
         match self.nodes[index] {
             Node::Null => Value::from(()),
@@ -110,10 +161,13 @@ impl Document {
             Node::I64(v) => Value::from(v),
             Node::U64(v) => Value::from(v),
             Node::F64(v) => Value::from(v),
-            Node::Str { .. } => Value::from(self.str(index)),
+            Node::Str { .. } | Node::Key { .. } => Value::from(self.str(index)),
             Node::Array { len, .. } => {
                 let mut items = Vec::with_capacity(len);
-                items.extend(self.children(index).map(|item| self.value(item)));
+                items.extend(self.children(index).map(|index| Item {
+                    document: Arc::clone(self),
+                    index,
+                }));
                 Value::from(items)
             }
             Node::Object { .. } => Value::from_object(JsonObject {
@@ -121,6 +175,27 @@ impl Document {
                 index,
             }),
         }
+    }
+}
+
+/// An item of an array: a list of these is the engine's own list (the
+/// same `Vec` object as of values), each item's value made when it is
+/// reached. A template that only tests or counts a list makes none.
+#[derive(Clone)]
+struct Item {
+    document: Arc<Document>,
+    index: usize,
+}
+
+impl From<Item> for Value {
+    fn from(item: Item) -> Value {
+        item.document.value(item.index)
+    }
+}
+
+impl fmt::Debug for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.document.value(self.index), f)
     }
 }
 
@@ -142,15 +217,18 @@ impl JsonObject {
         // template does with a body.
         let end = document.next(self.index);
         let mut key = self.index + 1;
+        let name = name.as_bytes();
         while key < end {
-            // Comparing lengths first skips most keys without reading them.
-            if let Node::Str { start, end } = document.nodes[key]
-                && end - start == name.len()
-                && &document.text[start..end] == name
-            {
+            let Node::Key { start, end, next } = document.nodes[key] else {
+                break;
+            };
+            // Comparing the length and the first byte skips most keys
+            // without a call to compare their text.
+            let text = &document.text.as_bytes()[start..end];
+            if text.len() == name.len() && text.first() == name.first() && text == name {
                 found = Some(key + 1);
             }
-            key = document.next(key + 1);
+            key = next;
         }
         found
     }
@@ -285,8 +363,13 @@ impl<'de> Visitor<'de> for Reader<'_> {
         document.nodes.push(Node::Object { len: 0, next: 0 });
         let mut len = 0;
         // Every key of a JSON object is a string: read as one.
-        while map.next_key_seed(Reader(document))?.is_some() {
+        loop {
+            let key = document.nodes.len();
+            if map.next_key_seed(Reader(document))?.is_none() {
+                break;
+            }
             map.next_value_seed(Reader(document))?;
+            document.close_entry(key);
             len += 1;
         }
         let next = document.nodes.len();

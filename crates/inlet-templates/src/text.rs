@@ -119,16 +119,24 @@ pub(crate) fn cell(text: &str) -> Cow<'_, str> {
 /// `text` in at most `length` characters, `end` included, cut at the last
 /// word boundary (`truncate_words`).
 pub(crate) fn shorten(text: &str, length: usize, end: &str) -> String {
-    // Only the first `length + 1` characters are counted: enough to know
-    // whether the text fits.
-    let Some((past, _)) = text.char_indices().nth(length) else {
-        return text.to_string();
-    };
     let room = length.saturating_sub(end.chars().count());
-    let (cut_at, next) = text[..past]
-        .char_indices()
-        .nth(room)
-        .map_or((past, text[past..].chars().next()), |(i, c)| (i, Some(c)));
+    let (cut_at, next) = if text.is_ascii() {
+        // A character is a byte: no counting (most texts).
+        if text.len() <= length {
+            return text.to_string();
+        }
+        (room, Some(char::from(text.as_bytes()[room])))
+    } else {
+        // Only the first `length + 1` characters are counted: enough to
+        // know whether the text fits.
+        let Some((past, _)) = text.char_indices().nth(length) else {
+            return text.to_string();
+        };
+        text[..past]
+            .char_indices()
+            .nth(room)
+            .map_or((past, text[past..].chars().next()), |(i, c)| (i, Some(c)))
+    };
     let cut = &text[..cut_at];
     let next_is_space = next.is_some_and(char::is_whitespace);
     let kept = match cut.rfind(char::is_whitespace) {
