@@ -24,21 +24,14 @@ const EPOCH_MILLIS_ABOVE: f64 = 1e11;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     // JSON's null prints as nothing (not "none"), as undefined does.
-    env.set_formatter(|out, state, value| {
-        if value.is_none() {
-            return Ok(());
-        }
+    env.set_formatter(|out, state, value| match value.kind() {
+        ValueKind::None => Ok(()),
         // Text (most of what is printed) goes out as it is, without the
         // formatting machinery, when nothing is to be escaped.
-        match value.as_str() {
-            Some(text)
-                if value.kind() == ValueKind::String
-                    && matches!(state.auto_escape(), AutoEscape::None) =>
-            {
-                out.write_str(text).map_err(Error::from)
-            }
-            _ => minijinja::escape_formatter(out, state, value),
-        }
+        ValueKind::String if matches!(state.auto_escape(), AutoEscape::None) => out
+            .write_str(value.as_str().unwrap_or_default())
+            .map_err(Error::from),
+        _ => minijinja::escape_formatter(out, state, value),
     });
     env.add_filter("default", default);
     env.add_filter("d", default);
@@ -250,7 +243,9 @@ fn push_cell(state: &State, body: &mut String, value: &Value) -> Result<(), Erro
 fn datetime(state: &State, value: Value, format: Option<String>) -> Result<String, Error> {
     let format = format.as_deref().unwrap_or(DEFAULT_DATETIME_FORMAT);
     charge(state, format.len())?;
-    let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
+    // A format has at most one item per byte: read into one allocation.
+    let mut items: Vec<Item<'_>> = Vec::with_capacity(format.len());
+    items.extend(StrftimeItems::new(format));
     if items.iter().any(|item| matches!(item, Item::Error)) {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
@@ -258,7 +253,12 @@ fn datetime(state: &State, value: Value, format: Option<String>) -> Result<Strin
         ));
     }
     match instant_of(&value) {
-        Some(at) => Ok(at.format_with_items(items.into_iter()).to_string()),
+        Some(at) => {
+            // Room for the usual date and time, written piece by piece.
+            let mut out = String::with_capacity(32);
+            let _ = write!(out, "{}", at.format_with_items(items.into_iter()));
+            Ok(out)
+        }
         None => Ok(text_of(&value).into_owned()),
     }
 }
@@ -349,6 +349,13 @@ struct Path<'a> {
 impl<'a> Path<'a> {
     fn new(path: &'a str) -> Self {
         let separator = |c: char| matches!(c, '.' | '[' | ']');
+        if !path.contains(separator) {
+            // One step (a table's column): nothing to split.
+            return Self {
+                first: (!path.is_empty()).then_some(path),
+                rest: Vec::new(),
+            };
+        }
         let mut steps = path.split(separator).filter(|s| !s.is_empty());
         Self {
             first: steps.next(),

@@ -85,9 +85,9 @@ impl Compiled {
             if Instant::now() > deadline {
                 return Err(timeout(field, limits));
             }
-            let text = text.trim();
+            let text = trimmed(text);
             match field {
-                Field::Message => rendered.message = text.to_string(),
+                Field::Message => rendered.message = text,
                 Field::Topic => rendered.topic = non_empty(text),
                 Field::Username => rendered.username = non_empty(text),
                 Field::IconUrl => rendered.icon_url = non_empty(text),
@@ -133,8 +133,17 @@ impl Compiled {
     }
 }
 
-fn non_empty(text: &str) -> Option<String> {
-    (!text.is_empty()).then(|| text.to_string())
+fn non_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
+/// `text` without its leading and trailing white space, in place.
+fn trimmed(mut text: String) -> String {
+    let end = text.trim_end().len();
+    text.truncate(end);
+    let start = text.len() - text.trim_start().len();
+    text.drain(..start);
+    text
 }
 
 /// Why a field stopped rendering early.

@@ -108,6 +108,14 @@ pub(crate) fn trim_trailing_newlines(mut text: String) -> String {
 
 /// A table cell: one line, its pipes escaped.
 pub(crate) fn cell(text: &str) -> Cow<'_, str> {
+    // Printable ASCII without a space or a pipe (a name, a state, a
+    // number): as it is, in one pass.
+    let plain = text.bytes().fold(true, |all, byte| {
+        all & (byte.wrapping_sub(0x21) < 0x5e) & (byte != b'|')
+    });
+    if plain {
+        return Cow::Borrowed(text);
+    }
     let line = one_line(text);
     if line.contains('|') {
         Cow::Owned(line.replace('|', "\\|"))
