@@ -109,9 +109,12 @@ impl Compiled {
             .env
             .get_template(field.name())
             .map_err(|e| fail(TemplateError::new(ErrorKind::Render, field, e.to_string())))?;
+        // A field renders about as long as its template, often less than
+        // twice: one allocation holds most, and a short field (a topic)
+        // takes a small one.
+        let room = (template.source().len() * 2).clamp(64, INITIAL_OUTPUT_BYTES);
         let mut out = Capped {
-            // Most posts are short: one allocation holds them.
-            buf: Vec::with_capacity(INITIAL_OUTPUT_BYTES.min(limits.max_output_bytes)),
+            buf: Vec::with_capacity(room.min(limits.max_output_bytes)),
             max: limits.max_output_bytes,
             deadline,
             writes: 0,

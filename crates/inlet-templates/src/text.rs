@@ -147,7 +147,13 @@ pub(crate) fn shorten(text: &str, length: usize, end: &str) -> String {
     };
     let cut = &text[..cut_at];
     let next_is_space = next.is_some_and(char::is_whitespace);
-    let kept = match cut.rfind(char::is_whitespace) {
+    let space = if cut.is_ascii() {
+        // The ASCII white space of `char::is_whitespace`, byte by byte.
+        cut.bytes().rposition(|b| matches!(b, b'\t'..=b'\r' | b' '))
+    } else {
+        cut.rfind(char::is_whitespace)
+    };
+    let kept = match space {
         Some(space) if !next_is_space => &cut[..space],
         _ => cut,
     };
