@@ -279,7 +279,12 @@ fn datetime(state: &State, value: Value, format: Option<String>) -> Result<Strin
         Some(at) => {
             // Room for the usual date and time, written piece by piece.
             let mut out = String::with_capacity(32);
-            let _ = write!(out, "{}", at.format_with_items(items.into_iter()));
+            write!(out, "{}", at.format_with_items(items.into_iter())).map_err(|_| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("datetime: the date cannot be written in the format {format:?}"),
+                )
+            })?;
             Ok(out)
         }
         None => Ok(text_of(&value).into_owned()),
@@ -401,7 +406,10 @@ impl<'a> Path<'a> {
     /// The value at the path in `value` (`value` itself for an empty
     /// path), undefined when any step is missing.
     fn follow(&self, value: &Value) -> Value {
-        follow(value, self.first.into_iter().chain(self.rest.iter().copied()))
+        follow(
+            value,
+            self.first.into_iter().chain(self.rest.iter().copied()),
+        )
     }
 }
 

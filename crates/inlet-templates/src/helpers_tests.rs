@@ -135,8 +135,14 @@ fn table_headings_are_any_list_given_by_position_or_keyword() {
         render("{{ table(body.r, ['n'], headings=none) }}", rows.clone()),
         "| n |\n| --- |\n| api |"
     );
-    let twice = render_error("{{ table(body.r, ['n'], ['A'], headings=['B']) }}", rows.clone());
-    assert!(twice.contains("unknown keyword argument 'headings'"), "{twice}");
+    let twice = render_error(
+        "{{ table(body.r, ['n'], ['A'], headings=['B']) }}",
+        rows.clone(),
+    );
+    assert!(
+        twice.contains("unknown keyword argument 'headings'"),
+        "{twice}"
+    );
     let not_a_list = render_error("{{ table(body.r, ['n'], headings=5) }}", rows);
     assert!(not_a_list.contains("not iterable"), "{not_a_list}");
 }

@@ -19,7 +19,7 @@ use std::time::Instant;
 /// the limit.
 const RECURSION_LIMIT: usize = 100;
 
-/// Room reserved for a field's output before it renders.
+/// Most room reserved for a field's output before it renders.
 const INITIAL_OUTPUT_BYTES: usize = 2048;
 
 /// A webhook's template, compiled: kept (per version) and rendered many
