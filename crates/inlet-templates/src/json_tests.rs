@@ -19,6 +19,10 @@ const USES: &[&str] = &[
     "{{ body == body }}|{{ body.n == body.m }}|{% if body.e %}e{% endif %}{% if body %}t{% endif %}",
     "{{ body | dictsort | list }}|{{ body | dictsort(reverse=true) | first }}",
     "{{ get(body, 'n.x.0') }}|{{ table([body.n, body.m], ['x', 'y']) }}",
+    "{{ body.n[0] }}|{{ body.n[-1] }}|{{ body.n[1:] | tojson }}|{{ body.n | length }}",
+    "{{ body.n | reverse | list }}|{{ body.n | first }}|{{ body.n | last }}|{{ 1 in body.n }}",
+    "{% for x in body.n %}{{ loop.index }}:{{ x }};{% endfor %}|{{ body.n | join(',') }}",
+    "{{ body.n | pprint }}|{{ body.n is sequence }}|{% if body.n %}t{% endif %}",
 ];
 
 fn render(template: &str, ctx: &Context) -> String {
