@@ -154,6 +154,8 @@ impl Scanner<'_> {
 
     /// A string at `at` (its opening quote): a range of the copy when it
     /// has no escape, else unescaped by `serde_json` after the copy.
+    /// Inlined: it is read for every string and key.
+    #[inline(always)]
     fn string(&mut self) -> Option<()> {
         let start = self.at + 1;
         let end = special_byte(self.bytes, start);
@@ -228,7 +230,8 @@ impl Scanner<'_> {
 
 /// The index of the first byte from `from` that ends a string's plain run
 /// (a quote, a backslash or a control character), or the length: eight
-/// bytes at a time.
+/// bytes at a time. Inlined: it is called for every string and key.
+#[inline(always)]
 fn special_byte(bytes: &[u8], from: usize) -> usize {
     const ONES: u64 = u64::MAX / 255;
     const HIGHS: u64 = ONES << 7;
