@@ -70,11 +70,12 @@ enum Node {
         end: usize,
     },
     /// An object's key, `text[start..end]`, its value the next node; the
-    /// object's next key (or the node after the object) is `next`.
+    /// object's key before it is `prev` (the object's own node for its
+    /// first key).
     Key {
         start: usize,
         end: usize,
-        next: usize,
+        prev: usize,
     },
     /// `len` items; the node after the array's last one is `next`.
     Array {
@@ -82,10 +83,13 @@ enum Node {
         next: usize,
     },
     /// `len` entries (repeated keys counted each time); the node after
-    /// the object's last one is `next`.
+    /// the object's last one is `next`; its last key is `last` (its own
+    /// node when it has none). Keys are linked from the last, so that a
+    /// lookup stops at the first match: the last of a repeated key.
     Object {
         len: usize,
         next: usize,
+        last: usize,
     },
 }
 
@@ -122,32 +126,31 @@ impl Document {
 
     /// The (key, value) node pairs of the object at `index`, in document
     /// order.
-    fn entries(&self, index: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-        let end = self.next(index);
-        let mut key = index + 1;
-        std::iter::from_fn(move || {
-            (key < end).then(|| {
-                let current = key;
-                key = self.next_key(key);
-                (current, current + 1)
-            })
-        })
-    }
-
-    /// The key after the key at `index` (or the node after the object).
-    fn next_key(&self, index: usize) -> usize {
-        match self.nodes[index] {
-            Node::Key { next, .. } => next,
-            _ => self.next(index + 1),
+    fn entries(&self, index: usize) -> Vec<(usize, usize)> {
+        let mut entries = Vec::new();
+        let mut key = match self.nodes[index] {
+            Node::Object { last, .. } => last,
+            _ => index,
+        };
+        while let Node::Key { prev, .. } = self.nodes[key] {
+            entries.push((key, key + 1));
+            key = prev;
         }
+        entries.reverse();
+        entries
     }
 
-    /// Makes the string node at `key` an object's key, once its value is
-    /// read: the node after the value is the next key.
-    fn close_entry(&mut self, key: usize) {
+    /// Makes the string node at `key` a key of the object being read, after
+    /// its key `last` (the object's own node before its first key); `last`
+    /// becomes this key.
+    fn add_key(&mut self, key: usize, last: &mut usize) {
         if let Node::Str { start, end } = self.nodes[key] {
-            let next = self.nodes.len();
-            self.nodes[key] = Node::Key { start, end, next };
+            self.nodes[key] = Node::Key {
+                start,
+                end,
+                prev: *last,
+            };
+            *last = key;
         }
     }
 
@@ -212,32 +215,30 @@ impl JsonObject {
     /// read in order would keep.
     fn find(&self, name: &str) -> Option<usize> {
         let document = &*self.document;
-        let mut found = None;
-        // A plain loop over the entries: lookups are most of what a
-        // template does with a body.
-        let end = document.next(self.index);
-        let mut key = self.index + 1;
+        let Node::Object { last, .. } = document.nodes[self.index] else {
+            return None;
+        };
+        // A plain loop over the keys, from the last: lookups are most of
+        // what a template does with a body.
+        let mut key = last;
         let name = name.as_bytes();
-        while key < end {
-            let Node::Key { start, end, next } = document.nodes[key] else {
-                break;
-            };
+        while let Node::Key { start, end, prev } = document.nodes[key] {
             // Comparing the length and the first byte skips most keys
             // without a call to compare their text.
             let text = &document.text.as_bytes()[start..end];
             if text.len() == name.len() && text.first() == name.first() && text == name {
-                found = Some(key + 1);
+                return Some(key + 1);
             }
-            key = next;
+            key = prev;
         }
-        found
+        None
     }
 
     /// Its entries as a map holds them: sorted by key, each key once (its
     /// last value).
     fn sorted(&self) -> Vec<(usize, usize)> {
         let document = &*self.document;
-        let mut entries: Vec<(usize, usize)> = document.entries(self.index).collect();
+        let mut entries = document.entries(self.index);
         // A stable sort keeps equal keys in reading order: the last of
         // each run is kept.
         entries.sort_by(|a, b| document.str(a.0).cmp(document.str(b.0)));
@@ -360,20 +361,25 @@ impl<'de> Visitor<'de> for Reader<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let document = self.0;
         let at = document.nodes.len();
-        document.nodes.push(Node::Object { len: 0, next: 0 });
+        document.nodes.push(Node::Object {
+            len: 0,
+            next: 0,
+            last: at,
+        });
         let mut len = 0;
+        let mut last = at;
         // Every key of a JSON object is a string: read as one.
         loop {
             let key = document.nodes.len();
             if map.next_key_seed(Reader(document))?.is_none() {
                 break;
             }
+            document.add_key(key, &mut last);
             map.next_value_seed(Reader(document))?;
-            document.close_entry(key);
             len += 1;
         }
         let next = document.nodes.len();
-        document.nodes[at] = Node::Object { len, next };
+        document.nodes[at] = Node::Object { len, next, last };
         Ok(())
     }
 }

@@ -77,7 +77,12 @@ impl Scanner<'_> {
             return None;
         }
         let at = self.document.nodes.len();
-        self.document.nodes.push(Node::Object { len: 0, next: 0 });
+        self.document.nodes.push(Node::Object {
+            len: 0,
+            next: 0,
+            last: at,
+        });
+        let mut last = at;
         self.at += 1;
         self.whitespace();
         let mut len = 0;
@@ -90,6 +95,7 @@ impl Scanner<'_> {
                 }
                 let key = self.document.nodes.len();
                 self.string()?;
+                self.document.add_key(key, &mut last);
                 self.whitespace();
                 if self.peek()? != b':' {
                     return None;
@@ -97,7 +103,6 @@ impl Scanner<'_> {
                 self.at += 1;
                 self.whitespace();
                 self.value(depth)?;
-                self.document.close_entry(key);
                 len += 1;
                 self.whitespace();
                 match self.peek()? {
@@ -114,7 +119,7 @@ impl Scanner<'_> {
             }
         }
         let next = self.document.nodes.len();
-        self.document.nodes[at] = Node::Object { len, next };
+        self.document.nodes[at] = Node::Object { len, next, last };
         Some(())
     }
 
