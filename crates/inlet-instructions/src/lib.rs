@@ -22,7 +22,7 @@ pub const BASELINES: &[(&str, u64)] = &[
     ("talkspirit_thread_post", 41_462),
     ("split_long_message", 2_000_171),
     ("token_hash", 4_429),
-    ("typical_template", 217_302),
+    ("typical_template", 171_937),
 ];
 
 /// The most instructions `id` may take: its baseline plus the tolerance,

@@ -2,7 +2,7 @@
 //! form's fields), `headers` (lower-case names, never a secret or a
 //! signature) and `query` (never `api_key` or `token`). Nothing else.
 
-use crate::json::Json;
+use crate::json;
 use minijinja::value::{Serde, Value};
 use std::collections::BTreeMap;
 
@@ -64,8 +64,8 @@ pub fn shows_query(name: &str) -> bool {
 
 /// The template's variables for `request`; a body that is neither JSON nor
 /// a form is refused with a sentence a sender can act on. The body is
-/// parsed straight into the engine's values (no JSON tree in between; see
-/// `json`).
+/// read once into a flat document, and the engine's values are made only
+/// for what the template reaches (see `json`).
 pub fn context(request: &RequestView<'_>) -> Result<Context, String> {
     let body = body(request.content_type, request.body)?;
     let headers: BTreeMap<String, String> = request
@@ -102,15 +102,7 @@ fn body(content_type: Option<&str>, bytes: &[u8]) -> Result<Value, String> {
             .map_err(|e| format!("the form body does not decode: {e}"))?;
         return Ok(Value::from(fields.into_iter().collect::<BTreeMap<_, _>>()));
     }
-    // Checking the whole body's UTF-8 at once is cheaper than the parser
-    // checking each string; a body that is not UTF-8 is left to the parser
-    // for an error with its position.
-    match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(bytes),
-    }
-    .map(|Json(value)| value)
-    .map_err(|e| format!("the body is not JSON: {e}"))
+    json::read(bytes).map_err(|e| format!("the body is not JSON: {e}"))
 }
 
 #[cfg(test)]

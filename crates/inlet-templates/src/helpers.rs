@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use minijinja::value::ValueKind;
 use minijinja::value::{Kwargs, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// The format `datetime` uses when given none.
@@ -24,21 +25,14 @@ const EPOCH_MILLIS_ABOVE: f64 = 1e11;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     // JSON's null prints as nothing (not "none"), as undefined does.
-    env.set_formatter(|out, state, value| {
-        if value.is_none() {
-            return Ok(());
-        }
+    env.set_formatter(|out, state, value| match value.kind() {
+        ValueKind::None => Ok(()),
         // Text (most of what is printed) goes out as it is, without the
         // formatting machinery, when nothing is to be escaped.
-        match value.as_str() {
-            Some(text)
-                if value.kind() == ValueKind::String
-                    && matches!(state.auto_escape(), AutoEscape::None) =>
-            {
-                out.write_str(text).map_err(Error::from)
-            }
-            _ => minijinja::escape_formatter(out, state, value),
-        }
+        ValueKind::String if matches!(state.auto_escape(), AutoEscape::None) => out
+            .write_str(value.as_str().unwrap_or_default())
+            .map_err(Error::from),
+        _ => minijinja::escape_formatter(out, state, value),
     });
     env.add_filter("default", default);
     env.add_filter("d", default);
@@ -86,6 +80,9 @@ where
 {
     match positional {
         Some(value) => Ok(Some(value)),
+        // An absent keyword is `None` without a lookup that records it as
+        // used (a string allocated per call).
+        None if !kwargs.has(name) => Ok(None),
         None => kwargs.get::<Option<T>>(name),
     }
 }
@@ -103,6 +100,11 @@ fn linkable(url: &str) -> bool {
         url.get(..scheme.len())
             .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
     });
+    if url.is_ascii() {
+        // Neither white space nor a control character: above the space,
+        // other than DEL.
+        return scheme && url.bytes().all(|b| b > b' ' && b != 0x7f);
+    }
     scheme && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
@@ -149,7 +151,8 @@ fn bullets(
 ) -> Result<String, Error> {
     let ordered = keyword(&kwargs, "ordered", ordered)?.unwrap_or(false);
     kwargs.assert_all_used()?;
-    let mut out = String::new();
+    // Room for a short list without growing it item by item.
+    let mut out = String::with_capacity(256);
     let Ok(iter) = items.try_iter() else {
         return Ok(out);
     };
@@ -178,10 +181,11 @@ fn table(
     state: &State,
     rows: Value,
     columns: Vec<String>,
-    headings: Option<Vec<String>>,
+    headings: Option<Value>,
     kwargs: Kwargs,
 ) -> Result<String, Error> {
-    let headings: Option<Vec<String>> = keyword(&kwargs, "headings", headings)?;
+    let headings: Option<Value> = keyword(&kwargs, "headings", headings)?;
+    let headings = headings.as_ref().map(texts).transpose()?;
     kwargs.assert_all_used()?;
     let Ok(iter) = rows.try_iter() else {
         return Ok(String::new());
@@ -189,7 +193,6 @@ fn table(
     if columns.is_empty() || rows.is_undefined() || rows.is_none() {
         return Ok(String::new());
     }
-    let headings = headings.unwrap_or_else(|| columns.clone());
     // Each column's path is split once, not once per row.
     let paths: Vec<Path<'_>> = columns.iter().map(|column| Path::new(column)).collect();
     let mut body = String::with_capacity(256);
@@ -203,11 +206,11 @@ fn table(
         return Ok(body);
     }
     let mut out = String::with_capacity(body.len() + 16 * columns.len());
-    for heading in columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| headings.get(i).unwrap_or(c))
-    {
+    for (i, column) in columns.iter().enumerate() {
+        let heading = match headings.as_ref().and_then(|headings| headings.get(i)) {
+            Some(heading) => heading.as_ref(),
+            None => column.as_str(),
+        };
         out.push_str("| ");
         out.push_str(&cell(heading));
         out.push(' ');
@@ -217,6 +220,23 @@ fn table(
     out.push_str("|\n");
     out.push_str(&body);
     Ok(trim_trailing_newlines(out))
+}
+
+/// The texts of a list argument (`table`'s headings): borrowed from the
+/// template's own list of strings (a literal), any other value converted
+/// as the engine converts a `Vec<String>` argument (the same texts, or the
+/// same error).
+fn texts(list: &Value) -> Result<Vec<Cow<'_, str>>, Error> {
+    if let Some(items) = list.downcast_object_ref::<Vec<Value>>()
+        && items.iter().all(|item| item.kind() == ValueKind::String)
+    {
+        return Ok(items
+            .iter()
+            .map(|item| Cow::Borrowed(item.as_str().unwrap_or_default()))
+            .collect());
+    }
+    let (texts,): (Vec<String>,) = minijinja::value::from_args(std::slice::from_ref(list))?;
+    Ok(texts.into_iter().map(Cow::Owned).collect())
 }
 
 /// One cell of a table's row: `| text `, the text on one line with its
@@ -246,7 +266,9 @@ fn push_cell(state: &State, body: &mut String, value: &Value) -> Result<(), Erro
 fn datetime(state: &State, value: Value, format: Option<String>) -> Result<String, Error> {
     let format = format.as_deref().unwrap_or(DEFAULT_DATETIME_FORMAT);
     charge(state, format.len())?;
-    let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
+    // A format has at most one item per byte: read into one allocation.
+    let mut items: Vec<Item<'_>> = Vec::with_capacity(format.len());
+    items.extend(StrftimeItems::new(format));
     if items.iter().any(|item| matches!(item, Item::Error)) {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
@@ -254,7 +276,17 @@ fn datetime(state: &State, value: Value, format: Option<String>) -> Result<Strin
         ));
     }
     match instant_of(&value) {
-        Some(at) => Ok(at.format_with_items(items.into_iter()).to_string()),
+        Some(at) => {
+            // Room for the usual date and time, written piece by piece.
+            let mut out = String::with_capacity(32);
+            write!(out, "{}", at.format_with_items(items.into_iter())).map_err(|_| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("datetime: the date cannot be written in the format {format:?}"),
+                )
+            })?;
+            Ok(out)
+        }
         None => Ok(text_of(&value).into_owned()),
     }
 }
@@ -331,33 +363,53 @@ fn get(state: &State, value: Value, path: String, default: Option<Value>) -> Res
 }
 
 pub(crate) fn lookup(value: &Value, path: &str) -> Value {
-    Path::new(path).follow(value)
+    // Followed as it is split: nothing is collected.
+    follow(value, steps(path))
+}
+
+/// The steps of a dotted path (`a.b`, `a[0]`, `a.0`).
+fn steps(path: &str) -> impl Iterator<Item = &str> {
+    let separator = |c: char| matches!(c, '.' | '[' | ']');
+    path.split(separator).filter(|s| !s.is_empty())
+}
+
+/// The value at the end of `steps` from `value` (`value` itself for no
+/// step), undefined when any step is missing.
+fn follow<'a>(value: &Value, mut steps: impl Iterator<Item = &'a str>) -> Value {
+    let Some(first) = steps.next() else {
+        return value.clone();
+    };
+    let mut current = step(value, first);
+    for name in steps {
+        current = current.and_then(|current| step(&current, name));
+    }
+    current.unwrap_or(Value::UNDEFINED)
 }
 
 /// A dotted path (`a.b`, `a[0]`, `a.0`) split into its steps.
 struct Path<'a> {
-    steps: Vec<&'a str>,
+    first: Option<&'a str>,
+    /// The steps after the first: none for most paths (a table's
+    /// columns), and then nothing is allocated.
+    rest: Vec<&'a str>,
 }
 
 impl<'a> Path<'a> {
     fn new(path: &'a str) -> Self {
-        let separator = |c: char| matches!(c, '.' | '[' | ']');
+        let mut steps = steps(path);
         Self {
-            steps: path.split(separator).filter(|s| !s.is_empty()).collect(),
+            first: steps.next(),
+            rest: steps.collect(),
         }
     }
 
     /// The value at the path in `value` (`value` itself for an empty
     /// path), undefined when any step is missing.
     fn follow(&self, value: &Value) -> Value {
-        let Some((first, rest)) = self.steps.split_first() else {
-            return value.clone();
-        };
-        let mut current = step(value, first);
-        for name in rest {
-            current = current.and_then(|current| step(&current, name));
-        }
-        current.unwrap_or(Value::UNDEFINED)
+        follow(
+            value,
+            self.first.into_iter().chain(self.rest.iter().copied()),
+        )
     }
 }
 

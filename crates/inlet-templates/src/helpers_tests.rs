@@ -101,6 +101,52 @@ fn table_makes_a_markdown_table_from_an_array_of_objects() {
     assert_eq!(render("x{{ table(body.none, ['n']) }}", rows), "x");
 }
 
+/// The error a template fails with over `body`.
+fn render_error(message: &str, body: serde_json::Value) -> String {
+    let source = TemplateSource {
+        message: message.into(),
+        ..Default::default()
+    };
+    let limits = Limits::default();
+    let bytes = body.to_string();
+    let ctx = context(&RequestView {
+        body: bytes.as_bytes(),
+        ..Default::default()
+    })
+    .unwrap();
+    match compile(&source, &limits).unwrap().render(&ctx, &limits) {
+        Err(error) => error.detail,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn table_headings_are_any_list_given_by_position_or_keyword() {
+    let rows = json!({"r": [{"n": "api", "s": {"v": "up"}}], "h": ["Nom", 7]});
+    assert_eq!(
+        render("{{ table(body.r, ['n', 's.v'], body.h) }}", rows.clone()),
+        "| Nom | 7 |\n| --- | --- |\n| api | up |"
+    );
+    assert_eq!(
+        render("{{ table(body.r, ['n', 's.v'], ['A']) }}", rows.clone()),
+        "| A | s.v |\n| --- | --- |\n| api | up |"
+    );
+    assert_eq!(
+        render("{{ table(body.r, ['n'], headings=none) }}", rows.clone()),
+        "| n |\n| --- |\n| api |"
+    );
+    let twice = render_error(
+        "{{ table(body.r, ['n'], ['A'], headings=['B']) }}",
+        rows.clone(),
+    );
+    assert!(
+        twice.contains("unknown keyword argument 'headings'"),
+        "{twice}"
+    );
+    let not_a_list = render_error("{{ table(body.r, ['n'], headings=5) }}", rows);
+    assert!(not_a_list.contains("not iterable"), "{not_a_list}");
+}
+
 #[test]
 fn datetime_formats_iso_and_epoch_values() {
     let body = json!({

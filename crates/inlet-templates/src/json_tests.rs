@@ -1,5 +1,7 @@
-//! A body read into [`JsonObject`]s renders exactly as the same JSON read
-//! into the engine's own maps, whatever the template does with it.
+//! A body read into a [`Document`](super::Document) renders exactly as the
+//! same JSON read into the engine's own maps, whatever the template does
+//! with it; and a body is JSON, or not, exactly as `serde_json` says, with
+//! its error.
 
 use crate::{Context, Limits, Rendering, RequestView, TemplateSource, compile, context};
 use proptest::prelude::*;
@@ -17,6 +19,10 @@ const USES: &[&str] = &[
     "{{ body == body }}|{{ body.n == body.m }}|{% if body.e %}e{% endif %}{% if body %}t{% endif %}",
     "{{ body | dictsort | list }}|{{ body | dictsort(reverse=true) | first }}",
     "{{ get(body, 'n.x.0') }}|{{ table([body.n, body.m], ['x', 'y']) }}",
+    "{{ body.n[0] }}|{{ body.n[-1] }}|{{ body.n[1:] | tojson }}|{{ body.n | length }}",
+    "{{ body.n | reverse | list }}|{{ body.n | first }}|{{ body.n | last }}|{{ 1 in body.n }}",
+    "{% for x in body.n %}{{ loop.index }}:{{ x }};{% endfor %}|{{ body.n | join(',') }}",
+    "{{ body.n | pprint }}|{{ body.n is sequence }}|{% if body.n %}t{% endif %}",
 ];
 
 fn render(template: &str, ctx: &Context) -> String {
@@ -111,5 +117,128 @@ proptest! {
     fn any_body_renders_as_the_engines_maps_do(value in json()) {
         let body = serde_json::json!({"n": value.clone(), "m": value, "e": {}});
         assert_renders_alike(&body.to_string());
+    }
+}
+
+/// What reading `body` gives: its `tojson`, or the error; `None` for a
+/// body that is only white space (read as an empty object, not as JSON).
+fn outcome(body: &str) -> Option<Result<String, String>> {
+    if body.bytes().all(|b| b.is_ascii_whitespace()) {
+        return None;
+    }
+    let ours = context(&RequestView {
+        content_type: Some("application/json"),
+        body: body.as_bytes(),
+        ..Default::default()
+    })
+    .map(|ctx| render("{{ body | tojson }}", &ctx));
+    Some(ours)
+}
+
+/// What `serde_json` makes of `body`, as [`outcome`] says it.
+fn serde_outcome(body: &str) -> Result<String, String> {
+    serde_json::from_str::<serde_json::Value>(body)
+        .map(|value| {
+            let ctx = Context::from_json(&serde_json::json!({ "body": value }));
+            render("{{ body | tojson }}", &ctx)
+        })
+        .map_err(|e| format!("the body is not JSON: {e}"))
+}
+
+fn assert_read_as_serde_json_does(body: &str) {
+    if let Some(ours) = outcome(body) {
+        assert_eq!(ours, serde_outcome(body), "{body:?}");
+    }
+}
+
+#[test]
+fn bodies_that_are_not_json_get_serde_jsons_error() {
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let deep_object = format!("{}1{}", r#"{"a":"#.repeat(130), "}".repeat(130));
+    for body in [
+        "{",
+        "[1,]",
+        r#"{"a":1,}"#,
+        "01",
+        "1.",
+        "-",
+        "-01",
+        "tru",
+        "nul",
+        "[1 2]",
+        r#"{"a" 1}"#,
+        "{1:2}",
+        r#""\x""#,
+        "\"\u{1}\"",
+        r#""\ud800""#,
+        "1 2",
+        "[]]",
+        "1e400",
+        "[1e]",
+        "\u{feff}{}",
+        "{} x",
+        r#""abc"#,
+        r#"{"a":}"#,
+        "[,1]",
+        r#"{"a":1 "b":2}"#,
+        "+1",
+        ".5",
+        "[1.5.3]",
+        "[1-2]",
+        r#""\u12""#,
+        "NaN",
+        &deep,
+        &deep_object,
+    ] {
+        let ours = outcome(body).unwrap();
+        assert!(ours.is_err(), "{body:?} was read");
+        assert_eq!(ours, serde_outcome(body), "{body:?}");
+    }
+}
+
+#[test]
+fn bodies_read_as_serde_json_reads_them() {
+    let nested = format!("{}1{}", "[".repeat(90), "]".repeat(90));
+    for body in [
+        " { \"a\" : [ 1 , -2 , 3.5 , -0 , 0 , 1e3 , 1E-2 , -0.0 ] ,\n\t\"b\" :\r{ } } ",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "999999999999999999",
+        "1000000000000000000",
+        "123456789012345678901234567890",
+        "0.1",
+        "2.5e-308",
+        "[true,false,null]",
+        r#""a\"b\\c\/d\b\f\n\r\tq\u00e9\ud83d\ude00""#,
+        r#"{"\u0061":1,"a":2}"#,
+        r#"{"é":"ü","":"","x":{"y":[{"z":[]}]}}"#,
+        "\"\"",
+        "[[],{},[{}]]",
+        &nested,
+    ] {
+        let ours = outcome(body).unwrap();
+        assert!(ours.is_ok(), "{body:?}: {ours:?}");
+        assert_eq!(ours, serde_outcome(body), "{body:?}");
+    }
+}
+
+proptest! {
+    /// Any text made of JSON's pieces (most of them not JSON) is read, or
+    /// refused with its error, as `serde_json` does.
+    #[test]
+    fn any_text_is_read_as_serde_json_reads_it(
+        body in r#"[\[\]{}",:0-9.eE+\- \n\\a-z\u{e9}]{0,24}"#
+    ) {
+        assert_read_as_serde_json_does(&body);
+    }
+
+    /// Any JSON value, pretty-printed (white space everywhere), is read as
+    /// `serde_json` reads it.
+    #[test]
+    fn any_pretty_body_is_read_as_serde_json_reads_it(value in json()) {
+        let body = serde_json::json!({"n": value});
+        assert_read_as_serde_json_does(&serde_json::to_string_pretty(&body).unwrap());
     }
 }

@@ -19,7 +19,7 @@ use std::time::Instant;
 /// the limit.
 const RECURSION_LIMIT: usize = 100;
 
-/// Room reserved for a field's output before it renders.
+/// Most room reserved for a field's output before it renders.
 const INITIAL_OUTPUT_BYTES: usize = 2048;
 
 /// A webhook's template, compiled: kept (per version) and rendered many
@@ -85,9 +85,9 @@ impl Compiled {
             if Instant::now() > deadline {
                 return Err(timeout(field, limits));
             }
-            let text = text.trim();
+            let text = trimmed(text);
             match field {
-                Field::Message => rendered.message = text.to_string(),
+                Field::Message => rendered.message = text,
                 Field::Topic => rendered.topic = non_empty(text),
                 Field::Username => rendered.username = non_empty(text),
                 Field::IconUrl => rendered.icon_url = non_empty(text),
@@ -109,9 +109,12 @@ impl Compiled {
             .env
             .get_template(field.name())
             .map_err(|e| fail(TemplateError::new(ErrorKind::Render, field, e.to_string())))?;
+        // A field renders about as long as its template, often less than
+        // twice: one allocation holds most, and a short field (a topic)
+        // takes a small one.
+        let room = (template.source().len() * 2).clamp(64, INITIAL_OUTPUT_BYTES);
         let mut out = Capped {
-            // Most posts are short: one allocation holds them.
-            buf: Vec::with_capacity(INITIAL_OUTPUT_BYTES.min(limits.max_output_bytes)),
+            buf: Vec::with_capacity(room.min(limits.max_output_bytes)),
             max: limits.max_output_bytes,
             deadline,
             writes: 0,
@@ -133,8 +136,17 @@ impl Compiled {
     }
 }
 
-fn non_empty(text: &str) -> Option<String> {
-    (!text.is_empty()).then(|| text.to_string())
+fn non_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
+/// `text` without its leading and trailing white space, in place.
+fn trimmed(mut text: String) -> String {
+    let end = text.trim_end().len();
+    text.truncate(end);
+    let start = text.len() - text.trim_start().len();
+    text.drain(..start);
+    text
 }
 
 /// Why a field stopped rendering early.

@@ -108,6 +108,14 @@ pub(crate) fn trim_trailing_newlines(mut text: String) -> String {
 
 /// A table cell: one line, its pipes escaped.
 pub(crate) fn cell(text: &str) -> Cow<'_, str> {
+    // Printable ASCII without a space or a pipe (a name, a state, a
+    // number): as it is, in one pass.
+    let plain = text.bytes().fold(true, |all, byte| {
+        all & (byte.wrapping_sub(0x21) < 0x5e) & (byte != b'|')
+    });
+    if plain {
+        return Cow::Borrowed(text);
+    }
     let line = one_line(text);
     if line.contains('|') {
         Cow::Owned(line.replace('|', "\\|"))
@@ -119,19 +127,33 @@ pub(crate) fn cell(text: &str) -> Cow<'_, str> {
 /// `text` in at most `length` characters, `end` included, cut at the last
 /// word boundary (`truncate_words`).
 pub(crate) fn shorten(text: &str, length: usize, end: &str) -> String {
-    // Only the first `length + 1` characters are counted: enough to know
-    // whether the text fits.
-    let Some((past, _)) = text.char_indices().nth(length) else {
-        return text.to_string();
-    };
     let room = length.saturating_sub(end.chars().count());
-    let (cut_at, next) = text[..past]
-        .char_indices()
-        .nth(room)
-        .map_or((past, text[past..].chars().next()), |(i, c)| (i, Some(c)));
+    let (cut_at, next) = if text.is_ascii() {
+        // A character is a byte: no counting (most texts).
+        if text.len() <= length {
+            return text.to_string();
+        }
+        (room, Some(char::from(text.as_bytes()[room])))
+    } else {
+        // Only the first `length + 1` characters are counted: enough to
+        // know whether the text fits.
+        let Some((past, _)) = text.char_indices().nth(length) else {
+            return text.to_string();
+        };
+        text[..past]
+            .char_indices()
+            .nth(room)
+            .map_or((past, text[past..].chars().next()), |(i, c)| (i, Some(c)))
+    };
     let cut = &text[..cut_at];
     let next_is_space = next.is_some_and(char::is_whitespace);
-    let kept = match cut.rfind(char::is_whitespace) {
+    let space = if cut.is_ascii() {
+        // The ASCII white space of `char::is_whitespace`, byte by byte.
+        cut.bytes().rposition(|b| matches!(b, b'\t'..=b'\r' | b' '))
+    } else {
+        cut.rfind(char::is_whitespace)
+    };
+    let kept = match space {
         Some(space) if !next_is_space => &cut[..space],
         _ => cut,
     };
