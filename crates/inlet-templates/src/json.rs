@@ -11,10 +11,15 @@
 
 use minijinja::value::{Enumerator, Object, Value};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 mod scan;
+
+/// Objects up to this many entries are searched key by key; larger ones
+/// through their sorted entries ([`Document::sorted`]).
+const LINEAR_SEARCH_ENTRIES: usize = 16;
 
 /// Reads a JSON body (`serde_json`'s grammar, errors and nesting limit)
 /// into the value a template sees.
@@ -42,6 +47,7 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
         // Unescaped text is never longer than its JSON.
         text: String::with_capacity(len),
         nodes: Vec::new(),
+        sorted: Mutex::default(),
     };
     Reader(&mut document).deserialize(&mut deserializer)?;
     deserializer.end()?;
@@ -55,6 +61,11 @@ pub(crate) struct Document {
     /// The text of every string and key, one after the other.
     text: String,
     nodes: Vec<Node>,
+    /// Large objects' entries as a map holds them (sorted by key, each key
+    /// once), by object node: made the first time a template needs them
+    /// and kept with the document, so that a lookup in a large object is a
+    /// binary search and its `length` a count, however often a loop asks.
+    sorted: Mutex<HashMap<usize, Arc<[(usize, usize)]>>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -215,9 +226,16 @@ impl JsonObject {
     /// read in order would keep.
     fn find(&self, name: &str) -> Option<usize> {
         let document = &*self.document;
-        let Node::Object { last, .. } = document.nodes[self.index] else {
+        let Node::Object { last, len, .. } = document.nodes[self.index] else {
             return None;
         };
+        if len > LINEAR_SEARCH_ENTRIES {
+            let sorted = self.sorted();
+            return sorted
+                .binary_search_by(|(key, _)| document.str(*key).cmp(name))
+                .ok()
+                .map(|at| sorted[at].1);
+        }
         // A plain loop over the keys, from the last: lookups are most of
         // what a template does with a body.
         let mut key = last;
@@ -235,8 +253,23 @@ impl JsonObject {
     }
 
     /// Its entries as a map holds them: sorted by key, each key once (its
-    /// last value).
-    fn sorted(&self) -> Vec<(usize, usize)> {
+    /// last value). A large object's are made once per document.
+    fn sorted(&self) -> Arc<[(usize, usize)]> {
+        if self.len() <= LINEAR_SEARCH_ENTRIES {
+            return self.sort_entries().into();
+        }
+        let mut cache = self
+            .document
+            .sorted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        cache
+            .entry(self.index)
+            .or_insert_with(|| self.sort_entries().into())
+            .clone()
+    }
+
+    fn sort_entries(&self) -> Vec<(usize, usize)> {
         let document = &*self.document;
         let mut entries = document.entries(self.index);
         // A stable sort keeps equal keys in reading order: the last of
@@ -268,8 +301,8 @@ impl Object for JsonObject {
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         let pairs: Vec<(Value, Value)> = self
             .sorted()
-            .into_iter()
-            .map(|(key, value)| (self.document.value(key), self.document.value(value)))
+            .iter()
+            .map(|&(key, value)| (self.document.value(key), self.document.value(value)))
             .collect();
         Enumerator::RevKeyValueIter(Box::new(pairs.into_iter()))
     }

@@ -94,6 +94,48 @@ fn keys_are_ordered_by_their_text() {
     assert_eq!(render("{{ body[''] }}{{ body['a b'] }}", &ctx), "54");
 }
 
+#[test]
+fn a_large_object_renders_as_the_engines_map_does() {
+    // More keys than are searched one by one, one of them repeated.
+    let mut entries: Vec<String> = (0..40).map(|i| format!(r#""k{i:02}": {i}"#)).collect();
+    entries.push(r#""k07": "last""#.into());
+    let body = format!(
+        r#"{{"n": {{{}}}, "m": {{"x": 1}}, "b": 1, "a": 2, "e": {{}}}}"#,
+        entries.join(", ")
+    );
+    assert_renders_alike(&body);
+    let ctx = read(&body);
+    assert_eq!(
+        render(
+            "{{ body.n.k07 }}|{{ body.n.k39 }}|{{ body.n.k40 }}|{{ body.n | length }}",
+            &ctx
+        ),
+        "last|39||40"
+    );
+}
+
+#[test]
+fn a_loop_asking_a_large_objects_length_does_not_sort_it_each_time() {
+    // Sorting 20,000 keys on every `length` would take this render past
+    // its (generous) time limit.
+    let entries: Vec<String> = (0..20_000).map(|i| format!(r#""k{i}": {i}"#)).collect();
+    let ctx = read(&format!("{{{}}}", entries.join(",")));
+    let limits = Limits {
+        time: Duration::from_secs(5),
+        ..Limits::default()
+    };
+    let source = TemplateSource {
+        message: "{% for i in range(1000) %}{% if body | length != 20000 %}x{% endif %}\
+                  {% if body.k19999 != 19999 %}y{% endif %}{% endfor %}ok"
+            .into(),
+        ..Default::default()
+    };
+    match compile(&source, &limits).unwrap().render(&ctx, &limits) {
+        Ok(Rendering::Post(post)) => assert_eq!(post.message, "ok"),
+        other => panic!("{other:?}"),
+    }
+}
+
 fn json() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),

@@ -22,6 +22,7 @@ pub(super) fn scan(text: &str) -> Option<Document> {
             text: text.to_string(),
             // About one node per 16 bytes of a typical body.
             nodes: Vec::with_capacity(text.len() / 16 + 4),
+            sorted: Default::default(),
         },
     };
     scanner.whitespace();
