@@ -65,8 +65,11 @@ pub(crate) struct Document {
     /// once), by object node: made the first time a template needs them
     /// and kept with the document, so that a lookup in a large object is a
     /// binary search and its `length` a count, however often a loop asks.
-    sorted: Mutex<HashMap<usize, Arc<[(usize, usize)]>>>,
+    sorted: Mutex<HashMap<usize, SortedEntries>>,
 }
+
+/// An object's (key, value) node pairs, sorted by key, each key once.
+type SortedEntries = Arc<[(usize, usize)]>;
 
 #[derive(Clone, Copy, Debug)]
 enum Node {
@@ -254,7 +257,7 @@ impl JsonObject {
 
     /// Its entries as a map holds them: sorted by key, each key once (its
     /// last value). A large object's are made once per document.
-    fn sorted(&self) -> Arc<[(usize, usize)]> {
+    fn sorted(&self) -> SortedEntries {
         if self.len() <= LINEAR_SEARCH_ENTRIES {
             return self.sort_entries().into();
         }
