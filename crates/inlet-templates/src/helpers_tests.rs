@@ -4,8 +4,8 @@
 use crate::{Limits, Rendering, RequestView, TemplateSource, compile, context};
 use serde_json::json;
 
-/// Renders `message` over the JSON `body`.
-fn render(message: &str, body: serde_json::Value) -> String {
+/// What `message` renders to over the JSON `body`.
+fn outcome(message: &str, body: serde_json::Value) -> Result<Rendering, crate::TemplateError> {
     let source = TemplateSource {
         message: message.into(),
         ..Default::default()
@@ -17,7 +17,12 @@ fn render(message: &str, body: serde_json::Value) -> String {
         ..Default::default()
     })
     .unwrap();
-    match compile(&source, &limits).unwrap().render(&ctx, &limits) {
+    compile(&source, &limits).unwrap().render(&ctx, &limits)
+}
+
+/// Renders `message` over the JSON `body`.
+fn render(message: &str, body: serde_json::Value) -> String {
+    match outcome(message, body) {
         Ok(Rendering::Post(rendered)) => rendered.message,
         other => panic!("{other:?}"),
     }
@@ -101,20 +106,16 @@ fn table_makes_a_markdown_table_from_an_array_of_objects() {
     assert_eq!(render("x{{ table(body.none, ['n']) }}", rows), "x");
 }
 
+/// Each template of `cases` renders its expected text over `body`.
+fn assert_renders(body: &serde_json::Value, cases: &[(&str, &str)]) {
+    for (template, expected) in cases {
+        assert_eq!(render(template, body.clone()), *expected, "{template}");
+    }
+}
+
 /// The error a template fails with over `body`.
 fn render_error(message: &str, body: serde_json::Value) -> String {
-    let source = TemplateSource {
-        message: message.into(),
-        ..Default::default()
-    };
-    let limits = Limits::default();
-    let bytes = body.to_string();
-    let ctx = context(&RequestView {
-        body: bytes.as_bytes(),
-        ..Default::default()
-    })
-    .unwrap();
-    match compile(&source, &limits).unwrap().render(&ctx, &limits) {
+    match outcome(message, body) {
         Err(error) => error.detail,
         other => panic!("{other:?}"),
     }
@@ -123,17 +124,22 @@ fn render_error(message: &str, body: serde_json::Value) -> String {
 #[test]
 fn table_headings_are_any_list_given_by_position_or_keyword() {
     let rows = json!({"r": [{"n": "api", "s": {"v": "up"}}], "h": ["Nom", 7]});
-    assert_eq!(
-        render("{{ table(body.r, ['n', 's.v'], body.h) }}", rows.clone()),
-        "| Nom | 7 |\n| --- | --- |\n| api | up |"
-    );
-    assert_eq!(
-        render("{{ table(body.r, ['n', 's.v'], ['A']) }}", rows.clone()),
-        "| A | s.v |\n| --- | --- |\n| api | up |"
-    );
-    assert_eq!(
-        render("{{ table(body.r, ['n'], headings=none) }}", rows.clone()),
-        "| n |\n| --- |\n| api |"
+    assert_renders(
+        &rows,
+        &[
+            (
+                "{{ table(body.r, ['n', 's.v'], body.h) }}",
+                "| Nom | 7 |\n| --- | --- |\n| api | up |",
+            ),
+            (
+                "{{ table(body.r, ['n', 's.v'], ['A']) }}",
+                "| A | s.v |\n| --- | --- |\n| api | up |",
+            ),
+            (
+                "{{ table(body.r, ['n'], headings=none) }}",
+                "| n |\n| --- |\n| api |",
+            ),
+        ],
     );
     let twice = render_error(
         "{{ table(body.r, ['n'], ['A'], headings=['B']) }}",
@@ -182,17 +188,16 @@ fn datetime_with_an_unknown_specifier_is_an_error() {
 #[test]
 fn truncate_words_cuts_at_a_word_boundary() {
     let body = json!({"t": "the quick brown fox jumps"});
-    assert_eq!(
-        render("{{ body.t | truncate_words(12) }}", body.clone()),
-        "the quick…"
-    );
-    assert_eq!(
-        render("{{ body.t | truncate_words(10, end='...') }}", body.clone()),
-        "the..."
-    );
-    assert_eq!(
-        render("{{ body.t | truncate_words(99) }}", body),
-        "the quick brown fox jumps"
+    assert_renders(
+        &body,
+        &[
+            ("{{ body.t | truncate_words(12) }}", "the quick…"),
+            ("{{ body.t | truncate_words(10, end='...') }}", "the..."),
+            (
+                "{{ body.t | truncate_words(99) }}",
+                "the quick brown fox jumps",
+            ),
+        ],
     );
     assert_eq!(super::shorten("abcdefghij", 5, "…"), "abcd…");
     assert_eq!(super::shorten("ab cd", 3, ""), "ab");

@@ -105,23 +105,31 @@ impl Scanner<'_> {
                 self.whitespace();
                 self.value(depth)?;
                 len += 1;
-                self.whitespace();
-                match self.peek()? {
-                    b',' => {
-                        self.at += 1;
-                        self.whitespace();
-                    }
-                    b'}' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.closed_after_item(b'}')? {
+                    break;
                 }
             }
         }
         let next = self.document.nodes.len();
         self.document.nodes[at] = Node::Object { len, next, last };
         Some(())
+    }
+
+    /// After a container's item: a comma and the white space after it
+    /// (`false`, another item follows), or the container's `close`
+    /// (`true`); anything else is not this scanner's to read (`None`).
+    fn closed_after_item(&mut self, close: u8) -> Option<bool> {
+        self.whitespace();
+        let byte = self.peek()?;
+        self.at += 1;
+        if byte == close {
+            return Some(true);
+        }
+        if byte != b',' {
+            return None;
+        }
+        self.whitespace();
+        Some(false)
     }
 
     fn array(&mut self, depth: usize) -> Option<()> {
@@ -139,17 +147,8 @@ impl Scanner<'_> {
             loop {
                 self.value(depth)?;
                 len += 1;
-                self.whitespace();
-                match self.peek()? {
-                    b',' => {
-                        self.at += 1;
-                        self.whitespace();
-                    }
-                    b']' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.closed_after_item(b']')? {
+                    break;
                 }
             }
         }
