@@ -31,14 +31,16 @@ pub async fn send_all<S: BatchSink>(
             continue;
         };
         let bytes = verdict.encode_to_vec();
+        // Kept before it is told: a sender that repeats its key as soon as
+        // it has the answer finds the verdict, not a `202`.
+        if !message.idempotency_key.is_empty() {
+            let (hook, key) = (&message.webhook_id, &message.idempotency_key);
+            remember(redis, hook, key, &message.message_id, &bytes).await;
+        }
         if !message.reply_to.is_empty() {
             replies
                 .reply(&message.reply_to, &message.message_id, &bytes)
                 .await;
-        }
-        if !message.idempotency_key.is_empty() {
-            let (hook, key) = (&message.webhook_id, &message.idempotency_key);
-            remember(redis, hook, key, &message.message_id, &bytes).await;
         }
     }
 }
@@ -104,14 +106,14 @@ pub async fn send_dead_lettered<S: BatchSink>(
             ..Default::default()
         };
         let bytes = verdict.encode_to_vec();
+        if !letter.idempotency_key.is_empty() {
+            let (hook, key) = (&letter.webhook_id, &letter.idempotency_key);
+            remember(redis, hook, key, &letter.message_id, &bytes).await;
+        }
         if !letter.reply_to.is_empty() {
             replies
                 .reply(&letter.reply_to, &letter.message_id, &bytes)
                 .await;
-        }
-        if !letter.idempotency_key.is_empty() {
-            let (hook, key) = (&letter.webhook_id, &letter.idempotency_key);
-            remember(redis, hook, key, &letter.message_id, &bytes).await;
         }
     }
 }

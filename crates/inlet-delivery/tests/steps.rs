@@ -112,3 +112,73 @@ async fn an_undecodable_delivery_is_dead_lettered_and_acknowledged() {
     assert_eq!(payload, b"\xff\xff", "the bytes are kept as they came");
     stack.stop().await;
 }
+
+/// A sink that, when a waiting sender is told, reads what a repeat of the
+/// sender's `Idempotency-Key` would find at that moment.
+struct RepeatProbe {
+    redis: inlet_redis::RedisConnection,
+    settings: inlet_core::settings::RedisSettings,
+    webhook_id: String,
+    key: String,
+    /// Per verdict told: whether the repeat would find it.
+    found: std::sync::Mutex<Vec<bool>>,
+}
+
+impl inlet_bus::BatchSink for RepeatProbe {
+    async fn ack(&mut self, _: &[Delivery]) -> Result<(), lapin::Error> {
+        Ok(())
+    }
+
+    async fn reply(&self, _: &str, _: &str, _: &[u8]) {
+        let (hook, key) = (&self.webhook_id, &self.key);
+        let repeat = Uuid::now_v7().to_string();
+        let stale_after = std::time::Duration::from_secs(60);
+        let claimed = inlet_redis::idempotency::claim(
+            &self.redis,
+            &self.settings,
+            hook,
+            key,
+            &repeat,
+            stale_after,
+        )
+        .await;
+        let kept = matches!(
+            claimed,
+            Ok(inlet_redis::idempotency::Claimed::Repeat {
+                verdict: Some(_),
+                ..
+            })
+        );
+        self.found.lock().unwrap().push(kept);
+    }
+}
+
+/// A sender that repeats its `Idempotency-Key` the moment it has its answer
+/// gets the same verdict, never `202`: the verdict is kept before the
+/// sender is told.
+#[tokio::test]
+async fn a_verdict_is_kept_for_repeats_before_the_sender_is_told() {
+    let stack = TestStack::start_with(ONLY_API, |_| {}).await.unwrap();
+    let fixture = stack.fixture().await.unwrap();
+    let (channel, hook) = (&fixture.channel_id, &fixture.webhook_id);
+    let worker = worker(&stack);
+    let mut sent = message(channel, hook, "kept first");
+    sent.idempotency_key = format!("delivery-{}", Uuid::now_v7());
+    let mut probe = RepeatProbe {
+        redis: inlet_redis::manager(&stack.settings.redis).unwrap(),
+        settings: stack.settings.redis.clone(),
+        webhook_id: hook.to_string(),
+        key: sent.idempotency_key.clone(),
+        found: Default::default(),
+    };
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let batch = inlet_bus::Batch {
+        deliveries: vec![delivery(1, vec![sent])],
+        sink: &mut probe,
+        cancel: &cancel,
+    };
+
+    assert_eq!(worker.process_batch(batch).await, Step::Next);
+    assert_eq!(*probe.found.lock().unwrap(), [true]);
+    stack.stop().await;
+}

@@ -237,18 +237,20 @@ impl Worker {
         Ok(verdict_of(raw, reason, detail, Some(id)))
     }
 
-    /// Tells a waiting sender (if any) the verdict, never retried, and
-    /// keeps it for repeats of the sender's `Idempotency-Key`.
+    /// Keeps the verdict for repeats of the sender's `Idempotency-Key`,
+    /// then tells a waiting sender (if any), never retried. In that order:
+    /// a sender that has its answer and repeats the key at once must find
+    /// the verdict kept, not a `202`.
     async fn tell(&self, raw: &RawWebhook, reply_to: &str, verdict: &Verdict) {
         let bytes = verdict.encode_to_vec();
-        if !reply_to.is_empty() {
-            let id = &verdict.message_id;
-            self.publisher.reply(reply_to, id, &bytes).await;
-        }
         if !raw.idempotency_key.is_empty() {
             let (hook, key, id) = (&raw.webhook_id, &raw.idempotency_key, &raw.message_id);
             let (redis, settings) = (&self.redis, &self.settings.redis);
             inlet_redis::idempotency::remember(redis, settings, hook, key, id, &bytes).await;
+        }
+        if !reply_to.is_empty() {
+            let id = &verdict.message_id;
+            self.publisher.reply(reply_to, id, &bytes).await;
         }
     }
 

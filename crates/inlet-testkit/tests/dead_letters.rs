@@ -141,8 +141,15 @@ async fn a_dead_letter_is_shown_replayed_once_fixed_and_discarded() {
     stack.stop().await;
 }
 
-/// Raw messages waiting for a formatter (while none runs).
-async fn raw_messages_queued(stack: &TestStack) -> u32 {
+/// The raw hop's shard queues: messages waiting, and consumers registered
+/// (active or standing by), summed over the shards.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RawQueues {
+    messages: u32,
+    consumers: u32,
+}
+
+async fn raw_queues(stack: &TestStack) -> RawQueues {
     let topology = inlet_bus::Topology::new(&stack.settings.amqp);
     let connection = inlet_bus::connect(&stack.settings.amqp.url, "test")
         .await
@@ -152,17 +159,38 @@ async fn raw_messages_queued(stack: &TestStack) -> u32 {
         passive: true,
         ..Default::default()
     };
-    let mut queued = 0;
+    let mut counted = RawQueues {
+        messages: 0,
+        consumers: 0,
+    };
     for shard in 0..topology.shards {
         let queue = topology.queue(inlet_bus::Hop::Raw, shard);
-        queued += channel
+        let declared = channel
             .queue_declare(queue.as_str().into(), passive, FieldTable::default())
             .await
-            .unwrap()
-            .message_count();
+            .unwrap();
+        counted.messages += declared.message_count();
+        counted.consumers += declared.consumer_count();
     }
     let _ = connection.close(200, "counted".into()).await;
-    queued
+    counted
+}
+
+/// Waits until the raw queues hold what `wanted` accepts, failing with what
+/// they held last after `what` did not happen within 10 s.
+async fn wait_for_raw(stack: &TestStack, what: &str, wanted: impl Fn(RawQueues) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let counted = raw_queues(stack).await;
+        if wanted(counted) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} within 10 s; the raw queues hold {counted:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The owner leaves the webhook's own private channel while a message is
@@ -171,6 +199,7 @@ async fn raw_messages_queued(stack: &TestStack) -> u32 {
 /// letter's id, and a replay once the owner is back posts it once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_is_dead_lettered() {
+    inlet_testkit::log_capture::install();
     let mut stack = TestStack::start_with(Services::ALL, |s| s.ingress.wait_timeout_ms = 25_000)
         .await
         .unwrap();
@@ -183,6 +212,12 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
     let token = hook["token"].as_str().unwrap();
 
     stack.stop_service("formatter").await;
+    // Single active consumer: a consumer of the stopped formatter still
+    // registered would hold the shard, and the new one would stand by.
+    wait_for_raw(&stack, "the stopped formatter's consumers are gone", |q| {
+        q.consumers == 0
+    })
+    .await;
     let waiting = {
         let request = stack
             .http
@@ -195,15 +230,21 @@ async fn a_message_in_flight_when_the_owner_leaves_the_webhooks_private_channel_
             (status, response.json::<Value>().await.unwrap())
         })
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while raw_messages_queued(&stack).await == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "never accepted");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_raw(&stack, "the message is accepted", |q| q.messages > 0).await;
     stack.set_membership(&secret, &f.owner_id, false).await;
     stack.spawn(FORMATTER_ONLY).await.unwrap();
 
     let (status, verdict) = waiting.await.unwrap();
+    if status != 403 {
+        // What the services said, for the record of a failure.
+        let log = inlet_testkit::log_capture::captured();
+        let said: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("inlet_") && !l.contains("\"level\":\"DEBUG\""))
+            .collect();
+        eprintln!("{}", said.join("\n"));
+        eprintln!("raw queues now: {:?}", raw_queues(&stack).await);
+    }
     assert_eq!(status, 403, "{verdict}");
     assert_eq!(verdict["error"], "action_prohibited", "{verdict}");
     let letters = wait_for_letters(&stack, 1).await;
