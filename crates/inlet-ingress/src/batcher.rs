@@ -4,13 +4,17 @@
 //! Each shard has a lane: a queue and a task that publishes what the queue
 //! holds, in order, on the shard's channel, with at most
 //! `ingress.publish_in_flight` publishes of the shard awaiting the broker's
-//! confirm. A webhook that arrives while the lane is free leaves at once,
-//! alone, as a bare `RawWebhook`. Those that arrive while every slot is
-//! taken wait in the queue and leave together, as one `RawBatch`: one
-//! publish, one confirm, one delivery and one ack for all of them. So light
-//! load pays no delay, and under heavy load the broker's cost per message,
-//! the largest of the pipeline, is shared. Every webhook of a batch is
-//! answered only after the batch's confirm.
+//! confirm. A webhook that arrives while a slot is free leaves at once,
+//! alone, as a bare `RawWebhook`, published and confirmed by its own
+//! request's task: light load crosses no thread on its way to the broker
+//! and back but the broker connection's. Those that arrive while every slot
+//! is taken wait in the lane's queue and leave together, as one
+//! `RawBatch`: one publish, one confirm, one delivery and one ack for all of
+//! them. So light load pays no delay, and under heavy load the broker's cost
+//! per message, the largest of the pipeline, is shared. Every webhook of a
+//! batch is answered only after the batch's confirm. A slot freed while
+//! webhooks wait goes to the lane first (the semaphore is fair), so none
+//! that arrives later overtakes them.
 //!
 //! A batch the broker does not confirm goes to the spool when there is one,
 //! its webhooks in order, and is answered as spooled; otherwise each of its
@@ -74,8 +78,15 @@ struct Queued {
 }
 
 pub struct Batcher {
-    lanes: Vec<mpsc::UnboundedSender<Queued>>,
+    lanes: Vec<LaneHandle>,
     confirm_timeout: Duration,
+}
+
+/// A lane as its callers see it: its queue, and the lane itself for a
+/// webhook that finds a slot free.
+struct LaneHandle {
+    queue: mpsc::UnboundedSender<Queued>,
+    lane: Arc<Lane>,
 }
 
 impl Batcher {
@@ -91,16 +102,19 @@ impl Batcher {
         let lanes = (0..shards)
             .map(|shard| {
                 let (sender, queue) = mpsc::unbounded_channel();
-                let lane = Lane {
+                let lane = Arc::new(Lane {
                     shard,
                     publisher: publisher.clone(),
                     spool: spool.clone(),
                     limits,
                     sizes: sizes.clone(),
                     slots: Arc::new(Semaphore::new(limits.in_flight.max(1))),
-                };
-                tokio::spawn(lane.run(queue));
-                sender
+                });
+                tokio::spawn(lane.clone().run(queue));
+                LaneHandle {
+                    queue: sender,
+                    lane,
+                }
             })
             .collect();
         Self {
@@ -111,8 +125,12 @@ impl Batcher {
 
     /// Publishes one encoded `RawWebhook` on `shard`'s lane and waits until
     /// the broker confirmed the message that carried it, or the spool holds
-    /// it. Calls for one shard are published in call order. Once queued, a
-    /// webhook is published (or spooled) even if the caller goes away.
+    /// it. A call that finds a slot free publishes at once from its own
+    /// task; the others are published in call order. A call that returns
+    /// has been answered for good; one that goes away before (its sender
+    /// hung up) leaves a queued webhook to be published or spooled, and a
+    /// webhook published alone to the broker's confirm, unspooled: its
+    /// sender was told nothing, so nothing was promised.
     pub async fn publish(
         &self,
         shard: u16,
@@ -120,7 +138,13 @@ impl Batcher {
         properties: BasicProperties,
     ) -> Result<Published, NotPublished> {
         let unavailable = || NotPublished::Broker(Arc::new(PublishError::Unavailable));
-        let lane = self.lanes.get(usize::from(shard)).ok_or_else(unavailable)?;
+        let LaneHandle {
+            queue: lane,
+            lane: shared,
+        } = self.lanes.get(usize::from(shard)).ok_or_else(unavailable)?;
+        if let Some(slot) = shared.free_slot() {
+            return shared.publish_alone(bytes, properties, slot).await;
+        }
         let (done, outcome) = oneshot::channel();
         let queued = Queued {
             bytes,
@@ -144,7 +168,46 @@ struct Lane {
 }
 
 impl Lane {
-    async fn run(self, mut queue: mpsc::UnboundedReceiver<Queued>) {
+    /// A free slot, unless the spool holds webhooks that a new one must
+    /// go behind (then the lane settles it, keeping the order).
+    fn free_slot(&self) -> Option<OwnedSemaphorePermit> {
+        if self.spool.as_ref().is_some_and(|s| s.holds_anything()) {
+            return None;
+        }
+        self.slots.clone().try_acquire_owned().ok()
+    }
+
+    /// Publishes one webhook alone on `slot` and waits for its confirm in
+    /// the caller's task; unconfirmed, it goes to the spool when there is
+    /// one.
+    async fn publish_alone(
+        &self,
+        bytes: Vec<u8>,
+        properties: BasicProperties,
+        slot: OwnedSemaphorePermit,
+    ) -> Result<Published, NotPublished> {
+        self.sizes.observe(1.0);
+        let sent = self
+            .publisher
+            .send(Hop::Raw, self.shard, &bytes, properties)
+            .await;
+        let confirmed = match sent {
+            Ok(sent) => self.publisher.confirmed(sent).await,
+            Err(error) => Err(error),
+        };
+        drop(slot);
+        match confirmed {
+            Ok(()) => Ok(Published::Confirmed),
+            Err(error) => {
+                if self.spool.is_some() {
+                    tracing::warn!(%error, webhooks = 1, "broker did not confirm; spooling");
+                }
+                unconfirmed(&self.spool, bytes, &Arc::new(error)).await
+            }
+        }
+    }
+
+    async fn run(self: Arc<Self>, mut queue: mpsc::UnboundedReceiver<Queued>) {
         // A webhook taken from the queue that did not fit the last batch.
         let mut carried: Option<Queued> = None;
         loop {
@@ -249,22 +312,31 @@ fn batch_properties(batch: &[Queued]) -> BasicProperties {
 /// gets `error`.
 async fn settle_unconfirmed(spool: &Option<Arc<Spool>>, batch: Vec<Queued>, error: PublishError) {
     let error = Arc::new(error);
-    let Some(spool) = spool else {
-        for queued in batch {
-            let _ = queued.done.send(Err(NotPublished::Broker(error.clone())));
-        }
-        return;
-    };
-    tracing::warn!(%error, webhooks = batch.len(), "broker did not confirm; spooling");
+    if spool.is_some() {
+        tracing::warn!(%error, webhooks = batch.len(), "broker did not confirm; spooling");
+    }
     for queued in batch {
-        let outcome = match spool.append(queued.bytes).await {
-            Ok(()) => Ok(Published::Spooled),
-            Err(spool_error) => {
-                tracing::error!(%spool_error, "cannot write to the spool");
-                Err(NotPublished::SpoolFailed)
-            }
-        };
+        let outcome = unconfirmed(spool, queued.bytes, &error).await;
         let _ = queued.done.send(outcome);
+    }
+}
+
+/// One webhook the broker did not confirm: spooled when there is a spool,
+/// else refused with `error`.
+async fn unconfirmed(
+    spool: &Option<Arc<Spool>>,
+    bytes: Vec<u8>,
+    error: &Arc<PublishError>,
+) -> Result<Published, NotPublished> {
+    let Some(spool) = spool else {
+        return Err(NotPublished::Broker(error.clone()));
+    };
+    match spool.append(bytes).await {
+        Ok(()) => Ok(Published::Spooled),
+        Err(spool_error) => {
+            tracing::error!(%spool_error, "cannot write to the spool");
+            Err(NotPublished::SpoolFailed)
+        }
     }
 }
 
@@ -313,10 +385,37 @@ mod tests {
     async fn a_webhook_that_waited_past_the_confirm_timeout_is_not_published() {
         let cancel = CancellationToken::new();
         let batcher = batcher(Duration::ZERO, &cancel);
-        let outcome = batcher
-            .publish(1, vec![1; 10], BasicProperties::default())
-            .await;
+        // The lane's only slot is taken: the webhook waits in the queue.
+        let slots = batcher.lanes[1].lane.slots.clone();
+        let taken = slots.clone().try_acquire_owned().unwrap();
+        let publishing = batcher.publish(1, vec![1; 10], BasicProperties::default());
+        let release = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            drop(taken);
+        };
+        let (outcome, ()) = tokio::join!(publishing, release);
         assert_eq!(refusal(outcome), PublishError::Timeout.to_string());
+        cancel.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_webhook_that_finds_its_slot_taken_waits_for_it() {
+        let cancel = CancellationToken::new();
+        let batcher = batcher(Duration::from_secs(60), &cancel);
+        let slots = batcher.lanes[1].lane.slots.clone();
+        let taken = slots.clone().try_acquire_owned().unwrap();
+        let publishing = batcher.publish(1, vec![1; 10], BasicProperties::default());
+        let release = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            // Still waiting: the queued webhook has not taken the slot.
+            assert_eq!(slots.available_permits(), 0);
+            drop(taken);
+        };
+        let (outcome, ()) = tokio::join!(publishing, release);
+        // The lane published it once the slot was free (and the broker,
+        // never reached, refused it).
+        assert_eq!(refusal(outcome), PublishError::Unavailable.to_string());
+        assert_eq!(slots.available_permits(), 1, "the slot is given back");
         cancel.cancel();
     }
 
