@@ -33,6 +33,8 @@ pub struct Ledger {
     pub outcome: Vec<AtomicU8>,
     pub status: Vec<AtomicU64>,
     pub lane: Vec<AtomicU64>,
+    /// Each message's [`Kind`](crate::mixes::Kind) (its index).
+    pub kind: Vec<AtomicU8>,
 }
 
 pub const NO_LANE: u64 = u64::MAX;
@@ -47,6 +49,7 @@ impl Ledger {
             outcome: (0..capacity).map(|_| AtomicU8::new(NOT_SENT)).collect(),
             status: (0..capacity).map(zeros).collect(),
             lane: (0..capacity).map(|_| AtomicU64::new(NO_LANE)).collect(),
+            kind: (0..capacity).map(|_| AtomicU8::new(0)).collect(),
         }
     }
 
@@ -150,6 +153,7 @@ pub async fn run(
                 let i = n as usize;
                 ledger.scheduled_ns[i].store(due_ns, Ordering::Relaxed);
                 ledger.lane[i].store(job.lane.map_or(NO_LANE, u64::from), Ordering::Relaxed);
+                ledger.kind[i].store(job.kind.index(), Ordering::Relaxed);
                 let outcome = match connection.send(&job.request).await {
                     Ok(status) => {
                         ledger.status[i].store(u64::from(status), Ordering::Relaxed);

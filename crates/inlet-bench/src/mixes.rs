@@ -50,7 +50,48 @@ pub struct Job {
     /// The lane (thread or case sequence) the message belongs to, unique
     /// within the mix: talkSpirit lanes are even, emakin lanes odd.
     pub lane: Option<u32>,
+    pub kind: Kind,
     pub request: Request,
+}
+
+/// What a message is, for the latencies by kind: the kinds of the mixes,
+/// with emakin's case openings (which wait for their verdict) apart from
+/// its updates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Slack,
+    SlackAttachments,
+    GithubPush,
+    Talkspirit,
+    EmakinUpdate,
+    EmakinOpening,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::Slack,
+        Kind::SlackAttachments,
+        Kind::GithubPush,
+        Kind::Talkspirit,
+        Kind::EmakinUpdate,
+        Kind::EmakinOpening,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Slack => "slack",
+            Kind::SlackAttachments => "slack-attachments",
+            Kind::GithubPush => "github-push",
+            Kind::Talkspirit => "talkspirit",
+            Kind::EmakinUpdate => "emakin-update",
+            Kind::EmakinOpening => "emakin-opening",
+        }
+    }
+
+    /// Its place in [`Kind::ALL`] (what the ledger keeps).
+    pub fn index(self) -> u8 {
+        Kind::ALL.iter().position(|k| *k == self).unwrap_or(0) as u8
+    }
 }
 
 /// Makes the messages of one connection: numbers `n ≡ connection (mod
@@ -145,13 +186,17 @@ impl Generator {
                 // the channels.
                 let spread = n.wrapping_mul(0x9E37_79B9) >> 8;
                 let hook = &self.hooks[(spread % self.hooks.len() as u64) as usize];
-                let request = match kind {
-                    Mix::Slack => slack(&self.host, hook, &marker),
-                    Mix::SlackAttachments => slack_attachments(&self.host, hook, &marker, n),
-                    _ => github_push(&self.host, hook, &marker, n),
+                let (kind, request) = match kind {
+                    Mix::Slack => (Kind::Slack, slack(&self.host, hook, &marker)),
+                    Mix::SlackAttachments => (
+                        Kind::SlackAttachments,
+                        slack_attachments(&self.host, hook, &marker, n),
+                    ),
+                    _ => (Kind::GithubPush, github_push(&self.host, hook, &marker, n)),
                 };
                 Job {
                     lane: None,
+                    kind,
                     request,
                 }
             }
@@ -163,6 +208,7 @@ impl Generator {
                 self.thread_counts[lane] += 1;
                 Job {
                     lane: Some(lane as u32 * 2),
+                    kind: Kind::Talkspirit,
                     request: talkspirit(&self.host, hook, &marker, lane, index, &self.run),
                 }
             }
@@ -176,6 +222,11 @@ impl Generator {
                 let case = format!("case-{}-{lane}-{case}", self.run);
                 Job {
                     lane: Some(lane as u32 * 2 + 1),
+                    kind: if opening {
+                        Kind::EmakinOpening
+                    } else {
+                        Kind::EmakinUpdate
+                    },
                     request: emakin(&self.host, hook, &marker, &case, opening),
                 }
             }

@@ -3,6 +3,7 @@
 use crate::PhaseResult;
 use crate::ceilings::Ceilings;
 use crate::load::ACCEPTED;
+use crate::mixes::Kind;
 use crate::observe::Check;
 use crate::procs::Usage;
 use crate::ratios::Ratios;
@@ -37,6 +38,9 @@ pub struct Summary {
     /// tail from a stall.
     pub ingress_p99_by_second_ms: Vec<f64>,
     pub e2e_p99_by_second_ms: Vec<f64>,
+    /// Ingress latency of each kind of message the phase sent (`mixed`
+    /// sends five, and emakin's case openings wait for their verdict).
+    pub ingress_by_kind: BTreeMap<String, Latency>,
     pub check: Check,
 }
 
@@ -183,6 +187,29 @@ fn by_second(phase: &PhaseResult) -> (Vec<f64>, Vec<f64>) {
     seconds.iter().map(|(i, e)| (p99(i), p99(e))).unzip()
 }
 
+/// The ingress latency of each kind of message sent.
+fn by_kind(phase: &PhaseResult) -> BTreeMap<String, Latency> {
+    let ledger = &phase.ledger;
+    let mut kinds: Vec<Histogram<u64>> = Kind::ALL.iter().map(|_| histogram()).collect();
+    for n in 0..ledger.capacity() {
+        if ledger.outcome(n) != ACCEPTED {
+            continue;
+        }
+        let scheduled = ledger.scheduled_ns[n].load(Ordering::Relaxed);
+        let answered = ledger.answered_ns[n].load(Ordering::Relaxed);
+        let kind = usize::from(ledger.kind[n].load(Ordering::Relaxed));
+        if let Some(h) = kinds.get_mut(kind) {
+            let _ = h.record((answered.saturating_sub(scheduled) / 1000).max(1));
+        }
+    }
+    Kind::ALL
+        .iter()
+        .zip(&kinds)
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(kind, h)| (kind.label().to_string(), latency(h)))
+        .collect()
+}
+
 pub fn summarize(phase: &PhaseResult) -> Summary {
     let (ingress, e2e, last_delivery_ns) = histograms(phase);
     let (ingress_p99_by_second_ms, e2e_p99_by_second_ms) = by_second(phase);
@@ -201,6 +228,7 @@ pub fn summarize(phase: &PhaseResult) -> Summary {
         e2e: latency(&e2e),
         ingress_p99_by_second_ms,
         e2e_p99_by_second_ms,
+        ingress_by_kind: by_kind(phase),
         check: phase.check.clone(),
     }
 }
@@ -420,6 +448,20 @@ impl Report {
             "(latencies at {:.0}/s offered; sustained = highest open-loop rate with zero loss and e2e p99 < 1 s)",
             self.offered_per_s
         );
+        println!();
+        for m in self.runs() {
+            let kinds = &m.open_loop.ingress_by_kind;
+            if kinds.len() < 2 {
+                continue;
+            }
+            println!("ingress latency by kind at that rate, {}", m.mix);
+            for (kind, latency) in kinds {
+                println!(
+                    "  {kind:<20} {:>6} messages   p50 {:>7.2}ms   p99 {:>7.2}ms",
+                    latency.count, latency.p50_ms, latency.p99_ms
+                );
+            }
+        }
         println!();
         println!("CPU per accepted message in the closed loop (µs)");
         for m in self.runs() {
