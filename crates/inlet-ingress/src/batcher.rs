@@ -4,13 +4,14 @@
 //! Each shard has a lane: a queue and a task that publishes what the queue
 //! holds, in order, on the shard's channel, with at most
 //! `ingress.publish_in_flight` publishes of the shard awaiting the broker's
-//! confirm. A webhook that arrives while a slot is free leaves at once,
-//! alone, as a bare `RawWebhook`, published and confirmed by its own
-//! request's task: light load crosses no thread on its way to the broker
-//! and back but the broker connection's. Those that arrive while every slot
-//! is taken wait in the lane's queue and leave together, as one
-//! `RawBatch`: one publish, one confirm, one delivery and one ack for all of
-//! them. So light load pays no delay, and under heavy load the broker's cost
+//! confirm. A webhook that arrives while its shard has nothing in flight
+//! leaves at once, alone, as a bare `RawWebhook`, published and confirmed
+//! by its own request's task: light load crosses no thread on its way to
+//! the broker and back but the broker connection's. The others go through
+//! the lane: one that finds a slot free leaves alone too, and those that
+//! arrive while every slot is taken wait in the lane's queue and leave
+//! together, as one `RawBatch`: one publish, one confirm, one delivery and
+//! one ack for all of them. So light load pays no delay, and under heavy load the broker's cost
 //! per message, the largest of the pipeline, is shared. Every webhook of a
 //! batch is answered only after the batch's confirm. A slot freed while
 //! webhooks wait goes to the lane first (the semaphore is fair), so none
@@ -125,7 +126,7 @@ impl Batcher {
 
     /// Publishes one encoded `RawWebhook` on `shard`'s lane and waits until
     /// the broker confirmed the message that carried it, or the spool holds
-    /// it. A call that finds a slot free publishes at once from its own
+    /// it. A call that finds the shard idle publishes at once from its own
     /// task; the others are published in call order. A call that returns
     /// has been answered for good; one that goes away before (its sender
     /// hung up) leaves a queued webhook to be published or spooled, and a
@@ -142,7 +143,7 @@ impl Batcher {
             queue: lane,
             lane: shared,
         } = self.lanes.get(usize::from(shard)).ok_or_else(unavailable)?;
-        if let Some(slot) = shared.free_slot() {
+        if let Some(slot) = shared.idle_slot() {
             return shared.publish_alone(bytes, properties, slot).await;
         }
         let (done, outcome) = oneshot::channel();
@@ -168,9 +169,17 @@ struct Lane {
 }
 
 impl Lane {
-    /// A free slot, unless the spool holds webhooks that a new one must
-    /// go behind (then the lane settles it, keeping the order).
-    fn free_slot(&self) -> Option<OwnedSemaphorePermit> {
+    /// A slot for a webhook to publish alone, when the shard has nothing
+    /// in flight: with a publish already awaiting its confirm, the webhook
+    /// goes through the queue, where it may leave with others (taking a
+    /// second slot alone would spend a publish and a confirm on one webhook
+    /// just when sharing them pays). None either while the spool holds
+    /// webhooks that a new one must go behind (the lane settles it, keeping
+    /// the order).
+    fn idle_slot(&self) -> Option<OwnedSemaphorePermit> {
+        if self.slots.available_permits() < self.limits.in_flight.max(1) {
+            return None;
+        }
         if self.spool.as_ref().is_some_and(|s| s.holds_anything()) {
             return None;
         }
