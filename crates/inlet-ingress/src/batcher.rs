@@ -11,11 +11,13 @@
 //! the lane: one that finds a slot free leaves alone too, and those that
 //! arrive while every slot is taken wait in the lane's queue and leave
 //! together, as one `RawBatch`: one publish, one confirm, one delivery and
-//! one ack for all of them. So light load pays no delay, and under heavy load the broker's cost
-//! per message, the largest of the pipeline, is shared. Every webhook of a
-//! batch is answered only after the batch's confirm. A slot freed while
-//! webhooks wait goes to the lane first (the semaphore is fair), so none
-//! that arrives later overtakes them.
+//! one ack for all of them. So light load pays no delay, and under heavy
+//! load the broker's cost per message, the largest of the pipeline, is
+//! shared. Every webhook of a batch is answered only after the batch's
+//! confirm. A slot freed while webhooks wait goes to the lane first (the
+//! semaphore is fair), so a later webhook overtakes queued ones at most in
+//! the instant between the lane taking one from its queue and claiming its
+//! slot: both are then unanswered, and no sender can tell their order.
 //!
 //! A batch the broker does not confirm goes to the spool when there is one,
 //! its webhooks in order, and is answered as spooled; otherwise each of its
@@ -84,7 +86,7 @@ pub struct Batcher {
 }
 
 /// A lane as its callers see it: its queue, and the lane itself for a
-/// webhook that finds a slot free.
+/// webhook that finds its shard idle.
 struct LaneHandle {
     queue: mpsc::UnboundedSender<Queued>,
     lane: Arc<Lane>,
@@ -139,12 +141,9 @@ impl Batcher {
         properties: BasicProperties,
     ) -> Result<Published, NotPublished> {
         let unavailable = || NotPublished::Broker(Arc::new(PublishError::Unavailable));
-        let LaneHandle {
-            queue: lane,
-            lane: shared,
-        } = self.lanes.get(usize::from(shard)).ok_or_else(unavailable)?;
-        if let Some(slot) = shared.idle_slot() {
-            return shared.publish_alone(bytes, properties, slot).await;
+        let handle = self.lanes.get(usize::from(shard)).ok_or_else(unavailable)?;
+        if let Some(slot) = handle.lane.idle_slot() {
+            return handle.lane.publish_alone(bytes, properties, slot).await;
         }
         let (done, outcome) = oneshot::channel();
         let queued = Queued {
@@ -153,7 +152,7 @@ impl Batcher {
             deadline: Instant::now() + self.confirm_timeout,
             done,
         };
-        lane.send(queued).map_err(|_| unavailable())?;
+        handle.queue.send(queued).map_err(|_| unavailable())?;
         // The lane always answers; a lane gone (the runtime ending) cannot.
         outcome.await.unwrap_or_else(|_| Err(unavailable()))
     }
