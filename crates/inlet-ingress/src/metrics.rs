@@ -31,8 +31,9 @@ impl IngressMetrics {
         let confirm = histogram(
             registry,
             "inlet_ingress_publish_confirm_seconds",
-            "Time from handing a raw webhook to its shard's lane to the broker's confirm \
-             (or the spool's fsync), waiting for a free publish slot included.",
+            "Time from handing a raw webhook to its shard's publishing (its own request's task \
+             when the shard is idle, else the shard's lane) to the broker's confirm (or the \
+             spool's fsync), waiting for a free publish slot included.",
             LATENCY_BUCKETS,
         )?;
         let publish_batch = histogram(
