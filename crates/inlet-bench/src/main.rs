@@ -68,6 +68,11 @@ pub struct Args {
     /// Webhooks per mix, spread over the channels.
     #[arg(long, default_value_t = 32)]
     hooks: usize,
+    /// Rounds of the bare pipeline and the mixes, measured back to back;
+    /// the report's ratios are each one's median over the rounds (one
+    /// round's tail moves with the machine's moment).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=20))]
+    rounds: u16,
     /// Instead of the ceilings and the bare pipeline: the `mixed` mix with
     /// ingress's delivery log on and off, four runs in one (ingress is
     /// restarted between them through scripts/up), compared against 5 %.
@@ -189,12 +194,40 @@ async fn run(args: Args) -> anyhow::Result<()> {
     eprintln!("== ceilings ({:?} each)", durations.ceiling);
     let ceilings = measure_ceilings(&args, &settings, &base, durations.ceiling).await?;
     eprintln!("{ceilings:?}");
-    let bare = run_bare(&args, &settings, &base, &durations).await?;
+    let pipeline = pipeline_target(&args, &settings)?;
+    let mut rounds = Vec::new();
+    for round in 1..=args.rounds {
+        if args.rounds > 1 {
+            eprintln!("== round {round} of {}", args.rounds);
+        }
+        // Each round's messages carry their own marker.
+        let base = match round {
+            1 => base.clone(),
+            n => format!("{base}r{n}"),
+        };
+        rounds.push(run_round(&args, &settings, &api, &pipeline, &base, &durations).await?);
+    }
+    let report = report::Report::new(args.quick, ceilings, rounds);
+    report.print();
+    report.write(&args.out)?;
+    eprintln!("report written to {}", args.out.display());
+    Ok(())
+}
+
+/// One round: the bare pipeline's `mixed` run, then each mix through the
+/// pipeline at the bare pipeline's quarter rate.
+async fn run_round(
+    args: &Args,
+    settings: &inlet_core::Settings,
+    api: &provision::Api,
+    pipeline: &Target,
+    base: &str,
+    durations: &Durations,
+) -> anyhow::Result<report::Round> {
+    let bare = run_bare(args, settings, base, durations).await?;
     // The pipeline's latencies are compared with the bare pipeline's at
     // the same offered rate: a quarter of what the bare one sustains.
     let open_rate = Some(bare.max_sustained_per_s / 4.0).filter(|rate| *rate >= 1.0);
-
-    let pipeline = pipeline_target(&args, &settings)?;
     let mut mixes = Vec::new();
     for mix in args.mixes() {
         let run = format!("{base}{}", mix.name().replace('-', ""));
@@ -211,15 +244,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
             connections: args.connections,
             warmup_rate: args.rate,
             open_rate,
-            durations: &durations,
+            durations,
         };
         mixes.push(pipeline.mix(&settings, &provisioned).await?);
     }
-    let report = report::Report::new(args.quick, ceilings, bare, mixes);
-    report.print();
-    report.write(&args.out)?;
-    eprintln!("report written to {}", args.out.display());
-    Ok(())
+    Ok(report::Round { bare, mixes })
 }
 
 /// The `mixed` mix with the delivery log on and off, in one run.

@@ -270,11 +270,32 @@ pub struct Report {
     pub rss_mib: BTreeMap<String, f64>,
     pub cpu_s: BTreeMap<String, f64>,
     pub ceilings: Ceilings,
-    /// The headline mix against the bare durable pipeline's `mixed` run.
+    /// The headline mix against the bare durable pipeline's `mixed` run:
+    /// with several rounds (`--rounds`), each ratio's median over them.
     pub ratios: Ratios,
-    /// The bare durable pipeline (see `bare`), same run, same phases.
+    /// Each round's own ratios, in the order measured.
+    pub rounds: Vec<Ratios>,
+    /// The bare durable pipeline (see `bare`), same run, same phases (the
+    /// last round's).
+    pub bare: MixReport,
+    /// The pipeline's mixes (the last round's).
+    pub mixes: Vec<MixReport>,
+}
+
+/// One round: the bare pipeline, then the pipeline's mixes, back to back.
+pub struct Round {
     pub bare: MixReport,
     pub mixes: Vec<MixReport>,
+}
+
+/// The mix the targets are judged on: `mixed` when it ran.
+fn headline(mixes: &[MixReport]) -> MixReport {
+    mixes
+        .iter()
+        .find(|m| m.mix == "mixed")
+        .or_else(|| mixes.first())
+        .cloned()
+        .unwrap_or_else(|| MixReport::empty(""))
 }
 
 pub fn machine() -> String {
@@ -311,20 +332,31 @@ pub fn now() -> String {
 }
 
 impl Report {
-    pub fn new(quick: bool, ceilings: Ceilings, bare: MixReport, mixes: Vec<MixReport>) -> Self {
-        let headline = mixes
-            .iter()
-            .find(|m| m.mix == "mixed")
-            .or_else(|| mixes.first())
-            .cloned();
+    /// The report of `rounds` (at least one): the headline figures and the
+    /// runs are the last round's, the ratios each one's median over every
+    /// round, and loss, duplicates and order are counted over every round.
+    pub fn new(quick: bool, ceilings: Ceilings, rounds: Vec<Round>) -> Self {
         let total = |field: fn(&Check) -> u64| -> u64 {
-            mixes.iter().flat_map(MixReport::checks).map(field).sum()
+            rounds
+                .iter()
+                .flat_map(|round| &round.mixes)
+                .flat_map(MixReport::checks)
+                .map(field)
+                .sum()
         };
         let lost = total(|c| c.lost);
         let duplicated = total(|c| c.duplicated);
         let out_of_order = total(|c| c.out_of_order);
-        let h = headline.unwrap_or_else(|| MixReport::empty(""));
-        let ratios = Ratios::new(&h, &bare);
+        let each: Vec<Ratios> = rounds
+            .iter()
+            .map(|round| Ratios::new(&headline(&round.mixes), &round.bare))
+            .collect();
+        let ratios = Ratios::median(&each).unwrap_or_default();
+        let Round { bare, mixes } = rounds.into_iter().last().unwrap_or(Round {
+            bare: MixReport::empty("bare-mixed"),
+            mixes: Vec::new(),
+        });
+        let h = headline(&mixes);
         Self {
             date: now(),
             machine: machine(),
@@ -352,6 +384,7 @@ impl Report {
                 .collect(),
             ceilings,
             ratios,
+            rounds: each,
             bare,
             mixes,
         }
@@ -481,10 +514,38 @@ impl Report {
             .filter(|(name, _)| crate::procs::is_service(name))
             .map(|(_, rss)| *rss)
             .fold(0.0, f64::max);
-        println!(
-            "targets ({} mix against the bare durable pipeline, same run)",
-            self.mix
-        );
+        if self.rounds.len() > 1 {
+            println!(
+                "each round's ratios (the bare pipeline and {}, back to back)",
+                self.mix
+            );
+            println!(
+                "  {:<6} {:>8} {:>8} {:>8} {:>10} {:>10}",
+                "round", "e2e", "ingress", "CPU", "ingr p99", "e2e p99"
+            );
+            for (n, r) in self.rounds.iter().enumerate() {
+                println!(
+                    "  {:<6} {:>8.2} {:>8.2} {:>8.2} {:>10.2} {:>10.2}",
+                    n + 1,
+                    r.e2e_over_bare,
+                    r.ingress_over_bare,
+                    r.cpu_over_bare,
+                    r.ingress_p99_over_bare,
+                    r.e2e_p99_over_bare
+                );
+            }
+            println!();
+            println!(
+                "targets ({} mix against the bare durable pipeline, same run; the median of {} rounds)",
+                self.mix,
+                self.rounds.len()
+            );
+        } else {
+            println!(
+                "targets ({} mix against the bare durable pipeline, same run)",
+                self.mix
+            );
+        }
         self.ratios.print();
         println!(
             "  RSS ≤ 64 MiB per service             {:>8.1}   {}",
@@ -503,5 +564,37 @@ impl Report {
                 self.cpu_s.get(service).copied().unwrap_or(0.0)
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(sustained: f64, lost: u64) -> Round {
+        let mut bare = MixReport::empty("bare-mixed");
+        bare.max_sustained_per_s = 1000.0;
+        let mut mixed = MixReport::empty("mixed");
+        mixed.max_sustained_per_s = sustained;
+        mixed.closed_loop.check.lost = lost;
+        Round {
+            bare,
+            mixes: vec![mixed],
+        }
+    }
+
+    #[test]
+    fn a_report_of_rounds_counts_every_rounds_losses_and_keeps_the_last_rounds_runs() {
+        let rounds = vec![round(900.0, 2), round(500.0, 0), round(700.0, 0)];
+        let report = Report::new(true, Ceilings::default(), rounds);
+        // A loss in the first round is not hidden by two clean ones.
+        assert_eq!(report.lost, 2);
+        assert_eq!(report.rounds.len(), 3);
+        let each: Vec<f64> = report.rounds.iter().map(|r| r.e2e_over_bare).collect();
+        assert_eq!(each, [0.9, 0.5, 0.7]);
+        assert!((report.ratios.e2e_over_bare - 0.7).abs() < 1e-9);
+        // The figures and runs shown are the last round's.
+        assert_eq!(report.max_sustained_per_s, 700.0);
+        assert_eq!(report.mixes[0].max_sustained_per_s, 700.0);
     }
 }
