@@ -70,8 +70,14 @@ pub struct Args {
     hooks: usize,
     /// Rounds of the bare pipeline and the mixes, measured back to back;
     /// the report's ratios are each one's median over the rounds (one
-    /// round's tail moves with the machine's moment).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=20))]
+    /// round's tail moves with the machine's moment). Not with
+    /// --delivery-log-cost, which has its own four runs.
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_parser = clap::value_parser!(u16).range(1..=20),
+        conflicts_with = "delivery_log_cost"
+    )]
     rounds: u16,
     /// Instead of the ceilings and the bare pipeline: the `mixed` mix with
     /// ingress's delivery log on and off, four runs in one (ingress is
